@@ -1,0 +1,51 @@
+"""Who may do what in which book: the one role check every service function goes through.
+
+A ``Scope`` is (database, acting user, book). Services never take a bare session: they open
+one from the scope after ``require`` has checked the membership, so there is no code path that
+reads a book's rows without a role check first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import Membership, Role
+from fintrack_core.errors import PermissionDenied
+
+READ = (Role.OWNER, Role.EDITOR, Role.VIEWER)
+WRITE = (Role.OWNER, Role.EDITOR)
+MANAGE = (Role.OWNER,)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The acting user working in one book."""
+
+    db: Database
+    user_id: int
+    book_id: int
+
+
+def role_of(session: Session, user_id: int, book_id: int) -> Role | None:
+    return session.scalar(
+        select(Membership.role).where(Membership.user_id == user_id,
+                                      Membership.book_id == book_id)
+    )
+
+
+def require(session: Session, scope: Scope, allowed: tuple[Role, ...]) -> Role:
+    """Return the user's role in the book, or raise ``PermissionDenied``.
+
+    Non-members get the same error whatever the book, so ids of other books leak nothing.
+    """
+    role = role_of(session, scope.user_id, scope.book_id)
+    if role is None:
+        raise PermissionDenied("you are not a member of this book")
+    if role not in allowed:
+        needed = "owner" if allowed == MANAGE else "editor or owner"
+        raise PermissionDenied(f"your role in this book is {role.value}; this needs {needed}")
+    return role

@@ -1,0 +1,243 @@
+"""The category tree of a book: any depth, income/expense/transfer, with colours.
+
+Children share their root's kind, so "Car → Fuel" under an expense root is always an expense;
+that single rule makes every roll-up in reports well defined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from fintrack_core.access import READ, WRITE, Scope, require
+from fintrack_core.db.models import Category, CategoryKind, Transaction
+from fintrack_core.errors import Conflict, NotFound, ValidationError
+
+# (name, kind, colour, children) — a modest default most households recognise.
+DEFAULT_TREE: list[tuple[str, str, str, list[str]]] = [
+    ("Income", "income", "#2e7d32", ["Salary", "Bonus", "Interest", "Refunds", "Other income"]),
+    ("Housing", "expense", "#6d4c41", ["Rent", "Mortgage", "Utilities", "Internet", "Maintenance"]),
+    ("Food", "expense", "#ef6c00", ["Groceries", "Restaurants", "Coffee"]),
+    ("Transportation", "expense", "#1565c0", ["Public transport", "Taxi", "Car"]),
+    ("Shopping", "expense", "#8e24aa", ["Clothing", "Electronics", "Household"]),
+    ("Entertainment", "expense", "#c2185b", ["Subscriptions", "Events", "Hobbies"]),
+    ("Health", "expense", "#00897b", ["Pharmacy", "Doctor", "Fitness"]),
+    ("Travel", "expense", "#0097a7", ["Flights", "Hotels", "Holiday spending"]),
+    ("Bills & fees", "expense", "#546e7a", ["Insurance", "Phone", "Bank fees", "Taxes"]),
+    ("Gifts & donations", "expense", "#ad1457", []),
+    ("Transfers", "transfer", "#9e9e9e", ["Credit card payment", "Savings"]),
+]
+SUBTREES = {"Car": ["Fuel", "Parking", "Service"]}
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    id: int
+    name: str
+    kind: CategoryKind
+    parent_id: int | None
+    color: str
+    path: str  # "Transportation → Car → Fuel"
+    depth: int
+
+
+def create_default_tree(session: Session, book_id: int) -> None:
+    def add(name: str, kind: str, color: str, parent: int | None) -> int:
+        cat = Category(book_id=book_id, name=name, kind=CategoryKind(kind), parent_id=parent,
+                       color=color)
+        session.add(cat)
+        session.flush()
+        return cat.id
+
+    for root, kind, color, children in DEFAULT_TREE:
+        root_id = add(root, kind, color, None)
+        for child in children:
+            child_id = add(child, kind, color, root_id)
+            for grandchild in SUBTREES.get(child, []):
+                add(grandchild, kind, color, child_id)
+
+
+def _tree(session: Session, book_id: int) -> list[CategoryView]:
+    cats = session.scalars(select(Category).where(Category.book_id == book_id)).all()
+    by_id = {c.id: c for c in cats}
+
+    def path(c: Category) -> list[str]:
+        names, seen = [], set()
+        while c is not None and c.id not in seen:
+            seen.add(c.id)
+            names.append(c.name)
+            c = by_id.get(c.parent_id) if c.parent_id else None  # type: ignore[assignment]
+        return names[::-1]
+
+    views = [CategoryView(c.id, c.name, c.kind, c.parent_id, c.color,
+                          " → ".join(p := path(c)), len(p) - 1) for c in cats]
+    return sorted(views, key=lambda v: (v.kind != CategoryKind.INCOME,
+                                        v.kind == CategoryKind.TRANSFER, v.path.lower()))
+
+
+def list_categories(scope: Scope) -> list[CategoryView]:
+    """The whole tree, ordered income first, then expenses, transfers, each by path."""
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        return _tree(s, scope.book_id)
+
+
+def descendant_ids(categories: list[CategoryView], root_id: int) -> set[int]:
+    """``root_id`` and every category below it (used by filters and roll-ups)."""
+    children: dict[int | None, list[int]] = {}
+    for c in categories:
+        children.setdefault(c.parent_id, []).append(c.id)
+    out, stack = set(), [root_id]
+    while stack:
+        cid = stack.pop()
+        if cid not in out:
+            out.add(cid)
+            stack.extend(children.get(cid, []))
+    return out
+
+
+def get_category(session: Session, book_id: int, category_id: int,
+                 field: str = "category") -> Category:
+    """Load a category of this book, or raise ``NotFound`` (another book's id looks absent)."""
+    cat = session.get(Category, category_id)
+    if cat is None or cat.book_id != book_id:
+        raise NotFound(field, category_id)
+    return cat
+
+
+def _check_name(session: Session, book_id: int, name: str, parent_id: int | None,
+                exclude_id: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("name", "a category needs a name")
+    clash = session.scalar(select(Category.id).where(
+        Category.book_id == book_id, Category.name == name,
+        Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id,
+        Category.id != (exclude_id or -1)))
+    if clash is not None:
+        raise Conflict(f"a category named {name!r} already exists at that place")
+    return name
+
+
+def create_category(scope: Scope, name: str, kind: str | CategoryKind | None = None,
+                    parent_id: int | None = None, color: str | None = None) -> CategoryView:
+    """Add a category; under a parent it takes the parent's kind (and colour unless given)."""
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        if parent_id is not None:
+            parent = get_category(s, scope.book_id, parent_id, "parent")
+            if kind is not None and CategoryKind(kind) != parent.kind:
+                raise ValidationError(
+                    "kind", f"{CategoryKind(kind).value} does not match parent "
+                            f"{parent.name!r} ({parent.kind.value})")
+            kind, color = parent.kind, color or parent.color
+        elif kind is None:
+            raise ValidationError("kind", "a top-level category needs a kind")
+        try:
+            kind = CategoryKind(kind)
+        except ValueError:
+            raise ValidationError("kind", f"{kind!r} is not income, expense or transfer") from None
+        cat = Category(book_id=scope.book_id, kind=kind, parent_id=parent_id,
+                       name=_check_name(s, scope.book_id, name, parent_id),
+                       color=color or "#888888")
+        s.add(cat)
+        s.flush()
+        return next(v for v in _tree(s, scope.book_id) if v.id == cat.id)
+
+
+def rename_category(scope: Scope, category_id: int, name: str,
+                    color: str | None = None) -> None:
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        cat = get_category(s, scope.book_id, category_id)
+        cat.name = _check_name(s, scope.book_id, name, cat.parent_id, exclude_id=cat.id)
+        if color:
+            cat.color = color
+
+
+def move_category(scope: Scope, category_id: int, new_parent_id: int | None) -> None:
+    """Move under another parent (or to the top). No cycles; the kind must match."""
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        cat = get_category(s, scope.book_id, category_id)
+        if new_parent_id is not None:
+            parent = get_category(s, scope.book_id, new_parent_id, "parent")
+            tree = _tree(s, scope.book_id)
+            if new_parent_id in descendant_ids(tree, cat.id):
+                raise ValidationError("parent", "a category cannot move under itself or "
+                                                "one of its sub-categories")
+            if parent.kind != cat.kind:
+                raise ValidationError("parent", f"{parent.name!r} is {parent.kind.value}, "
+                                                f"{cat.name!r} is {cat.kind.value}")
+        _check_name(s, scope.book_id, cat.name, new_parent_id, exclude_id=cat.id)
+        cat.parent_id = new_parent_id
+
+
+def usage_count(scope: Scope, category_id: int) -> int:
+    """How many transactions use this category (not its children)."""
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        get_category(s, scope.book_id, category_id)
+        return int(s.scalar(select(func.count(Transaction.id)).where(
+            Transaction.book_id == scope.book_id, Transaction.category_id == category_id)) or 0)
+
+
+def merge_categories(scope: Scope, source_id: int, target_id: int) -> int:
+    """Move all of ``source``'s transactions and children to ``target``, then delete ``source``.
+
+    Returns the number of transactions moved.
+    """
+    if source_id == target_id:
+        raise ValidationError("target", "cannot merge a category into itself")
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        src = get_category(s, scope.book_id, source_id, "source")
+        dst = get_category(s, scope.book_id, target_id, "target")
+        if src.kind != dst.kind:
+            raise ValidationError("target", f"{dst.name!r} is {dst.kind.value}, "
+                                            f"{src.name!r} is {src.kind.value}")
+        if target_id in descendant_ids(_tree(s, scope.book_id), source_id):
+            raise ValidationError("target", "cannot merge a category into its own sub-category")
+        moved = _reassign(s, scope.book_id, source_id, target_id)
+        for child in s.scalars(select(Category).where(Category.parent_id == source_id)):
+            child.parent_id = target_id
+        s.flush()
+        s.delete(src)
+        return moved
+
+
+def delete_category(scope: Scope, category_id: int, move_to_id: int | None = None) -> int:
+    """Delete a category. Used ones need ``move_to_id``; sub-categories move up to its parent."""
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        cat = get_category(s, scope.book_id, category_id)
+        used = int(s.scalar(select(func.count(Transaction.id)).where(
+            Transaction.category_id == category_id)) or 0)
+        moved = 0
+        if used:
+            if move_to_id is None:
+                raise Conflict(f"{cat.name!r} is used by {used} transactions; "
+                               "choose a category to move them to")
+            if move_to_id == category_id:
+                raise ValidationError("move_to", "choose a different category")
+            dst = get_category(s, scope.book_id, move_to_id, "move_to")
+            if move_to_id in descendant_ids(_tree(s, scope.book_id), category_id):
+                raise ValidationError("move_to", "cannot move into a sub-category being orphaned")
+            if dst.kind != cat.kind:
+                raise ValidationError("move_to", f"{dst.name!r} is {dst.kind.value}, "
+                                                 f"{cat.name!r} is {cat.kind.value}")
+            moved = _reassign(s, scope.book_id, category_id, move_to_id)
+        for child in s.scalars(select(Category).where(Category.parent_id == category_id)):
+            child.parent_id = cat.parent_id
+        s.flush()
+        s.delete(cat)
+        return moved
+
+
+def _reassign(s: Session, book_id: int, source_id: int, target_id: int) -> int:
+    result = s.execute(update(Transaction).where(
+        Transaction.book_id == book_id, Transaction.category_id == source_id
+    ).values(category_id=target_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

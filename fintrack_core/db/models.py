@@ -1,0 +1,179 @@
+"""SQLAlchemy models: the schema of record (Alembic migrations are generated from these).
+
+Money columns are ``BigInteger`` minor units; FX rates are stored as text so a rate entered as
+``1.0834`` is read back as exactly that ``Decimal`` on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+
+class AccountType(enum.StrEnum):
+    CHECKING = "checking"
+    SAVINGS = "savings"
+    CREDIT_CARD = "credit_card"
+    CASH = "cash"
+    LOAN = "loan"
+    INVESTMENT = "investment"
+
+
+class CategoryKind(enum.StrEnum):
+    INCOME = "income"
+    EXPENSE = "expense"
+    TRANSFER = "transfer"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False,
+                length=20)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    password_hash: Mapped[str] = mapped_column(String(100))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class Book(Base):
+    __tablename__ = "books"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    base_currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("book_id", "name", name="uq_accounts_book_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[AccountType] = mapped_column(_enum(AccountType, "account_type"))
+    currency: Mapped[str] = mapped_column(String(3))
+    opening_balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    institution: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    __table_args__ = (
+        UniqueConstraint("book_id", "parent_id", "name", name="uq_categories_sibling_name"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[CategoryKind] = mapped_column(_enum(CategoryKind, "category_kind"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="RESTRICT"), nullable=True
+    )
+    color: Mapped[str] = mapped_column(String(9), default="#888888")
+    icon: Mapped[str] = mapped_column(String(16), default="")
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+    __table_args__ = (
+        CheckConstraint("amount_minor <> 0", name="nonzero_amount"),
+        Index("ix_transactions_book_date", "book_id", "date"),
+        Index("ix_transactions_account_date", "account_id", "date"),
+        Index("ix_transactions_category", "category_id"),
+        Index("ix_transactions_transfer", "transfer_id"),
+        Index("ix_transactions_book_fingerprint", "book_id", "fingerprint"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payee: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), nullable=True
+    )
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Canonical ",tag1,tag2," form so SQLite, PostgreSQL and DuckDB can all filter with LIKE.
+    tags: Mapped[str] = mapped_column(Text, default="")
+    scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
+    transfer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class FxRate(Base):
+    """1 ``base`` = ``rate`` ``quote`` on ``date``.
+
+    ``book_id`` set: a manual rate belonging to that book (never visible to another book).
+    ``book_id`` NULL: a provider-fetched market rate shared by all books.
+    """
+
+    __tablename__ = "fx_rates"
+    __table_args__ = (
+        UniqueConstraint("book_id", "base", "quote", "date", name="uq_fx_rates_key"),
+        Index("ix_fx_rates_pair_date", "base", "quote", "date"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int | None] = mapped_column(
+        ForeignKey("books.id", ondelete="CASCADE"), nullable=True
+    )
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    date: Mapped[dt.date] = mapped_column(Date)
+    rate: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(40), default="manual")

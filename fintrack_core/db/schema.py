@@ -1,0 +1,38 @@
+"""Create or upgrade the schema with Alembic (the only way the schema changes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from fintrack_core.db.engine import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(db: Database) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(db: Database) -> None:
+    """Bring the database to the newest revision (idempotent; fast when already current)."""
+    cfg = alembic_config(db)
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with db.engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

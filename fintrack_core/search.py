@@ -1,0 +1,158 @@
+"""Finding transactions: filters, sorting and paging done in SQL (never more than a page out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from fintrack_core.access import READ, Scope, require
+from fintrack_core.categories import _tree, descendant_ids
+from fintrack_core.db.models import Account, Category, Transaction
+from fintrack_core.errors import ValidationError
+from fintrack_core.money import exponent
+
+SORTABLE = {
+    "date": Transaction.date,
+    "amount": Transaction.amount_minor,
+    "payee": Transaction.payee,
+    "account": Account.name,
+    "category": Category.name,
+}
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFilter:
+    """Every field optional; an empty filter means the whole book.
+
+    Amount bounds compare the size of an amount (money in or out alike), as a decimal in each
+    transaction's own currency.
+    """
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    account_ids: tuple[int, ...] = ()
+    category_id: int | None = None  # includes its sub-categories
+    uncategorised: bool = False
+    tag: str | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: int
+    date: dt.date
+    account_id: int
+    account: str
+    amount_minor: int
+    currency: str
+    payee: str
+    description: str
+    category_id: int | None
+    category: str
+    tags: str
+    notes: str
+    transfer_id: str | None
+    scheduled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Row]
+    total: int
+    page: int
+    page_size: int
+    sums: dict[str, int] = field(default_factory=dict)  # per currency, over all matching rows
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _amount_bound(currencies: list[str], value: Decimal, at_least: bool):  # type: ignore[no-untyped-def]
+    """Compare the size of each amount (in or out) with a decimal bound, per currency exponent."""
+    size = func.abs(Transaction.amount_minor)
+    conds = []
+    for ccy in currencies:
+        bound = abs(value).scaleb(exponent(ccy))
+        conds.append(and_(Transaction.currency == ccy, size >= bound if at_least else size <= bound))
+    return or_(*conds) if conds else Transaction.id.is_(None)
+
+
+def _filtered(scope: Scope, flt: TransactionFilter, category_ids: set[int] | None,
+              currencies: list[str]) -> Select:
+    q = select(Transaction.id).where(Transaction.book_id == scope.book_id)
+    if flt.date_from:
+        q = q.where(Transaction.date >= flt.date_from)
+    if flt.date_to:
+        q = q.where(Transaction.date <= flt.date_to)
+    if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
+        raise ValidationError("date_from", "is after date_to")
+    if flt.account_ids:
+        q = q.where(Transaction.account_id.in_(flt.account_ids))
+    if category_ids is not None:
+        q = q.where(Transaction.category_id.in_(category_ids))
+    if flt.uncategorised:
+        q = q.where(Transaction.category_id.is_(None))
+    if flt.tag:
+        q = q.where(Transaction.tags.contains(f",{flt.tag.strip().lower().lstrip('#')},"))
+    if flt.amount_min is not None:
+        q = q.where(_amount_bound(currencies, Decimal(flt.amount_min), True))
+    if flt.amount_max is not None:
+        q = q.where(_amount_bound(currencies, Decimal(flt.amount_max), False))
+    if flt.text and flt.text.strip():
+        needle = f"%{flt.text.strip().lower()}%"
+        q = q.where(or_(func.lower(Transaction.payee).like(needle),
+                        func.lower(Transaction.description).like(needle),
+                        func.lower(Transaction.notes).like(needle)))
+    return q
+
+
+def list_transactions(
+    scope: Scope,
+    flt: TransactionFilter | None = None,
+    *,
+    sort: str = "date",
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+) -> Page:
+    """One page of matching transactions plus the total count and per-currency sums."""
+    flt = flt or TransactionFilter()
+    if sort not in SORTABLE:
+        raise ValidationError("sort", f"choose one of {', '.join(SORTABLE)}")
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    page = max(1, int(page))
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        cat_ids = None
+        if flt.category_id is not None:
+            cat_ids = descendant_ids(_tree(s, scope.book_id), flt.category_id)
+        currencies = list(s.scalars(select(Account.currency).distinct()
+                                    .where(Account.book_id == scope.book_id)))
+        ids = _filtered(scope, flt, cat_ids, currencies).subquery()
+        total_q = select(Transaction.currency, func.count(), func.sum(Transaction.amount_minor)) \
+            .where(Transaction.id.in_(select(ids.c.id))).group_by(Transaction.currency)
+        sums, total = {}, 0
+        for ccy, n, amount in s.execute(total_q):
+            sums[ccy] = int(amount or 0)
+            total += int(n)
+        order = SORTABLE[sort]
+        order_by = [order.desc() if descending else order.asc(),
+                    Transaction.id.desc() if descending else Transaction.id.asc()]
+        q = (select(Transaction.id, Transaction.date, Transaction.account_id, Account.name,
+                    Transaction.amount_minor, Transaction.currency, Transaction.payee,
+                    Transaction.description, Transaction.category_id,
+                    func.coalesce(Category.name, ""), Transaction.tags, Transaction.notes,
+                    Transaction.transfer_id, Transaction.scheduled)
+             .join(Account, Account.id == Transaction.account_id)
+             .outerjoin(Category, Category.id == Transaction.category_id)
+             .where(Transaction.id.in_(select(ids.c.id)))
+             .order_by(*order_by).limit(page_size).offset((page - 1) * page_size))
+        rows = [Row(*r) for r in s.execute(q)]
+        return Page(rows, total, page, page_size, sums)

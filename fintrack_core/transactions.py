@@ -1,0 +1,306 @@
+"""Transactions: add, edit, delete, transfers between accounts, bulk edits.
+
+Validation happens here, once, for the UI, the CLI and imports alike, and each error names the
+field. Transfers write both legs in one database transaction or neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from fintrack_core.access import WRITE, Scope, require
+from fintrack_core.accounts import get_account
+from fintrack_core.categories import get_category
+from fintrack_core.db.models import Account, CategoryKind, Transaction
+from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.money import to_decimal, to_minor
+
+MAX_TEXT = 2000
+
+
+def normalise_tags(tags: Iterable[str] | str | None) -> str:
+    """Canonical ``,a,b,`` form: lower-case, trimmed, unique, sorted (empty string for none)."""
+    if tags is None:
+        return ""
+    items = tags.replace(";", ",").split(",") if isinstance(tags, str) else list(tags)
+    clean = sorted({t.strip().lower().lstrip("#") for t in items if t and t.strip()})
+    return f",{','.join(clean)}," if clean else ""
+
+
+def split_tags(stored: str | None) -> list[str]:
+    return [t for t in (stored or "").split(",") if t]
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionInput:
+    """What a person types; amounts as ``Decimal``/str in the account's currency."""
+
+    account_id: int
+    date: dt.date
+    amount: Decimal | str | int
+    payee: str = ""
+    description: str = ""
+    category_id: int | None = None
+    notes: str = ""
+    tags: tuple[str, ...] | list[str] | str = field(default_factory=tuple)
+    scheduled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionView:
+    id: int
+    account_id: int
+    date: dt.date
+    amount_minor: int
+    currency: str
+    payee: str
+    description: str
+    category_id: int | None
+    notes: str
+    tags: list[str]
+    scheduled: bool
+    transfer_id: str | None
+
+    @property
+    def amount(self) -> Decimal:
+        return to_decimal(self.amount_minor, self.currency)
+
+
+def view(t: Transaction) -> TransactionView:
+    return TransactionView(t.id, t.account_id, t.date, t.amount_minor, t.currency, t.payee,
+                           t.description, t.category_id, t.notes, split_tags(t.tags),
+                           t.scheduled, t.transfer_id)
+
+
+def _text(value: str, name: str, limit: int = MAX_TEXT) -> str:
+    value = value or ""
+    if len(value) > limit:
+        raise ValidationError(name, f"is {len(value)} characters long; the limit is {limit}")
+    return value
+
+
+def check_date(date: dt.date, scheduled: bool, acc: Account, name: str = "date") -> None:
+    if not isinstance(date, dt.date):
+        raise ValidationError(name, f"{date!r} is not a date")
+    if date > dt.date.today() and not scheduled:
+        raise ValidationError(name, f"{date} is in the future; mark it as scheduled to allow it")
+    if acc.closed_on is not None:
+        raise ValidationError("account", f"account {acc.name!r} is closed since {acc.closed_on}")
+
+
+def _check_category(s: Session, book_id: int, category_id: int | None, amount_minor: int,
+                    is_transfer: bool) -> None:
+    if category_id is None:
+        return
+    cat = get_category(s, book_id, category_id)
+    if cat.kind == CategoryKind.TRANSFER and not is_transfer:
+        raise ValidationError("category", f"{cat.name!r} is a transfer category; "
+                                          "use a transfer between two accounts instead")
+    if cat.kind == CategoryKind.INCOME and amount_minor < 0:
+        raise ValidationError("category", f"{cat.name!r} is an income category but the amount "
+                                          "is money out")
+
+
+def _amount(value: Decimal | str | int, currency: str, name: str = "amount") -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(name, "is empty")
+    minor = to_minor(value, currency, name)
+    if minor == 0:
+        raise ValidationError(name, "must not be zero")
+    return minor
+
+
+def add_transaction(scope: Scope, data: TransactionInput) -> TransactionView:
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        acc = get_account(s, scope.book_id, data.account_id)
+        minor = _amount(data.amount, acc.currency)
+        check_date(data.date, data.scheduled, acc)
+        _check_category(s, scope.book_id, data.category_id, minor, is_transfer=False)
+        t = Transaction(book_id=scope.book_id, account_id=acc.id, date=data.date,
+                        amount_minor=minor, currency=acc.currency,
+                        payee=_text(data.payee.strip(), "payee", 200),
+                        description=_text(data.description, "description"),
+                        category_id=data.category_id, notes=_text(data.notes, "notes"),
+                        tags=normalise_tags(data.tags), scheduled=data.scheduled)
+        s.add(t)
+        s.flush()
+        return view(t)
+
+
+def _get(s: Session, book_id: int, transaction_id: int) -> Transaction:
+    t = s.get(Transaction, transaction_id)
+    if t is None or t.book_id != book_id:
+        raise NotFound("transaction", transaction_id)
+    return t
+
+
+_UNSET = object()
+
+
+def update_transaction(scope: Scope, transaction_id: int, **changes: object) -> TransactionView:
+    """Change some fields of a transaction (same names as ``TransactionInput``).
+
+    For a transfer leg, the date moves both legs; amount and account edits are refused (delete
+    and re-enter the transfer so both legs stay consistent).
+    """
+    allowed = {"account_id", "date", "amount", "payee", "description", "category_id", "notes",
+               "tags", "scheduled"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "is not an editable field")
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        t = _get(s, scope.book_id, transaction_id)
+        if t.transfer_id and ({"amount", "account_id"} & set(changes)):
+            raise ValidationError("amount", "a transfer's amount and accounts cannot be edited "
+                                            "leg by leg; delete the transfer and enter it again")
+        acc = get_account(s, scope.book_id, int(changes.get("account_id", t.account_id)))
+        if acc.id != t.account_id and acc.currency != t.currency and "amount" not in changes:
+            raise ValidationError("account_id", f"{acc.name!r} is in {acc.currency}, the "
+                                                f"transaction in {t.currency}; give the amount too")
+        minor = _amount(changes["amount"], acc.currency) if "amount" in changes else t.amount_minor
+        scheduled = bool(changes.get("scheduled", t.scheduled))
+        date = changes.get("date", t.date)
+        check_date(date, scheduled, acc)  # type: ignore[arg-type]
+        cat_id = changes.get("category_id", t.category_id)
+        _check_category(s, scope.book_id, cat_id, minor, is_transfer=bool(t.transfer_id))  # type: ignore[arg-type]
+        t.account_id, t.currency, t.amount_minor = acc.id, acc.currency, minor
+        t.date, t.scheduled, t.category_id = date, scheduled, cat_id  # type: ignore[assignment]
+        for name, limit in (("payee", 200), ("description", MAX_TEXT), ("notes", MAX_TEXT)):
+            if name in changes:
+                setattr(t, name, _text(str(changes[name] or ""), name, limit))
+        if "tags" in changes:
+            t.tags = normalise_tags(changes["tags"])  # type: ignore[arg-type]
+        if t.transfer_id and "date" in changes:
+            s.execute(update(Transaction).where(Transaction.transfer_id == t.transfer_id)
+                      .values(date=date))
+        s.flush()
+        return view(t)
+
+
+def delete_transaction(scope: Scope, transaction_id: int) -> int:
+    """Delete a transaction; deleting a transfer leg deletes both legs. Returns rows removed."""
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        t = _get(s, scope.book_id, transaction_id)
+        if t.transfer_id:
+            res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
+                                                      Transaction.transfer_id == t.transfer_id))
+            return int(res.rowcount or 0)  # type: ignore[attr-defined]
+        s.delete(t)
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    transfer_id: str
+    out_leg: TransactionView
+    in_leg: TransactionView
+
+    @property
+    def rate(self) -> Decimal:
+        """Units of the receiving currency per unit sent (1 for same-currency transfers)."""
+        return (self.in_leg.amount / -self.out_leg.amount).normalize()
+
+
+def transfer(
+    scope: Scope,
+    from_account_id: int,
+    to_account_id: int,
+    amount: Decimal | str | int,
+    date: dt.date,
+    *,
+    received: Decimal | str | int | None = None,
+    description: str = "",
+    category_id: int | None = None,
+    scheduled: bool = False,
+) -> TransferView:
+    """Move ``amount`` (positive, in the source currency) between two accounts of the book.
+
+    Across currencies ``received`` is the amount that arrived; the rate is derived from the
+    two amounts, never assumed. Both legs are written in one transaction, or neither.
+    """
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        src = get_account(s, scope.book_id, from_account_id, "from_account")
+        dst = get_account(s, scope.book_id, to_account_id, "to_account")
+        if src.id == dst.id:
+            raise ValidationError("to_account", "a transfer needs two different accounts")
+        sent = _amount(amount, src.currency)
+        if sent < 0:
+            raise ValidationError("amount", "give the amount sent as a positive number")
+        if src.currency == dst.currency:
+            got = sent if received is None else _amount(received, dst.currency, "received")
+            if got != sent:
+                raise ValidationError("received", "same-currency transfers receive what is sent")
+        else:
+            if received is None:
+                raise ValidationError("received", f"{src.currency} → {dst.currency}: give the "
+                                                  f"amount received in {dst.currency}")
+            got = _amount(received, dst.currency, "received")
+            if got < 0:
+                raise ValidationError("received", "give the amount received as a positive number")
+        check_date(date, scheduled, src, "date")
+        check_date(date, scheduled, dst, "date")
+        _check_category(s, scope.book_id, category_id, -sent, is_transfer=True)
+        tid = uuid.uuid4().hex
+        legs = []
+        for acc, minor, payee in ((src, -sent, dst.name), (dst, got, src.name)):
+            t = Transaction(book_id=scope.book_id, account_id=acc.id, date=date,
+                            amount_minor=minor, currency=acc.currency, payee=payee,
+                            description=_text(description, "description"),
+                            category_id=category_id, transfer_id=tid, scheduled=scheduled)
+            s.add(t)
+            legs.append(t)
+        s.flush()
+        return TransferView(tid, view(legs[0]), view(legs[1]))
+
+
+def bulk_set_category(scope: Scope, transaction_ids: list[int], category_id: int | None) -> int:
+    """Re-categorise many transactions in one database transaction (all or none)."""
+    ids = sorted(set(transaction_ids))
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        found = s.execute(select(Transaction.id, Transaction.amount_minor, Transaction.transfer_id)
+                          .where(Transaction.book_id == scope.book_id,
+                                 Transaction.id.in_(ids))).all()
+        missing = set(ids) - {r.id for r in found}
+        if missing:
+            raise NotFound("transaction", min(missing))
+        for r in found:
+            _check_category(s, scope.book_id, category_id, r.amount_minor, bool(r.transfer_id))
+        s.execute(update(Transaction).where(Transaction.book_id == scope.book_id,
+                                            Transaction.id.in_(ids))
+                  .values(category_id=category_id))
+        return len(ids)
+
+
+def bulk_delete(scope: Scope, transaction_ids: list[int]) -> int:
+    """Delete many transactions (and the other legs of any transfers) in one transaction."""
+    ids = sorted(set(transaction_ids))
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        rows = s.execute(select(Transaction.id, Transaction.transfer_id).where(
+            Transaction.book_id == scope.book_id, Transaction.id.in_(ids))).all()
+        missing = set(ids) - {r.id for r in rows}
+        if missing:
+            raise NotFound("transaction", min(missing))
+        tids = {r.transfer_id for r in rows if r.transfer_id}
+        cond = Transaction.id.in_(ids)
+        if tids:
+            cond = cond | Transaction.transfer_id.in_(tids)
+        res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id, cond))
+        return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def count_transactions(s: Session, book_id: int) -> int:
+    return int(s.scalar(select(func.count(Transaction.id))
+                        .where(Transaction.book_id == book_id)) or 0)

@@ -1,0 +1,85 @@
+"""Shared fixtures: a real SQLite file per test, and small realistic books built through the
+same service functions the app uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fintrack_core import accounts, books, users
+from fintrack_core import transactions as tx
+from fintrack_core.access import Scope
+from fintrack_core.categories import list_categories
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import Role
+from fintrack_core.db.schema import upgrade
+from fintrack_core.fx import set_rate
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database in a real file."""
+    database = Database(f"sqlite:///{tmp_path / 'fintrack.db'}")
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+@dataclass
+class SmallBook:
+    """Alice owns a EUR book with a checking, a USD card and savings; Bob is a viewer in it;
+    Carol has a book of her own."""
+
+    db: Database
+    owner: Scope
+    viewer: Scope
+    other: Scope  # Carol in her own book
+    checking: accounts.AccountView
+    savings: accounts.AccountView
+    card: accounts.AccountView
+    carol_account: accounts.AccountView
+    categories: dict[str, int]
+
+
+def category_ids(scope: Scope) -> dict[str, int]:
+    return {c.name: c.id for c in list_categories(scope)}
+
+
+@pytest.fixture
+def small_book(db: Database) -> SmallBook:
+    alice = users.create_user(db, "alice", "alice-secret", "Alice", base_currency="EUR")
+    bob = users.create_user(db, "bob", "bob-secret1", "Bob", acting_user_id=alice.id)
+    carol = users.create_user(db, "carol", "carol-secret", "Carol", acting_user_id=alice.id)
+    book = books.list_books(db, alice.id)[0]
+    owner = Scope(db, alice.id, book.id)
+    books.share_book(owner, "bob", Role.VIEWER)
+    viewer = Scope(db, bob.id, book.id)
+    other = Scope(db, carol.id, books.list_books(db, carol.id)[0].id)
+    start = dt.date(2024, 1, 1)
+    checking = accounts.create_account(owner, "Girokonto", "checking", "EUR", "1500.00", start,
+                                       "DKB")
+    savings = accounts.create_account(owner, "Tagesgeld", "savings", "EUR", "5000", start)
+    card = accounts.create_account(owner, "US Visa", "credit_card", "USD", "0", start)
+    carol_acc = accounts.create_account(other, "Carol checking", "checking", "GBP", "10", start)
+    cats = category_ids(owner)
+    add = tx.add_transaction
+    add(owner, tx.TransactionInput(checking.id, dt.date(2024, 3, 1), "2500.00", "ACME GmbH",
+                                   "Salary March", cats["Salary"]))
+    add(owner, tx.TransactionInput(checking.id, dt.date(2024, 3, 2), "-850.00", "Landlord",
+                                   "Rent", cats["Rent"], tags=["home"]))
+    add(owner, tx.TransactionInput(checking.id, dt.date(2024, 3, 5), "-64.37", "REWE",
+                                   "Groceries", cats["Groceries"], tags=["food", "weekly"]))
+    add(owner, tx.TransactionInput(card.id, dt.date(2024, 3, 9), "-42.10", "Shell",
+                                   "Fuel", cats["Fuel"], tags=["car"]))
+    add(owner, tx.TransactionInput(card.id, dt.date(2024, 3, 12), "15.00", "Shell",
+                                   "Refund", cats["Fuel"]))
+    tx.transfer(owner, checking.id, savings.id, "300", dt.date(2024, 3, 15),
+                description="Monthly saving")
+    tx.add_transaction(other, tx.TransactionInput(carol_acc.id, dt.date(2024, 3, 3), "-5.00",
+                                                  "Tesco", "Carol's groceries"))
+    set_rate(owner, "EUR", "USD", dt.date(2024, 1, 1), "1.10")
+    return SmallBook(db, owner, viewer, other, checking, savings, card, carol_acc, cats)
