@@ -82,7 +82,7 @@ def _check_name(s: Session, book_id: int, name: str, exclude_id: int | None = No
 def create_account(
     scope: Scope,
     name: str,
-    type: str | AccountType,  # noqa: A002 - the domain's word
+    type: str | AccountType,
     currency: str,
     opening_balance: Decimal | str | int = 0,
     opened_on: dt.date | None = None,
@@ -106,7 +106,7 @@ def update_account(
     account_id: int,
     *,
     name: str | None = None,
-    type: str | AccountType | None = None,  # noqa: A002
+    type: str | AccountType | None = None,
     opening_balance: Decimal | str | int | None = None,
     opened_on: dt.date | None = None,
     institution: str | None = None,
@@ -134,7 +134,8 @@ def close_account(scope: Scope, account_id: int, on: dt.date | None = None) -> N
         acc = get_account(s, scope.book_id, account_id)
         on = on or dt.date.today()
         if on < acc.opened_on:
-            raise ValidationError("closed_on", f"{on} is before the account opened ({acc.opened_on})")
+            raise ValidationError("closed_on",
+                                  f"{on} is before the account opened ({acc.opened_on})")
         acc.closed_on = on
 
 

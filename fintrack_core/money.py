@@ -28,7 +28,8 @@ def check_currency(code: str, field: str = "currency") -> str:
     """Normalise and validate an ISO 4217 code, naming ``field`` when it is wrong."""
     norm = (code or "").strip().upper()
     if len(norm) != 3 or norm not in known_currencies():
-        raise ValidationError(field, f"unknown currency code {code!r} (expected ISO 4217, e.g. EUR)")
+        raise ValidationError(
+            field, f"unknown currency code {code!r} (expected ISO 4217, e.g. EUR)")
     return norm
 
 
@@ -70,7 +71,8 @@ def to_decimal(minor: int, currency: str) -> Decimal:
 def format_money(minor: int, currency: str, locale: str | None = None) -> str:
     """Human display following the locale's conventions (``€1,234.50`` / ``1.234,50 €``)."""
     try:
-        return format_currency(to_decimal(minor, currency), currency, locale=locale or DEFAULT_LOCALE)
+        return format_currency(to_decimal(minor, currency), currency,
+                               locale=locale or DEFAULT_LOCALE)
     except (UnknownLocaleError, ValueError):
         return format_currency(to_decimal(minor, currency), currency, locale=DEFAULT_LOCALE)
 

@@ -80,7 +80,8 @@ def _amount_bound(currencies: list[str], value: Decimal, at_least: bool):  # typ
     conds = []
     for ccy in currencies:
         bound = abs(value).scaleb(exponent(ccy))
-        conds.append(and_(Transaction.currency == ccy, size >= bound if at_least else size <= bound))
+        within = size >= bound if at_least else size <= bound
+        conds.append(and_(Transaction.currency == ccy, within))
     return or_(*conds) if conds else Transaction.id.is_(None)
 
 

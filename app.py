@@ -1,0 +1,49 @@
+"""FinTrack entry point: login gate, book switcher and the page registry.
+
+``st.navigation`` runs on every rerun, logged in or not, so Streamlit never falls back to
+listing ``pages/`` on its own; each page also checks the login itself.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fintrack_core.users import count_users
+from fintrack_ui.gate import first_run_page, login_page
+from fintrack_ui.session import authenticator, book_switcher, current, get_db, is_logged_in
+
+st.set_page_config(page_title="FinTrack", page_icon="💶", layout="wide")
+
+
+def main() -> None:
+    db = get_db()
+    if count_users(db) == 0:
+        st.navigation([st.Page(first_run_page, title="Welcome", url_path="welcome")],
+                      position="hidden").run()
+        return
+    if not is_logged_in():
+        st.navigation([st.Page(login_page, title="Log in", url_path="login")],
+                      position="hidden").run()
+        return
+    auth = authenticator(db)
+    ctx = current()
+    st.sidebar.markdown(f"Signed in as **{ctx.user.name}**")
+    book_switcher(ctx)
+    auth.logout("Log out", location="sidebar", key="logout_button")
+    if not is_logged_in():
+        st.rerun()
+    pages = {
+        "Money": [
+            st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+            st.Page("pages/transactions.py", title="Transactions", icon="📒"),
+            st.Page("pages/accounts.py", title="Accounts", icon="🏦"),
+            st.Page("pages/categories.py", title="Categories", icon="🗂️"),
+        ],
+        "Settings": [st.Page("pages/settings.py", title="Book & profile", icon="⚙️")],
+    }
+    if ctx.user.is_admin:
+        pages["Settings"].append(st.Page("pages/admin.py", title="Admin", icon="🛡️"))
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,71 @@
+"""Runtime configuration that is not the database URL: secrets and per-user preferences.
+
+The cookie signing key must never be a constant in the code: it comes from the environment,
+from Streamlit secrets, or is generated once and kept in a file outside git.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import select
+
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import User
+from fintrack_core.errors import NotFound, ValidationError
+
+ENV_COOKIE_KEY = "FINTRACK_COOKIE_KEY"
+DEFAULT_KEY_FILE = Path("data") / ".cookie_key"
+LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "ja_JP")
+
+
+def cookie_key(secret_value: str | None = None, key_file: Path = DEFAULT_KEY_FILE) -> str:
+    """The key that signs login cookies.
+
+    Order: ``FINTRACK_COOKIE_KEY``; then ``secret_value`` (``cookie_key`` in
+    ``.streamlit/secrets.toml``); then ``key_file``, created with a random key on first use and
+    readable only by its owner. The file lives under ``data/``, which git ignores.
+    """
+    env = os.environ.get(ENV_COOKIE_KEY, "").strip()
+    if env:
+        return env
+    if secret_value and secret_value.strip():
+        return secret_value.strip()
+    if key_file.exists():
+        existing = key_file.read_text().strip()
+        if existing:
+            return existing
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def user_settings(db: Database, user_id: int) -> dict[str, str]:
+    with db.read() as s:
+        raw = s.scalar(select(User.settings).where(User.id == user_id))
+        if raw is None:
+            raise NotFound("user", user_id)
+        try:
+            data = json.loads(raw or "{}")
+        except json.JSONDecodeError:
+            data = {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def set_user_setting(db: Database, user_id: int, key: str, value: str) -> None:
+    """Store one preference of the acting user (only their own)."""
+    if key == "locale" and value not in LOCALES:
+        raise ValidationError("locale", f"choose one of {', '.join(LOCALES)}")
+    with db.write() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        data = json.loads(user.settings or "{}")
+        data[key] = value
+        user.settings = json.dumps(data, sort_keys=True)

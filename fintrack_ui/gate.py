@@ -1,0 +1,66 @@
+"""The screens shown before anyone is logged in: first run and login."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fintrack_core.errors import FinTrackError
+from fintrack_core.users import create_user
+from fintrack_ui.session import authenticator, get_db
+
+
+def first_run_page() -> None:
+    """No users yet: create the administrator, or explore with demo data."""
+    db = get_db()
+    st.title("Welcome to FinTrack")
+    st.write("Your data stays in this database. Create the first account — it becomes the "
+             "administrator — or look around with two years of demo data first.")
+    left, right = st.columns(2)
+    with left, st.form("first_user"):
+        st.subheader("Create the administrator")
+        username = st.text_input("Username")
+        name = st.text_input("Your name")
+        email = st.text_input("E-mail (optional)")
+        password = st.text_input("Password", type="password", help="At least 8 characters")
+        confirm = st.text_input("Repeat password", type="password")
+        currency = st.text_input("Base currency (ISO 4217)", value="EUR", max_chars=3)
+        if st.form_submit_button("Create account", type="primary"):
+            if password != confirm:
+                st.error("The two passwords differ.")
+            else:
+                try:
+                    create_user(db, username, password, name, email, base_currency=currency)
+                except FinTrackError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state["flash"] = f"Account {username!r} created — please log in."
+                    st.rerun()
+    with right:
+        st.subheader("Explore with demo data")
+        st.write("Creates the user **demo** (password **demo-fintrack**) with about 10,000 "
+                 "transactions over two years in EUR and USD.")
+        if st.button("Explore with demo data", key="demo_button"):
+            from fintrack_core.demo import DEMO_PASSWORD, DEMO_USERNAME, create_demo
+
+            with st.spinner("Generating two years of transactions…"):
+                try:
+                    create_demo(db)
+                except FinTrackError as exc:
+                    st.error(str(exc))
+                    return
+            st.session_state["flash"] = (f"Demo data ready. Log in as {DEMO_USERNAME!r} with "
+                                         f"password {DEMO_PASSWORD!r}.")
+            st.rerun()
+
+
+def login_page() -> None:
+    st.title("FinTrack")
+    if flash := st.session_state.pop("flash", None):
+        st.success(flash)
+    auth = authenticator(get_db())
+    auth.login(location="main", key="login_form")
+    status = st.session_state.get("authentication_status")
+    if status:
+        st.rerun()
+    elif status is False:
+        st.error("Username or password is incorrect.")

@@ -1,0 +1,108 @@
+"""Streamlit glue shared by app.py and every page: the database, the login, the current book.
+
+Nothing here decides anything about money or permissions; it only finds out who is acting in
+which book and hands a ``Scope`` to ``fintrack_core``, which does the checking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from fintrack_core.access import Scope
+from fintrack_core.books import BookView, list_books
+from fintrack_core.config import cookie_key, user_settings
+from fintrack_core.db.engine import Database, database_url
+from fintrack_core.db.models import Role
+from fintrack_core.db.schema import upgrade
+from fintrack_core.money import DEFAULT_LOCALE
+from fintrack_core.users import UserView, credentials, get_user
+
+COOKIE_NAME = "fintrack_auth"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _database(url: str) -> Database:
+    db = Database(url)
+    upgrade(db)
+    return db
+
+
+def get_db() -> Database:
+    """One engine per database URL and server process; the schema is migrated on first use."""
+    return _database(database_url())
+
+
+def _secret_cookie_key() -> str | None:
+    try:
+        return st.secrets.get("cookie_key")  # type: ignore[no-any-return]
+    except Exception:
+        return None
+
+
+def authenticator(db: Database) -> stauth.Authenticate:
+    """Built each run from the users table, so a user added on the Admin page can log in."""
+    return stauth.Authenticate(
+        credentials(db), cookie_name=COOKIE_NAME, cookie_key=cookie_key(_secret_cookie_key()),
+        cookie_expiry_days=7, auto_hash=False, login_sleep_time=0,
+    )
+
+
+def is_logged_in() -> bool:
+    return bool(st.session_state.get("authentication_status")) and bool(
+        st.session_state.get("username"))
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who is acting, in which book, with what role; what every page starts from."""
+
+    scope: Scope
+    user: UserView
+    book: BookView
+    locale: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.book.role in (Role.OWNER, Role.EDITOR)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.book.role == Role.OWNER
+
+
+def current() -> Context:
+    """The acting context, or stop the page (defence in depth behind app.py's gate)."""
+    if not is_logged_in():
+        st.warning("Please log in first.")
+        st.stop()
+    db = get_db()
+    user = get_user(db, st.session_state["username"])
+    books = list_books(db, user.id)
+    if not books:
+        st.error("You are not a member of any book. Ask an owner to share one with you.")
+        st.stop()
+    by_id = {b.id: b for b in books}
+    book_id = st.session_state.get("book_id")
+    if book_id not in by_id:
+        book_id = books[0].id
+        st.session_state["book_id"] = book_id
+    locale = user_settings(db, user.id).get("locale", DEFAULT_LOCALE)
+    return Context(Scope(db, user.id, book_id), user, by_id[book_id], locale)
+
+
+def book_switcher(ctx: Context) -> None:
+    """Sidebar selector for users who belong to several books."""
+    books = list_books(ctx.scope.db, ctx.user.id)
+    if len(books) < 2:
+        st.sidebar.caption(f"Book: **{ctx.book.name}** ({ctx.book.role.value})")
+        return
+    ids = [b.id for b in books]
+    labels = {b.id: f"{b.name} ({b.role.value})" for b in books}
+    choice = st.sidebar.selectbox("Book", ids, index=ids.index(ctx.book.id),
+                                  format_func=labels.__getitem__, key="book_selector")
+    if choice != ctx.book.id:
+        st.session_state["book_id"] = choice
+        st.rerun()

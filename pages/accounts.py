@@ -1,0 +1,95 @@
+"""Accounts: list with balances; create, edit, close, reopen, delete (with confirmation)."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from fintrack_core import accounts as acc
+from fintrack_core.db.models import AccountType
+from fintrack_core.money import to_decimal
+from fintrack_ui.display import attempt, money, read_only_notice, show_flash
+from fintrack_ui.session import current
+
+ctx = current()
+show_flash()
+st.title("Accounts")
+read_only_notice(ctx.can_write)
+
+items = acc.list_accounts(ctx.scope)
+bals = acc.balances(ctx.scope)
+types = [t.value for t in AccountType]
+
+if items:
+    st.dataframe(pd.DataFrame({
+        "Account": [a.name for a in items],
+        "Type": [a.type.value.replace("_", " ") for a in items],
+        "Currency": [a.currency for a in items],
+        "Institution": [a.institution for a in items],
+        "Opened": [a.opened_on for a in items],
+        "Closed": [a.closed_on for a in items],
+        "Opening balance": [money(a.opening_balance, a.currency, ctx.locale) for a in items],
+        "Balance": [money(bals.get(a.id, 0), a.currency, ctx.locale) for a in items],
+    }), hide_index=True, width="stretch")
+else:
+    st.info("No accounts yet.")
+
+if not ctx.can_write:
+    st.stop()
+
+new_tab, edit_tab = st.tabs(["New account", "Edit, close or delete"])
+with new_tab, st.form("new_account"):
+    c1, c2 = st.columns(2)
+    name = c1.text_input("Name")
+    kind = c2.selectbox("Type", types, format_func=lambda t: t.replace("_", " "))
+    currency = c1.text_input("Currency (ISO 4217)", value=ctx.book.base_currency, max_chars=3)
+    opening = c2.text_input("Opening balance", value="0",
+                            help="Negative for what you owe on a card or loan")
+    opened_on = c1.date_input("Opened on", value=dt.date.today(), format="YYYY-MM-DD")
+    institution = c2.text_input("Institution")
+    if st.form_submit_button("Create account", type="primary") and attempt(
+            lambda: acc.create_account(ctx.scope, name, kind, currency, opening, opened_on,
+                                       institution), f"Account {name!r} created."):
+        st.rerun()
+
+with edit_tab:
+    if not items:
+        st.caption("Nothing to edit yet.")
+        st.stop()
+    by_id = {a.id: a for a in items}
+    chosen = st.selectbox("Account", list(by_id), format_func=lambda i: by_id[i].name,
+                          key="edit_account")
+    a = by_id[chosen]
+    with st.form(f"edit_{a.id}"):
+        c1, c2 = st.columns(2)
+        e_name = c1.text_input("Name", value=a.name)
+        e_type = c2.selectbox("Type", types, index=types.index(a.type.value),
+                              format_func=lambda t: t.replace("_", " "))
+        e_open = c1.text_input(f"Opening balance ({a.currency})",
+                               value=str(to_decimal(a.opening_balance, a.currency)))
+        e_date = c2.date_input("Opened on", value=a.opened_on, format="YYYY-MM-DD")
+        e_inst = c1.text_input("Institution", value=a.institution)
+        if st.form_submit_button("Save changes", type="primary") and attempt(
+                lambda: acc.update_account(ctx.scope, a.id, name=e_name, type=e_type,
+                                           opening_balance=e_open, opened_on=e_date,
+                                           institution=e_inst), "Account saved."):
+            st.rerun()
+    c1, c2 = st.columns(2)
+    if a.is_closed:
+        if c1.button("Reopen account") and attempt(
+                lambda: acc.reopen_account(ctx.scope, a.id), f"{a.name} reopened."):
+            st.rerun()
+    elif c1.button("Close account") and attempt(
+            lambda: acc.close_account(ctx.scope, a.id), f"{a.name} closed."):
+        st.rerun()
+    with c2:
+        count = acc.transaction_count(ctx.scope, a.id)
+        if count:
+            st.warning(f"Deleting **{a.name}** also deletes its **{count}** transactions.")
+        sure = st.checkbox(f"Yes, delete {a.name}"
+                           + (f" and its {count} transactions" if count else ""),
+                           key=f"sure_{a.id}")
+        if st.button("Delete account", disabled=not sure) and attempt(
+                lambda: acc.delete_account(ctx.scope, a.id, confirm_transactions=count),
+                f"{a.name} deleted ({count} transactions)."):
+            st.rerun()

@@ -1,0 +1,64 @@
+"""Overview: what everything is worth now, this month's money in and out, latest activity."""
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from fintrack_core.money import to_decimal
+from fintrack_core.overview import overview
+from fintrack_ui.display import money, rows_frame, show_flash
+from fintrack_ui.session import current
+
+ctx = current()
+show_flash()
+data = overview(ctx.scope)
+base, loc = data.base_currency, ctx.locale
+
+st.title("Overview")
+st.caption(f"{ctx.book.name} · balances as of {data.as_of:%d %b %Y} · base currency {base}")
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Net worth", money(data.total_minor, base, loc))
+c2.metric(f"Income in {data.month.month:%B}", money(data.month.income_minor, base, loc))
+c3.metric(f"Expenses in {data.month.month:%B}", money(data.month.expenses_minor, base, loc))
+c4.metric("Net this month", money(data.month.net_minor, base, loc))
+
+if data.unconverted:
+    names = ", ".join(f"{a.account.name} ({a.account.currency})" for a in data.unconverted)
+    st.warning(f"No exchange rate to {base} for: {names}. They are left out of the total; "
+               "add a rate under Book & profile → Exchange rates.")
+if data.month.unconverted:
+    st.warning("Some of this month's amounts have no exchange rate: "
+               + ", ".join(f"{c}" for c in data.month.unconverted))
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Accounts")
+    if not data.accounts:
+        st.info("No accounts yet — add one on the Accounts page.")
+    else:
+        table = pd.DataFrame({
+            "Account": [a.account.name for a in data.accounts],
+            "Type": [a.account.type.value.replace("_", " ") for a in data.accounts],
+            "Status": ["closed" if a.account.is_closed else "open" for a in data.accounts],
+            "Balance": [money(a.balance_minor, a.account.currency, loc) for a in data.accounts],
+            f"In {base}": [money(a.base_minor, base, loc) for a in data.accounts],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+with right:
+    converted = [a for a in data.accounts if a.base_minor]
+    if converted:
+        chart = pd.DataFrame({
+            "Account": [a.account.name for a in converted],
+            # Plotly needs numbers: display only, the exact values are in the table.
+            base: [float(to_decimal(a.base_minor, base)) for a in converted],
+        })
+        fig = px.bar(chart, x=base, y="Account", orientation="h", title=f"Balances in {base}")
+        fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+        st.plotly_chart(fig, width="stretch")
+
+st.subheader("Latest transactions")
+if data.recent:
+    st.dataframe(rows_frame(data.recent, loc), hide_index=True, width="stretch")
+else:
+    st.info("No transactions yet.")

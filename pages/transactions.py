@@ -1,0 +1,207 @@
+"""Transactions: filter, sort and page (in SQL), edit in place, bulk edits, add and transfer."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+import streamlit as st
+
+from fintrack_core import transactions as tx
+from fintrack_core.accounts import list_accounts
+from fintrack_core.categories import list_categories
+from fintrack_core.errors import FinTrackError
+from fintrack_core.money import format_money, to_decimal
+from fintrack_core.search import SORTABLE, TransactionFilter, list_transactions
+from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.session import current
+
+ctx = current()
+show_flash()
+st.title("Transactions")
+read_only_notice(ctx.can_write)
+
+accounts = list_accounts(ctx.scope)
+acc_by_id = {a.id: a for a in accounts}
+cats = list_categories(ctx.scope)
+cat_path = {c.id: c.path for c in cats}
+path_to_id = {c.path: c.id for c in cats}
+ordinary_cats = [c for c in cats if c.kind.value != "transfer"]
+
+
+def _decimal(text: str, field: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        return Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        st.error(f"{field}: {text!r} is not a number")
+        st.stop()
+
+
+with st.expander("Filters", expanded=True):
+    f1, f2, f3, f4 = st.columns(4)
+    date_from = f1.date_input("From", value=None, key="f_from", format="YYYY-MM-DD")
+    date_to = f1.date_input("To", value=None, key="f_to", format="YYYY-MM-DD")
+    sel_accounts = f2.multiselect("Accounts", [a.id for a in accounts], key="f_accounts",
+                                  format_func=lambda i: acc_by_id[i].name)
+    category = f2.selectbox("Category (with sub-categories)", [None, *cat_path],
+                            key="f_category",
+                            format_func=lambda i: "Any" if i is None else cat_path[i])
+    tag = f3.text_input("Tag", key="f_tag")
+    text = f3.text_input("Text (payee, description, notes)", key="f_text")
+    amin = f4.text_input("Amount at least", key="f_amin", help="Size of the amount, in or out")
+    amax = f4.text_input("Amount at most", key="f_amax")
+    flt = TransactionFilter(date_from=date_from, date_to=date_to,
+                            account_ids=tuple(sel_accounts), category_id=category,
+                            tag=tag or None, text=text or None,
+                            amount_min=_decimal(amin, "Amount at least"),
+                            amount_max=_decimal(amax, "Amount at most"))
+
+s1, s2, s3, s4 = st.columns([2, 1, 1, 2])
+sort = s1.selectbox("Sort by", list(SORTABLE), key="sort")
+descending = s2.toggle("Newest/largest first", value=True, key="desc")
+page_size = s3.selectbox("Rows per page", [25, 50, 100, 200], index=1, key="page_size")
+
+try:
+    first = list_transactions(ctx.scope, flt, sort=sort, descending=descending, page=1,
+                              page_size=page_size)
+except FinTrackError as exc:
+    st.error(str(exc))
+    st.stop()
+page_no = s4.number_input(f"Page (of {first.pages})", min_value=1, max_value=first.pages,
+                          value=1, step=1, key="page_no")
+result = first if page_no == 1 else list_transactions(
+    ctx.scope, flt, sort=sort, descending=descending, page=int(page_no), page_size=page_size)
+
+sums = ", ".join(format_money(v, c, ctx.locale) for c, v in sorted(result.sums.items()))
+st.caption(f"{result.total:,} matching transactions · sum {sums or '0'} · "
+           f"page {result.page} of {result.pages}")
+
+rows = result.rows
+frame = pd.DataFrame({
+    "Select": [False] * len(rows),
+    "Date": [r.date for r in rows],
+    "Account": [r.account for r in rows],
+    "Payee": [r.payee for r in rows],
+    "Description": [r.description for r in rows],
+    "Category": [cat_path.get(r.category_id, "") if r.category_id else "" for r in rows],
+    "Amount": [str(to_decimal(r.amount_minor, r.currency)) for r in rows],
+    "Currency": [r.currency for r in rows],
+    "Tags": [", ".join(t for t in r.tags.split(",") if t) for r in rows],
+    "Notes": [r.notes for r in rows],
+    "Transfer": [bool(r.transfer_id) for r in rows],
+}, index=pd.Index([r.id for r in rows], name="id"))
+
+if not ctx.can_write:
+    st.dataframe(frame.drop(columns=["Select"]), width="stretch")
+    st.stop()
+
+edited = st.data_editor(
+    frame, key=f"grid_{result.page}_{sort}_{descending}", width="stretch",
+    disabled=["Account", "Currency", "Transfer"],
+    column_config={
+        "Select": st.column_config.CheckboxColumn("✓", width="small"),
+        "Date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+        "Category": st.column_config.SelectboxColumn(
+            "Category", options=["", *[c.path for c in cats]]),
+        "Amount": st.column_config.TextColumn("Amount", help="Negative = money out"),
+    },
+)
+
+changed = []
+for tid in frame.index:
+    before, after = frame.loc[tid], edited.loc[tid]
+    diff = {}
+    new_date = pd.Timestamp(after["Date"]).date() if pd.notna(after["Date"]) else before["Date"]
+    if new_date != before["Date"]:
+        diff["date"] = new_date
+    for col, name in (("Payee", "payee"), ("Description", "description"), ("Notes", "notes"),
+                      ("Tags", "tags")):
+        if (after[col] or "") != (before[col] or ""):
+            diff[name] = after[col] or ""
+    if (after["Category"] or "") != (before["Category"] or ""):
+        diff["category_id"] = path_to_id.get(after["Category"]) if after["Category"] else None
+    if str(after["Amount"]).strip() != before["Amount"]:
+        diff["amount"] = str(after["Amount"]).strip()
+    if diff:
+        changed.append((int(tid), diff))
+
+selected = [int(i) for i in edited.index[edited["Select"].astype(bool)]]
+b1, b2, b3, b4 = st.columns([1, 2, 1, 1])
+if b1.button(f"Save {len(changed)} edit(s)", disabled=not changed, type="primary"):
+    errors = []
+    for tid, diff in changed:
+        try:
+            tx.update_transaction(ctx.scope, tid, **diff)
+        except FinTrackError as exc:
+            errors.append(f"transaction {tid}: {exc}")
+    if errors:
+        for e in errors:
+            st.error(e)
+    else:
+        st.session_state["flash"] = f"Saved {len(changed)} edit(s)."
+        st.rerun()
+bulk_cat = b2.selectbox("Re-categorise selected as", [None, *[c.id for c in ordinary_cats]],
+                        format_func=lambda i: "(no category)" if i is None else cat_path[i],
+                        key="bulk_cat")
+if b3.button(f"Apply to {len(selected)}", disabled=not selected) and attempt(
+        lambda: tx.bulk_set_category(ctx.scope, selected, bulk_cat),
+        f"Re-categorised {len(selected)} transaction(s)."):
+    st.rerun()
+if b4.button(f"Delete {len(selected)}", disabled=not selected):
+    st.session_state["confirm_delete"] = selected
+if pending := st.session_state.get("confirm_delete"):
+    st.warning(f"Delete {len(pending)} transaction(s)? Transfers lose both legs.")
+    y, n = st.columns(8)[:2]
+    if y.button("Yes, delete", type="primary"):
+        st.session_state.pop("confirm_delete")
+        if attempt(lambda: tx.bulk_delete(ctx.scope, pending),
+                   lambda n: f"Deleted {n} transaction(s)."):
+            st.rerun()
+    if n.button("Cancel"):
+        st.session_state.pop("confirm_delete")
+        st.rerun()
+
+open_accounts = [a for a in accounts if not a.is_closed]
+add_col, transfer_col = st.columns(2)
+with add_col, st.expander("Add a transaction", expanded=not rows), st.form("add_tx"):
+    if not open_accounts:
+        st.info("Create an account first (Accounts page).")
+    account_id = st.selectbox("Account", [a.id for a in open_accounts],
+                              format_func=lambda i: f"{acc_by_id[i].name} "
+                                                    f"({acc_by_id[i].currency})")
+    date = st.date_input("Date", value=dt.date.today(), format="YYYY-MM-DD")
+    amount = st.text_input("Amount", placeholder="-12.50 (negative = money out)")
+    payee = st.text_input("Payee")
+    description = st.text_input("Description")
+    category_id = st.selectbox("Category", [None, *[c.id for c in ordinary_cats]],
+                               format_func=lambda i: "(none)" if i is None else cat_path[i])
+    tags = st.text_input("Tags", placeholder="comma separated")
+    notes = st.text_area("Notes", height=68)
+    scheduled = st.checkbox("Scheduled (allows a future date)")
+    if st.form_submit_button("Add transaction", type="primary") and account_id is not None:
+        data = tx.TransactionInput(account_id, date, amount, payee, description, category_id,
+                                   notes, tags, scheduled)
+        if attempt(lambda: tx.add_transaction(ctx.scope, data), "Transaction added."):
+            st.rerun()
+
+with transfer_col, st.expander("Transfer between accounts"), st.form("transfer"):
+    ids = [a.id for a in open_accounts]
+    src = st.selectbox("From", ids, format_func=lambda i: f"{acc_by_id[i].name} "
+                                                          f"({acc_by_id[i].currency})")
+    dst = st.selectbox("To", ids, index=min(1, len(ids) - 1) if ids else 0,
+                       format_func=lambda i: f"{acc_by_id[i].name} ({acc_by_id[i].currency})")
+    t_date = st.date_input("Date", value=dt.date.today(), key="t_date", format="YYYY-MM-DD")
+    sent = st.text_input("Amount sent", placeholder="100.00")
+    received = st.text_input("Amount received (only across currencies)")
+    t_desc = st.text_input("Description", key="t_desc")
+    if st.form_submit_button("Transfer", type="primary") and src is not None:
+        def _said(tr: tx.TransferView) -> str:
+            if tr.in_leg.currency == tr.out_leg.currency:
+                return "Transfer recorded."
+            return (f"Transfer recorded. Rate: 1 {tr.out_leg.currency} = {tr.rate} "
+                    f"{tr.in_leg.currency}.")
+
+        if attempt(lambda: tx.transfer(ctx.scope, src, dst, sent, t_date,
+                                       received=received or None, description=t_desc), _said):
+            st.rerun()
