@@ -1,0 +1,59 @@
+"""Overview page: totals in the base currency, this month, latest transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fintrack_core import transactions as tx
+from tests.conftest import SmallBook
+
+
+def metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_owner_sees_net_worth_converted_to_the_base_currency(small_book: SmallBook,
+                                                             as_owner) -> None:
+    # EUR: checking 1500 + 2500 - 850 - 64.37 - 300 = 2785.63; savings 5000 + 300 = 5300
+    # USD card: -42.10 + 15.00 = -27.10 USD at 1.10 USD/EUR = -24.636... -> -24.64 EUR
+    at = as_owner(None)
+    assert at.title[0].value == "Overview"
+    assert metric(at, "Net worth") == "€8,060.99"
+    table = at.dataframe[0].value
+    assert list(table["Account"]) == ["Girokonto", "Tagesgeld", "US Visa"]
+    assert list(table["Balance"]) == ["€2,785.63", "€5,300.00", "-$27.10"]
+    assert list(table["In EUR"]) == ["€2,785.63", "€5,300.00", "-€24.64"]
+
+
+def test_this_month_counts_income_and_expenses_but_not_transfers(small_book: SmallBook,
+                                                                 as_owner) -> None:
+    today = dt.date.today()
+    o, a = small_book.owner, small_book.checking
+    tx.add_transaction(o, tx.TransactionInput(a.id, today, "1000", "Employer",
+                                              category_id=small_book.categories["Salary"]))
+    tx.add_transaction(o, tx.TransactionInput(a.id, today, "-40.25", "Bakery"))
+    tx.transfer(o, a.id, small_book.savings.id, "500", today)
+    at = as_owner(None)
+    month = f"{today:%B}"
+    assert metric(at, f"Income in {month}") == "€1,000.00"
+    assert metric(at, f"Expenses in {month}") == "-€40.25"
+    assert metric(at, "Net this month") == "€959.75"
+    recent = at.dataframe[1].value
+    assert list(recent["Payee"])[:4] == ["Girokonto", "Tagesgeld", "Bakery", "Employer"]
+    assert len(recent) == 10
+
+
+def test_accounts_without_a_rate_are_named_not_counted(small_book: SmallBook, as_owner) -> None:
+    from fintrack_core.accounts import create_account
+
+    create_account(small_book.owner, "Yen wallet", "cash", "JPY", "5000")
+    at = as_owner(None)
+    assert any("Yen wallet (JPY)" in w.value for w in at.warning)
+    assert metric(at, "Net worth") == "€8,060.99"
+
+
+def test_viewer_sees_the_same_numbers(small_book: SmallBook, as_viewer) -> None:
+    at = as_viewer(None)
+    assert metric(at, "Net worth") == "€8,060.99"
+    switcher = at.sidebar.selectbox(key="book_selector")
+    assert switcher.format_func(switcher.value) == "Alice's book (viewer)"
