@@ -12,7 +12,7 @@ from fintrack_core.users import count_users
 from fintrack_ui.gate import first_run_page, login_page
 from fintrack_ui.session import authenticator, book_switcher, current, get_db, is_logged_in
 
-st.set_page_config(page_title="FinTrack", page_icon="💶", layout="wide")
+st.set_page_config(page_title="FinTrack", page_icon=":material/savings:", layout="wide")
 
 
 def main() -> None:
@@ -34,15 +34,18 @@ def main() -> None:
         st.rerun()
     pages = {
         "Money": [
-            st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
-            st.Page("pages/transactions.py", title="Transactions", icon="📒"),
-            st.Page("pages/accounts.py", title="Accounts", icon="🏦"),
-            st.Page("pages/categories.py", title="Categories", icon="🗂️"),
+            st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+            st.Page("pages/transactions.py", title="Transactions",
+                    icon=":material/receipt_long:"),
+            st.Page("pages/accounts.py", title="Accounts", icon=":material/account_balance:"),
+            st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
         ],
-        "Settings": [st.Page("pages/settings.py", title="Book & profile", icon="⚙️")],
+        "Settings": [st.Page("pages/settings.py", title="Book & profile",
+                             icon=":material/settings:")],
     }
     if ctx.user.is_admin:
-        pages["Settings"].append(st.Page("pages/admin.py", title="Admin", icon="🛡️"))
+        pages["Settings"].append(st.Page("pages/admin.py", title="Admin",
+                                         icon=":material/admin_panel_settings:"))
     st.navigation(pages).run()
 
 

@@ -93,10 +93,14 @@ def list_members(scope: Scope) -> list[MemberView]:
 
 def share_book(scope: Scope, username: str, role: Role | str) -> None:
     """Add ``username`` to the book with ``role`` (or change their role). Owners only."""
-    role = Role(role)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationError("role", f"{role!r} is not owner, editor or viewer") from None
     with scope.db.write() as s:
         require(s, scope, MANAGE)
-        user = s.scalar(select(User).where(User.username == username.strip()))
+        # Same normalisation as users.normalise_username (usernames are case-insensitive).
+        user = s.scalar(select(User).where(User.username == (username or "").strip().lower()))
         if user is None:
             raise NotFound("user", username)
         member = s.get(Membership, (user.id, scope.book_id))

@@ -124,21 +124,21 @@ def _check_name(session: Session, book_id: int, name: str, parent_id: int | None
 def create_category(scope: Scope, name: str, kind: str | CategoryKind | None = None,
                     parent_id: int | None = None, color: str | None = None) -> CategoryView:
     """Add a category; under a parent it takes the parent's kind (and colour unless given)."""
+    try:
+        kind = None if kind is None else CategoryKind(kind)
+    except ValueError:
+        raise ValidationError("kind", f"{kind!r} is not income, expense or transfer") from None
     with scope.db.write() as s:
         require(s, scope, WRITE)
         if parent_id is not None:
             parent = get_category(s, scope.book_id, parent_id, "parent")
-            if kind is not None and CategoryKind(kind) != parent.kind:
+            if kind is not None and kind != parent.kind:
                 raise ValidationError(
-                    "kind", f"{CategoryKind(kind).value} does not match parent "
+                    "kind", f"{kind.value} does not match parent "
                             f"{parent.name!r} ({parent.kind.value})")
             kind, color = parent.kind, color or parent.color
         elif kind is None:
             raise ValidationError("kind", "a top-level category needs a kind")
-        try:
-            kind = CategoryKind(kind)
-        except ValueError:
-            raise ValidationError("kind", f"{kind!r} is not income, expense or transfer") from None
         cat = Category(book_id=scope.book_id, kind=kind, parent_id=parent_id,
                        name=_check_name(s, scope.book_id, name, parent_id),
                        color=color or "#888888")
@@ -200,9 +200,8 @@ def merge_categories(scope: Scope, source_id: int, target_id: int) -> int:
                                             f"{src.name!r} is {src.kind.value}")
         if target_id in descendant_ids(_tree(s, scope.book_id), source_id):
             raise ValidationError("target", "cannot merge a category into its own sub-category")
+        _adopt_children(s, scope.book_id, source_id, target_id)
         moved = _reassign(s, scope.book_id, source_id, target_id)
-        for child in s.scalars(select(Category).where(Category.parent_id == source_id)):
-            child.parent_id = target_id
         s.flush()
         s.delete(src)
         return moved
@@ -229,11 +228,21 @@ def delete_category(scope: Scope, category_id: int, move_to_id: int | None = Non
                 raise ValidationError("move_to", f"{dst.name!r} is {dst.kind.value}, "
                                                  f"{cat.name!r} is {cat.kind.value}")
             moved = _reassign(s, scope.book_id, category_id, move_to_id)
-        for child in s.scalars(select(Category).where(Category.parent_id == category_id)):
-            child.parent_id = cat.parent_id
+        _adopt_children(s, scope.book_id, category_id, cat.parent_id)
         s.flush()
         s.delete(cat)
         return moved
+
+
+def _adopt_children(s: Session, book_id: int, old_parent_id: int,
+                    new_parent_id: int | None) -> None:
+    """Move ``old_parent_id``'s children under ``new_parent_id``; a name clash is a Conflict
+    (raised before anything changed, instead of a raw unique-constraint error)."""
+    children = s.scalars(select(Category).where(Category.parent_id == old_parent_id)).all()
+    for child in children:
+        _check_name(s, book_id, child.name, new_parent_id, exclude_id=child.id)
+    for child in children:
+        child.parent_id = new_parent_id
 
 
 def _reassign(s: Session, book_id: int, source_id: int, target_id: int) -> int:

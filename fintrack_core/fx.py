@@ -55,10 +55,12 @@ def set_rate(scope: Scope, base: str, quote: str, date: dt.date, rate: Decimal |
 
 
 def delete_rate(scope: Scope, base: str, quote: str, date: dt.date) -> None:
+    """Delete this book's manual rate, if any (codes normalised exactly as ``set_rate`` does)."""
+    b, q = check_currency(base, "base"), check_currency(quote, "quote")
     with scope.db.write() as s:
         require(s, scope, WRITE)
-        row = s.scalar(select(FxRate).where(FxRate.book_id == scope.book_id, FxRate.base == base,
-                                            FxRate.quote == quote, FxRate.date == date))
+        row = s.scalar(select(FxRate).where(FxRate.book_id == scope.book_id, FxRate.base == b,
+                                            FxRate.quote == q, FxRate.date == date))
         if row is not None:
             s.delete(row)
 

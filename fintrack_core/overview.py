@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from fintrack_core.access import READ, Scope, require
 from fintrack_core.accounts import AccountView, balances, list_accounts
@@ -53,10 +53,12 @@ class Overview:
 
 
 def month_flow(scope: Scope, month: dt.date) -> MonthFlow:
-    """Income (money in) and expenses (money out) of ``month``, converted to the base currency.
+    """Income and expenses of ``month``, converted to the base currency.
 
-    Transfers between the book's own accounts are neither income nor expense, and neither are
-    transactions filed under a transfer-kind category.
+    The category decides, not the sign: a refund filed under an expense category reduces
+    expenses (it is not income), and a clawback under an income category reduces income.
+    Uncategorised amounts count by their sign. Transfers between the book's own accounts are
+    neither, and neither are transactions filed under a transfer-kind category.
     """
     book = get_book(scope)
     start = month.replace(day=1)
@@ -64,23 +66,25 @@ def month_flow(scope: Scope, month: dt.date) -> MonthFlow:
     rates = rate_table(scope)
     with scope.db.read() as s:
         require(s, scope, READ)
-        sign = func.sign(Transaction.amount_minor)
-        q = (select(Transaction.currency, Transaction.date, sign,
+        is_income = case((Category.kind == CategoryKind.INCOME, 1),
+                         (Category.kind == CategoryKind.EXPENSE, 0),
+                         (Transaction.amount_minor > 0, 1), else_=0)
+        q = (select(Transaction.currency, Transaction.date, is_income,
                     func.sum(Transaction.amount_minor))
              .outerjoin(Category, Category.id == Transaction.category_id)
              .where(Transaction.book_id == scope.book_id, Transaction.date >= start,
                     Transaction.date < end, Transaction.transfer_id.is_(None),
                     (Category.kind.is_(None)) | (Category.kind != CategoryKind.TRANSFER))
-             .group_by(Transaction.currency, Transaction.date, sign))
+             .group_by(Transaction.currency, Transaction.date, is_income))
         income = expenses = 0
         unconverted: dict[str, int] = {}
-        for ccy, day, sgn, total in s.execute(q):
+        for ccy, day, income_row, total in s.execute(q):
             rate = rates.rate(ccy, book.base_currency, day)
             if rate is None:
                 unconverted[ccy] = unconverted.get(ccy, 0) + int(total)
                 continue
             value = convert_minor(int(total), ccy, book.base_currency, rate)
-            if sgn > 0:
+            if income_row:
                 income += value
             else:
                 expenses += value

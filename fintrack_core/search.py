@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, func, or_, select
 
 from fintrack_core.access import READ, Scope, require
-from fintrack_core.categories import _tree, descendant_ids
+from fintrack_core.accounts import get_account
+from fintrack_core.categories import _tree, descendant_ids, get_category
 from fintrack_core.db.models import Account, Category, Transaction
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import exponent
@@ -101,16 +102,18 @@ def _filtered(scope: Scope, flt: TransactionFilter, category_ids: set[int] | Non
     if flt.uncategorised:
         q = q.where(Transaction.category_id.is_(None))
     if flt.tag:
-        q = q.where(Transaction.tags.contains(f",{flt.tag.strip().lower().lstrip('#')},"))
+        tag = f",{flt.tag.strip().lower().lstrip('#')},"
+        q = q.where(Transaction.tags.contains(tag, autoescape=True))
     if flt.amount_min is not None:
         q = q.where(_amount_bound(currencies, Decimal(flt.amount_min), True))
     if flt.amount_max is not None:
         q = q.where(_amount_bound(currencies, Decimal(flt.amount_max), False))
     if flt.text and flt.text.strip():
-        needle = f"%{flt.text.strip().lower()}%"
-        q = q.where(or_(func.lower(Transaction.payee).like(needle),
-                        func.lower(Transaction.description).like(needle),
-                        func.lower(Transaction.notes).like(needle)))
+        # autoescape: "50%" or "a_b" are searched literally, not as LIKE wildcards
+        needle = flt.text.strip().lower()
+        q = q.where(or_(func.lower(Transaction.payee).contains(needle, autoescape=True),
+                        func.lower(Transaction.description).contains(needle, autoescape=True),
+                        func.lower(Transaction.notes).contains(needle, autoescape=True)))
     return q
 
 
@@ -131,8 +134,12 @@ def list_transactions(
     page = max(1, int(page))
     with scope.db.read() as s:
         require(s, scope, READ)
+        # Ids from another book are NotFound here too, as everywhere else.
+        for account_id in flt.account_ids:
+            get_account(s, scope.book_id, account_id)
         cat_ids = None
         if flt.category_id is not None:
+            get_category(s, scope.book_id, flt.category_id)
             cat_ids = descendant_ids(_tree(s, scope.book_id), flt.category_id)
         currencies = list(s.scalars(select(Account.currency).distinct()
                                     .where(Account.book_id == scope.book_id)))

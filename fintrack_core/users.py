@@ -15,8 +15,14 @@ from fintrack_core.db.models import User
 from fintrack_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from fintrack_core.money import check_currency
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 8
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises instead of truncating
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: streamlit-authenticator lower-cases them at login."""
+    return (username or "").strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,8 @@ def _view(u: User) -> UserView:
 def hash_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
         raise ValidationError("password", f"must be at least {MIN_PASSWORD} characters")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValidationError("password", f"must be at most {MAX_PASSWORD_BYTES} bytes long")
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
 
 
@@ -66,7 +74,7 @@ def create_user(
     The very first user needs no actor and becomes administrator; after that only an
     administrator may add users.
     """
-    username = (username or "").strip()
+    username = normalise_username(username)
     if not USERNAME_RE.match(username):
         raise ValidationError("username", "3-64 letters, digits, '.', '_' or '-'")
     pw_hash = hash_password(password)
@@ -94,7 +102,7 @@ def create_user(
 
 def authenticate(db: Database, username: str, password: str) -> UserView | None:
     with db.read() as s:
-        user = s.scalar(select(User).where(User.username == username))
+        user = s.scalar(select(User).where(User.username == normalise_username(username)))
         if user is None or not check_password(password, user.password_hash):
             return None
         return _view(user)
@@ -102,7 +110,7 @@ def authenticate(db: Database, username: str, password: str) -> UserView | None:
 
 def get_user(db: Database, username: str) -> UserView:
     with db.read() as s:
-        user = s.scalar(select(User).where(User.username == username))
+        user = s.scalar(select(User).where(User.username == normalise_username(username)))
         if user is None:
             raise NotFound("user", username)
         return _view(user)
@@ -124,18 +132,19 @@ def reset_password(db: Database, acting_user_id: int, username: str, new_passwor
     """An administrator sets a new password; a user may also change their own."""
     pw_hash = hash_password(new_password)
     with db.write() as s:
-        user = s.scalar(select(User).where(User.username == username))
+        user = s.scalar(select(User).where(User.username == normalise_username(username)))
+        if user is None or user.id != acting_user_id:
+            # Checked before "not found" so a non-admin cannot probe which usernames exist.
+            _require_admin(s, acting_user_id)
         if user is None:
             raise NotFound("user", username)
-        if user.id != acting_user_id:
-            _require_admin(s, acting_user_id)
         user.password_hash = pw_hash
 
 
 def set_admin(db: Database, acting_user_id: int, username: str, is_admin: bool) -> None:
     with db.write() as s:
         _require_admin(s, acting_user_id)
-        user = s.scalar(select(User).where(User.username == username))
+        user = s.scalar(select(User).where(User.username == normalise_username(username)))
         if user is None:
             raise NotFound("user", username)
         if not is_admin and user.id == acting_user_id:

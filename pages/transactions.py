@@ -97,7 +97,7 @@ if not ctx.can_write:
     st.stop()
 
 edited = st.data_editor(
-    frame, key=f"grid_{result.page}_{sort}_{descending}", width="stretch",
+    frame, key=f"grid_{result.page}_{sort}_{descending}", width="stretch", hide_index=True,
     disabled=["Account", "Currency", "Transfer"],
     column_config={
         "Select": st.column_config.CheckboxColumn("✓", width="small"),

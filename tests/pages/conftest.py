@@ -42,7 +42,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("FINTRACK_DATABASE_URL", f"sqlite:///{db_file}")
     monkeypatch.setenv("FINTRACK_COOKIE_KEY", "test-cookie-key-0123456789-abcdefghijklmnop")
     monkeypatch.chdir(ROOT)
-    yield db_file
+    return db_file
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ def test_first_run_offers_the_administrator_form_and_demo_data(db: Database) -> 
     assert at.title[0].value == "Welcome to FinTrack"
     assert any(b.label == "Explore with demo data" for b in at.button)
     labels = [t.label for t in at.text_input]
-    assert "Username" in labels and "Password" in labels
+    assert "Username" in labels
+    assert "Password" in labels
 
 
 def test_first_user_created_from_the_welcome_screen_is_administrator(db: Database) -> None:
@@ -36,7 +37,8 @@ def test_first_user_created_from_the_welcome_screen_is_administrator(db: Databas
     assert not at.exception
     assert count_users(db) == 1
     user = authenticate(db, "ada", "correct-horse")
-    assert user is not None and user.is_admin
+    assert user is not None
+    assert user.is_admin
     assert "please log in" in at.success[0].value
     at = log_in("ada", "correct-horse")
     assert at.title[0].value == "Overview"
@@ -74,4 +76,16 @@ def test_a_logged_out_session_cannot_open_a_page_directly(small_book: SmallBook,
     at = AppTest.from_file(str(Path(ROOT, "pages", page)), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert at.warning[0].value == "Please log in first."
-    assert not at.dataframe and not at.metric
+    assert not at.dataframe
+    assert not at.metric
+
+
+def test_explore_with_demo_data_creates_the_demo_user(db: Database) -> None:
+    at = new_app().run()
+    next(b for b in at.button if b.label == "Explore with demo data").click().run()
+    assert not at.exception
+    assert at.success[0].value == ("Demo data ready. Log in as 'demo' with password "
+                                   "'demo-fintrack'.")
+    at = log_in("demo", "demo-fintrack")
+    assert at.title[0].value == "Overview"
+    assert len(at.dataframe[0].value) == 6  # six demo accounts

@@ -1,0 +1,432 @@
+"""Every read and write is scoped to one book (DESIGN.md, boundary 2), proven for every public
+service function that takes a ``Scope``:
+
+1. someone who is not a member of book A gets ``PermissionDenied`` with a scope for A, and a
+   scope for a book that does not exist fails the same way;
+2. a member of book B, using B's scope but ids (or names) of A's objects, gets ``NotFound`` —
+   the answer for a missing object — and nothing of A changes; B's reads show nothing of A;
+3. a viewer of A is refused every write (and nothing changes) but every read works and shows
+   what the owner sees; an editor may write but not manage the book.
+
+``OPS`` is the table of calls. ``test_every_scoped_function_is_in_the_table`` fails when a
+public function taking ``scope`` is added anywhere in ``fintrack_core`` without a row here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import fintrack_core
+from fintrack_core import accounts, books, categories, cli_common, fx, search, users
+from fintrack_core import overview as ov
+from fintrack_core import transactions as tx
+from fintrack_core.access import Scope
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import Role
+from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
+from fintrack_core.search import TransactionFilter
+
+DAY = dt.date(2024, 3, 20)
+AS_OF = dt.date(2024, 3, 31)
+RATE_DAY = dt.date(2024, 1, 1)
+
+# Strings that exist only in book A: none may appear in anything book B's member is shown.
+A_MARKERS = ("Alice Girokonto", "Alice Tagesgeld", "Alice Visa", "Alice Empty", "Alice Old",
+             "Alice Hobby Fund", "Alice Grocer", "ACME Payroll", "1.0834", "victor", "eddie",
+             "Alice's book")
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Ids of book A's objects (identical in every copy of the template database)."""
+
+    account: int  # Alice Girokonto, with transactions
+    savings: int
+    card: int
+    empty_account: int  # no transactions
+    closed_account: int
+    category: int  # Groceries
+    category2: int  # Restaurants
+    unused_category: int  # Coffee
+    custom_category: int  # Alice Hobby Fund
+    transaction: int  # the grocery purchase
+    transfer_leg: int
+    victor: int  # viewer of A
+    # book B's own objects, for calls that mix them with A's ids
+    b_account: int
+    b_transaction: int  # filed under b_category
+    b_category: int  # B's Groceries
+    b_unused: int  # B's Coffee
+
+
+@dataclass(frozen=True)
+class World:
+    db: Database
+    owner: Scope  # alice in A
+    editor: Scope  # eddie in A
+    viewer: Scope  # victor in A
+    stranger: Scope  # mallory, owner of B, with A's book id
+    nowhere: Scope  # alice with a book id that does not exist
+    other: Scope  # mallory in her own book B
+    ids: Ids
+
+
+@dataclass(frozen=True)
+class Op:
+    """One service call. ``kind`` is read, write or manage (owner only).
+
+    ``targets_a``: the call names objects of A (ids, or a name for lookups), so from book B it
+    must fail with ``foreign_error`` — the error a missing object gives. ``given`` is the name
+    a lookup passes in: an error may echo it back without leaking anything.
+    """
+
+    name: str
+    kind: str
+    call: Callable[[Scope, Ids], Any]
+    targets_a: bool = True
+    foreign_error: type[Exception] = NotFound
+    given: str = ""
+
+    @property
+    def function(self) -> str:
+        return self.name.split("[")[0]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _input(i: Ids) -> tx.TransactionInput:
+    return tx.TransactionInput(i.account, DAY, "-12.50", "Bäckerei", "Bread", i.category)
+
+
+OPS: list[Op] = [
+    # accounts
+    Op("accounts.find_account", "read", lambda s, i: accounts.find_account(s, "Alice Girokonto"),
+       given="Alice Girokonto"),
+    Op("accounts.list_accounts", "read", lambda s, i: accounts.list_accounts(s), False),
+    Op("accounts.balances", "read", lambda s, i: accounts.balances(s, AS_OF), False),
+    Op("accounts.balance", "read", lambda s, i: accounts.balance(s, i.account, AS_OF)),
+    Op("accounts.transaction_count", "read",
+       lambda s, i: accounts.transaction_count(s, i.account)),
+    Op("accounts.create_account", "write",
+       lambda s, i: accounts.create_account(s, "Holiday fund", "savings", "EUR", "100", DAY),
+       False),
+    Op("accounts.update_account", "write",
+       lambda s, i: accounts.update_account(s, i.account, name="Renamed", institution="N26")),
+    Op("accounts.close_account", "write", lambda s, i: accounts.close_account(s, i.account, DAY)),
+    Op("accounts.reopen_account", "write",
+       lambda s, i: accounts.reopen_account(s, i.closed_account)),
+    Op("accounts.delete_account", "write",
+       lambda s, i: accounts.delete_account(s, i.empty_account)),
+    # books
+    Op("books.get_book", "read", lambda s, i: dataclasses.astuple(books.get_book(s))[:3], False),
+    Op("books.list_members", "read", lambda s, i: books.list_members(s), False),
+    Op("books.update_book", "manage", lambda s, i: books.update_book(s, name="Renamed book"),
+       False),
+    Op("books.share_book", "manage", lambda s, i: books.share_book(s, "walter", Role.VIEWER),
+       False),
+    Op("books.remove_member", "manage", lambda s, i: books.remove_member(s, i.victor)),
+    # categories
+    Op("categories.list_categories", "read", lambda s, i: categories.list_categories(s), False),
+    Op("categories.usage_count", "read", lambda s, i: categories.usage_count(s, i.category)),
+    Op("categories.create_category[under a parent]", "write",
+       lambda s, i: categories.create_category(s, "Organic", parent_id=i.category)),
+    Op("categories.create_category[top level]", "write",
+       lambda s, i: categories.create_category(s, "Pets", "expense"), False),
+    Op("categories.rename_category", "write",
+       lambda s, i: categories.rename_category(s, i.category, "Supermarket")),
+    Op("categories.move_category", "write",
+       lambda s, i: categories.move_category(s, i.unused_category, None)),
+    Op("categories.merge_categories", "write",
+       lambda s, i: categories.merge_categories(s, i.unused_category, i.category2)),
+    Op("categories.delete_category", "write",
+       lambda s, i: categories.delete_category(s, i.custom_category)),
+    # exchange rates
+    Op("fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
+    Op("fx.rate_table", "read", lambda s, i: fx.rate_table(s).rate("EUR", "USD", DAY), False),
+    Op("fx.set_rate", "write", lambda s, i: fx.set_rate(s, "EUR", "CHF", DAY, "0.9512"), False),
+    Op("fx.delete_rate", "write", lambda s, i: fx.delete_rate(s, "EUR", "USD", RATE_DAY), False),
+    # overview
+    Op("overview.overview", "read", lambda s, i: ov.overview(s, AS_OF), False),
+    Op("overview.month_flow", "read", lambda s, i: ov.month_flow(s, DAY), False),
+    # search
+    Op("search.list_transactions", "read", lambda s, i: search.list_transactions(s), False),
+    Op("search.list_transactions[account filter]", "read",
+       lambda s, i: search.list_transactions(s, TransactionFilter(account_ids=(i.account,)))),
+    Op("search.list_transactions[category filter]", "read",
+       lambda s, i: search.list_transactions(s, TransactionFilter(category_id=i.category))),
+    # transactions
+    Op("transactions.add_transaction", "write", lambda s, i: tx.add_transaction(s, _input(i))),
+    Op("transactions.update_transaction", "write",
+       lambda s, i: tx.update_transaction(s, i.transaction, payee="Edited", notes="changed")),
+    Op("transactions.delete_transaction", "write",
+       lambda s, i: tx.delete_transaction(s, i.transaction)),
+    Op("transactions.delete_transaction[transfer leg]", "write",
+       lambda s, i: tx.delete_transaction(s, i.transfer_leg)),
+    Op("transactions.transfer", "write",
+       lambda s, i: tx.transfer(s, i.account, i.savings, "10", DAY)),
+    Op("transactions.transfer[cross-currency]", "write",
+       lambda s, i: tx.transfer(s, i.account, i.card, "10", DAY, received="10.83")),
+    Op("transactions.bulk_set_category", "write",
+       lambda s, i: tx.bulk_set_category(s, [i.transaction], i.category2)),
+    Op("transactions.bulk_delete", "write", lambda s, i: tx.bulk_delete(s, [i.transaction])),
+    # CLI helpers: name lookups, which answer "no such name" exactly as for a missing one
+    Op("cli_common.resolve_account", "read",
+       lambda s, i: cli_common.resolve_account(s, "Alice Girokonto"),
+       foreign_error=ValidationError, given="Alice Girokonto"),
+    Op("cli_common.resolve_category", "read",
+       lambda s, i: cli_common.resolve_category(s, "Alice Hobby Fund"),
+       foreign_error=ValidationError, given="Alice Hobby Fund"),
+]
+
+READS = [op for op in OPS if op.kind == "read"]
+WRITES = [op for op in OPS if op.kind != "read"]
+FOREIGN = [op for op in OPS if op.targets_a]
+
+
+def _build(db: Database) -> tuple[dict[str, int], Ids]:
+    """Book A (Alice, with an editor and a viewer) and book B (Mallory), with real data."""
+    alice = users.create_user(db, "alice", "alice-secret", "Alice", base_currency="EUR")
+    user_ids = {"alice": alice.id}
+    for name in ("victor", "eddie", "mallory", "walter"):
+        user_ids[name] = users.create_user(db, name, f"{name}-secret",
+                                           name.title(), acting_user_id=alice.id).id
+    book_a = books.list_books(db, alice.id)[0].id
+    a = Scope(db, alice.id, book_a)
+    books.share_book(a, "victor", Role.VIEWER)
+    books.share_book(a, "eddie", Role.EDITOR)
+    start = dt.date(2024, 1, 1)
+    giro = accounts.create_account(a, "Alice Girokonto", "checking", "EUR", "1500", start)
+    savings = accounts.create_account(a, "Alice Tagesgeld", "savings", "EUR", "5000", start)
+    card = accounts.create_account(a, "Alice Visa", "credit_card", "USD", "0", start)
+    empty = accounts.create_account(a, "Alice Empty", "cash", "EUR", "0", start)
+    closed = accounts.create_account(a, "Alice Old Savings", "savings", "EUR", "0", start)
+    accounts.close_account(a, closed.id, dt.date(2024, 2, 1))
+    cats = {c.name: c.id for c in categories.list_categories(a)}
+    hobby = categories.create_category(a, "Alice Hobby Fund", "expense")
+    tx.add_transaction(a, tx.TransactionInput(giro.id, dt.date(2024, 3, 1), "2500",
+                                              "ACME Payroll", "Salary", cats["Salary"]))
+    grocery = tx.add_transaction(a, tx.TransactionInput(
+        giro.id, dt.date(2024, 3, 5), "-64.37", "Alice Grocer", "Weekly shop",
+        cats["Groceries"], tags=["food"]))
+    tr = tx.transfer(a, giro.id, savings.id, "300", dt.date(2024, 3, 15))
+    fx.set_rate(a, "EUR", "USD", RATE_DAY, "1.0834")
+    b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
+    m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
+    b_cats = {c.name: c.id for c in categories.list_categories(b)}
+    tesco = tx.add_transaction(b, tx.TransactionInput(m_acc.id, dt.date(2024, 3, 3), "-5.00",
+                                                      "Tesco", category_id=b_cats["Groceries"]))
+    user_ids["book_a"], user_ids["book_b"] = book_a, b.book_id
+    return user_ids, Ids(giro.id, savings.id, card.id, empty.id, closed.id, cats["Groceries"],
+                         cats["Restaurants"], cats["Coffee"], hobby.id, grocery.id,
+                         tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
+                         b_cats["Groceries"], b_cats["Coffee"])
+
+
+@pytest.fixture(scope="module")
+def template(_templates: dict[str, Any],
+             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int], Ids]:
+    folder = tmp_path_factory.mktemp("isolation-template")
+    shutil.copyfile(_templates["empty"], folder / "fintrack.db")
+    db = Database(f"sqlite:///{folder / 'fintrack.db'}")
+    user_ids, ids = _build(db)
+    db.dispose()
+    return folder / "fintrack.db", user_ids, ids
+
+
+@pytest.fixture
+def world(template: tuple[Path, dict[str, int], Ids], tmp_path: Path) -> World:
+    source, u, ids = template
+    shutil.copyfile(source, tmp_path / "fintrack.db")
+    db = Database(f"sqlite:///{tmp_path / 'fintrack.db'}")
+    a = u["book_a"]
+    return World(db, Scope(db, u["alice"], a), Scope(db, u["eddie"], a),
+                 Scope(db, u["victor"], a), Scope(db, u["mallory"], a),
+                 Scope(db, u["alice"], 987_654), Scope(db, u["mallory"], u["book_b"]), ids)
+
+
+def _leaks(value: object, given: str = "") -> list[str]:
+    """A's marker strings in what was shown (except the name the caller typed in)."""
+    shown = repr(value).replace(given, "") if given else repr(value)
+    return [m for m in A_MARKERS if m in shown]
+
+
+# --- the table itself -------------------------------------------------------------------------
+
+
+def _scoped_functions() -> set[str]:
+    found = set()
+    for info in pkgutil.walk_packages(fintrack_core.__path__, "fintrack_core."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (inspect.isfunction(obj) and obj.__module__ == module.__name__
+                    and not name.startswith("_")):
+                params = list(inspect.signature(obj).parameters)
+                if params and params[0] == "scope":
+                    found.add(f"{info.name.removeprefix('fintrack_core.')}.{name}")
+    return found
+
+
+def test_every_scoped_function_is_in_the_table() -> None:
+    """A new public service function taking ``scope`` must get a row in ``OPS``."""
+    scoped = _scoped_functions()
+    missing = scoped - {op.function for op in OPS}
+    assert not missing, f"add these to OPS in {Path(__file__).name}: {sorted(missing)}"
+    stale = {op.function for op in OPS} - scoped
+    assert not stale, f"OPS names functions that no longer take a scope: {sorted(stale)}"
+    assert len(scoped) >= 35
+
+
+def test_every_row_works_for_the_owner(world: World, snapshot: Callable[..., Any]) -> None:
+    """The calls are valid: the refusals below are about access, never about bad arguments."""
+    for op in OPS:
+        fresh = _copy_of(world)
+        before = snapshot(fresh.db)
+        op.call(fresh.owner, fresh.ids)
+        if op.kind != "read":
+            assert snapshot(fresh.db) != before, f"{op} changed nothing"
+        fresh.db.dispose()
+
+
+def _copy_of(world: World) -> World:
+    """A private copy of the world's database (so one test may run many writes)."""
+    path = Path(world.db.engine.url.database or "")
+    target = path.with_name(f"copy-{next(_COPIES)}.db")
+    world.db.dispose()
+    shutil.copyfile(path, target)
+    db = Database(f"sqlite:///{target}")
+    scopes = {f.name: dataclasses.replace(getattr(world, f.name), db=db)
+              for f in dataclasses.fields(world) if isinstance(getattr(world, f.name), Scope)}
+    return dataclasses.replace(world, db=db, **scopes)
+
+
+_COPIES = iter(range(1_000_000))
+
+
+# --- 1. non-members ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_a_non_member_is_denied(world: World, op: Op, snapshot: Callable[..., Any]) -> None:
+    before = snapshot(world.db)
+    with pytest.raises(PermissionDenied, match="not a member") as err:
+        op.call(world.stranger, world.ids)
+    assert _leaks(str(err.value)) == []
+    assert snapshot(world.db) == before
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_a_book_that_does_not_exist_is_denied_the_same_way(
+        world: World, op: Op, snapshot: Callable[..., Any]) -> None:
+    before = snapshot(world.db)
+    with pytest.raises(PermissionDenied, match="not a member"):
+        op.call(world.nowhere, world.ids)
+    assert snapshot(world.db) == before
+
+
+# --- 2. members of another book ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", FOREIGN, ids=str)
+def test_another_books_ids_are_not_found(world: World, op: Op,
+                                         snapshot: Callable[..., Any]) -> None:
+    book_a = world.owner.book_id
+    before = snapshot(world.db, book_a)
+    with pytest.raises(op.foreign_error) as err:
+        op.call(world.other, world.ids)
+    assert type(err.value) is op.foreign_error
+    assert _leaks(str(err.value), op.given) == []
+    assert snapshot(world.db, book_a) == before
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if not op.targets_a], ids=str)
+def test_calls_in_another_book_touch_and_show_nothing_of_a(
+        world: World, op: Op, snapshot: Callable[..., Any]) -> None:
+    book_a = world.owner.book_id
+    before = snapshot(world.db, book_a)
+    result = op.call(world.other, world.ids)
+    if op.kind == "read":
+        assert _leaks(result) == []
+    assert snapshot(world.db, book_a) == before
+
+
+MIXED: list[tuple[str, Callable[[Scope, Ids], Any]]] = [
+    ("add_transaction: own account, A's category", lambda s, i: tx.add_transaction(
+        s, tx.TransactionInput(i.b_account, DAY, "-5", "Tesco", category_id=i.category))),
+    ("update_transaction: A's category", lambda s, i: tx.update_transaction(
+        s, i.b_transaction, category_id=i.category2)),
+    ("update_transaction: A's account", lambda s, i: tx.update_transaction(
+        s, i.b_transaction, account_id=i.account, amount="-5.80")),
+    ("transfer: to A's account", lambda s, i: tx.transfer(
+        s, i.b_account, i.account, "5", DAY, received="5.85")),
+    ("create_category: under A's parent", lambda s, i: categories.create_category(
+        s, "Snacks", parent_id=i.category)),
+    ("move_category: under A's parent", lambda s, i: categories.move_category(
+        s, i.b_unused, i.category)),
+    ("merge_categories: into A's category", lambda s, i: categories.merge_categories(
+        s, i.b_unused, i.category2)),
+    ("merge_categories: A's into own", lambda s, i: categories.merge_categories(
+        s, i.category, i.b_category)),
+    ("delete_category: move to A's category", lambda s, i: categories.delete_category(
+        s, i.b_category, move_to_id=i.category2)),
+    ("bulk_set_category: A's category", lambda s, i: tx.bulk_set_category(
+        s, [i.b_transaction], i.category2)),
+    ("bulk_set_category: own and A's rows", lambda s, i: tx.bulk_set_category(
+        s, [i.b_transaction, i.transaction], None)),
+    ("bulk_delete: own and A's rows", lambda s, i: tx.bulk_delete(
+        s, [i.b_transaction, i.transaction])),
+    ("list_transactions: own and A's account", lambda s, i: search.list_transactions(
+        s, TransactionFilter(account_ids=(i.b_account, i.account)))),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in MIXED], ids=[n for n, _ in MIXED])
+def test_mixing_own_objects_with_another_books_ids_is_not_found(
+        world: World, call: Callable[[Scope, Ids], Any], snapshot: Callable[..., Any]) -> None:
+    """Nothing is written in either book: the call is refused as a whole."""
+    before = snapshot(world.db)
+    with pytest.raises(NotFound):
+        call(world.other, world.ids)
+    assert snapshot(world.db) == before
+
+
+# --- 3. roles inside the book -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", WRITES, ids=str)
+def test_a_viewer_cannot_write(world: World, op: Op, snapshot: Callable[..., Any]) -> None:
+    before = snapshot(world.db)
+    with pytest.raises(PermissionDenied, match="viewer"):
+        op.call(world.viewer, world.ids)
+    assert snapshot(world.db) == before
+
+
+@pytest.mark.parametrize("op", READS, ids=str)
+def test_a_viewer_reads_what_the_owner_reads(world: World, op: Op) -> None:
+    seen = op.call(world.viewer, world.ids)
+    assert seen == op.call(world.owner, world.ids)
+    assert seen not in (None, [], {}, 0)
+
+
+@pytest.mark.parametrize("op", WRITES, ids=str)
+def test_an_editor_writes_but_does_not_manage(world: World, op: Op,
+                                              snapshot: Callable[..., Any]) -> None:
+    before = snapshot(world.db)
+    if op.kind == "manage":
+        with pytest.raises(PermissionDenied, match="editor"):
+            op.call(world.editor, world.ids)
+        assert snapshot(world.db) == before
+    else:
+        op.call(world.editor, world.ids)
+        assert snapshot(world.db) != before

@@ -1,0 +1,349 @@
+"""The demo book: realistic enough to explore, consistent enough that every page can trust it.
+
+Most checks read one 10,000-row demo built once for the module; the rest build small ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from itertools import accumulate
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from sqlalchemy import func, select, text
+
+from fintrack_core import demo, users
+from fintrack_core.access import Scope
+from fintrack_core.books import list_books
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import Account, Category, CategoryKind, FxRate, Transaction, User
+from fintrack_core.db.schema import upgrade
+from fintrack_core.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoResult, create_demo
+from fintrack_core.errors import Conflict, ValidationError
+from fintrack_core.fx import list_rates
+from fintrack_core.overview import overview
+from tests.postgres_server import postgres_url
+
+END = dt.date(2025, 6, 15)
+Demo = tuple[Database, DemoResult]
+
+
+@pytest.fixture(scope="module")
+def demo_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+    upgrade(db)
+    yield db, create_demo(db, end=END)
+    db.dispose()
+
+
+class Tx(NamedTuple):
+    date: dt.date
+    amount: int
+    currency: str
+    payee: str
+    description: str
+    tags: str
+    transfer_id: str | None
+    account: str
+    category: str | None
+    kind: CategoryKind | None
+    category_book: int | None
+
+
+def rows(db: Database, book_id: int) -> list[Tx]:
+    """Every transaction of the book with its account and category, in id order."""
+    with db.read() as s:
+        return [Tx(*r) for r in s.execute(
+            select(Transaction.date, Transaction.amount_minor, Transaction.currency,
+                   Transaction.payee, Transaction.description, Transaction.tags,
+                   Transaction.transfer_id, Account.name, Category.name, Category.kind,
+                   Category.book_id)
+            .join(Account, Account.id == Transaction.account_id)
+            .outerjoin(Category, Category.id == Transaction.category_id)
+            .where(Transaction.book_id == book_id).order_by(Transaction.id))]
+
+
+def test_default_demo_has_ten_thousand_rows_in_two_currencies(demo_book: Demo) -> None:
+    db, result = demo_book
+    data = rows(db, result.book_id)
+    assert result.transactions == len(data) == 10_000
+    assert {r.currency for r in data} == {"EUR", "USD"}
+    with db.read() as s:
+        accounts = {a.name: a for a in s.scalars(
+            select(Account).where(Account.book_id == result.book_id))}
+    assert set(accounts) == {"Girokonto", "Tagesgeld", "Visa Card", "Cash wallet",
+                             "US Checking", "Car loan"}
+    assert accounts["US Checking"].currency == "USD"
+    assert accounts["Car loan"].opening_balance < 0 < accounts["Girokonto"].opening_balance
+
+
+def test_spans_about_two_years_and_nothing_after_end(demo_book: Demo) -> None:
+    db, result = demo_book
+    dates = [r.date for r in rows(db, result.book_id)]
+    assert min(dates) == dt.date(2023, 7, 1)
+    assert max(dates) <= END
+    assert 700 <= (END - min(dates)).days <= 731
+
+
+def test_every_transfer_is_two_opposite_legs_in_different_accounts(demo_book: Demo) -> None:
+    db, result = demo_book
+    legs = defaultdict(list)
+    for r in rows(db, result.book_id):
+        if r.transfer_id is not None:
+            legs[r.transfer_id].append(r)
+    assert len(legs) > 100
+    assert all(re.fullmatch(r"[0-9a-f]{32}", tid) for tid in legs)
+    cross_currency = 0
+    for pair in legs.values():
+        assert len(pair) == 2
+        (out, into) = sorted(pair, key=lambda r: r.amount)
+        assert out.amount < 0 < into.amount
+        assert out.account != into.account
+        assert out.date == into.date
+        assert out.payee == into.account  # the payee of a leg is the other account
+        assert into.payee == out.account
+        assert out.category == into.category
+        assert out.kind in (None, CategoryKind.TRANSFER)
+        if out.currency == into.currency:
+            assert out.amount + into.amount == 0
+        else:
+            cross_currency += 1
+    assert cross_currency >= 4  # quarterly EUR → USD top-ups
+    card = [p for p in legs.values() if {r.account for r in p} == {"Girokonto", "Visa Card"}]
+    assert len(card) >= 22
+    assert all(p[0].category == "Credit card payment" for p in card)
+
+
+def test_categories_belong_to_the_book_and_fit_the_amounts(demo_book: Demo) -> None:
+    db, result = demo_book
+    data = rows(db, result.book_id)
+    assert {r.category_book for r in data if r.category is not None} == {result.book_id}
+    assert all(r.amount > 0 for r in data if r.kind == CategoryKind.INCOME)
+    assert all(r.transfer_id is not None for r in data if r.kind == CategoryKind.TRANSFER)
+    refunds = [r for r in data if r.kind == CategoryKind.EXPENSE and r.amount > 0]
+    assert 20 <= len(refunds) <= 300
+    used = {r.category for r in data}
+    assert {"Groceries", "Restaurants", "Coffee", "Subscriptions", "Rent", "Utilities",
+            "Flights", "Hotels", "Salary", "Savings"} <= used
+    netflix = [r for r in data if r.payee == "Netflix"]
+    assert len(netflix) == 24
+    assert len({r.amount for r in netflix}) == 1
+
+
+def test_salary_arrives_every_month(demo_book: Demo) -> None:
+    db, result = demo_book
+    paid = {(r.date.year, r.date.month) for r in rows(db, result.book_id) if r.category == "Salary"}
+    months = {(2023 + (6 + i) // 12, (6 + i) % 12 + 1) for i in range(23)}  # 2023-07..2025-05
+    assert months <= paid
+
+
+def test_tags_are_canonical_and_used(demo_book: Demo) -> None:
+    db, result = demo_book
+    tags = [r.tags for r in rows(db, result.book_id)]
+    assert all(t == "" or re.fullmatch(r",([a-z-]+,)+", t) for t in tags)
+    counts = {name: sum(f",{name}," in t for t in tags) for name in
+              ("vacation", "business", "weekly")}
+    assert all(c > 50 for c in counts.values()), counts
+    assert 0.05 < sum(t != "" for t in tags) / len(tags) < 0.4
+
+
+def test_balances_stay_plausible(demo_book: Demo) -> None:
+    """Income covers spending and savings: nothing drifts far into the red over two years."""
+    db, result = demo_book
+    with db.read() as s:
+        opening = dict(s.execute(select(Account.name, Account.opening_balance)
+                                 .where(Account.book_id == result.book_id)).all())
+    by_day: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    for r in rows(db, result.book_id):
+        by_day[r.account][r.date] += r.amount
+    lowest, final = {}, {}
+    for name, days in by_day.items():
+        running = list(accumulate((days[d] for d in sorted(days)), initial=opening[name]))
+        lowest[name], final[name] = min(running), running[-1]
+    assert lowest["Girokonto"] > 0
+    assert lowest["Cash wallet"] >= 0
+    assert lowest["US Checking"] > 0
+    assert lowest["Visa Card"] > -10_000_00
+    assert final["Girokonto"] < 3 * opening["Girokonto"]
+    assert final["Tagesgeld"] > opening["Tagesgeld"]
+    assert opening["Car loan"] < final["Car loan"] < 0
+
+
+def test_the_demo_user_can_log_in(demo_book: Demo) -> None:
+    db, result = demo_book
+    user = users.authenticate(db, DEMO_USERNAME, DEMO_PASSWORD)
+    assert user is not None
+    assert user.id == result.user_id
+    assert user.is_admin
+    assert users.authenticate(db, DEMO_USERNAME, "wrong-password") is None
+    assert [b.id for b in list_books(db, result.user_id)] == [result.book_id]
+
+
+def test_a_second_demo_with_the_same_name_is_refused(demo_book: Demo) -> None:
+    db, result = demo_book
+    with pytest.raises(Conflict, match="'demo' already exists"):
+        create_demo(db, end=END)
+    with db.read() as s:
+        assert s.scalar(select(func.count(User.id))) == 1
+    assert len(rows(db, result.book_id)) == 10_000
+
+
+def test_overview_converts_every_account_to_euro(demo_book: Demo) -> None:
+    db, result = demo_book
+    scope = Scope(db, result.user_id, result.book_id)
+    ov = overview(scope, as_of=END)
+    assert ov.base_currency == "EUR"
+    assert ov.unconverted == []
+    assert all(a.base_minor is not None for a in ov.accounts)
+    assert ov.total_minor > 0
+    assert ov.month.unconverted == {}
+    rates = list_rates(scope)
+    assert len(rates) == 24
+    assert {(r.base, r.quote, r.source) for r in rates} == {("EUR", "USD", "manual")}
+    assert all(r.date.day == 1 and Decimal("1.05") <= r.rate <= Decimal("1.12") for r in rates)
+
+
+def _fresh(tmp_path: Path, name: str) -> Database:
+    db = Database(f"sqlite:///{tmp_path / name}")
+    upgrade(db)
+    return db
+
+
+def test_same_seed_gives_the_same_book(tmp_path: Path) -> None:
+    books = []
+    for name, seed in (("a.db", 7), ("b.db", 7), ("c.db", 8)):
+        db = _fresh(tmp_path, name)
+        books.append(rows(db, create_demo(db, 2_000, seed=seed, end=END).book_id))
+        db.dispose()
+    assert books[0] == books[1]
+    assert books[0] != books[2]
+
+
+def test_default_end_is_today(db: Database) -> None:
+    result = create_demo(db, 1_000)
+    dates = [r.date for r in rows(db, result.book_id)]
+    assert max(dates) <= dt.date.today()
+    assert (dt.date.today() - min(dates)).days <= 731
+
+
+def test_larger_demos_keep_the_span_and_hit_the_count(db: Database) -> None:
+    calls: list[tuple[int, int]] = []
+    result = create_demo(db, 60_000, end=END,
+                         progress=lambda done, total: calls.append((done, total)))
+    data = rows(db, result.book_id)
+    assert len(data) == result.transactions == 60_000
+    assert min(r.date for r in data) == dt.date(2023, 7, 1)
+    assert max(r.date for r in data) <= END
+    assert calls[0] == (0, 60_000)
+    assert calls[-1] == (60_000, 60_000)
+    assert len(calls) == 3
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+
+
+def test_an_existing_administrator_creates_the_demo_user(db: Database) -> None:
+    alice = users.create_user(db, "alice", "alice-secret", base_currency="EUR")
+    result = create_demo(db, 1_000, end=END)
+    demo_user = users.get_user(db, DEMO_USERNAME)
+    assert demo_user.id == result.user_id
+    assert not demo_user.is_admin
+    assert result.book_id not in {b.id for b in list_books(db, alice.id)}
+
+
+def test_a_failed_fill_leaves_nothing_behind(
+        db: Database, snapshot: Callable[..., dict[str, list[tuple[object, ...]]]]) -> None:
+    before = snapshot(db)
+
+    def interrupt(done: int, total: int) -> None:
+        if done == total:  # every row inserted, not yet committed
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        create_demo(db, 1_000, end=END, progress=interrupt)
+    assert snapshot(db) == before
+    assert create_demo(db, 1_000, end=END).transactions == 1_000
+
+
+def test_the_fill_is_one_database_transaction(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even the raw sqlite3 inserts roll back with the session (cleanup switched off here)."""
+    monkeypatch.setattr(demo, "_remove_user", lambda *args: None)
+
+    def interrupt(done: int, total: int) -> None:
+        if done == total:
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        create_demo(db, 1_000, end=END, progress=interrupt)
+    with db.read() as s:
+        assert s.scalar(select(func.count(User.id))) == 1  # the user was committed first
+        for model in (Transaction, Account, FxRate):
+            assert s.scalar(select(func.count()).select_from(model)) == 0
+    with db.engine.connect() as conn:  # the bigger insert cache was given back
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -2000
+
+
+def test_bad_arguments_are_refused_before_anything_is_written(db: Database) -> None:
+    with pytest.raises(ValidationError, match="transactions"):
+        create_demo(db, 10, end=END)
+    with pytest.raises(ValidationError, match="future"):
+        create_demo(db, end=dt.date.today() + dt.timedelta(days=1))
+    assert users.count_users(db) == 0
+
+
+def test_raw_sqlite_and_core_inserts_store_the_same_rows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Core path is what PostgreSQL uses; it must store exactly what the fast path does."""
+    stored = []
+    for raw in (True, False):
+        monkeypatch.setattr(demo, "RAW_INSERT", raw)
+        db = _fresh(tmp_path, f"{raw}.db")
+        result = create_demo(db, 1_000, end=END)
+        with db.read() as s:
+            stored.append(s.execute(select(Transaction.__table__).order_by(Transaction.id))
+                          .all())
+        assert result.transactions == len(stored[-1])
+        db.dispose()
+    strip = [[tuple(r)[:-1] for r in table] for table in stored]  # all but created_at
+    assert strip[0] == strip[1]
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[str]:
+    with postgres_url() as url:
+        if url is None:
+            if os.environ.get("FINTRACK_REQUIRE_POSTGRES") == "1":
+                pytest.fail("FINTRACK_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
+            pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
+        yield url
+
+
+@pytest.mark.postgres
+def test_postgresql_gets_the_same_book_through_copy_in_one_transaction(
+        pg_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pg = Database(pg_server)
+    with pg.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(pg)
+    lite = _fresh(tmp_path, "lite.db")
+    on_pg, on_lite = (create_demo(db, 2_000, end=END) for db in (pg, lite))
+    assert rows(pg, on_pg.book_id) == rows(lite, on_lite.book_id)
+    assert overview(Scope(pg, on_pg.user_id, on_pg.book_id), as_of=END).unconverted == []
+
+    monkeypatch.setattr(demo, "_remove_user", lambda *args: None)
+
+    def interrupt(done: int, total: int) -> None:
+        if done == total:
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        create_demo(pg, 2_000, end=END, username="demo2", progress=interrupt)
+    with pg.read() as s:
+        assert s.scalar(select(func.count(Transaction.id))) == 2_000  # only the first book's
+    pg.dispose()
+    lite.dispose()

@@ -1,0 +1,88 @@
+"""The same migrations and the core services on a real PostgreSQL server (design rule 6).
+
+Skipped only where no PostgreSQL binaries exist and FINTRACK_REQUIRE_POSTGRES is not 1 (CI
+sets it, after installing Debian's postgresql).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from fintrack_core import accounts, books, users
+from fintrack_core import transactions as tx
+from fintrack_core.access import Scope
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import Base
+from fintrack_core.db.schema import current_revision, upgrade
+from fintrack_core.errors import NotFound, PermissionDenied
+from fintrack_core.overview import overview
+from fintrack_core.search import TransactionFilter, list_transactions
+from tests.postgres_server import postgres_url
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[str]:
+    with postgres_url() as url:
+        if url is None:
+            if os.environ.get("FINTRACK_REQUIRE_POSTGRES") == "1":
+                pytest.fail("FINTRACK_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
+            pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
+        yield url
+
+
+@pytest.fixture
+def pg(pg_server: str) -> Iterator[Database]:
+    db = Database(pg_server)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+def test_migrations_create_the_schema_on_postgresql(pg: Database) -> None:
+    assert current_revision(pg) is not None
+    with pg.engine.connect() as conn:
+        tables = set(conn.execute(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='public'"
+        )).scalars())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_ledger_services_behave_the_same_on_postgresql(pg: Database) -> None:
+    alice = users.create_user(pg, "alice", "alice-secret", base_currency="EUR")
+    carol = users.create_user(pg, "carol", "carol-secret", acting_user_id=alice.id)
+    scope = Scope(pg, alice.id, books.list_books(pg, alice.id)[0].id)
+    other = Scope(pg, carol.id, books.list_books(pg, carol.id)[0].id)
+    giro = accounts.create_account(scope, "Giro", "checking", "EUR", "100.00",
+                                   dt.date(2024, 1, 1))
+    usd = accounts.create_account(scope, "USD", "checking", "USD", "0", dt.date(2024, 1, 1))
+    tx.add_transaction(scope, tx.TransactionInput(giro.id, dt.date(2024, 2, 1), "-12.34",
+                                                  "Bäckerei", tags=["food"]))
+    tr = tx.transfer(scope, giro.id, usd.id, "50", dt.date(2024, 2, 2), received="54.17")
+    assert str(tr.rate) == "1.0834"
+    assert accounts.balances(scope) == {giro.id: 10000 - 1234 - 5000, usd.id: 5417}
+    page = list_transactions(scope, TransactionFilter(tag="food"))
+    assert [r.payee for r in page.rows] == ["Bäckerei"]
+    assert overview(scope).unconverted[0].account.name == "USD"
+    with pytest.raises(PermissionDenied):
+        accounts.list_accounts(Scope(pg, carol.id, scope.book_id))
+    with pytest.raises(NotFound):
+        tx.add_transaction(other, tx.TransactionInput(giro.id, dt.date(2024, 2, 1), "-1"))
+
+
+def test_demo_data_loads_on_postgresql(pg: Database) -> None:
+    from fintrack_core.demo import create_demo
+
+    result = create_demo(pg, transactions=3000, end=dt.date(2026, 6, 30))
+    with pg.engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM transactions")).scalar_one()
+    assert count == result.transactions
+    assert abs(count - 3000) <= 60

@@ -1,0 +1,104 @@
+"""The schema: Alembic creates exactly the models' tables, upgrading again is harmless, and
+every SQLite connection enforces foreign keys with WAL and a busy timeout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from fintrack_core import accounts, users
+from fintrack_core.access import Scope
+from fintrack_core.books import list_books
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import Base
+from fintrack_core.db.schema import alembic_config, current_revision, upgrade
+
+if TYPE_CHECKING:
+    from tests.conftest import SmallBook
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Database]:
+    """An empty database file that no migration has touched yet."""
+    database = Database(f"sqlite:///{tmp_path / 'nested' / 'fintrack.db'}")
+    yield database
+    database.dispose()
+
+
+def head(db: Database) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+
+
+def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> None:
+    assert current_revision(fresh) is None
+    upgrade(fresh)
+    tables = set(inspect(fresh.engine).get_table_names())
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    assert set(Base.metadata.tables) == {"users", "books", "memberships", "accounts",
+                                         "categories", "transactions", "fx_rates"}
+    assert current_revision(fresh) == head(fresh) == "0001"
+
+
+def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
+    upgrade(fresh)
+    alice = users.create_user(fresh, "alice", "correct horse", base_currency="EUR")
+    book = list_books(fresh, alice.id)[0]
+    accounts.create_account(Scope(fresh, alice.id, book.id), "Girokonto", "checking", "EUR",
+                            "1500.00", dt.date(2024, 1, 1))
+    upgrade(fresh)
+    upgrade(fresh)
+    assert current_revision(fresh) == "0001"
+    assert [(a.name, a.opening_balance) for a in
+            accounts.list_accounts(Scope(fresh, alice.id, book.id))] == [("Girokonto", 150000)]
+
+
+def test_the_migrated_schema_matches_the_models(fresh: Database) -> None:
+    upgrade(fresh)
+    with fresh.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+@pytest.mark.parametrize(
+    ("pragma", "value"),
+    [("foreign_keys", 1), ("journal_mode", "wal"), ("busy_timeout", 5000)],
+)
+def test_every_sqlite_connection_gets_the_pragmas(db: Database, pragma: str,
+                                                  value: object) -> None:
+    for _ in range(2):  # a pooled connection and a brand-new one
+        with db.engine.connect() as conn:
+            assert conn.execute(text(f"PRAGMA {pragma}")).scalar() == value
+        db.engine.dispose()
+
+
+def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), db.write() as s:
+        s.execute(text("INSERT INTO accounts (book_id, name, type, currency, opening_balance, "
+                       "opened_on, institution) VALUES (424242, 'Ghost', 'checking', 'EUR', 0, "
+                       "'2024-01-01', '')"))
+
+
+def test_zero_amounts_are_refused_by_the_database_too(small_book: SmallBook) -> None:
+    sb = small_book
+    with pytest.raises(IntegrityError, match="nonzero_amount"), sb.db.write() as s:
+        s.execute(text("INSERT INTO transactions (book_id, account_id, date, amount_minor, "
+                       "currency, payee, description, notes, tags, scheduled) VALUES "
+                       f"({sb.owner.book_id}, {sb.checking.id}, '2024-03-20', 0, 'EUR', "
+                       "'', '', '', '', 0)"))
+
+
+def test_a_missing_parent_folder_is_created(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'a' / 'b' / 'fintrack.db'}")
+    upgrade(database)
+    database.dispose()
+    assert (tmp_path / "a" / "b" / "fintrack.db").stat().st_size > 0
