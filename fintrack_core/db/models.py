@@ -83,6 +83,8 @@ class Book(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     base_currency: Mapped[str] = mapped_column(String(3))
+    # How import rules combine: "first" match wins, or "all" matches apply in priority order.
+    rule_mode: Mapped[str] = mapped_column(String(5), default="first", server_default="first")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
@@ -177,3 +179,57 @@ class FxRate(Base):
     date: Mapped[dt.date] = mapped_column(Date)
     rate: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(40), default="manual")
+
+
+class RuleMode(enum.StrEnum):
+    FIRST = "first"  # the first matching rule (by priority) applies
+    ALL = "all"      # every matching rule applies, in priority order
+
+
+class ImportBatch(Base):
+    """One imported file: undoable as a whole (its transactions carry ``import_batch_id``)."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class ImportProfile(Base):
+    """A saved column mapping (JSON), per book and optionally per account."""
+
+    __tablename__ = "import_profiles"
+    __table_args__ = (UniqueConstraint("book_id", "name", name="uq_import_profiles_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True)
+    name: Mapped[str] = mapped_column(String(100))
+    mapping: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class Rule(Base):
+    """Conditions (JSON list) combined with all/any -> actions (JSON list)."""
+
+    __tablename__ = "rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    match: Mapped[str] = mapped_column(String(3), default="all")  # all | any
+    conditions: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

@@ -1,0 +1,1 @@
+"""Bank statement import: sniffing, bank profiles, parsing, normalisation, dedup, batches."""
