@@ -172,7 +172,8 @@ def delete_account(scope: Scope, account_id: int, *, confirm_transactions: int =
         transfer_ids = select(Transaction.transfer_id).where(
             Transaction.account_id == account_id, Transaction.transfer_id.is_not(None))
         s.execute(Transaction.__table__.update().where(
-            Transaction.transfer_id.in_(transfer_ids), Transaction.account_id != account_id
+            Transaction.book_id == acc.book_id, Transaction.transfer_id.in_(transfer_ids),
+            Transaction.account_id != account_id
         ).values(transfer_id=None))
         s.execute(delete(Transaction).where(Transaction.account_id == account_id))
         s.delete(acc)

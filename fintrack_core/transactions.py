@@ -182,10 +182,12 @@ def update_transaction(scope: Scope, transaction_id: int, **changes: object) -> 
         if t.transfer_id and {"date", "scheduled"} & set(changes):
             # The other leg moves too, so its account must accept the date as well.
             others = s.scalars(select(Transaction.account_id).where(
-                Transaction.transfer_id == t.transfer_id, Transaction.id != t.id)).all()
+                Transaction.book_id == scope.book_id, Transaction.transfer_id == t.transfer_id,
+                Transaction.id != t.id)).all()
             for account_id in others:
                 check_date(date, scheduled, get_account(s, scope.book_id, account_id))  # type: ignore[arg-type]
-            s.execute(update(Transaction).where(Transaction.transfer_id == t.transfer_id)
+            s.execute(update(Transaction).where(Transaction.book_id == scope.book_id,
+                                                Transaction.transfer_id == t.transfer_id)
                       .values(date=date, scheduled=scheduled))
         s.flush()
         return view(t)

@@ -44,8 +44,9 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
     tables = set(inspect(fresh.engine).get_table_names())
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
     assert set(Base.metadata.tables) == {"users", "books", "memberships", "accounts",
-                                         "categories", "transactions", "fx_rates"}
-    assert current_revision(fresh) == head(fresh) == "0001"
+                                         "categories", "transactions", "fx_rates",
+                                         "import_batches", "import_profiles", "rules"}
+    assert current_revision(fresh) == head(fresh) == "0002"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
@@ -56,7 +57,7 @@ def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
                             "1500.00", dt.date(2024, 1, 1))
     upgrade(fresh)
     upgrade(fresh)
-    assert current_revision(fresh) == "0001"
+    assert current_revision(fresh) == head(fresh)
     assert [(a.name, a.opening_balance) for a in
             accounts.list_accounts(Scope(fresh, alice.id, book.id))] == [("Girokonto", 150000)]
 
