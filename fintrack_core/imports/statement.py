@@ -14,7 +14,7 @@ import pandas as pd
 
 # Columns of ``ParsedStatement.rows``:
 #   line        int    1-based line number in the file where the row starts
-#   date        object datetime.date
+#   date        datetime.date objects, or datetime64[D] (CSV: vectorised)
 #   amount      str    canonical signed decimal, e.g. "-1234.50" (no thousands separators)
 #   payee       str
 #   description str
@@ -38,6 +38,9 @@ class ParsedStatement:
     profile: str | None = None     # built-in or saved profile name used
     detected: dict[str, object] = field(default_factory=dict)  # encoding, delimiter, ...
     data_rows: int = 0             # data rows read (valid + invalid, not preamble/trailer)
+    # Optional fast path: the amounts as int64 at ``amounts.SCALE`` (same rows as ``rows``),
+    # so the importer need not re-parse ``amount`` strings of a million-row CSV.
+    scaled: object = None
 
 
 def empty_rows() -> pd.DataFrame:

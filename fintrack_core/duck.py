@@ -1,0 +1,38 @@
+"""DuckDB connections that work offline: extensions come from PyPI packages, never downloads.
+
+``duckdb-extension-sqlite-scanner`` ships the SQLite scanner inside the wheel; we LOAD it by
+path with auto-install/auto-load switched off, so nothing ever tries the network.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import duckdb
+
+from fintrack_core.db.engine import Database
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"autoinstall_known_extensions": False,
+                                  "autoload_known_extensions": False})
+
+
+def extension_path(name: str) -> Path:
+    """Path of an extension file shipped by its ``duckdb-extension-<name>`` package."""
+    spec = importlib.util.find_spec(f"duckdb_extension_{name.replace('-', '_')}")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"duckdb-extension-{name} is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    found = sorted(root.rglob(f"{name.replace('-', '_')}.duckdb_extension"))
+    if not found:
+        raise RuntimeError(f"no {name} extension file inside {root}")
+    return found[0]
+
+
+def attach_sqlite(con: duckdb.DuckDBPyConnection, db: Database, alias: str = "s") -> None:
+    """Attach the book database (read-only) when it is a SQLite file."""
+    con.execute(f"LOAD '{extension_path('sqlite_scanner')}'")
+    path = db.engine.url.database
+    con.execute(f"ATTACH '{path}' AS {alias} (TYPE sqlite, READ_ONLY)")

@@ -1,0 +1,129 @@
+"""Vectorised amount parsing: every way banks write a number, to one canonical decimal string.
+
+Handles decimal point or comma (decided from all values of the file, not row by row),
+thousands separators (``1,234.56``, ``1.234,56``, ``1 234,56`` with normal, non-breaking or
+narrow spaces, ``1'234.56``), currency symbols and codes (``£1,234.56``, ``CAD$ 12``,
+``12.00 USD``), explicit ``+``/``-``, a trailing minus (``12,50-``), parentheses for negatives,
+and ``-`` alone meaning empty. No float is involved anywhere: values stay strings until they
+become integers at a fixed scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SCALE_DIGITS = 6  # internal fixed-point scale: more than any currency's exponent
+SCALE = 10**SCALE_DIGITS
+EMPTY_MARKERS = ("", "-", "--", "—", "–", "n/a", "N/A")
+
+_STRIP_SYMBOLS = "[A-Za-z$£€¥₹₩₽¢₺₪₫฿\\s\u00a0\u202f\u2009']"
+
+
+def _votes(digits: pa.Array) -> str:
+    """Decide the decimal separator of a whole column from its values."""
+
+    def count(pattern: str) -> int:
+        return int(pc.sum(pc.match_substring_regex(digits, pattern)).as_py() or 0)
+
+    comma = count(r",\d*$") - count(r",\d{3}$") + count(r"^\d{1,3}(\.\d{3}){2,}$")
+    comma += count(r"\..*,\d{3}$")  # "1.234,567" style: comma after point decides
+    point = count(r"\.\d*$") - count(r"\.\d{3}$") + count(r"^\d{1,3}(,\d{3}){2,}$")
+    point += count(r",.*\.\d{3}$")
+    return "," if comma > point else "."
+
+
+def encode(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Dictionary-encode a text column: (codes per row, distinct texts). Nulls become ""."""
+    if isinstance(values, pd.Series):
+        values = pa.array(values.astype("object").where(values.notna(), ""), type=pa.string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = pc.fill_null(values.cast(pa.string()), "")
+    encoded = values.dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+def parse_amounts(values: pd.Series | pa.Array | pa.ChunkedArray,
+                  decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of amount texts.
+
+    Returns ``(canonical, status)``: ``canonical`` holds strings like ``"-1234.5"`` (or NA for
+    empty cells), ``status`` holds ``"ok"``, ``"empty"`` or ``"invalid"`` for each row.
+    Each distinct text is parsed once (statements repeat amounts a lot), with Arrow kernels.
+    """
+    codes, uniques = encode(values)
+    canon_u, status_u = _parse_unique(uniques, decimal)
+    index = values.index if isinstance(values, pd.Series) else None
+    canonical = pd.Series(np.asarray(canon_u, dtype=object)[codes], index=index)
+    status = pd.Series(np.asarray(status_u, dtype=object)[codes], index=index)
+    return canonical, status
+
+
+def _parse_unique(raw: pa.Array, decimal: str | None) -> tuple[list[str | None], list[str]]:
+    s = pc.utf8_trim_whitespace(raw)
+    empty = pc.is_in(s, value_set=pa.array(EMPTY_MARKERS))
+    paren = pc.match_substring_regex(s, r"^\(.*\)$")
+    s = pc.replace_substring_regex(s, r"^\((.*)\)$", r"\1")
+    s = pc.replace_substring_regex(s, _STRIP_SYMBOLS, "")
+    trailing_minus = pc.match_substring_regex(s, r"^[\d.,]+-$")
+    s = pc.replace_substring_regex(s, r"-$", "")
+    minus = pc.starts_with(s, "-")
+    digits = pc.replace_substring_regex(s, r"^[+-]", "")
+    ok_digits = pc.filter(digits, pc.invert(empty))
+    sep = decimal or _votes(ok_digits)
+    thousands = "." if sep == "," else ","
+    digits = pc.replace_substring(digits, thousands, "")
+    if sep == ",":
+        digits = pc.replace_substring(digits, ",", ".")
+    well_formed = pc.match_substring_regex(digits, r"^(\d+(\.\d*)?|\.\d+)$")
+    digits = pc.replace_substring_regex(digits, r"^\.", "0.")
+    digits = pc.replace_substring_regex(digits, r"\.$", "")
+    negative = pc.xor(pc.xor(minus, paren), trailing_minus)
+    canonical = pc.if_else(negative, pc.binary_join_element_wise("-", digits, ""), digits)
+    status = pc.if_else(empty, "empty", pc.if_else(well_formed, "ok", "invalid"))
+    canonical = pc.if_else(pc.equal(status, "ok"), canonical, pa.scalar(None, pa.string()))
+    return canonical.to_pylist(), status.to_pylist()
+
+
+def to_scaled(canonical: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical decimal strings -> int64 at ``SCALE`` plus a mask of values too precise for it.
+
+    NA counts as 0. Each distinct string is converted once, with Arrow kernels.
+    """
+    codes, uniques = pd.factorize(canonical.astype("object").where(canonical.notna(), "0"))
+    arr = pa.array(uniques, type=pa.string())
+    parts = pc.extract_regex(arr, r"^(?P<neg>-?)(?P<whole>\d*)(?:\.(?P<frac>\d*))?$")
+    neg = pc.equal(pc.struct_field(parts, "neg"), "-")
+    whole_s = pc.struct_field(parts, "whole")
+    whole_s = pc.if_else(pc.equal(whole_s, ""), "0", whole_s)
+    frac_s = pc.struct_field(parts, "frac")
+    too_precise = pc.greater(pc.utf8_length(frac_s), SCALE_DIGITS)
+    frac_s = pc.utf8_rpad(pc.utf8_slice_codeunits(frac_s, 0, SCALE_DIGITS), SCALE_DIGITS, "0")
+    value = pc.add(pc.multiply(pc.cast(whole_s, pa.int64()), SCALE), pc.cast(frac_s, pa.int64()))
+    value = pc.if_else(neg, pc.negate(value), value)
+    scaled_u = value.to_numpy(zero_copy_only=False).astype(np.int64)
+    precise_u = too_precise.to_numpy(zero_copy_only=False).astype(bool)
+    return scaled_u[codes], precise_u[codes]
+
+
+def from_scaled(values: np.ndarray) -> pd.Series:
+    """int64 at ``SCALE`` back to canonical strings (``-12.5``, ``3``), with Arrow kernels."""
+    arr = np.asarray(values, dtype=np.int64)
+    magnitude = np.abs(arr)
+    whole = pc.cast(pa.array(magnitude // SCALE), pa.string())
+    frac = pc.utf8_lpad(pc.cast(pa.array(magnitude % SCALE), pa.string()), SCALE_DIGITS, "0")
+    frac = pc.utf8_rtrim(frac, "0")
+    text = pc.if_else(pc.equal(frac, ""), whole,
+                      pc.binary_join_element_wise(whole, frac, "."))
+    text = pc.if_else(pa.array(arr < 0), pc.binary_join_element_wise("-", text, ""), text)
+    return pd.Series(pd.arrays.ArrowExtensionArray(text))
+
+
+def scaled_to_minor(scaled: np.ndarray, exponents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed-scale ints -> minor units of each row's currency; mask rows with extra decimals."""
+    divisor = 10 ** (SCALE_DIGITS - exponents.astype(np.int64))
+    minor, remainder = np.divmod(scaled, divisor)
+    return minor, remainder != 0

@@ -1,0 +1,370 @@
+"""Importing a statement into a book: preview, dedup, rules, one atomic write, undo.
+
+The same function serves the Import page and ``fintrack import``: ``dry_run`` is the preview.
+A file is all-or-nothing unless the caller asks to skip invalid rows; either way one database
+transaction writes the batch and its rows, so a crash never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from fintrack_core.access import READ, WRITE, Scope, require
+from fintrack_core.accounts import get_account
+from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
+from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.imports.amounts import SCALE_DIGITS, scaled_to_minor, to_scaled
+from fintrack_core.imports.fingerprint import already_stored, fingerprints
+from fintrack_core.imports.mapping import Mapping
+from fintrack_core.imports.read import MAX_BYTES, read_statement
+from fintrack_core.imports.statement import ParsedStatement, RowError
+from fintrack_core.money import exponent, to_decimal
+
+LIKELY_DUPLICATE_DAYS = 3
+INSERT_CHUNK = 50_000
+SQLITE_IMPORT_CACHE_KIB = 262_144
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    line: int
+    date: dt.date
+    amount: Decimal
+    currency: str
+    payee: str
+    existing_id: int
+    existing_date: dt.date
+    existing_payee: str
+
+    @property
+    def reason(self) -> str:
+        days = abs((self.existing_date - self.date).days)
+        when = "the same day" if days == 0 else f"{days} day(s) apart"
+        return (f"same account and amount as transaction #{self.existing_id} "
+                f"({self.existing_payee or 'no payee'}, {self.existing_date}), {when}")
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, with ``dry_run``, would do). ``as_json`` is the CLI contract."""
+
+    file: str
+    profile: str | None
+    rows: int
+    imported: int
+    duplicates: int
+    invalid: list[RowError]
+    totals: dict[str, Decimal]
+    date_min: dt.date | None
+    date_max: dt.date | None
+    dry_run: bool
+    batch_id: int | None = None
+    likely_duplicates: list[LikelyDuplicate] = field(default_factory=list)
+    missing_currencies: list[str] = field(default_factory=list)
+    preview: pd.DataFrame | None = None  # first rows as they would be stored
+    detected: dict[str, object] = field(default_factory=dict)
+    rejected: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file, "profile": self.profile, "rows": self.rows,
+            "imported": self.imported, "duplicates": self.duplicates,
+            "invalid": [{"line": e.line, "error": e.error} for e in self.invalid],
+            "totals": {c: str(v) for c, v in sorted(self.totals.items())},
+            "date_min": self.date_min.isoformat() if self.date_min else None,
+            "date_max": self.date_max.isoformat() if self.date_max else None,
+        }
+
+
+def _saved_mapping(s: Session, book_id: int, account_id: int, name: str | None) -> Mapping | None:
+    q = select(ImportProfile.mapping).where(ImportProfile.book_id == book_id)
+    q = q.where(ImportProfile.name == name) if name else q.where(
+        ImportProfile.account_id == account_id)
+    text = s.scalar(q.order_by(ImportProfile.updated_at.desc()).limit(1))
+    return Mapping.from_json(text) if text else None
+
+
+def _route(rows: pd.DataFrame, accounts: list[Account]) -> tuple[np.ndarray, list[str]]:
+    """Account id per row: the chosen account in the row's currency (multi-currency files)."""
+    by_ccy: dict[str, int] = {}
+    for a in accounts:
+        by_ccy.setdefault(a.currency, a.id)
+    ccy = rows["currency"].astype("object").to_numpy()
+    target = np.full(len(rows), accounts[0].id, dtype=np.int64)
+    missing: set[str] = set()
+    if len(accounts) == 1 and not any(isinstance(c, str) and c and c != accounts[0].currency
+                                      for c in pd.unique(ccy)):
+        return target, []
+    for code in pd.unique(ccy):
+        if not isinstance(code, str) or not code:
+            continue
+        mask = ccy == code
+        if code in by_ccy:
+            target[mask] = by_ccy[code]
+        else:
+            target[mask] = -1
+            missing.add(code)
+    return target, sorted(missing)
+
+
+def import_statement(
+    scope: Scope,
+    data: bytes,
+    filename: str,
+    account_ids: list[int],
+    *,
+    options: Mapping | None = None,
+    profile: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    import_likely_duplicates: frozenset[int] = frozenset(),
+    save_mapping: bool = True,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Read, check and (unless ``dry_run``) store one statement file as one batch."""
+    if not account_ids:
+        raise ValidationError("account", "choose the account(s) to import into")
+    if len(data) > MAX_BYTES:
+        raise ValidationError("file", f"{filename} is {len(data) // 1_000_000} MB; the limit "
+                                      f"is {MAX_BYTES // 1_000_000} MB")
+    say = progress or (lambda _phase, _done, _total: None)
+    with scope.db.read() as s:
+        require(s, scope, READ if dry_run else WRITE)
+        accounts = [get_account(s, scope.book_id, a) for a in account_ids]
+        for acc in accounts:
+            if acc.closed_on is not None:
+                raise ValidationError("account", f"account {acc.name!r} is closed")
+        saved = _saved_mapping(s, scope.book_id, accounts[0].id, profile)
+    say("reading", 0, 1)
+    parsed = read_statement(data, filename, options=options, saved=saved, profile=profile)
+    say("reading", 1, 1)
+    result = _prepare(scope, parsed, filename, accounts, import_likely_duplicates, dry_run)
+    if result.rejected or dry_run:
+        return result
+    frame = result.preview
+    assert frame is not None
+    if len(result.invalid) and not skip_invalid:
+        result.rejected, result.imported = True, 0
+        return result
+    sha = hashlib.sha256(data).hexdigest()
+    result.batch_id = _write(scope, frame, parsed, filename, sha, accounts, result, say)
+    if save_mapping and parsed.format == "csv" and "mapping" in parsed.detected:
+        _remember_mapping(scope, accounts[0].id, parsed.detected["mapping"])  # type: ignore[arg-type]
+    return result
+
+
+def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: list[Account],
+             import_likely: frozenset[int], dry_run: bool) -> ImportResult:
+    rows = parsed.rows.reset_index(drop=True)
+    invalid = list(parsed.invalid)
+    target, missing = _route(rows, accounts)
+    acc_ccy = {a.id: a.currency for a in accounts}
+    currency = np.array([acc_ccy.get(int(t), "") for t in target], dtype=object) \
+        if len(accounts) > 1 else np.full(len(rows), accounts[0].currency, dtype=object)
+    scaled = parsed.scaled if isinstance(parsed.scaled, np.ndarray) else \
+        to_scaled(rows["amount"])[0]
+    exps = np.array([exponent(c) if c else 2 for c in currency], dtype=np.int64) \
+        if len(accounts) > 1 else np.full(len(rows), exponent(accounts[0].currency))
+    minor, extra = scaled_to_minor(np.asarray(scaled, dtype=np.int64), exps)
+    dates = pd.to_datetime(rows["date"]).to_numpy(dtype="datetime64[D]")
+    today = np.datetime64(dt.date.today(), "D")
+    bad = np.zeros(len(rows), dtype=bool)
+    lines = rows["line"].to_numpy(dtype=np.int64)
+    for pos in np.flatnonzero(target == -1):
+        invalid.append(RowError(int(lines[pos]), f"no chosen account in {rows['currency'][pos]}"))
+    bad |= target == -1
+    for pos in np.flatnonzero(extra & ~bad):
+        invalid.append(RowError(int(lines[pos]), f"amount {rows['amount'][pos]} has more "
+                                                 f"decimals than {currency[pos]} allows"))
+    bad |= extra
+    for pos in np.flatnonzero((dates > today) & ~bad):
+        invalid.append(RowError(int(lines[pos]), f"date {dates[pos]} is in the future"))
+    bad |= dates > today
+    keep = ~bad & (minor != 0)  # zero-amount lines (card checks) are not transactions
+    invalid.sort(key=lambda e: e.line)
+    frame = pd.DataFrame({
+        "line": lines[keep], "account_id": target[keep], "date": dates[keep],
+        "amount_minor": minor[keep], "currency": currency[keep],
+        "payee": rows["payee"].to_numpy(dtype=object)[keep],
+        "description": rows["description"].to_numpy(dtype=object)[keep],
+    })
+    frame["fingerprint"] = fingerprints(frame)
+    is_dup = already_stored(scope.db, scope.book_id, frame)
+    frame = frame[~is_dup].reset_index(drop=True)
+    likely = _likely_duplicates(scope, frame)
+    skip_lines = {d.line for d in likely} - set(import_likely)
+    frame = frame[~frame["line"].isin(skip_lines)].reset_index(drop=True)
+    frame = _apply_rules(scope, frame)
+    totals: dict[str, Decimal] = {}
+    for ccy, total in frame.groupby("currency")["amount_minor"].sum().items():
+        totals[str(ccy)] = to_decimal(int(total), str(ccy))
+    all_dates = dates[keep]
+    return ImportResult(
+        file=filename, profile=parsed.profile, rows=parsed.data_rows,
+        imported=len(frame), duplicates=int(is_dup.sum()) + len(skip_lines),
+        invalid=invalid, totals=totals,
+        date_min=pd.Timestamp(all_dates.min()).date() if len(all_dates) else None,
+        date_max=pd.Timestamp(all_dates.max()).date() if len(all_dates) else None,
+        dry_run=dry_run, likely_duplicates=likely, missing_currencies=missing,
+        preview=frame, detected=dict(parsed.detected, format=parsed.format),
+    )
+
+
+def _likely_duplicates(scope: Scope, frame: pd.DataFrame) -> list[LikelyDuplicate]:
+    """New rows that match a hand-entered transaction: same account and amount, close dates."""
+    if frame.empty:
+        return []
+    pad = dt.timedelta(days=LIKELY_DUPLICATE_DAYS)
+    lo = pd.Timestamp(frame["date"].min()).date() - pad
+    hi = pd.Timestamp(frame["date"].max()).date() + pad
+    with scope.db.read() as s:
+        manual = pd.DataFrame(s.execute(select(
+            Transaction.id, Transaction.account_id, Transaction.date, Transaction.amount_minor,
+            Transaction.payee).where(
+            Transaction.book_id == scope.book_id, Transaction.import_batch_id.is_(None),
+            Transaction.transfer_id.is_(None),
+            Transaction.account_id.in_([int(a) for a in pd.unique(frame["account_id"])]),
+            Transaction.date >= lo, Transaction.date <= hi)).all(),
+            columns=["id", "account_id", "existing_date", "amount_minor", "existing_payee"])
+    if manual.empty:
+        return []
+    merged = frame.merge(manual, on=["account_id", "amount_minor"])
+    merged["existing_date"] = pd.to_datetime(merged["existing_date"])
+    close = (merged["existing_date"] - pd.to_datetime(merged["date"])).abs() <= pd.Timedelta(pad)
+    merged = merged[close].drop_duplicates("line")
+    return [LikelyDuplicate(int(r.line), pd.Timestamp(r.date).date(),
+                            to_decimal(int(r.amount_minor), r.currency), r.currency, r.payee,
+                            int(r.id), r.existing_date.date(), r.existing_payee)
+            for r in merged.itertuples()]
+
+
+def _apply_rules(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
+    from fintrack_core.rules import apply_rules_frame, load_rules
+
+    frame = frame.assign(category_id=pd.array([pd.NA] * len(frame), dtype="Int64"),
+                         tags="")
+    rules, mode = load_rules(scope)
+    if not rules or frame.empty:
+        return frame
+    return apply_rules_frame(rules, frame, mode)
+
+
+def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename: str,
+           sha: str, accounts: list[Account], result: ImportResult, say: Progress) -> int:
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        batch = ImportBatch(book_id=scope.book_id,
+                            account_id=accounts[0].id if len(accounts) == 1 else None,
+                            filename=filename[:255], sha256=sha, profile=parsed.profile,
+                            rows=result.rows, imported=result.imported,
+                            duplicates=result.duplicates, invalid=len(result.invalid),
+                            created_by=scope.user_id)
+        s.add(batch)
+        s.flush()
+        _insert_rows(s, scope.book_id, batch.id, frame, say)
+        return batch.id
+
+
+def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
+                 say: Progress) -> None:
+    n = len(frame)
+    dates = pd.Series(frame["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    cats = frame["category_id"].astype("object").where(frame["category_id"].notna(), None)
+    columns = (
+        [book_id] * n, frame["account_id"].astype(int).tolist(), dates.tolist(),
+        frame["amount_minor"].astype(int).tolist(), frame["currency"].tolist(),
+        frame["payee"].tolist(), frame["description"].tolist(), cats.tolist(),
+        frame["tags"].tolist(), frame["fingerprint"].tolist(),
+    )
+    sql = ("INSERT INTO transactions (book_id, account_id, date, amount_minor, currency, payee, "
+           "description, category_id, tags, fingerprint, notes, scheduled, import_batch_id, "
+           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, CURRENT_TIMESTAMP)")
+    conn = s.connection()
+    is_sqlite = conn.dialect.name == "sqlite"
+    if not is_sqlite:
+        sql = sql.replace("?", "%s")
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()
+    if is_sqlite and n > INSERT_CHUNK:
+        # Fingerprints are random keys: a big page cache keeps their index in memory.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
+    for start in range(0, n, INSERT_CHUNK):
+        stop = min(n, start + INSERT_CHUNK)
+        chunk = list(zip(*(c[start:stop] for c in columns),
+                         [False] * (stop - start), [batch_id] * (stop - start), strict=True))
+        cursor.executemany(sql, chunk)
+        say("writing", stop, n)
+    if is_sqlite and n > INSERT_CHUNK:
+        cursor.execute("PRAGMA cache_size=-2000")
+    cursor.close()
+
+
+def _remember_mapping(scope: Scope, account_id: int, mapping: Mapping) -> None:
+    """Save the mapping used for this account so the next import reads the same way."""
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        name = f"account-{account_id}"
+        row = s.scalar(select(ImportProfile).where(ImportProfile.book_id == scope.book_id,
+                                                   ImportProfile.name == name))
+        if row is None:
+            row = ImportProfile(book_id=scope.book_id, account_id=account_id, name=name,
+                                mapping="{}")
+            s.add(row)
+        row.mapping = mapping.to_json()
+        row.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class BatchView:
+    id: int
+    filename: str
+    sha256: str
+    profile: str | None
+    account: str | None
+    rows: int
+    imported: int
+    duplicates: int
+    invalid: int
+    created_at: dt.datetime
+    remaining: int  # transactions of the batch still in the book
+
+
+def list_batches(scope: Scope) -> list[BatchView]:
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        counts = dict(s.execute(select(Transaction.import_batch_id, func.count()).where(
+            Transaction.book_id == scope.book_id, Transaction.import_batch_id.is_not(None))
+            .group_by(Transaction.import_batch_id)).all())
+        rows = s.execute(select(ImportBatch, Account.name).outerjoin(
+            Account, Account.id == ImportBatch.account_id).where(
+            ImportBatch.book_id == scope.book_id).order_by(ImportBatch.id.desc())).all()
+        return [BatchView(b.id, b.filename, b.sha256, b.profile, name, b.rows, b.imported,
+                          b.duplicates, b.invalid, b.created_at, int(counts.get(b.id, 0)))
+                for b, name in rows]
+
+
+def undo_batch(scope: Scope, batch_id: int) -> int:
+    """Remove exactly the transactions of one import, and the batch record. Returns the count."""
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        batch = s.get(ImportBatch, batch_id)
+        if batch is None or batch.book_id != scope.book_id:
+            raise NotFound("import batch", batch_id)
+        res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
+                                                  Transaction.import_batch_id == batch_id))
+        s.delete(batch)
+        return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+__all__ = ["SCALE_DIGITS", "BatchView", "ImportResult", "LikelyDuplicate", "import_statement",
+           "list_batches", "undo_batch"]

@@ -1,0 +1,85 @@
+"""Every bank profile and every CSV quirk, read from files in the banks' exact bytes.
+
+Each fixture's expected transaction count, signed sums per currency and date range live in
+``expected_statements.py`` (computed independently from the rows written to the file).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from fintrack_core.imports.csv_import import MappingError
+from fintrack_core.imports.mapping import Mapping
+from fintrack_core.imports.read import read_statement
+from fintrack_core.imports.statement import StatementError
+from tests.core.imports.expected_statements import EXPECTED
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
+IMPORTABLE = sorted(k for k, v in EXPECTED.items()
+                    if not v.get("reject") and not v.get("needs_date_order"))
+REJECTED = sorted(k for k, v in EXPECTED.items() if v.get("reject"))
+
+
+def sums(parsed) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+    out: dict[str, Decimal] = {}
+    for amount, ccy in zip(parsed.rows["amount"], parsed.rows["currency"], strict=True):
+        key = ccy if isinstance(ccy, str) and ccy else "?"
+        out[key] = out.get(key, Decimal(0)) + Decimal(str(amount))
+    return out
+
+
+@pytest.mark.parametrize("name", IMPORTABLE)
+def test_statement_reads_with_the_expected_count_sums_and_dates(name: str) -> None:
+    spec = EXPECTED[name]
+    options = Mapping(negate=bool(spec.get("negate")))
+    parsed = read_statement((FIXTURES / name).read_bytes(), name, options=options)
+    assert parsed.invalid == []
+    assert len(parsed.rows) == spec["count"]
+    got = sums(parsed)
+    account_ccy = spec.get("account_currency")
+    if "?" in got:  # rows without a currency in the file go to the account's currency
+        got[account_ccy] = got.get(account_ccy, Decimal(0)) + got.pop("?")
+    assert got == {c: Decimal(v) for c, v in spec["sums"].items()}
+    dates = sorted(str(d)[:10] for d in parsed.rows["date"])
+    assert (dates[0], dates[-1]) == (spec["date_min"], spec["date_max"])
+    if spec.get("profile"):
+        assert parsed.profile == spec["profile"]
+
+
+@pytest.mark.parametrize("name", sorted(k for k in EXPECTED if k.startswith("banks/")))
+def test_each_bank_is_recognised_by_its_profile(name: str) -> None:
+    parsed = read_statement((FIXTURES / name).read_bytes(), name)
+    assert parsed.profile == EXPECTED[name]["profile"]
+    assert parsed.detected["mapping_source"] == "profile"
+
+
+@pytest.mark.parametrize("name", REJECTED)
+def test_unreadable_files_are_rejected_with_a_clear_message(name: str) -> None:
+    with pytest.raises(StatementError) as err:
+        read_statement((FIXTURES / name).read_bytes(), name)
+    assert str(err.value)
+
+
+def test_ambiguous_dates_ask_for_the_order_then_read_either_way() -> None:
+    name = "quirks/dates_ambiguous.csv"
+    data = (FIXTURES / name).read_bytes()
+    with pytest.raises(MappingError) as err:
+        read_statement(data, name)
+    assert err.value.field == "date_order"
+    for order, expected in EXPECTED[name]["dates_by_order"].items():
+        parsed = read_statement(data, name, options=Mapping(date_order=order))
+        dates = sorted(str(d)[:10] for d in parsed.rows["date"])
+        assert (dates[0], dates[-1]) == (expected["date_min"], expected["date_max"])
+
+
+def test_formula_like_descriptions_are_kept_verbatim() -> None:
+    name = "quirks/formula_descriptions.csv"
+    parsed = read_statement((FIXTURES / name).read_bytes(), name)
+    texts = set(parsed.rows["description"]) | set(parsed.rows["payee"])
+    for text in EXPECTED[name]["formula_texts"]:
+        assert text in texts
+    if "tab_text" in EXPECTED[name]:
+        assert EXPECTED[name]["tab_text"] in texts
