@@ -33,6 +33,7 @@ from fintrack_core.cli_common import (
     print_json,
     resolve_actor,
 )
+from fintrack_core.cli_import import import_command
 from fintrack_core.cli_ledger import account_app, tx_app
 from fintrack_core.db.schema import current_revision
 from fintrack_core.errors import NotFound, ValidationError
@@ -52,6 +53,7 @@ user_app = typer.Typer(help="Manage users (adding users and resetting passwords 
 app.add_typer(user_app, name="user")
 app.add_typer(account_app, name="account")
 app.add_typer(tx_app, name="tx")
+app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 
 AsOpt = Annotated[str | None, typer.Option(
     "--as", help="Administrator to act as (default: the first administrator).")]

@@ -185,13 +185,25 @@ def _describe_books(books: Sequence[BookView]) -> str:
     return ", ".join(f"#{b.id} {b.name!r} ({b.role.value})" for b in books)
 
 
-def resolve_scope(db: Database, username: str, book: str | None) -> tuple[Scope, BookView]:
+def sole_user(db: Database) -> str:
+    """Without --user, a database with exactly one user means that user (a personal install)."""
+    with db.read() as s:
+        names = list(s.scalars(select(User.username).order_by(User.id).limit(2)))
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise ValidationError("user", "there are no users yet; run `fintrack user add` first")
+    raise ValidationError("user", "this database has several users; choose one with --user")
+
+
+def resolve_scope(db: Database, username: str | None, book: str | None
+                  ) -> tuple[Scope, BookView]:
     """The acting user in one of *their* books, chosen by id or name.
 
     Only the user's own memberships are searched, so naming another household's book gives
     the same answer as naming one that does not exist.
     """
-    user = resolve_user(db, username)
+    user = resolve_user(db, username if username else sole_user(db))
     books = list_books(db, user.id)
     if not books:
         raise ValidationError("book", f"{user.username!r} is not a member of any book")

@@ -34,7 +34,8 @@ from fintrack_core.transactions import TransactionInput, add_transaction, split_
 account_app = typer.Typer(help="Add and list the accounts of a book.", no_args_is_help=True)
 tx_app = typer.Typer(help="Add and list transactions.", no_args_is_help=True)
 
-UserOpt = Annotated[str, typer.Option("--user", "-u", help="Act as this username.")]
+UserOpt = Annotated[str | None, typer.Option(
+    "--user", "-u", help="Act as this username (optional when there is only one user).")]
 BookOpt = Annotated[str | None, typer.Option(
     "--book", "-b", help="Book name or id; needed only when the user has several books.")]
 JsonOpt = Annotated[bool, typer.Option("--json",
@@ -57,7 +58,7 @@ def account_add(
                                                help="Kind of account.")],
     currency: Annotated[str, typer.Option("--currency", "-c",
                                           help="ISO 4217 code, e.g. EUR (fixed once created).")],
-    user: UserOpt,
+    user: UserOpt = None,
     book: BookOpt = None,
     opening_balance: Annotated[str, typer.Option(
         help="Balance before the first recorded transaction, e.g. 1500.00 (negative for debt)."
@@ -89,7 +90,7 @@ def _account_json(acc: AccountView, balance: int) -> dict[str, Any]:
 
 @account_app.command("list")
 def account_list(
-    user: UserOpt,
+    user: UserOpt = None,
     book: BookOpt = None,
     as_of: Annotated[str | None, typer.Option(
         help="Balances at the end of this YYYY-MM-DD (default today).")] = None,
@@ -131,7 +132,7 @@ def tx_add(
     amount: Annotated[str, typer.Option(
         help="Decimal in the account's currency; negative is money out (--amount=-12.50).")],
     date: Annotated[str, typer.Option("--date", "-d", help="YYYY-MM-DD.")],
-    user: UserOpt,
+    user: UserOpt = None,
     book: BookOpt = None,
     payee: Annotated[str, typer.Option(help="Who was paid or who paid.")] = "",
     description: Annotated[str, typer.Option(help="Free text, e.g. the bank's memo.")] = "",
@@ -161,7 +162,7 @@ def tx_add(
 
 @tx_app.command("list")
 def tx_list(
-    user: UserOpt,
+    user: UserOpt = None,
     book: BookOpt = None,
     account: Annotated[str | None, typer.Option("--account", "-a",
                                                 help="Only this account.")] = None,

@@ -1,11 +1,11 @@
 """OFX / QFX statements (OFX 1.x SGML and 2.x XML) -> :class:`ParsedStatement`.
 
-The tokenising is ofxtools' (``ofxtools==1.1.1``): its header reader validates the
-``OFXHEADER:100`` / ``<?OFX ...?>`` header and decodes the body with the declared charset, and
-its ``TreeBuilder`` turns both SGML (unclosed leaf tags) and XML into an ElementTree. We
-deliberately stop there and read the few fields we need from the tree ourselves, instead of
-calling ``OFXTree.convert()`` into ofxtools' models, because the models are built for talking
-to a bank's server, not for reading what banks export:
+The reading is ofxtools' (``ofxtools==1.1.1``): its header reader validates the
+``OFXHEADER:100`` / ``<?OFX ...?>`` header and gives the version, and its ``TreeBuilder``
+turns both SGML (unclosed element tags) and XML into an ElementTree. We deliberately stop
+there and read the few fields we need from the tree ourselves, instead of calling
+``OFXTree.convert()`` into ofxtools' models, because the models are built for talking to a
+bank's server, not for reading what banks export:
 
 * ``convert()`` turns ``DTPOSTED`` into a UTC datetime, so ``20240131000000[+10:AEST]``
   becomes 30 January. A posted date is a calendar date at the bank; we take the written
@@ -17,17 +17,21 @@ to a bank's server, not for reading what banks export:
 Real-world files break ofxtools in a few known ways; each is handled with the smallest
 repair and recorded in ``detected`` so nothing is silent:
 
-* **Header ofxtools refuses** (``CHARSET:UTF-8``, ``VERSION="230"``, no header at all, a BOM,
-  a body that is not in the declared charset): we decode the file ourselves (declared
-  charset, then UTF-8, then cp1252) and feed the body from ``<OFX>`` on to the same
-  ``TreeBuilder``. ``detected["header_problem"]`` says why.
+* **Charsets**: ofxtools decodes strictly with the declared charset, so a ``CHARSET:NONE``
+  file with cp1252 accents (common) fails. We decode the file ourselves (declared charset,
+  then UTF-8, then cp1252; ``detected["encoding"]``) and feed the body from ``<OFX>`` on.
+* **Header ofxtools refuses** (``CHARSET:UTF-8``, ``VERSION="230"``, no header at all):
+  the body is read all the same; ``detected["header_problem"]`` says what was wrong.
 * **Unclosed aggregates / empty elements**: ofxtools' builder (like ElementTree's) pops the
   innermost element on any end tag without checking its name, and treats an element with no
   value (``<MEMO>`` followed by the next tag) as an aggregate, so every later sibling ends up
   inside it. :class:`_LenientTreeBuilder` closes by name (SGML's implied end tags), treats a
   value-less tag as an empty element unless ofxtools' models know it as an aggregate, and
   closes everything still open at the end of a truncated file.
-  ``detected["implied_end_tags"]`` counts the repairs.
+  ``detected["tag_repairs"]`` counts the repairs. (It overrides ``TreeBuilder._start``,
+  a private method: one more reason ofxtools is pinned exactly.)
+* ``<![CDATA[...]]>`` is turned into escaped text before tokenizing, because ofxtools'
+  CDATA regex is quadratic on a line with many openers (see :func:`_inline_cdata`).
 * ``&amp;`` and friends are left escaped by ofxtools' regex tokenizer; we unescape values.
 * ``TRNAMT`` written with a decimal comma (``-12,50``), as some European banks do, is read
   as a decimal point.
@@ -164,19 +168,19 @@ def parse_ofx(data: bytes) -> ParsedStatement:
     if body_start < 0:
         raise StatementError("not an OFX/QFX file: no <OFX> element found")
 
-    message, version, problem = _read_header(data, text, body_start)
+    version, problem = _read_header(text, body_start)
     detected["ofx_version"] = version
     if problem:
         detected["header_problem"] = problem
 
     builder = _LenientTreeBuilder()
     try:
-        builder.feed(_inline_cdata(message))
+        builder.feed(_inline_cdata(text[body_start:]))
         root = builder.close()
     except (ParseError, ET.ParseError, ValueError, IndexError) as exc:
         raise StatementError(f"the OFX file is malformed and cannot be read: {exc}") from None
     if builder.implied_end_tags or builder.stray_end_tags:
-        detected["implied_end_tags"] = builder.implied_end_tags + builder.stray_end_tags
+        detected["tag_repairs"] = builder.implied_end_tags + builder.stray_end_tags
     if root is None or root.tag != "OFX":
         raise StatementError("not an OFX/QFX file: the document does not start with <OFX>")
 
@@ -252,18 +256,20 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
-def _read_header(data: bytes, text: str, body_start: int) -> tuple[str, int | None, str | None]:
-    """Validate the header with ofxtools; fall back to our own decoding when it refuses.
+def _read_header(text: str, body_start: int) -> tuple[int | None, str | None]:
+    """The OFX version from ofxtools' header check, and its complaint if it refused.
 
-    Returns the message body, the OFX version and, on fallback, ofxtools' reason.
+    When ofxtools refuses, the version is taken from the header text if it is there.
     """
+    # Only the header is checked: the body is decoded by _decode, not strictly as declared.
+    head = text[:body_start].encode("utf-8", "replace") + b"<OFX></OFX>"
     try:
-        header, message = parse_header(io.BytesIO(data))
-        return message, int(header.version), None
+        header, _ = parse_header(io.BytesIO(head))
+        return int(header.version), None
     except (OFXHeaderError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         sniffed = re.search(r"VERSION(?::\s*|=\")(\d{3})", text[:body_start])
-        return text[body_start:], (int(sniffed.group(1)) if sniffed else None), reason
+        return (int(sniffed.group(1)) if sniffed else None), reason
 
 
 def _stmttrn_lines(root: ET.Element, text: str) -> dict[int, int]:

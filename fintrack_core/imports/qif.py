@@ -58,7 +58,8 @@ _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 # 1/31'24, 1/ 5'24, 12/31' 4, 01/31/2024, 31.01.2024, 01-31-2024, 2024-01-31 ...
 _DATE_RE = re.compile(r"(\d{1,4})\s*([/.-])\s*(\d{1,2})\s*([/.'-])\s*(\d{1,4})")
 # 1,234.56 / 1234.56 / -.5 (US, QIF's own convention) and 1.234,56 / 12,50 (European
-# exporters). A comma followed by exactly three digits is a thousands separator.
+# exporters). A comma followed by exactly three digits is a thousands separator. Bounded to
+# 15 integer digits and 6 decimals (the importer's fixed-point scale).
 _US_AMOUNT_RE = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3}){1,4}|\d{1,15})(?:\.\d{0,6})?|\.\d{1,6})")
 _EU_AMOUNT_RE = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3}){1,4}|\d{1,15}),\d{1,6}")
 
