@@ -101,7 +101,7 @@ def already_stored(db: Database, book_id: int, frame: pd.DataFrame) -> np.ndarra
             con.register("old_arrow", pa.table({"fp": pa.array(old, type=pa.string())}))
             con.execute("CREATE TEMP TABLE old AS SELECT fp FROM old_arrow")
         hit = con.execute("""SELECT new.pos FROM new SEMI JOIN old ON new.fp = old.fp""") \
-            .fetch_arrow_table().column("pos").to_numpy()
+            .to_arrow_table().column("pos").to_numpy()
     finally:
         con.close()
     mask = np.zeros(len(frame), dtype=bool)

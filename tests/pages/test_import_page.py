@@ -1,0 +1,96 @@
+"""Import page: upload, preview, correct the mapping, confirm, undo — as owner and viewer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fintrack_core.imports.service import list_batches
+from fintrack_core.search import TransactionFilter, list_transactions
+from tests.conftest import SmallBook
+
+PAGE = "pages/import_statements.py"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "statements"
+STATEMENT = b"""Date,Description,Amount
+2024-04-02,REWE Markt,-23.45
+2024-04-03,Bakery,-4.10
+2024-04-05,Salary April,2500.00
+"""
+
+
+def upload(at, name: str, data: bytes, mime: str = "text/csv"):  # type: ignore[no-untyped-def]
+    at.file_uploader(key="imp_files").set_value([(name, data, mime)]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def imported_payees(scope) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(r.payee or r.description for r in list_transactions(
+        scope, TransactionFilter(text="")).rows if r.date.year == 2024 and r.date.month == 4)
+
+
+def test_upload_shows_a_preview_and_imports_on_confirm(small_book: SmallBook, as_owner) -> None:
+    at = upload(as_owner(PAGE), "april.csv", STATEMENT)
+    assert (metric(at, "New"), metric(at, "Duplicates"), metric(at, "Invalid")) == ("3", "0", "0")
+    preview = at.dataframe[0].value
+    assert list(preview["Description"]) == ["REWE Markt", "Bakery", "Salary April"]
+    assert list(preview["Amount"]) == ["-€23.45", "-€4.10", "€2,500.00"]
+    next(b for b in at.button if b.label.startswith("Import 3")).click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Imported 3 transaction(s) from april.csv")
+    batches = list_batches(small_book.owner)
+    assert (batches[0].filename, batches[0].imported) == ("april.csv", 3)
+
+
+def test_the_same_file_again_is_all_duplicates(small_book: SmallBook, as_owner) -> None:
+    at = upload(as_owner(PAGE), "april.csv", STATEMENT)
+    next(b for b in at.button if b.label.startswith("Import 3")).click().run()
+    at = upload(as_owner(PAGE), "april.csv", STATEMENT)
+    assert (metric(at, "New"), metric(at, "Duplicates")) == ("0", "3")
+
+
+def test_a_bank_file_is_recognised(small_book: SmallBook, as_owner) -> None:
+    at = upload(as_owner(PAGE), "dkb.csv", (FIXTURES / "banks" / "dkb_giro.csv").read_bytes())
+    assert "profile **dkb_giro**" in at.caption[0].value
+
+
+def test_correcting_the_date_order_updates_the_preview(small_book: SmallBook, as_owner) -> None:
+    data = (FIXTURES / "quirks" / "dates_ambiguous.csv").read_bytes()
+    at = upload(as_owner(PAGE), "ambiguous.csv", data)
+    assert "date order cannot be told" in at.error[0].value
+    order = next(s for s in at.selectbox if s.label == "Date order")
+    order.set_value("dmy").run()
+    assert not at.exception
+    assert not at.error
+    assert int(metric(at, "New")) > 0
+
+
+def test_invalid_rows_block_the_import_until_skipped(small_book: SmallBook, as_owner) -> None:
+    bad = STATEMENT + b"2024-04-07,Broken,12.3.4\n"
+    at = upload(as_owner(PAGE), "bad.csv", bad)
+    assert metric(at, "Invalid") == "1"
+    go = next(b for b in at.button if b.label.startswith("Import 3"))
+    assert go.disabled
+    at.checkbox(key="imp_skip").check().run()
+    next(b for b in at.button if b.label.startswith("Import 3")).click().run()
+    assert list_batches(small_book.owner)[0].imported == 3
+
+
+def test_undo_removes_the_batch(small_book: SmallBook, as_owner) -> None:
+    at = upload(as_owner(PAGE), "april.csv", STATEMENT)
+    next(b for b in at.button if b.label.startswith("Import 3")).click().run()
+    at.run()
+    next(b for b in at.button if b.label == "Undo import").click().run()
+    assert not at.exception
+    assert at.success[0].value.endswith("3 transaction(s) removed.")
+    assert list_batches(small_book.owner) == []
+
+
+def test_viewer_sees_the_history_but_cannot_upload(small_book: SmallBook, as_viewer) -> None:
+    at = as_viewer(PAGE)
+    assert at.info[0].value == "You have view-only access to this book."
+    assert not at.get("file_uploader")
+    assert not [b for b in at.button if b.label == "Undo import"]
