@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 SCALE_DIGITS = 6  # internal fixed-point scale: more than any currency's exponent
 SCALE = 10**SCALE_DIGITS
+# Whole digits that fit int64 at SCALE with room for sums (9.2e18 / 1e6 = 9.2e12).
+MAX_WHOLE_DIGITS = 12
 EMPTY_MARKERS = ("", "-", "--", "—", "–", "n/a", "N/A")
 
 _STRIP_SYMBOLS = "[A-Za-z$£€¥₹₩₽¢₺₪₫฿\\s\u00a0\u202f\u2009']"
@@ -89,7 +91,9 @@ def _parse_unique(raw: pa.Array, decimal: str | None) -> tuple[list[str | None],
 
 
 def to_scaled(canonical: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Canonical decimal strings -> int64 at ``SCALE`` plus a mask of values too precise for it.
+    """Canonical decimal strings -> int64 at ``SCALE`` plus a mask of values it cannot hold:
+    more than ``SCALE_DIGITS`` decimals, or more than ``MAX_WHOLE_DIGITS`` whole digits (those
+    come back as 0; int64 arithmetic would silently wrap them into wrong amounts).
 
     NA counts as 0. Each distinct string is converted once, with Arrow kernels.
     """
@@ -98,9 +102,11 @@ def to_scaled(canonical: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     parts = pc.extract_regex(arr, r"^(?P<neg>-?)(?P<whole>\d*)(?:\.(?P<frac>\d*))?$")
     neg = pc.equal(pc.struct_field(parts, "neg"), "-")
     whole_s = pc.struct_field(parts, "whole")
-    whole_s = pc.if_else(pc.equal(whole_s, ""), "0", whole_s)
+    whole_s = pc.utf8_ltrim(whole_s, "0")
+    too_big = pc.greater(pc.utf8_length(whole_s), MAX_WHOLE_DIGITS)
+    whole_s = pc.if_else(pc.or_(pc.equal(whole_s, ""), too_big), "0", whole_s)
     frac_s = pc.struct_field(parts, "frac")
-    too_precise = pc.greater(pc.utf8_length(frac_s), SCALE_DIGITS)
+    too_precise = pc.or_(pc.greater(pc.utf8_length(frac_s), SCALE_DIGITS), too_big)
     frac_s = pc.utf8_rpad(pc.utf8_slice_codeunits(frac_s, 0, SCALE_DIGITS), SCALE_DIGITS, "0")
     value = pc.add(pc.multiply(pc.cast(whole_s, pa.int64()), SCALE), pc.cast(frac_s, pa.int64()))
     value = pc.if_else(neg, pc.negate(value), value)

@@ -115,7 +115,7 @@ def _col(frame: pd.DataFrame, name: str | None) -> pa.Array:
         return pa.array([""] * len(frame), type=pa.string())
     values = frame[name]
     if isinstance(values.dtype, pd.ArrowDtype):
-        arr = values.array._pa_array  # noqa: SLF001 - zero-copy access to the Arrow data
+        arr = values.array._pa_array
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     else:
         arr = pa.array(values.astype("object").where(values.notna(), ""), type=pa.string())

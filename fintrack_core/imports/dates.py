@@ -23,7 +23,8 @@ FORMATS: list[tuple[str, str]] = [
     ("%d %b %y", "dmy"), ("%b %d, %Y", "mdy"), ("%B %d, %Y", "mdy"), ("%b %d %Y", "mdy"),
 ]
 ORDERS = ("dmy", "mdy", "ymd")
-_TIME_SUFFIX = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)$"
+_TIME_SUFFIX = (r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?[AaPp][Mm])?"
+                r"(?:Z|[+-]\d{2}:?\d{2})?)$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,17 @@ import pyarrow.compute as pc
 from fintrack_core.db.engine import Database
 from fintrack_core.duck import attach_sqlite, connect
 
+
+_OLD_SQL = """CREATE TEMP TABLE old AS SELECT fingerprint AS fp FROM s.transactions
+WHERE book_id = ? AND account_id IN ({placeholders})
+  AND date BETWEEN ? AND ? AND fingerprint IS NOT NULL"""
+
+
 def _arrow(frame: pd.DataFrame) -> pa.Table:
     def text(col: str) -> pa.Array:
         values = frame[col]
         if isinstance(values.dtype, pd.ArrowDtype):
-            arr = values.array._pa_array  # noqa: SLF001 - zero-copy
+            arr = values.array._pa_array
             return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         return pa.array(values.astype("object").where(values.notna(), ""), type=pa.string())
 
@@ -83,11 +89,9 @@ def already_stored(db: Database, book_id: int, frame: pd.DataFrame) -> np.ndarra
         con.register("new", new)
         if db.is_sqlite:
             attach_sqlite(con, db)
-            con.execute(f"""
-                CREATE TEMP TABLE old AS SELECT fingerprint AS fp FROM s.transactions
-                WHERE book_id = ? AND account_id IN ({",".join("?" * len(accounts))})
-                  AND date BETWEEN ? AND ? AND fingerprint IS NOT NULL""",
-                        [book_id, *accounts, lo, hi])
+            placeholders = ",".join("?" * len(accounts))  # values are bound, never inlined
+            sql = _OLD_SQL.format(placeholders=placeholders)
+            con.execute(sql, [book_id, *accounts, lo, hi])
         else:
             from sqlalchemy import select
 

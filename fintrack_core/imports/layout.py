@@ -23,6 +23,7 @@ from fintrack_core.imports.statement import StatementError
 SNIFF_LINES = 80
 _DATEISH = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2} [A-Za-z]{3,9} \d{2,4})")
 _AMOUNTISH = re.compile(r"^\s*[-+(]?\s*[£$€]?\s*[-+]?\d[\d.,' ]*\)?\s*$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,18 @@ class Layout:
     columns: list[str]        # names: header texts, or "1", "2", ... without header
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as CSV readers see them: ends are \\r\\n, \\r or \\n only (``str.splitlines``
+    also breaks at form feeds, \\x1c-\\x1e, \\x85 and \\u2028, which are text inside a field)."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def count_lines(text: str) -> int:
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (0 if text.endswith(("\n", "\r")) else 1)
+
+
 def _looks_like_data(row: list[str]) -> bool:
     cells = [c for c in row if c.strip()]
     return any(_DATEISH.match(c) for c in cells) and any(_AMOUNTISH.match(c) for c in cells)
@@ -40,7 +53,7 @@ def _looks_like_data(row: list[str]) -> bool:
 
 def detect_layout(text: str, delimiter: str, skip_rows: int | None = None,
                   has_header: bool | None = None) -> Layout:
-    head_lines = text[:262144].splitlines()[:SNIFF_LINES]
+    head_lines = split_lines(text[:262144])[:SNIFF_LINES]
     rows = list(csv.reader(head_lines, delimiter=delimiter))
     widths = [len(r) for r in rows if sum(1 for c in r if c.strip()) >= 2]
     if not widths:
@@ -61,7 +74,7 @@ def detect_layout(text: str, delimiter: str, skip_rows: int | None = None,
         names = _unique([c.strip() for c in first])
         data_rows = [r for r in rows[start + 1:] if any(c.strip() for c in r)]
         if data_rows:
-            data_width = max(set(len(r) for r in data_rows), key=[len(r) for r in data_rows].count)
+            data_width = max({len(r) for r in data_rows}, key=[len(r) for r in data_rows].count)
             width = max(width, data_width)
         while len(names) < width:
             names.append(f"_extra{len(names) + 1}")
@@ -101,6 +114,11 @@ def read_records(text: str, delimiter: str, layout: Layout) -> Records:
     line numbers); Python's csv module otherwise."""
     if '"' in text and _QUOTED_NEWLINE.search(text):
         return _read_slow(text, delimiter, layout)
+    total_lines = count_lines(text)
+    if layout.first_data_line >= total_lines:  # a header and nothing after it
+        frame = pd.DataFrame({c: pd.Series(dtype="string") for c in
+                              layout.columns[: layout.width]})
+        return Records(frame, np.zeros(0, dtype=np.int64), [])
     bad: list[tuple[int, int]] = []
 
     def on_bad(row: pacsv.InvalidRow) -> str:
@@ -118,7 +136,6 @@ def read_records(text: str, delimiter: str, layout: Layout) -> Records:
                                              strings_can_be_null=False,
                                              quoted_strings_can_be_null=False),
     )
-    total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     all_lines = np.arange(layout.first_data_line + 1, total_lines + 1, dtype=np.int64)
     bad_lines = np.array([b[0] for b in bad], dtype=np.int64)
     good = all_lines[~np.isin(all_lines, bad_lines)] if len(bad_lines) else all_lines

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from fintrack_core.imports.layout import Layout
+from fintrack_core.imports.layout import Layout, split_lines
 from fintrack_core.imports.mapping import Mapping, norm
 
 BANKS_DIR = Path(__file__).parent / "banks"
@@ -62,7 +62,7 @@ def match_profile(profiles: list[Profile] | tuple[Profile, ...], layout: Layout,
             if p.header and _header_key(p.header) == key:
                 return p
         return None
-    lines = text[:262144].splitlines()[layout.first_data_line: layout.first_data_line + 20]
+    lines = split_lines(text[:262144])[layout.first_data_line: layout.first_data_line + 20]
     rows = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)]
     for p in profiles:
         if p.header or p.width is None or not rows:

@@ -44,7 +44,10 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:  # odd byte count, lone surrogate
+            raise StatementError(f"the file starts like UTF-16 text but is not: {exc}") from None
     head = data[:65536]
     if b"\x00" in head:
         raise StatementError("this is a binary file, not a text statement")
