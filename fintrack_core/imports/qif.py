@@ -69,7 +69,6 @@ class _Record:
     """One ``^``-terminated transaction record: its first line and its fields."""
 
     line: int
-    kind: str
     account: str | None
     fields: list[tuple[str, str]] = field(default_factory=list)
     terminated: bool = False
@@ -225,7 +224,6 @@ class _Reader:
         elif self._section in _TRANSACTION_TYPES:
             self.records.append(_Record(
                 line=fields[0][0],
-                kind=_TRANSACTION_TYPES[self._section],
                 account=self._account,
                 fields=[(c, v) for _, c, v in fields],
                 terminated=terminated,

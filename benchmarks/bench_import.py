@@ -1,0 +1,127 @@
+"""Import speed and memory: a large bank-style CSV into a fresh SQLite book with 20 rules.
+
+Prints, for N rows (default 1,000,000): file size, preview (dry run) seconds, import seconds
+and rows/s, write throughput of the first and last 10 % of rows, re-import (all duplicates)
+seconds, and peak resident memory. Run: python benchmarks/bench_import.py [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fintrack_core import accounts, books, users
+from fintrack_core.access import Scope
+from fintrack_core.categories import list_categories
+from fintrack_core.db.engine import Database
+from fintrack_core.db.schema import upgrade
+from fintrack_core.imports.service import import_statement
+from fintrack_core.rule_spec import Action, Condition, RuleSpec
+from fintrack_core.rules import create_rule
+
+PAYEES = ["REWE Markt", "EDEKA", "Aldi Süd", "Lidl", "dm-drogerie markt", "Shell", "Aral",
+          "Deutsche Bahn", "Lieferando", "Amazon Mktp DE", "Netflix.com", "Spotify",
+          "Stadtwerke München", "Telekom", "Vodafone", "Allianz Versicherung", "Apotheke",
+          "Starbucks", "IKEA", "MediaMarkt", "H&M", "Zalando", "PayPal", "Uber", "Arbeitgeber"]
+
+
+def make_csv(path: Path, rows: int, seed: int = 7) -> None:
+    """A German-bank-style statement: ';' separated, dd.mm.yyyy, decimal comma, preamble."""
+    rng = np.random.default_rng(seed)
+    days = np.sort(rng.integers(0, 3 * 365, rows))
+    dates = (np.datetime64("2022-01-01") + days).astype("datetime64[D]").astype(str)
+    day, month, year = (np.char.partition(np.char.partition(dates, "-")[:, 2], "-")[:, 2],
+                        np.char.partition(np.char.partition(dates, "-")[:, 2], "-")[:, 0],
+                        np.char.partition(dates, "-")[:, 0])
+    german = np.char.add(np.char.add(np.char.add(np.char.add(day, "."), month), "."), year)
+    cents = -rng.lognormal(3.2, 1.0, rows).astype(np.int64) * 100 - rng.integers(0, 100, rows)
+    salary = rng.random(rows) < 0.02
+    cents[salary] = rng.integers(250_000, 400_000, int(salary.sum()))
+    payee = np.array(PAYEES)[rng.integers(0, len(PAYEES), rows)]
+    refs = rng.integers(100_000, 999_999, rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("Kontoauszug;Girokonto DE12 3456 7890 1234 5678 90\n\n")
+        fh.write("Buchungstag;Empfänger;Verwendungszweck;Betrag\n")
+        for i in range(0, rows, 200_000):
+            stop = min(rows, i + 200_000)
+            whole = np.abs(cents[i:stop]) // 100
+            frac = np.abs(cents[i:stop]) % 100
+            sign = np.where(cents[i:stop] < 0, "-", "")
+            lines = [f"{d};{p};Ref {r} {p};{s}{w},{f:02d}\n" for d, p, r, s, w, f in
+                     zip(german[i:stop], payee[i:stop], refs[i:stop], sign, whole, frac,
+                         strict=True)]
+            fh.writelines(lines)
+
+
+def setup(db_path: Path) -> tuple[Scope, int]:
+    db = Database(f"sqlite:///{db_path}")
+    upgrade(db)
+    user = users.create_user(db, "bench", "bench-password", base_currency="EUR")
+    scope = Scope(db, user.id, books.list_books(db, user.id)[0].id)
+    acc = accounts.create_account(scope, "Girokonto", "checking", "EUR", "0",
+                                  dt.date(2021, 1, 1))
+    cats = {c.name: c.id for c in list_categories(scope)}
+    targets = ["Groceries", "Groceries", "Groceries", "Groceries", "Household", "Fuel", "Fuel",
+               "Public transport", "Restaurants", "Shopping", "Subscriptions", "Subscriptions",
+               "Utilities", "Phone", "Phone", "Insurance", "Pharmacy", "Coffee", "Household",
+               "Electronics"]
+    for payee, target in zip(PAYEES[:20], targets, strict=True):
+        create_rule(scope, RuleSpec(
+            name=f"{payee} → {target}",
+            conditions=(Condition("payee", "contains", payee.split()[0]),),
+            actions=(Action("set_category", cats[target]), Action("add_tags", "bench"))))
+    return scope, acc.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "statement.csv"
+        t0 = time.perf_counter()
+        make_csv(csv_path, args.rows)
+        data = csv_path.read_bytes()
+        print(f"rows: {args.rows:,}; file {len(data) / 1e6:.1f} MB "
+              f"(generated in {time.perf_counter() - t0:.1f} s)")
+        scope, account_id = setup(Path(tmp) / "bench.db")
+
+        t0 = time.perf_counter()
+        preview = import_statement(scope, data, csv_path.name, [account_id], dry_run=True)
+        print(f"preview (dry run): {time.perf_counter() - t0:.2f} s, "
+              f"{preview.imported:,} new, {len(preview.invalid)} invalid")
+
+        marks: list[tuple[float, int]] = []
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase == "writing":
+                marks.append((time.perf_counter(), done))
+
+        t0 = time.perf_counter()
+        result = import_statement(scope, data, csv_path.name, [account_id], progress=progress)
+        took = time.perf_counter() - t0
+        print(f"import: {took:.2f} s = {result.imported / took:,.0f} rows/s "
+              f"({result.imported:,} imported, {result.duplicates} duplicates)")
+        if len(marks) >= 3:
+            tenth = max(1, len(marks) // 10)
+            first = (marks[tenth][1] - marks[0][1]) / (marks[tenth][0] - marks[0][0])
+            last = (marks[-1][1] - marks[-1 - tenth][1]) / (marks[-1][0] - marks[-1 - tenth][0])
+            print(f"write throughput: first 10 % {first:,.0f} rows/s, "
+                  f"last 10 % {last:,.0f} rows/s")
+
+        t0 = time.perf_counter()
+        again = import_statement(scope, data, csv_path.name, [account_id])
+        print(f"re-import (all duplicates): {time.perf_counter() - t0:.2f} s, "
+              f"{again.imported} imported, {again.duplicates:,} duplicates")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory: {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
