@@ -162,6 +162,16 @@ if pending := st.session_state.get("confirm_delete"):
         st.session_state.pop("confirm_delete")
         st.rerun()
 
+with st.expander("Create a rule from a transaction"):
+    by_row = {r.id: r for r in rows if not r.transfer_id}
+    rule_src = st.selectbox(
+        "Transaction", list(by_row), key="rule_src",
+        format_func=lambda i: f"{by_row[i].date} · {by_row[i].payee or by_row[i].description} "
+                              f"· {to_decimal(by_row[i].amount_minor, by_row[i].currency)}")
+    if st.button("Create rule from this transaction", disabled=rule_src is None):
+        st.session_state["rule_from_transaction"] = rule_src
+        st.switch_page("pages/rules.py")
+
 open_accounts = [a for a in accounts if not a.is_closed]
 add_col, transfer_col = st.columns(2)
 with add_col, st.expander("Add a transaction", expanded=not rows), st.form("add_tx"):

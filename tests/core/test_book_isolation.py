@@ -28,13 +28,14 @@ from typing import Any
 import pytest
 
 import fintrack_core
-from fintrack_core import accounts, books, categories, cli_common, fx, search, users
+from fintrack_core import accounts, books, categories, cli_common, fx, rules, search, users
 from fintrack_core import overview as ov
 from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
+from fintrack_core.rules import Action, Condition, RuleSpec
 from fintrack_core.search import TransactionFilter
 
 DAY = dt.date(2024, 3, 20)
@@ -68,6 +69,8 @@ class Ids:
     b_transaction: int  # filed under b_category
     b_category: int  # B's Groceries
     b_unused: int  # B's Coffee
+    rule: int = 0  # "Alice Grocer" payee -> Restaurants
+    rule2: int = 0  # ACME Payroll on the Girokonto -> tag
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,14 @@ class Op:
 
 def _input(i: Ids) -> tx.TransactionInput:
     return tx.TransactionInput(i.account, DAY, "-12.50", "Bäckerei", "Bread", i.category)
+
+
+def _rule(category: int, account: int | None = None) -> RuleSpec:
+    """A rule naming one of A's categories (and accounts), as a member of A would write it."""
+    conds = (Condition("payee", "contains", "grocer"),)
+    if account is not None:
+        conds += (Condition("account", "in", [account]),)
+    return RuleSpec("Grocer rule", conds, (Action("set_category", category),))
 
 
 OPS: list[Op] = [
@@ -181,6 +192,31 @@ OPS: list[Op] = [
     Op("transactions.bulk_set_category", "write",
        lambda s, i: tx.bulk_set_category(s, [i.transaction], i.category2)),
     Op("transactions.bulk_delete", "write", lambda s, i: tx.bulk_delete(s, [i.transaction])),
+    # rules
+    Op("rules.list_rules", "read", lambda s, i: rules.list_rules(s), False),
+    Op("rules.load_rules", "read", lambda s, i: rules.load_rules(s), False),
+    Op("rules.rules_for_import", "read", lambda s, i: rules.rules_for_import(s), False),
+    Op("rules.get_rule_mode", "read", lambda s, i: rules.get_rule_mode(s), False),
+    Op("rules.preview_rule", "read", lambda s, i: rules.preview_rule(s, i.rule)),
+    Op("rules.preview_rule[unsaved spec]", "read",
+       lambda s, i: rules.preview_rule(s, _rule(i.unused_category))),
+    Op("rules.rule_from_transaction", "read",
+       lambda s, i: rules.rule_from_transaction(s, i.transaction)),
+    Op("rules.create_rule", "write", lambda s, i: rules.create_rule(s, RuleSpec(
+        "Bakery", (Condition("payee", "contains", "bäckerei"),),
+        (Action("rename_payee", "Bäckerei"),))), False),
+    Op("rules.create_rule[A's category]", "write",
+       lambda s, i: rules.create_rule(s, _rule(i.unused_category))),
+    Op("rules.create_rule[A's account]", "write",
+       lambda s, i: rules.create_rule(s, _rule(i.unused_category, i.account))),
+    Op("rules.update_rule", "write",
+       lambda s, i: rules.update_rule(s, i.rule, _rule(i.unused_category))),
+    Op("rules.delete_rule", "write", lambda s, i: rules.delete_rule(s, i.rule)),
+    Op("rules.reorder_rules", "write", lambda s, i: rules.reorder_rules(s, [i.rule2, i.rule])),
+    Op("rules.set_rule_mode", "write", lambda s, i: rules.set_rule_mode(s, "all"), False),
+    Op("rules.reapply_rules", "write", lambda s, i: rules.reapply_rules(s), False),
+    Op("rules.reapply_rules[account filter]", "write",
+       lambda s, i: rules.reapply_rules(s, TransactionFilter(account_ids=(i.account,)))),
     # CLI helpers: name lookups, which answer "no such name" exactly as for a missing one
     Op("cli_common.resolve_account", "read",
        lambda s, i: cli_common.resolve_account(s, "Alice Girokonto"),
@@ -222,6 +258,12 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
         cats["Groceries"], tags=["food"]))
     tr = tx.transfer(a, giro.id, savings.id, "300", dt.date(2024, 3, 15))
     fx.set_rate(a, "EUR", "USD", RATE_DAY, "1.0834")
+    grocer_rule = rules.create_rule(a, RuleSpec(
+        "Alice Grocer → Restaurants", (Condition("payee", "contains", "alice grocer"),),
+        (Action("set_category", cats["Restaurants"]),)))
+    payroll_rule = rules.create_rule(a, RuleSpec(
+        "ACME Payroll", (Condition("payee", "equals", "ACME Payroll"),
+                         Condition("account", "in", [giro.id])), (Action("add_tags", "salary"),)))
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -231,7 +273,7 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
     return user_ids, Ids(giro.id, savings.id, card.id, empty.id, closed.id, cats["Groceries"],
                          cats["Restaurants"], cats["Coffee"], hobby.id, grocery.id,
                          tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
-                         b_cats["Groceries"], b_cats["Coffee"])
+                         b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id)
 
 
 @pytest.fixture(scope="module")
@@ -387,6 +429,14 @@ MIXED: list[tuple[str, Callable[[Scope, Ids], Any]]] = [
     ("bulk_delete: own and A's rows", lambda s, i: tx.bulk_delete(
         s, [i.b_transaction, i.transaction])),
     ("list_transactions: own and A's account", lambda s, i: search.list_transactions(
+        s, TransactionFilter(account_ids=(i.b_account, i.account)))),
+    ("create_rule: own account, A's category", lambda s, i: rules.create_rule(
+        s, _rule(i.category2, i.b_account))),
+    ("create_rule: own category, A's account", lambda s, i: rules.create_rule(
+        s, _rule(i.b_category, i.account))),
+    ("preview_rule: own category, A's account", lambda s, i: rules.preview_rule(
+        s, _rule(i.b_category, i.account))),
+    ("reapply_rules: own and A's account", lambda s, i: rules.reapply_rules(
         s, TransactionFilter(account_ids=(i.b_account, i.account)))),
 ]
 
