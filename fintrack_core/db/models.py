@@ -23,7 +23,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -133,9 +135,17 @@ class Transaction(Base):
         CheckConstraint("amount_minor <> 0", name="nonzero_amount"),
         Index("ix_transactions_book_date", "book_id", "date"),
         Index("ix_transactions_account_date", "account_id", "date"),
-        Index("ix_transactions_category", "category_id"),
-        Index("ix_transactions_transfer", "transfer_id"),
-        Index("ix_transactions_book_fingerprint", "book_id", "fingerprint"),
+        # Partial indexes: most rows have no category yet / are not transfers, and a bulk
+        # import should not pay for index entries nobody looks up.
+        Index("ix_transactions_category", "category_id",
+              sqlite_where=text("category_id IS NOT NULL"),
+              postgresql_where=text("category_id IS NOT NULL")),
+        Index("ix_transactions_transfer", "transfer_id",
+              sqlite_where=text("transfer_id IS NOT NULL"),
+              postgresql_where=text("transfer_id IS NOT NULL")),
+        Index("ix_transactions_import_batch", "import_batch_id",
+              sqlite_where=text("import_batch_id IS NOT NULL"),
+              postgresql_where=text("import_batch_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"))
@@ -148,10 +158,10 @@ class Transaction(Base):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL"), nullable=True
     )
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     # Canonical ",tag1,tag2," form so SQLite, PostgreSQL and DuckDB can all filter with LIKE.
-    tags: Mapped[str] = mapped_column(Text, default="")
-    scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    scheduled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     transfer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     import_batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -109,7 +109,7 @@ def to_scaled(canonical: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     too_precise = pc.or_(pc.greater(pc.utf8_length(frac_s), SCALE_DIGITS), too_big)
     frac_s = pc.utf8_rpad(pc.utf8_slice_codeunits(frac_s, 0, SCALE_DIGITS), SCALE_DIGITS, "0")
     value = pc.add(pc.multiply(pc.cast(whole_s, pa.int64()), SCALE), pc.cast(frac_s, pa.int64()))
-    value = pc.if_else(neg, pc.negate(value), value)
+    value = pc.if_else(too_big, 0, pc.if_else(neg, pc.negate(value), value))
     scaled_u = value.to_numpy(zero_copy_only=False).astype(np.int64)
     precise_u = too_precise.to_numpy(zero_copy_only=False).astype(bool)
     return scaled_u[codes], precise_u[codes]

@@ -261,8 +261,8 @@ def _amounts(frame: pd.DataFrame, cols: list[str], m: Mapping, amount_col: str |
         ok &= ~empty
     if m.fee:
         canonical, status = parse_amounts(_col(frame, resolve(cols, m.fee, "fee")), m.decimal)
-        fee, _ = to_scaled(canonical)
-        ok &= (status != "invalid").to_numpy()
+        fee, fee_unusable = to_scaled(canonical)
+        ok &= (status != "invalid").to_numpy() & ~fee_unusable
         scaled = scaled - fee
     if m.negate:
         scaled = -scaled

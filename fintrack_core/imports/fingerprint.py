@@ -9,8 +9,6 @@ library-internal hashes); the lookup of stored fingerprints runs in DuckDB.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,7 +16,6 @@ import pyarrow.compute as pc
 
 from fintrack_core.db.engine import Database
 from fintrack_core.duck import attach_sqlite, connect
-
 
 _OLD_SQL = """CREATE TEMP TABLE old AS SELECT fingerprint AS fp FROM s.transactions
 WHERE book_id = ? AND account_id IN ({placeholders})
@@ -66,9 +63,13 @@ def fingerprints(frame: pd.DataFrame) -> pd.Series:
         pc.cast(rows["account_id"], pa.string()), pc.cast(day, pa.string()),
         pc.cast(rows["amount_minor"], pa.string()), text,
         pc.cast(pa.array(occurrence), pa.string()), "|")
-    digests = [hashlib.md5(k.encode(), usedforsecurity=False).hexdigest()
-               for k in full.to_pylist()]
-    return pd.Series(digests, index=frame.index, dtype=object)
+    con = connect()
+    try:
+        con.register("keys", pa.table({"k": full}))
+        digests = con.execute("SELECT md5(k) AS fp FROM keys").to_arrow_table().column("fp")
+    finally:
+        con.close()
+    return pd.Series(pd.arrays.ArrowExtensionArray(digests.combine_chunks()), index=frame.index)
 
 
 def already_stored(db: Database, book_id: int, frame: pd.DataFrame) -> np.ndarray:

@@ -171,8 +171,10 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     acc_ccy = {a.id: a.currency for a in accounts}
     currency = np.array([acc_ccy.get(int(t), "") for t in target], dtype=object) \
         if len(accounts) > 1 else np.full(len(rows), accounts[0].currency, dtype=object)
-    scaled = parsed.scaled if isinstance(parsed.scaled, np.ndarray) else \
-        to_scaled(rows["amount"])[0]
+    if isinstance(parsed.scaled, np.ndarray):
+        scaled, unusable = parsed.scaled, np.zeros(len(rows), dtype=bool)
+    else:  # OFX/QIF: amounts as canonical strings
+        scaled, unusable = to_scaled(rows["amount"])
     exps = np.array([exponent(c) if c else 2 for c in currency], dtype=np.int64) \
         if len(accounts) > 1 else np.full(len(rows), exponent(accounts[0].currency))
     minor, extra = scaled_to_minor(np.asarray(scaled, dtype=np.int64), exps)
@@ -183,6 +185,10 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     for pos in np.flatnonzero(target == -1):
         invalid.append(RowError(int(lines[pos]), f"no chosen account in {rows['currency'][pos]}"))
     bad |= target == -1
+    for pos in np.flatnonzero(unusable & ~bad):
+        invalid.append(RowError(int(lines[pos]), f"amount {rows['amount'][pos]} has too many "
+                                                 "digits"))
+    bad |= unusable
     for pos in np.flatnonzero(extra & ~bad):
         invalid.append(RowError(int(lines[pos]), f"amount {rows['amount'][pos]} has more "
                                                  f"decimals than {currency[pos]} allows"))
@@ -198,8 +204,13 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         "payee": rows["payee"].to_numpy(dtype=object)[keep],
         "description": rows["description"].to_numpy(dtype=object)[keep],
     })
-    frame["fingerprint"] = fingerprints(frame)
-    is_dup = already_stored(scope.db, scope.book_id, frame)
+    if dry_run and not _anything_stored(scope, frame):
+        # Preview of a first import: nothing stored can match, so skip the hashing.
+        frame["fingerprint"] = None
+        is_dup = np.zeros(len(frame), dtype=bool)
+    else:
+        frame["fingerprint"] = fingerprints(frame)
+        is_dup = already_stored(scope.db, scope.book_id, frame)
     frame = frame[~is_dup].reset_index(drop=True)
     likely = _likely_duplicates(scope, frame)
     skip_lines = {d.line for d in likely} - set(import_likely)
@@ -218,6 +229,17 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         dry_run=dry_run, likely_duplicates=likely, missing_currencies=missing,
         preview=frame, detected=dict(parsed.detected, format=parsed.format),
     )
+
+
+def _anything_stored(scope: Scope, frame: pd.DataFrame) -> bool:
+    """Whether the book has any transaction in these accounts and dates (index lookup)."""
+    if frame.empty:
+        return False
+    lo, hi = pd.Timestamp(frame["date"].min()).date(), pd.Timestamp(frame["date"].max()).date()
+    with scope.db.read() as s:
+        return s.scalar(select(Transaction.id).where(
+            Transaction.account_id.in_([int(a) for a in pd.unique(frame["account_id"])]),
+            Transaction.date >= lo, Transaction.date <= hi).limit(1)) is not None
 
 
 def _likely_duplicates(scope: Scope, frame: pd.DataFrame) -> list[LikelyDuplicate]:
@@ -275,38 +297,48 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
         return batch.id
 
 
+_INSERT_SQL = ("INSERT INTO transactions (book_id, import_batch_id, account_id, date, "
+               "amount_minor, currency, payee, description, category_id, tags, fingerprint) "
+               "VALUES ")
+
+
 def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
                  say: Progress) -> None:
+    """Bulk insert in the session's transaction: DB-API ``executemany`` in chunks.
+
+    Rows go in sorted by account and date, so the date indexes grow at their end instead of
+    being rewritten all over; constant columns are SQL literals, not a million bound values.
+    """
+    frame = frame.sort_values(["account_id", "date"], kind="stable")
     n = len(frame)
     dates = pd.Series(frame["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     cats = frame["category_id"].astype("object").where(frame["category_id"].notna(), None)
     columns = (
-        [book_id] * n, frame["account_id"].astype(int).tolist(), dates.tolist(),
+        frame["account_id"].astype(int).tolist(), dates.tolist(),
         frame["amount_minor"].astype(int).tolist(), frame["currency"].tolist(),
         frame["payee"].tolist(), frame["description"].tolist(), cats.tolist(),
         frame["tags"].tolist(), frame["fingerprint"].tolist(),
     )
-    sql = ("INSERT INTO transactions (book_id, account_id, date, amount_minor, currency, payee, "
-           "description, category_id, tags, fingerprint, notes, scheduled, import_batch_id, "
-           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, CURRENT_TIMESTAMP)")
     conn = s.connection()
     is_sqlite = conn.dialect.name == "sqlite"
-    if not is_sqlite:
-        sql = sql.replace("?", "%s")
+    mark = "?" if is_sqlite else "%s"
+    # Only integers we hold and placeholders are formatted in; every value is bound.
+    values = f"({int(book_id)}, {int(batch_id)}, {', '.join([mark] * len(columns))})"
+    sql = _INSERT_SQL + values
     raw = conn.connection.driver_connection
     cursor = raw.cursor()
     if is_sqlite and n > INSERT_CHUNK:
-        # Fingerprints are random keys: a big page cache keeps their index in memory.
+        # A big page cache keeps the indexes' pages in memory during a large import.
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
-    for start in range(0, n, INSERT_CHUNK):
-        stop = min(n, start + INSERT_CHUNK)
-        chunk = list(zip(*(c[start:stop] for c in columns),
-                         [False] * (stop - start), [batch_id] * (stop - start), strict=True))
-        cursor.executemany(sql, chunk)
-        say("writing", stop, n)
-    if is_sqlite and n > INSERT_CHUNK:
-        cursor.execute("PRAGMA cache_size=-2000")
-    cursor.close()
+    try:
+        for start in range(0, n, INSERT_CHUNK):
+            stop = min(n, start + INSERT_CHUNK)
+            cursor.executemany(sql, list(zip(*(c[start:stop] for c in columns), strict=True)))
+            say("writing", stop, n)
+    finally:
+        if is_sqlite and n > INSERT_CHUNK:
+            cursor.execute("PRAGMA cache_size=-2000")
+        cursor.close()
 
 
 def _remember_mapping(scope: Scope, account_id: int, mapping: Mapping) -> None:
