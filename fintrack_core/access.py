@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.db.engine import Database
-from fintrack_core.db.models import Membership, Role
+from fintrack_core.db.models import Book, Membership, Role
 from fintrack_core.errors import PermissionDenied
 
 READ = (Role.OWNER, Role.EDITOR, Role.VIEWER)
@@ -48,4 +48,13 @@ def require(session: Session, scope: Scope, allowed: tuple[Role, ...]) -> Role:
     if role not in allowed:
         needed = "owner" if allowed == MANAGE else "editor or owner"
         raise PermissionDenied(f"your role in this book is {role.value}; this needs {needed}")
+    if Role.VIEWER not in allowed:
+        # A write is about to happen in this transaction: bump the book's data version with it
+        # (rolled back together), so every report cache keyed on it sees the change at once.
+        session.execute(update(Book).where(Book.id == scope.book_id)
+                        .values(data_version=Book.data_version + 1))
     return role
+
+
+def data_version(session: Session, book_id: int) -> int:
+    return int(session.scalar(select(Book.data_version).where(Book.id == book_id)) or 0)

@@ -87,6 +87,8 @@ class Book(Base):
     base_currency: Mapped[str] = mapped_column(String(3))
     # How import rules combine: "first" match wins, or "all" matches apply in priority order.
     rule_mode: Mapped[str] = mapped_column(String(5), default="first", server_default="first")
+    # Bumped by every write to the book (see access.require): report caches key on it.
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
