@@ -42,6 +42,16 @@ def main() -> None:
             st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
             st.Page("pages/rules.py", title="Rules", icon=":material/rule:"),
         ],
+        "Reports": [
+            st.Page("pages/report_monthly.py", title="Monthly summary",
+                    icon=":material/calendar_month:"),
+            st.Page("pages/report_trends.py", title="Trends", icon=":material/trending_up:"),
+            st.Page("pages/report_categories.py", title="Category analytics",
+                    icon=":material/donut_large:"),
+            st.Page("pages/report_cashflow.py", title="Cash flow", icon=":material/account_tree:"),
+            st.Page("pages/report_networth.py", title="Net worth", icon=":material/savings:"),
+            st.Page("pages/report_explore.py", title="Explore", icon=":material/table_chart:"),
+        ],
         "Settings": [st.Page("pages/settings.py", title="Book & profile",
                              icon=":material/settings:")],
     }

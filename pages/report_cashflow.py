@@ -1,0 +1,23 @@
+"""Cash flow: where income comes from and where it goes (Sankey)."""
+
+import streamlit as st
+
+from fintrack_core.reports.cashflow import cashflow_sankey
+from fintrack_core.reports.charts import sankey
+from fintrack_ui.reports import cached, clicked, report_filter, show_drilldown
+from fintrack_ui.session import current
+
+ctx = current()
+flt = report_filter(ctx)
+st.title("Cash flow")
+st.caption("Income sources → your book → spending by category (and what was saved). "
+           "Transfers between your own accounts are left out. Click a link for its "
+           "transactions.")
+flow = cached(ctx, cashflow_sankey, flt)
+if flow.links.empty:
+    st.info("No income or spending for these filters.")
+else:
+    event = st.plotly_chart(sankey(flow.nodes, flow.links, flow.base_currency, ctx.locale),
+                            on_select="rerun", key="rf_sankey", width="stretch")
+    for pick in clicked(event)[:1]:
+        show_drilldown(ctx, "Transactions behind the clicked flow", flt, category_id=int(pick))

@@ -1,0 +1,64 @@
+"""Category analytics: the tree of spending, top payees, month over month, calendar."""
+
+
+import streamlit as st
+
+from fintrack_core.reports.categories import (
+    category_breakdown,
+    month_over_month,
+    spending_by_day_of_month,
+    spending_by_weekday,
+    top_payees,
+)
+from fintrack_core.reports.charts import calendar_bars, category_sunburst, payee_bars
+from fintrack_ui.reports import (
+    cached,
+    clicked,
+    money_table,
+    month_picker,
+    report_filter,
+    show_drilldown,
+)
+from fintrack_ui.session import current
+
+ctx = current()
+flt = report_filter(ctx)
+st.title("Categories")
+cur = ctx.book.base_currency
+shape = st.radio("Chart", ["Sunburst", "Treemap"], horizontal=True, key="rc_shape")
+tree = cached(ctx, category_breakdown, flt)
+event = st.plotly_chart(category_sunburst(tree, cur, ctx.locale, treemap=shape == "Treemap"),
+                        on_select="rerun", key="rc_tree", width="stretch")
+for pick in clicked(event)[:1]:
+    show_drilldown(ctx, "Transactions in the clicked category", flt, category_id=int(pick))
+
+left, right = st.columns(2)
+with left:
+    payees = cached(ctx, top_payees, flt, 10)
+    event = st.plotly_chart(payee_bars(payees, cur, ctx.locale), on_select="rerun",
+                            key="rc_payees", width="stretch")
+    for pick in clicked(event)[:1]:
+        show_drilldown(ctx, f"Payments to {pick}", flt, payee=str(pick))
+with right:
+    month = month_picker("Month over month", "rc_month")
+    mom = cached(ctx, month_over_month, month, flt)
+    st.dataframe(money_table(ctx, mom, ["previous", "current", "change"])
+                 .drop(columns=["category_id"]), hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    weekday = cached(ctx, spending_by_weekday, flt)
+    event = st.plotly_chart(calendar_bars(weekday, "name", "Weekday", cur, ctx.locale,
+                                          "Spending by weekday"), on_select="rerun",
+                            key="rc_weekday", width="stretch")
+    names = dict(zip(weekday["name"], weekday["weekday"], strict=True))
+    for pick in clicked(event)[:1]:
+        show_drilldown(ctx, f"Spending on {pick}s", flt, weekday=int(names[pick]),
+                       flow="expense")
+with right:
+    days = cached(ctx, spending_by_day_of_month, flt)
+    event = st.plotly_chart(calendar_bars(days, "day", "Day of month", cur, ctx.locale,
+                                          "Spending by day of month"), on_select="rerun",
+                            key="rc_days", width="stretch")
+    for pick in clicked(event)[:1]:
+        show_drilldown(ctx, f"Spending on day {pick}", flt, day=int(pick), flow="expense")

@@ -1,0 +1,48 @@
+"""Explore: a pivot builder (table and heatmap), the transactions behind it, exports."""
+
+import streamlit as st
+
+from fintrack_core.reports.charts import pivot_heatmap
+from fintrack_core.reports.exports import export_report, export_transactions
+from fintrack_core.reports.pivot import DIMENSIONS, MEASURES, pivot
+from fintrack_ui.reports import cached, money_table, report_filter, show_drilldown
+from fintrack_ui.session import current
+
+ctx = current()
+flt = report_filter(ctx)
+st.title("Explore")
+c1, c2, c3, c4 = st.columns(4)
+rows = c1.selectbox("Rows", DIMENSIONS, index=DIMENSIONS.index("category"), key="rx_rows")
+cols = c2.selectbox("Columns", ["(none)", *DIMENSIONS], index=1 + DIMENSIONS.index("month"),
+                    key="rx_cols")
+measure = c3.selectbox("Measure", MEASURES, key="rx_measure")
+flow = c4.selectbox("Of", ["expense", "income", "all"], key="rx_flow")
+table = cached(ctx, pivot, rows, None if cols == "(none)" else cols, measure, flt, flow=flow)
+currency = None if measure == "count" else ctx.book.base_currency
+if table.empty:
+    st.info("Nothing matches these filters.")
+else:
+    shown = table if currency is None else money_table(ctx, table.reset_index(),
+                                                       list(map(str, table.columns)))
+    st.dataframe(shown, width="stretch")
+    st.plotly_chart(pivot_heatmap(table, currency, title=f"{measure} by {rows}"
+                                  + ("" if cols == "(none)" else f" × {cols}")),
+                    key="rx_heat", width="stretch")
+    d1, d2 = st.columns(2)
+    d1.download_button("Pivot as CSV", export_report({"pivot": table.reset_index()}, "csv"),
+                       "pivot.csv", "text/csv")
+    d2.download_button("Pivot as Excel", export_report({"pivot": table.reset_index()}, "xlsx"),
+                       "pivot.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.divider()
+show_drilldown(ctx, "Transactions matching the filters", flt)
+e1, e2 = st.columns(2)
+if e1.button("Prepare transactions CSV", key="rx_csv"):
+    st.session_state["rx_csv_data"] = export_transactions(ctx.scope, flt, "csv")
+if data := st.session_state.get("rx_csv_data"):
+    e1.download_button("Download transactions.csv", data, "transactions.csv", "text/csv")
+if e2.button("Prepare transactions Excel", key="rx_xlsx"):
+    st.session_state["rx_xlsx_data"] = export_transactions(ctx.scope, flt, "xlsx")
+if data := st.session_state.get("rx_xlsx_data"):
+    e2.download_button("Download transactions.xlsx", data, "transactions.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,69 @@
+"""Monthly summary: income, expenses, net, savings rate, categories, biggest, vs average."""
+
+import streamlit as st
+
+from fintrack_core.reports.charts import category_sunburst
+from fintrack_core.reports.exports import export_report
+from fintrack_core.reports.summary import monthly_summary
+from fintrack_ui.reports import (
+    cached,
+    clicked,
+    money,
+    money_table,
+    month_picker,
+    report_filter,
+    show_drilldown,
+)
+from fintrack_ui.session import current
+
+ctx = current()
+flt = report_filter(ctx)
+st.title("Monthly summary")
+month = month_picker("Month", "rm_month")
+s = cached(ctx, monthly_summary, month, flt)
+cur = s.base_currency
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Income", money(ctx, s.income))
+c2.metric("Expenses", money(ctx, s.expenses))
+c3.metric("Net", money(ctx, s.net))
+c4.metric("Savings rate", "—" if s.savings_rate is None else f"{s.savings_rate * 100:.1f} %")
+if s.unconverted:
+    st.warning("No exchange rate for: " + ", ".join(s.unconverted) + " — those amounts are "
+               "not in the totals.")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Spending by category")
+    spend = s.by_category[s.by_category["kind"] == "expense"]
+    table = spend.assign(Category=["\u2003" * int(d) + str(n) for d, n in
+                                   zip(spend["depth"], spend["name"], strict=True)])
+    shown = money_table(ctx, table, ["own", "total"])[["Category", "total", "own"]]
+    st.dataframe(shown.rename(columns={"total": "With sub-categories", "own": "Directly"}),
+                 hide_index=True, width="stretch")
+with right:
+    if not spend.empty and spend["category_id"].notna().any():
+        event = st.plotly_chart(category_sunburst(spend.dropna(subset=["category_id"]), cur,
+                                                  ctx.locale, title=f"{month:%B %Y}"),
+                                on_select="rerun", key="rm_sunburst", width="stretch")
+        picks = clicked(event)
+        if picks:
+            show_drilldown(ctx, "Transactions in the clicked category", flt,
+                           month=month, category_id=int(picks[0]))
+
+st.subheader("Change against the previous months' average")
+st.dataframe(money_table(ctx, s.vs_average, ["this_month", "average_previous", "change"])
+             .drop(columns=["category_id"]), hide_index=True, width="stretch")
+st.subheader("Biggest expenses")
+biggest = money_table(ctx, s.biggest, ["amount"], currency_column="currency")
+biggest = money_table(ctx, biggest.assign(amount_base=s.biggest["amount_base"]),
+                      ["amount_base"])
+st.dataframe(biggest.drop(columns=["id", "currency"]), hide_index=True, width="stretch")
+st.caption("Budget against actual appears here once budgets exist.")
+frames = {"categories": s.by_category, "biggest": s.biggest, "vs_average": s.vs_average}
+d1, d2 = st.columns(2)
+d1.download_button("Download CSV", export_report(frames, "csv"), f"summary-{month:%Y-%m}.csv",
+                   "text/csv")
+d2.download_button("Download Excel", export_report(frames, "xlsx"),
+                   f"summary-{month:%Y-%m}.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,28 @@
+"""Net worth over time: assets, liabilities and net worth per month in the base currency."""
+
+import streamlit as st
+
+from fintrack_core.reports.charts import net_worth_lines
+from fintrack_core.reports.networth import net_worth
+from fintrack_core.reports.trends import last_months
+from fintrack_ui.reports import cached, money, money_table
+from fintrack_ui.session import current
+
+ctx = current()
+st.title("Net worth")
+months = st.select_slider("Months", [6, 12, 24, 36, 60], value=24, key="rn_months")
+start, end = last_months(months)
+nw = cached(ctx, net_worth, start, end)
+if not nw.monthly.empty:
+    last = nw.monthly.iloc[-1]
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Assets", money(ctx, last["assets"]))
+    c2.metric("Liabilities", money(ctx, last["liabilities"]))
+    c3.metric("Net worth", money(ctx, last["net_worth"]))
+    st.plotly_chart(net_worth_lines(nw.monthly, nw.base_currency, ctx.locale), key="rn_chart",
+                    width="stretch")
+    st.dataframe(money_table(ctx, nw.monthly, ["assets", "liabilities", "net_worth"]),
+                 hide_index=True, width="stretch")
+st.caption("Investments join the net worth once the portfolio exists.")
+if len(nw.unconverted):
+    st.warning(f"No exchange rate for some months of: {nw.unconverted}")
