@@ -63,6 +63,8 @@ from fintrack_core.imports.statement import (
     ParsedStatement,
     RowError,
     StatementError,
+    canonical_amount,
+    decode_text,
     empty_rows,
 )
 
@@ -231,29 +233,13 @@ def _decode(data: bytes) -> tuple[str, str]:
     Refuses empty and binary input up front: ofxtools would otherwise report them as a
     malformed header, which tells the user nothing.
     """
-    if not data or not data.strip():
-        raise StatementError("the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise StatementError("the file is not readable text (broken UTF-16)") from None
-    if b"\x00" in data:
-        raise StatementError("the file is binary, not an OFX/QFX text file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    declared = re.search(rb"CHARSET:\s*([\w-]+)|encoding=[\"']([\w-]+)[\"']", data[:1024])
-    candidates = ["utf-8", "cp1252"]
+    head = data[3:1027] if data.startswith(b"\xef\xbb\xbf") else data[:1024]
+    declared = re.search(rb"CHARSET:\s*([\w-]+)|encoding=[\"']([\w-]+)[\"']", head)
+    preferred = None
     if declared:
         name = (declared.group(1) or declared.group(2)).decode("ascii").upper()
-        if name in _CHARSETS:
-            candidates.insert(0, _CHARSETS[name])
-    for codec in candidates:
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+        preferred = _CHARSETS.get(name)
+    return decode_text(data, "OFX/QFX", preferred)
 
 
 def _read_header(text: str, body_start: int) -> tuple[int | None, str | None]:
@@ -343,15 +329,6 @@ def _ofx_amount(raw: str | None) -> Decimal | None:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the regex admits only plain decimals
         return None
-
-
-def canonical_amount(value: Decimal) -> str:
-    """``-12.5`` -> ``"-12.50"``: at least two decimals, the written ones kept, no exponent."""
-    if value.is_zero():
-        value = abs(value)
-    exponent = value.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
 def _currency(raw: str | None) -> str | None:

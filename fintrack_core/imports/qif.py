@@ -42,6 +42,8 @@ from fintrack_core.imports.statement import (
     ParsedStatement,
     RowError,
     StatementError,
+    canonical_amount,
+    decode_text,
     empty_rows,
 )
 
@@ -136,24 +138,7 @@ def parse_qif(data: bytes, date_order: str | None = None) -> ParsedStatement:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM), else cp1252, else Latin-1; refuse empty and binary."""
-    if not data or not data.strip():
-        raise StatementError("the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise StatementError("the file is not readable text (broken UTF-16)") from None
-    if b"\x00" in data:
-        raise StatementError("the file is binary, not a QIF text file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for codec in ("utf-8", "cp1252"):
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+    return decode_text(data, "QIF")
 
 
 class _Reader:
@@ -324,15 +309,6 @@ def _qif_amount(text: str | None) -> Decimal | None:
     if _EU_AMOUNT_RE.fullmatch(value):
         return Decimal(value.replace(".", "").replace(",", "."))
     return None
-
-
-def canonical_amount(value: Decimal) -> str:
-    """``-12.5`` -> ``"-12.50"``: at least two decimals, the written ones kept, no exponent."""
-    if value.is_zero():
-        value = abs(value)
-    exponent = value.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
 def _row(

@@ -9,6 +9,7 @@ happen once, in ``fintrack_core.imports.service``, whatever the format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
@@ -49,3 +50,34 @@ def empty_rows() -> pd.DataFrame:
 
 class StatementError(ValueError):
     """The file as a whole cannot be read (binary, empty, header only, no date column...)."""
+
+
+def canonical_amount(value: Decimal) -> str:
+    """``-12.5`` -> ``"-12.50"``: at least two decimals, the written ones kept, no exponent."""
+    if value.is_zero():
+        value = abs(value)
+    exponent = value.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
+
+
+def decode_text(data: bytes, kind: str, preferred: str | None = None) -> tuple[str, str]:
+    """Decode a text statement (OFX, QIF): refuse empty and binary input with a clear
+    message; UTF-16 by BOM; else ``preferred``, UTF-8 (BOM dropped), cp1252, Latin-1."""
+    if not data or not data.strip():
+        raise StatementError("the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise StatementError("the file is not readable text (broken UTF-16)") from None
+    if b"\x00" in data:
+        raise StatementError(f"the file is binary, not a {kind} text file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for codec in filter(None, (preferred, "utf-8", "cp1252")):
+        try:
+            return data.decode(codec), codec
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1"), "latin-1"

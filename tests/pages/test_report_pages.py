@@ -1,0 +1,68 @@
+"""Report pages: each renders for owner and viewer, filters apply, drill-down works."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import SmallBook
+
+REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
+                "pages/report_categories.py", "pages/report_cashflow.py",
+                "pages/report_networth.py", "pages/report_explore.py"]
+MARCH = dt.date(2024, 3, 1)
+
+
+def metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("page", REPORT_PAGES)
+def test_every_report_page_renders_for_the_owner(small_book: SmallBook, as_owner,
+                                                 page: str) -> None:
+    at = as_owner(page)
+    assert not at.exception, at.exception
+    assert at.title
+
+
+@pytest.mark.parametrize("page", REPORT_PAGES)
+def test_every_report_page_renders_for_a_viewer(small_book: SmallBook, as_viewer,
+                                                page: str) -> None:
+    at = as_viewer(page)
+    assert not at.exception, at.exception
+
+
+def test_monthly_summary_of_march_to_the_cent(small_book: SmallBook, as_owner) -> None:
+    # Income: salary 2,500.00. Expenses: rent 850.00 + groceries 64.37 + fuel 42.10 USD
+    # (38.27 EUR at 1.10) - fuel refund 15.00 USD (13.64 EUR) = 939.00. Transfer excluded.
+    at = as_owner("pages/report_monthly.py")
+    at.selectbox(key="rm_month").set_value(MARCH).run()
+    assert not at.exception, at.exception
+    assert metric(at, "Income") == "€2,500.00"
+    assert metric(at, "Expenses") == "-€939.00"
+    assert metric(at, "Net") == "€1,561.00"
+    assert metric(at, "Savings rate") == "62.4 %"
+
+
+def test_filters_are_shared_between_report_pages(small_book: SmallBook, as_owner) -> None:
+    at = as_owner("pages/report_monthly.py")
+    at.selectbox(key="rm_month").set_value(MARCH).run()
+    at.sidebar.text_input(key="rf_text").input("REWE").run()
+    assert metric(at, "Expenses") == "-€64.37"
+    at.switch_page("pages/report_explore.py").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.text_input(key="rf_text").value == "REWE"
+
+
+def test_a_new_transaction_shows_up_at_once(small_book: SmallBook, as_owner) -> None:
+    from fintrack_core import transactions as tx
+
+    at = as_owner("pages/report_monthly.py")
+    at.selectbox(key="rm_month").set_value(MARCH).run()
+    assert metric(at, "Expenses") == "-€939.00"
+    tx.add_transaction(small_book.owner, tx.TransactionInput(
+        small_book.checking.id, dt.date(2024, 3, 30), "-61.00", "Bookshop",
+        category_id=small_book.categories["Hobbies"]))
+    at.run()
+    assert metric(at, "Expenses") == "-€1,000.00"
