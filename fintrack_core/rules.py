@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.accounts import get_account
-from fintrack_core.categories import _tree, descendant_ids, get_category
-from fintrack_core.db.models import Account, Book, Category, CategoryKind, Rule, Transaction
+from fintrack_core.categories import get_category
+from fintrack_core.db.models import Book, Category, CategoryKind, Rule, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.rule_engine import FRAME_COLUMNS, apply_rules_frame
 from fintrack_core.rule_spec import (
@@ -36,7 +36,7 @@ from fintrack_core.rule_spec import (
     describe_rule,
     suggest_payee_condition,
 )
-from fintrack_core.search import TransactionFilter, _filtered
+from fintrack_core.search import TransactionFilter, matching_ids
 
 __all__ = [
     "ACTION_KINDS", "FIELD_OPS", "FRAME_COLUMNS", "MODES", "OP_LABELS", "Action", "Condition",
@@ -248,15 +248,7 @@ def _book_frame(s: Session, scope: Scope, flt: TransactionFilter | None = None) 
                Transaction.description, Transaction.category_id, Transaction.tags,
                Transaction.transfer_id).where(Transaction.book_id == scope.book_id)
     if flt is not None:
-        for account_id in flt.account_ids:
-            get_account(s, scope.book_id, account_id)
-        cat_ids = None
-        if flt.category_id is not None:
-            get_category(s, scope.book_id, flt.category_id)
-            cat_ids = descendant_ids(_tree(s, scope.book_id), flt.category_id)
-        currencies = list(s.scalars(select(Account.currency).distinct()
-                                    .where(Account.book_id == scope.book_id)))
-        q = q.where(Transaction.id.in_(_filtered(scope, flt, cat_ids, currencies)))
+        q = q.where(Transaction.id.in_(matching_ids(s, scope, flt)))
     columns = ["id", "date", "account_id", "amount_minor", "currency", "payee", "description",
                "category_id", "tags", "transfer_id"]
     frame = pd.DataFrame(s.execute(q).all(), columns=columns)

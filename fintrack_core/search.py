@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, Scope, require
 from fintrack_core.accounts import get_account
@@ -117,6 +118,20 @@ def _filtered(scope: Scope, flt: TransactionFilter, category_ids: set[int] | Non
     return q
 
 
+def matching_ids(s: Session, scope: Scope, flt: TransactionFilter) -> Select:
+    """A SELECT of the ids of the book's transactions matching ``flt`` (inside a session whose
+    role check is done). Ids of another book's accounts or categories are NotFound."""
+    for account_id in flt.account_ids:
+        get_account(s, scope.book_id, account_id)
+    cat_ids = None
+    if flt.category_id is not None:
+        get_category(s, scope.book_id, flt.category_id)
+        cat_ids = descendant_ids(_tree(s, scope.book_id), flt.category_id)
+    currencies = list(s.scalars(select(Account.currency).distinct()
+                                .where(Account.book_id == scope.book_id)))
+    return _filtered(scope, flt, cat_ids, currencies)
+
+
 def list_transactions(
     scope: Scope,
     flt: TransactionFilter | None = None,
@@ -134,16 +149,7 @@ def list_transactions(
     page = max(1, int(page))
     with scope.db.read() as s:
         require(s, scope, READ)
-        # Ids from another book are NotFound here too, as everywhere else.
-        for account_id in flt.account_ids:
-            get_account(s, scope.book_id, account_id)
-        cat_ids = None
-        if flt.category_id is not None:
-            get_category(s, scope.book_id, flt.category_id)
-            cat_ids = descendant_ids(_tree(s, scope.book_id), flt.category_id)
-        currencies = list(s.scalars(select(Account.currency).distinct()
-                                    .where(Account.book_id == scope.book_id)))
-        ids = _filtered(scope, flt, cat_ids, currencies).subquery()
+        ids = matching_ids(s, scope, flt).subquery()
         total_q = select(Transaction.currency, func.count(), func.sum(Transaction.amount_minor)) \
             .where(Transaction.id.in_(select(ids.c.id))).group_by(Transaction.currency)
         sums, total = {}, 0
