@@ -64,24 +64,25 @@ def _options(encoding: str | None, delimiter: str | None, skip_rows: int | None,
     return Mapping.from_dict(data)
 
 
+def _say(text: str) -> None:
+    """One line on stderr, never wrapped at the terminal width (scripts read these lines)."""
+    err_console().print(text, highlight=False, markup=False, soft_wrap=True)
+
+
 def _report(result: ImportResult) -> None:
     verb = "Would import" if result.dry_run else ("Rejected" if result.rejected else "Imported")
-    out = err_console()
     totals = ", ".join(f"{v} {c}" for c, v in sorted(result.totals.items())) or "nothing"
-    out.print(f"{verb} {result.imported} of {result.rows} rows from {result.file} "
-              f"({result.duplicates} duplicates, {len(result.invalid)} invalid); "
-              f"totals {totals}" + (f"; batch #{result.batch_id}" if result.batch_id else ""),
-              highlight=False, markup=False)
+    _say(f"{verb} {result.imported} of {result.rows} rows from {result.file} "
+         f"({result.duplicates} duplicates, {len(result.invalid)} invalid); "
+         f"totals {totals}" + (f"; batch #{result.batch_id}" if result.batch_id else ""))
     for err in result.invalid[:50]:
-        out.print(f"  line {err.line}: {err.error}", highlight=False, markup=False)
+        _say(f"  line {err.line}: {err.error}")
     if len(result.invalid) > 50:
-        out.print(f"  … and {len(result.invalid) - 50} more", highlight=False, markup=False)
+        _say(f"  … and {len(result.invalid) - 50} more")
     for dup in result.likely_duplicates:
-        out.print(f"  line {dup.line}: skipped, likely duplicate — {dup.reason}",
-                  highlight=False, markup=False)
+        _say(f"  line {dup.line}: skipped, likely duplicate — {dup.reason}")
     if result.rejected:
-        out.print("Nothing was written. Fix the rows, or import the valid ones with "
-                  "--skip-invalid.", highlight=False, markup=False)
+        _say("Nothing was written. Fix the rows, or import the valid ones with --skip-invalid.")
 
 
 def _rejected_json(path: str, message: str) -> dict[str, object]:
@@ -164,7 +165,7 @@ def import_command(
             if as_json:
                 typer.echo(json.dumps(_rejected_json(path.name, message), indent=2,
                                       ensure_ascii=False))
-            err_console().print(f"Error: {message}", highlight=False, markup=False)
+            _say(f"Error: {message}")
             raise typer.Exit(EXIT_ERROR) from None
     if as_json:
         print_json(result.as_json())

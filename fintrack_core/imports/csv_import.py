@@ -88,7 +88,7 @@ def read_csv_statement(data: bytes, options: Mapping | None = None,
         raise StatementError("the file has a header but no transactions")
     # A saved mapping or a bank profile is complete on its own: guessed roles must not leak
     # into it (N26's "Original Currency" is not the account currency).
-    if saved is not None:
+    if saved is not None and _fits(saved, layout.columns):
         mapping, source = saved, "saved"
     elif profile is not None:
         mapping, source = profile.mapping, "profile"
@@ -107,6 +107,21 @@ def read_csv_statement(data: bytes, options: Mapping | None = None,
                             "columns": layout.columns, "mapping": mapping,
                             "mapping_source": source})
     return parsed
+
+
+def _fits(mapping: Mapping, columns: list[str]) -> bool:
+    """Whether every column a saved mapping names is in this file. One that does not fit
+    (the account's next file comes from another bank, or as another export) is not used, so
+    it cannot stop the file's own bank profile or the guess from reading it."""
+    refs = [mapping.date, mapping.amount, mapping.debit, mapping.credit, mapping.direction,
+            mapping.payee, mapping.currency, mapping.fee, mapping.state, mapping.balance,
+            *mapping.description]
+    try:
+        for ref in refs:
+            resolve(columns, ref, "column")
+    except MappingError:
+        return False
+    return True
 
 
 def _col(frame: pd.DataFrame, name: str | None) -> pa.Array:

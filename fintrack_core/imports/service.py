@@ -135,8 +135,8 @@ def import_statement(
     if not account_ids:
         raise ValidationError("account", "choose the account(s) to import into")
     if len(data) > MAX_BYTES:
-        raise ValidationError("file", f"{filename} is {len(data) // 1_000_000} MB; the limit "
-                                      f"is {MAX_BYTES // 1_000_000} MB")
+        raise ValidationError("file", f"{filename} is larger than the {MAX_BYTES / 2**20:g} MB "
+                                      f"limit ({len(data):,} bytes)")
     say = progress or (lambda _phase, _done, _total: None)
     with scope.db.read() as s:
         require(s, scope, READ if dry_run else WRITE)
@@ -154,7 +154,7 @@ def import_statement(
     frame = result.preview
     assert frame is not None
     if len(result.invalid) and not skip_invalid:
-        result.rejected, result.imported = True, 0
+        result.rejected, result.imported, result.totals = True, 0, {}  # it did nothing
         return result
     sha = hashlib.sha256(data).hexdigest()
     result.batch_id = _write(scope, frame, parsed, filename, sha, accounts, result, say)
