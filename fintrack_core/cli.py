@@ -35,6 +35,7 @@ from fintrack_core.cli_common import (
 )
 from fintrack_core.cli_import import import_command
 from fintrack_core.cli_ledger import account_app, tx_app
+from fintrack_core.cli_reports import export_app, report_app
 from fintrack_core.db.schema import current_revision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.users import count_users, create_user, list_users, reset_password
@@ -53,6 +54,8 @@ user_app = typer.Typer(help="Manage users (adding users and resetting passwords 
 app.add_typer(user_app, name="user")
 app.add_typer(account_app, name="account")
 app.add_typer(tx_app, name="tx")
+app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 
 AsOpt = Annotated[str | None, typer.Option(
