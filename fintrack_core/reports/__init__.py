@@ -18,5 +18,6 @@ description, category_id, tags, transfer_id, scheduled, amount_base, flow), ``ac
 name, type, currency, opening_balance, opened_on, closed_on, institution, is_liability),
 ``categories`` (id, name, kind, parent_id, path, depth, root_id, color),
 ``category_ancestors`` (category_id, ancestor_id — includes itself), ``rates`` (ccy, date,
-mult: multiplier from that currency's minor units to the base's).
+mult: multiplier from that currency's minor units to the base's, 12 places; num/den: the same
+multiplier as an exact fraction — convert with ``store.to_base_sql``, which rounds half-even).
 """

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import duckdb
 import pandas as pd
@@ -103,7 +104,7 @@ class ReportStore:
         cur.execute(f"SET schema = '{schema}'")
         self._load_transactions(cur, scope.book_id)
         self._load_small_tables(cur, scope, base)
-        cur.execute(_CONVERT_SQL.format(base=_quote(base)))
+        cur.execute(_CONVERT_SQL.format(base=_quote(base), to_base=to_base_sql("t.amount_minor")))
         rows = int(cur.execute("SELECT count(*) FROM tx").fetchone()[0])  # type: ignore[index]
         cur.close()
         return BookInfo(scope.book_id, base, version, rows,
@@ -232,8 +233,7 @@ _CONVERT_SQL = """
 CREATE OR REPLACE TABLE tx AS
 SELECT t.*,
        CASE WHEN t.currency = {base} THEN t.amount_minor
-            ELSE CAST(round_even(CAST(t.amount_minor AS DECIMAL(18, 0))
-                                 * CAST(r.mult AS DECIMAL(30, 12)), 0) AS BIGINT)
+            ELSE {to_base}
        END AS amount_base
 FROM tx t ASOF LEFT JOIN rates r ON t.currency = r.ccy AND t.date >= r.date;
 
@@ -250,32 +250,54 @@ ORDER BY t.date, t.id;
 """
 
 
+def to_base_sql(amount: str, rate: str = "r") -> str:
+    """SQL for ``amount`` (minor units, a column of a row ASOF-joined to ``rates`` as ``rate``)
+    in the base's minor units: exactly ``amount × num / den``, rounded half-even once.
+
+    Why not ``amount × mult``: ``mult`` is quantized to 12 places, so an inverted rate such
+    as 1/1.20 is a hair below 5/6 and every exact tie (9 US cents → 7.5 euro cents) rounds
+    towards zero instead of to the even cent — one transaction in twelve at that rate was a
+    cent off ``amount / rate``. The fraction is exact; HUGEINT integer division truncates
+    towards zero, hence the explicit half-even step on the remainder.
+    """
+    n = f"(CAST({amount} AS HUGEINT) * CAST({rate}.num AS HUGEINT))"
+    d = f"CAST({rate}.den AS HUGEINT)"
+    return (f"CAST(CASE WHEN 2 * abs({n} % {d}) > {d} OR (2 * abs({n} % {d}) = {d} "
+            f"AND ({n} // {d}) % 2 <> 0) THEN {n} // {d} + sign({n}) ELSE {n} // {d} END "
+            f"AS BIGINT)")
+
+
 def _rates_to_base(raw: pd.DataFrame, base: str) -> pa.Table:
     """Per currency and day, the multiplier from its minor units to the base's minor units.
 
-    Direct pairs (X→base) and inverted ones (base→X, 1/rate, in Decimal); the book's own
-    manual rate wins over a shared provider rate of the same day, a direct one over an
-    inverted one. Same rule as ``fx.RateTable``, so pages and reports agree to the cent.
+    Direct pairs (X→base) and inverted ones (base→X, 1/rate); the book's own manual rate
+    wins over a shared provider rate of the same day, a direct one over an inverted one.
+    Same rule as ``fx.RateTable``, so pages and reports agree to the cent. ``mult`` is the
+    multiplier as a 12-place decimal (for display and approximate use); ``num``/``den`` are
+    the exact fraction that conversions use (see ``to_base_sql``).
     """
-    best: dict[tuple[str, object], tuple[tuple[bool, bool], Decimal]] = {}
+    best: dict[tuple[str, object], tuple[tuple[bool, bool], Fraction]] = {}
     for row in raw.itertuples():
         rate = Decimal(str(row.rate))
         if rate <= 0:
             continue
         if row.quote == base and row.base != base:
-            ccy, value, direct = row.base, rate, True
+            ccy, value, direct = row.base, Fraction(rate), True
         elif row.base == base and row.quote != base:
-            ccy, value, direct = row.quote, Decimal(1) / rate, False
+            ccy, value, direct = row.quote, 1 / Fraction(rate), False
         else:
             continue
         key, rank = (ccy, row.date), (row.book_id is not None and not pd.isna(row.book_id),
                                       direct)
         if key not in best or rank > best[key][0]:
-            mult = value.scaleb(exponent(base) - exponent(ccy))
-            best[key] = (rank, mult)
+            best[key] = (rank, value * Fraction(10) ** (exponent(base) - exponent(ccy)))
+    fractions = [v[1] for v in best.values()]
     return pa.table({
         "ccy": pa.array([k[0] for k in best], type=pa.string()),
         "date": pa.array([k[1] for k in best], type=pa.date32()),
-        "mult": pa.array([str(v[1].quantize(Decimal("1e-12"))) for v in best.values()],
+        "mult": pa.array([str((Decimal(f.numerator) / Decimal(f.denominator))
+                              .quantize(Decimal("1e-12"))) for f in fractions],
                          type=pa.string()),
+        "num": pa.array([str(f.numerator) for f in fractions], type=pa.string()),
+        "den": pa.array([str(f.denominator) for f in fractions], type=pa.string()),
     })
