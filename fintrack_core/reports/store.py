@@ -146,6 +146,10 @@ class ReportStore:
                 columns=["base", "quote", "date", "rate", "book_id"])
         accounts["type"] = accounts["type"].map(lambda t: getattr(t, "value", t))
         accounts["is_liability"] = accounts["type"].isin(LIABILITIES)
+        # Typed even when empty, so a new book's text columns are VARCHAR in DuckDB too.
+        accounts = accounts.astype({"id": "int64", "name": "string", "type": "string",
+                                    "currency": "string", "opening_balance": "int64",
+                                    "institution": "string", "is_liability": "bool"})
         accounts["opened_on"] = pd.to_datetime(accounts["opened_on"])
         accounts["closed_on"] = pd.to_datetime(accounts["closed_on"])
         cats = list_categories(scope)
