@@ -22,8 +22,10 @@ currency = None if measure == "count" else ctx.book.base_currency
 if table.empty:
     st.info("Nothing matches these filters.")
 else:
-    shown = table if currency is None else money_table(ctx, table.reset_index(),
-                                                       list(map(str, table.columns)))
+    flat = table.copy()
+    flat.columns = [str(c) for c in flat.columns]
+    flat.index = [str(i) for i in flat.index]
+    shown = flat if currency is None else money_table(ctx, flat, list(flat.columns))
     st.dataframe(shown, width="stretch")
     st.plotly_chart(pivot_heatmap(table, currency, title=f"{measure} by {rows}"
                                   + ("" if cols == "(none)" else f" × {cols}")),

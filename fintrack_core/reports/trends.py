@@ -23,6 +23,7 @@ from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import exponent
 from fintrack_core.reports.filters import ReportFilter, where
+from fintrack_core.reports.store import to_base_sql
 from fintrack_core.reports.summary import (
     _ROOTS_SQL,
     UNCATEGORISED,
@@ -129,8 +130,7 @@ balances AS (
     -- Converted like a transaction of that day: the store's multiplier and rounding.
     SELECT b.month, b.account_id, b.account, b.currency, CAST(b.balance AS BIGINT) AS balance,
            CASE WHEN b.currency = ? THEN CAST(b.balance AS BIGINT)
-                ELSE CAST(round_even(CAST(b.balance AS DECIMAL(18, 0))
-                                     * CAST(r.mult AS DECIMAL(30, 12)), 0) AS BIGINT)
+                ELSE {to_base}
            END AS balance_base
     FROM balance b ASOF LEFT JOIN rates r ON b.currency = r.ccy AND b.as_of >= r.date)
 SELECT (SELECT list(x ORDER BY x.month) FROM monthly x) AS monthly,
@@ -175,7 +175,8 @@ def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
     ids = [int(i) for i in flt.account_ids]
     account_cond = f"a.id IN ({', '.join('?' * len(ids))})" if ids else "TRUE"
     sql = _TRENDS_SQL.format(cond=cond, roots=_ROOTS_SQL, uncategorised=_literal(UNCATEGORISED),
-                             balance_cond=balance_cond, account_cond=account_cond)
+                             balance_cond=balance_cond, account_cond=account_cond,
+                             to_base=to_base_sql("b.balance"))
     frames = _parts(scope, sql, [
         _month_start(date_from), _month_start(date_to), *params, date_from, date_to,
         *params, date_from, date_to, *balance_params, date_to, date_to, date_to, *ids, base],

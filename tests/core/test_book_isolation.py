@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import importlib
 import inspect
+import io
 import pkgutil
 import shutil
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import fintrack_core
@@ -35,6 +37,15 @@ from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
+from fintrack_core.imports import service as imports
+from fintrack_core.reports import cashflow as r_cashflow
+from fintrack_core.reports import categories as r_categories
+from fintrack_core.reports import drilldown as r_drilldown
+from fintrack_core.reports import exports as r_exports
+from fintrack_core.reports import networth as r_networth
+from fintrack_core.reports import pivot as r_pivot
+from fintrack_core.reports import summary as r_summary
+from fintrack_core.reports import trends as r_trends
 from fintrack_core.rules import Action, Condition, RuleSpec
 from fintrack_core.search import TransactionFilter
 
@@ -71,6 +82,7 @@ class Ids:
     b_unused: int  # B's Coffee
     rule: int = 0  # "Alice Grocer" payee -> Restaurants
     rule2: int = 0  # ACME Payroll on the Girokonto -> tag
+    batch: int = 0  # an imported statement of the Girokonto
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,15 @@ class Op:
         return self.name
 
 
+def _report_data(value: Any) -> Any:
+    """A report result as plain data: DataFrames (and dataclasses of them) do not ``==``."""
+    if isinstance(value, pd.DataFrame):
+        return value.to_json(orient="split", date_format="iso", default_handler=str), value.attrs
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _report_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
 def _input(i: Ids) -> tx.TransactionInput:
     return tx.TransactionInput(i.account, DAY, "-12.50", "Bäckerei", "Bread", i.category)
 
@@ -119,6 +140,9 @@ def _rule(category: int, account: int | None = None) -> RuleSpec:
     if account is not None:
         conds += (Condition("account", "in", [account]),)
     return RuleSpec("Grocer rule", conds, (Action("set_category", category),))
+
+
+STATEMENT = b"Date,Description,Amount\n2024-03-20,Corner shop,-7.40\n2024-03-21,Refund,2.00\n"
 
 
 OPS: list[Op] = [
@@ -217,6 +241,41 @@ OPS: list[Op] = [
     Op("rules.reapply_rules", "write", lambda s, i: rules.reapply_rules(s), False),
     Op("rules.reapply_rules[account filter]", "write",
        lambda s, i: rules.reapply_rules(s, TransactionFilter(account_ids=(i.account,)))),
+    # statement imports
+    Op("imports.service.import_statement", "write",
+       lambda s, i: imports.import_statement(s, STATEMENT, "march.csv", [i.account])),
+    Op("imports.service.import_statement[dry run]", "read",
+       lambda s, i: imports.import_statement(s, STATEMENT, "march.csv", [i.account],
+                                             dry_run=True).as_json()),
+    Op("imports.service.list_batches", "read", lambda s, i: imports.list_batches(s), False),
+    Op("imports.service.undo_batch", "write", lambda s, i: imports.undo_batch(s, i.batch)),
+    # reports (DuckDB copy of the book): reads without ids of A
+    Op("reports.categories.category_breakdown", "read",
+       lambda s, i: _report_data(r_categories.category_breakdown(s)), False),
+    Op("reports.categories.top_payees", "read",
+       lambda s, i: _report_data(r_categories.top_payees(s)), False),
+    Op("reports.categories.month_over_month", "read",
+       lambda s, i: _report_data(r_categories.month_over_month(s, DAY)), False),
+    Op("reports.categories.spending_by_weekday", "read",
+       lambda s, i: _report_data(r_categories.spending_by_weekday(s)), False),
+    Op("reports.categories.spending_by_day_of_month", "read",
+       lambda s, i: _report_data(r_categories.spending_by_day_of_month(s)), False),
+    Op("reports.cashflow.cashflow_sankey", "read",
+       lambda s, i: _report_data(r_cashflow.cashflow_sankey(s)), False),
+    Op("reports.networth.net_worth", "read",
+       lambda s, i: _report_data(r_networth.net_worth(s, RATE_DAY, AS_OF)), False),
+    Op("reports.pivot.pivot", "read",
+       lambda s, i: _report_data(r_pivot.pivot(s, "category", "tag", "sum")), False),
+    Op("reports.drilldown.drilldown", "read",
+       lambda s, i: _report_data(r_drilldown.drilldown(s)), False),
+    Op("reports.summary.monthly_summary", "read",
+       lambda s, i: _report_data(r_summary.monthly_summary(s, DAY)), False),
+    Op("reports.trends.trends", "read",
+       lambda s, i: _report_data(r_trends.trends(s, RATE_DAY, AS_OF)), False),
+    Op("reports.exports.export_transactions", "read",
+       lambda s, i: len(r_exports.export_transactions(s, None, "csv")), False),
+    Op("reports.exports.write_transactions", "read",
+       lambda s, i: r_exports.write_transactions(s, None, "csv", io.BytesIO()), False),
     # CLI helpers: name lookups, which answer "no such name" exactly as for a missing one
     Op("cli_common.resolve_account", "read",
        lambda s, i: cli_common.resolve_account(s, "Alice Girokonto"),
@@ -264,6 +323,9 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
     payroll_rule = rules.create_rule(a, RuleSpec(
         "ACME Payroll", (Condition("payee", "equals", "ACME Payroll"),
                          Condition("account", "in", [giro.id])), (Action("add_tags", "salary"),)))
+    # The file name holds a marker: a listing of B's imports must not show it.
+    kiosk = imports.import_statement(a, b"Date,Description,Amount\n2024-03-10,Kiosk,-3.20\n",
+                                     "Alice Girokonto March.csv", [giro.id])
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -273,7 +335,8 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
     return user_ids, Ids(giro.id, savings.id, card.id, empty.id, closed.id, cats["Groceries"],
                          cats["Restaurants"], cats["Coffee"], hobby.id, grocery.id,
                          tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
-                         b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id)
+                         b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id,
+                         kiosk.batch_id or 0)
 
 
 @pytest.fixture(scope="module")
