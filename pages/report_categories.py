@@ -23,7 +23,7 @@ from fintrack_ui.session import current
 
 ctx = current()
 flt = report_filter(ctx)
-st.title("Categories")
+st.title("Category analytics")
 cur = ctx.book.base_currency
 shape = st.radio("Chart", ["Sunburst", "Treemap"], horizontal=True, key="rc_shape")
 tree = cached(ctx, category_breakdown, flt)

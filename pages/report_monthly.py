@@ -53,7 +53,10 @@ with right:
 
 st.subheader("Change against the previous months' average")
 st.dataframe(money_table(ctx, s.vs_average, ["this_month", "average_previous", "change"])
-             .drop(columns=["category_id"]), hide_index=True, width="stretch")
+             .drop(columns=["category_id"]).rename(columns={
+                 "path": "Category", "this_month": f"{month:%B}",
+                 "average_previous": "Average before", "change": "Change"}),
+             hide_index=True, width="stretch")
 st.subheader("Biggest expenses")
 biggest = money_table(ctx, s.biggest, ["amount"], currency_column="currency")
 biggest = money_table(ctx, biggest.assign(amount_base=s.biggest["amount_base"]),

@@ -39,4 +39,6 @@ for pick in clicked(event)[:1]:
 st.plotly_chart(balance_lines(t.balances, cur, ctx.locale), key="rt_bal", width="stretch")
 st.subheader("Average and median monthly spending")
 st.dataframe(money_table(ctx, t.category_stats, ["average", "median"])
-             .drop(columns=["category_id"]), hide_index=True, width="stretch")
+             .drop(columns=["category_id"]).rename(columns={
+                 "path": "Category", "average": "Average per month",
+                 "median": "Median per month"}), hide_index=True, width="stretch")

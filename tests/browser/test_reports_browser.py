@@ -1,0 +1,35 @@
+"""Each report page in a real browser with demo data: it renders a chart, and we keep a
+screenshot of it (tests/artifacts/report_*.png) to look at."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ARTIFACTS, Server
+from tests.browser.test_overview_browser import log_in
+
+pytestmark = pytest.mark.browser
+
+PAGES = [("Monthly summary", "report_monthly"), ("Trends", "report_trends"),
+         ("Category analytics", "report_categories"), ("Cash flow", "report_cashflow"),
+         ("Net worth", "report_networth"), ("Explore", "report_explore")]
+
+
+def test_every_report_page_draws_its_charts(page: Page, demo_server: Server) -> None:
+    log_in(page, demo_server)
+    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for title, slug in PAGES:
+        more = page.get_by_text(re.compile(r"^View \d+ more$"))
+        if more.count():  # the sidebar folds long page lists
+            more.first.click()
+        page.get_by_role("link", name=re.compile(f"^{title}$")).click()
+        expect(page.get_by_role("heading", name=re.compile(title.split()[0]))).to_be_visible(
+            timeout=30_000)
+        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
