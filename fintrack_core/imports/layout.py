@@ -158,7 +158,7 @@ def _read_slow(text: str, delimiter: str, layout: Layout) -> Records:
             if len(rec) != layout.width and any(c.strip() for c in rec):
                 bad.append((start, len(rec)))
                 continue
-            rows.append(rec + [""] * (layout.width - len(rec)))
+            rows.append((rec + [""] * layout.width)[: layout.width])  # blank rows too
             lines.append(start)
     except csv.Error as exc:
         raise StatementError(f"line {prev + 1}: {exc}") from None

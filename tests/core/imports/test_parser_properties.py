@@ -193,3 +193,11 @@ def test_the_largest_amount_that_fits_is_exact() -> None:
     parsed = read_statement(b"Date,Description,Amount\n2024-04-01,BIG,-999999999999.99\n")
 
     assert parsed.rows["amount"].tolist() == ["-999999999999.99"]
+
+
+def test_blank_rows_wider_than_the_header_do_not_break_the_careful_reader() -> None:
+    """Found by Hypothesis: a blank ',,,' row (wider than the header) in a file whose quotes
+    send it through the line-by-line reader."""
+    data = (b'Date,Description,Amount\n31/01/2024,REWE,-1.00\n,,,\n'
+            b'31/01/2024,"REWE",-2.00\n31/01/2024,"REWE"\n')
+    _check(data, "statement.csv", None)
