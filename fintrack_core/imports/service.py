@@ -201,8 +201,9 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     frame = pd.DataFrame({
         "line": lines[keep], "account_id": target[keep], "date": dates[keep],
         "amount_minor": minor[keep], "currency": currency[keep],
-        "payee": rows["payee"].to_numpy(dtype=object)[keep],
-        "description": rows["description"].to_numpy(dtype=object)[keep],
+        # Text stays Arrow-backed (CSV path): no million Python strings until the insert.
+        "payee": rows["payee"][keep].reset_index(drop=True).fillna(""),
+        "description": rows["description"][keep].reset_index(drop=True).fillna(""),
     })
     if dry_run and not _anything_stored(scope, frame):
         # Preview of a first import: nothing stored can match, so skip the hashing.
@@ -297,6 +298,13 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
         return batch.id
 
 
+def _pylist(values: pd.Series) -> list[object]:
+    """Python values of a column; Arrow-backed text converts in C, not element by element."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return values.array._pa_array.to_pylist()
+    return values.tolist()
+
+
 _INSERT_SQL = ("INSERT INTO transactions (book_id, import_batch_id, account_id, date, "
                "amount_minor, currency, payee, description, category_id, tags, fingerprint) "
                "VALUES ")
@@ -315,9 +323,9 @@ def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
     cats = frame["category_id"].astype("object").where(frame["category_id"].notna(), None)
     columns = (
         frame["account_id"].astype(int).tolist(), dates.tolist(),
-        frame["amount_minor"].astype(int).tolist(), frame["currency"].tolist(),
-        frame["payee"].tolist(), frame["description"].tolist(), cats.tolist(),
-        frame["tags"].tolist(), frame["fingerprint"].tolist(),
+        frame["amount_minor"].astype(int).tolist(), _pylist(frame["currency"]),
+        _pylist(frame["payee"]), _pylist(frame["description"]), cats.tolist(),
+        _pylist(frame["tags"]), _pylist(frame["fingerprint"]),
     )
     conn = s.connection()
     is_sqlite = conn.dialect.name == "sqlite"
