@@ -4,6 +4,7 @@ same service functions the app uses."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,18 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 from fintrack_core.db.schema import upgrade
 from fintrack_core.fx import set_rate
+from tests.postgres_server import postgres_url
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """One throwaway PostgreSQL server for the whole test session (see postgres_server)."""
+    with postgres_url() as url:
+        if url is None:
+            if os.environ.get("FINTRACK_REQUIRE_POSTGRES") == "1":
+                pytest.fail("FINTRACK_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
+            pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
+        yield url
 
 
 @pytest.fixture

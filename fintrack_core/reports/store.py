@@ -39,7 +39,7 @@ from fintrack_core.duck import attach_sqlite, connect
 from fintrack_core.money import exponent
 
 QUERY_TIME_LIMIT_S = 10.0
-DUCKDB_MEMORY_LIMIT = os.environ.get("FINTRACK_DUCKDB_MEMORY", "768MB")
+DUCKDB_MEMORY_LIMIT = os.environ.get("FINTRACK_DUCKDB_MEMORY", "640MB")
 LIABILITIES = ("credit_card", "loan")
 
 

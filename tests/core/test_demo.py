@@ -6,7 +6,6 @@ Most checks read one 10,000-row demo built once for the module; the rest build s
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -28,7 +27,6 @@ from fintrack_core.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoResult, create_
 from fintrack_core.errors import Conflict, ValidationError
 from fintrack_core.fx import list_rates
 from fintrack_core.overview import overview
-from tests.postgres_server import postgres_url
 
 END = dt.date(2025, 6, 15)
 Demo = tuple[Database, DemoResult]
@@ -311,16 +309,6 @@ def test_raw_sqlite_and_core_inserts_store_the_same_rows(
         db.dispose()
     strip = [[tuple(r)[:-1] for r in table] for table in stored]  # all but created_at
     assert strip[0] == strip[1]
-
-
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[str]:
-    with postgres_url() as url:
-        if url is None:
-            if os.environ.get("FINTRACK_REQUIRE_POSTGRES") == "1":
-                pytest.fail("FINTRACK_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
-            pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
-        yield url
 
 
 @pytest.mark.postgres

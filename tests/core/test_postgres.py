@@ -7,7 +7,6 @@ sets it, after installing Debian's postgresql).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -22,19 +21,8 @@ from fintrack_core.db.schema import current_revision, upgrade
 from fintrack_core.errors import NotFound, PermissionDenied
 from fintrack_core.overview import overview
 from fintrack_core.search import TransactionFilter, list_transactions
-from tests.postgres_server import postgres_url
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[str]:
-    with postgres_url() as url:
-        if url is None:
-            if os.environ.get("FINTRACK_REQUIRE_POSTGRES") == "1":
-                pytest.fail("FINTRACK_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
-            pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
-        yield url
 
 
 @pytest.fixture
