@@ -9,12 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
-
-from fintrack_core.access import READ, Scope, require
+from fintrack_core.access import Scope
 from fintrack_core.accounts import AccountView, balances, list_accounts
 from fintrack_core.books import get_book
-from fintrack_core.db.models import Category, CategoryKind, Transaction
 from fintrack_core.fx import rate_table
 from fintrack_core.money import convert_minor
 from fintrack_core.search import Row, TransactionFilter, list_transactions
@@ -53,42 +50,18 @@ class Overview:
 
 
 def month_flow(scope: Scope, month: dt.date) -> MonthFlow:
-    """Income and expenses of ``month``, converted to the base currency.
+    """Income and expenses of ``month`` in the base currency: the monthly summary's figures.
 
-    The category decides, not the sign: a refund filed under an expense category reduces
-    expenses (it is not income), and a clawback under an income category reduces income.
-    Uncategorised amounts count by their sign. Transfers between the book's own accounts are
-    neither, and neither are transactions filed under a transfer-kind category.
+    Computed by the reports (``reports.summary``) so the Overview and the report pages can
+    never disagree, not even by a rounding cent: the category decides (a refund in an expense
+    category lowers expenses), uncategorised amounts count by their sign, transfers are
+    neither, and each transaction is converted on its own day's rate.
     """
-    book = get_book(scope)
-    start = month.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    rates = rate_table(scope)
-    with scope.db.read() as s:
-        require(s, scope, READ)
-        is_income = case((Category.kind == CategoryKind.INCOME, 1),
-                         (Category.kind == CategoryKind.EXPENSE, 0),
-                         (Transaction.amount_minor > 0, 1), else_=0)
-        q = (select(Transaction.currency, Transaction.date, is_income,
-                    func.sum(Transaction.amount_minor))
-             .outerjoin(Category, Category.id == Transaction.category_id)
-             .where(Transaction.book_id == scope.book_id, Transaction.date >= start,
-                    Transaction.date < end, Transaction.transfer_id.is_(None),
-                    (Category.kind.is_(None)) | (Category.kind != CategoryKind.TRANSFER))
-             .group_by(Transaction.currency, Transaction.date, is_income))
-        income = expenses = 0
-        unconverted: dict[str, int] = {}
-        for ccy, day, income_row, total in s.execute(q):
-            rate = rates.rate(ccy, book.base_currency, day)
-            if rate is None:
-                unconverted[ccy] = unconverted.get(ccy, 0) + int(total)
-                continue
-            value = convert_minor(int(total), ccy, book.base_currency, rate)
-            if income_row:
-                income += value
-            else:
-                expenses += value
-        return MonthFlow(start, income, expenses, unconverted)
+    from fintrack_core.reports.summary import monthly_summary
+
+    summary = monthly_summary(scope, month.replace(day=1))
+    return MonthFlow(summary.month, summary.income, summary.expenses,
+                     dict(summary.unconverted))
 
 
 def overview(scope: Scope, as_of: dt.date | None = None, recent: int = 10) -> Overview:
