@@ -37,10 +37,13 @@ def role_of(session: Session, user_id: int, book_id: int) -> Role | None:
     )
 
 
-def require(session: Session, scope: Scope, allowed: tuple[Role, ...]) -> Role:
+def require(session: Session, scope: Scope, allowed: tuple[Role, ...], *,
+            rewrites: bool = True) -> Role:
     """Return the user's role in the book, or raise ``PermissionDenied``.
 
     Non-members get the same error whatever the book, so ids of other books leak nothing.
+    For a write, pass ``rewrites=False`` only when the transaction adds rows and changes no
+    existing transaction (the report copy then appends instead of rebuilding).
     """
     role = role_of(session, scope.user_id, scope.book_id)
     if role is None:
@@ -51,10 +54,19 @@ def require(session: Session, scope: Scope, allowed: tuple[Role, ...]) -> Role:
     if Role.VIEWER not in allowed:
         # A write is about to happen in this transaction: bump the book's data version with it
         # (rolled back together), so every report cache keyed on it sees the change at once.
-        session.execute(update(Book).where(Book.id == scope.book_id)
-                        .values(data_version=Book.data_version + 1))
+        values = {"data_version": Book.data_version + 1}
+        if rewrites:
+            values["rewrite_version"] = Book.rewrite_version + 1
+        session.execute(update(Book).where(Book.id == scope.book_id).values(**values))
     return role
 
 
 def data_version(session: Session, book_id: int) -> int:
     return int(session.scalar(select(Book.data_version).where(Book.id == book_id)) or 0)
+
+
+def versions(session: Session, book_id: int) -> tuple[int, int]:
+    """(data_version, rewrite_version) of a book."""
+    row = session.execute(select(Book.data_version, Book.rewrite_version)
+                          .where(Book.id == book_id)).one()
+    return int(row[0] or 0), int(row[1] or 0)

@@ -89,6 +89,10 @@ class Book(Base):
     rule_mode: Mapped[str] = mapped_column(String(5), default="first", server_default="first")
     # Bumped by every write to the book (see access.require): report caches key on it.
     data_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Bumped by writes that may change or delete existing transactions (not by pure inserts):
+    # while it stands still, the report copy can append new rows instead of rebuilding.
+    rewrite_version: Mapped[int] = mapped_column(Integer, default=0,
+                                                 server_default=text("0"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 

@@ -285,7 +285,7 @@ def _apply_rules(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
 def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename: str,
            sha: str, accounts: list[Account], result: ImportResult, say: Progress) -> int:
     with scope.db.write() as s:
-        require(s, scope, WRITE)
+        require(s, scope, WRITE, rewrites=False)  # only adds rows
         batch = ImportBatch(book_id=scope.book_id,
                             account_id=accounts[0].id if len(accounts) == 1 else None,
                             filename=filename[:255], sha256=sha, profile=parsed.profile,
@@ -352,7 +352,7 @@ def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
 def _remember_mapping(scope: Scope, account_id: int, mapping: Mapping) -> None:
     """Save the mapping used for this account so the next import reads the same way."""
     with scope.db.write() as s:
-        require(s, scope, WRITE)
+        require(s, scope, WRITE, rewrites=False)  # only adds rows
         name = f"account-{account_id}"
         row = s.scalar(select(ImportProfile).where(ImportProfile.book_id == scope.book_id,
                                                    ImportProfile.name == name))

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import select
 
-from fintrack_core.access import READ, Scope, data_version, require
+from fintrack_core.access import READ, Scope, require, versions
 from fintrack_core.categories import list_categories
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Account, Book, FxRate, Transaction
@@ -50,8 +50,18 @@ class BookInfo:
     version: int
     rows: int
     refreshed_in_ms: float
+    rewrite_version: int = 0
+    max_id: int = 0
+    appended: bool = False  # the last refresh only appended new rows
 
 
+_COUNT_SQL = "SELECT count(*), coalesce(max(id), 0) FROM tx"
+_FETCH_SCHEMA = pa.schema([
+    ("book_id", pa.int64()), ("id", pa.int64()), ("account_id", pa.int64()),
+    ("date", pa.date32()), ("amount_minor", pa.int64()), ("currency", pa.string()),
+    ("payee", pa.string()), ("description", pa.string()), ("category_id", pa.int64()),
+    ("tags", pa.string()), ("transfer_id", pa.string()), ("scheduled", pa.bool_()),
+])
 _STORES: dict[str, ReportStore] = {}
 _STORES_LOCK = threading.Lock()
 
@@ -86,23 +96,34 @@ class ReportStore:
     # --- keeping the copy current -------------------------------------------------------
 
     def info(self, scope: Scope) -> BookInfo:
-        """Check access, and refresh the book's copy if its data changed since."""
+        """Check access, and bring the book's copy up to date if its data changed since.
+
+        Writes that only added transactions (a new transaction, a transfer, an import) leave
+        ``rewrite_version`` alone: then the new rows are appended (an index lookup in the
+        database), otherwise the book's copy is rebuilt.
+        """
         with self.db.read() as s:
             require(s, scope, READ)
-            version = data_version(s, scope.book_id)
-            base = s.scalar(select(Book.base_currency).where(Book.id == scope.book_id))
+            version, rewrite = versions(s, scope.book_id)
+            base = str(s.scalar(select(Book.base_currency).where(Book.id == scope.book_id)))
         current = self._books.get(scope.book_id)
         if current is not None and current.version == version and \
                 current.base_currency == base:
             return current
         with self._lock:
             current = self._books.get(scope.book_id)
-            if current is None or current.version != version or current.base_currency != base:
-                current = self._refresh(scope, version, str(base))
-                self._books[scope.book_id] = current
+            if current is not None and current.version == version and \
+                    current.base_currency == base:
+                return current
+            if current is not None and current.rewrite_version == rewrite and \
+                    current.base_currency == base:
+                current = self._append(scope, current, version)
+            else:
+                current = self._refresh(scope, version, rewrite, base)
+            self._books[scope.book_id] = current
             return current
 
-    def _refresh(self, scope: Scope, version: int, base: str) -> BookInfo:
+    def _refresh(self, scope: Scope, version: int, rewrite: int, base: str) -> BookInfo:
         started = time.perf_counter()
         schema = f"b{int(scope.book_id)}"
         cur = self.con.cursor()
@@ -110,10 +131,42 @@ class ReportStore:
         cur.execute(f"SET schema = '{schema}'")
         self._load_small_tables(cur, scope, base)
         self._load_transactions(cur, scope.book_id, base)
-        rows = int(cur.execute("SELECT count(*) FROM tx").fetchone()[0])  # type: ignore[index]
+        rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
         cur.close()
-        return BookInfo(scope.book_id, base, version, rows,
-                        (time.perf_counter() - started) * 1000)
+        return BookInfo(scope.book_id, base, version, int(rows),
+                        (time.perf_counter() - started) * 1000, rewrite, int(max_id))
+
+    def _append(self, scope: Scope, current: BookInfo, version: int) -> BookInfo:
+        """Only rows were added since the copy was made: load the small tables again and
+        append the new transactions (``id`` greater than the copy's largest)."""
+        started = time.perf_counter()
+        cur = self.con.cursor()
+        cur.execute(f"SET schema = 'b{int(scope.book_id)}'")
+        self._load_small_tables(cur, scope, current.base_currency)
+        cur.register("src_frame", self._fetch(scope.book_id, after_id=current.max_id))
+        sql = _COPY_SQL.format(base=_quote(current.base_currency),
+                               to_base=to_base_sql("t.amount_minor"))
+        sql = sql.replace("CREATE OR REPLACE TABLE tx AS", "INSERT INTO tx")
+        cur.execute(sql.replace("ORDER BY t.date", "").format(source="src_frame"),
+                    [scope.book_id])
+        cur.unregister("src_frame")
+        rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
+        cur.close()
+        return replace(current, version=version, rows=int(rows), max_id=int(max_id),
+                       refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True)
+
+    def _fetch(self, book_id: int, after_id: int = 0) -> pa.Table:
+        """The book's transactions with ``id > after_id`` through SQLAlchemy, as typed Arrow."""
+        cols = [Transaction.book_id, Transaction.id, Transaction.account_id, Transaction.date,
+                Transaction.amount_minor, Transaction.currency, Transaction.payee,
+                Transaction.description, Transaction.category_id, Transaction.tags,
+                Transaction.transfer_id, Transaction.scheduled]
+        with self.db.read() as s:
+            rows = s.execute(select(*cols).where(Transaction.book_id == book_id,
+                                                 Transaction.id > after_id)).all()
+        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _FETCH_SCHEMA]
+        return pa.table([pa.array(list(c), type=f.type) for c, f in
+                         zip(columns, _FETCH_SCHEMA, strict=True)], schema=_FETCH_SCHEMA)
 
     def _load_transactions(self, cur: duckdb.DuckDBPyConnection, book_id: int,
                            base: str) -> None:
@@ -130,18 +183,9 @@ class ReportStore:
                 self._attached = True
             cur.execute(sql.format(source="src.transactions"), [book_id])
             return
-        # Other databases: stream the book's rows through SQLAlchemy into Arrow.
-        cols = [Transaction.id, Transaction.account_id, Transaction.date,
-                Transaction.amount_minor, Transaction.currency, Transaction.payee,
-                Transaction.description, Transaction.category_id, Transaction.tags,
-                Transaction.transfer_id, Transaction.scheduled]
-        with self.db.read() as s:
-            frame = pd.DataFrame(s.execute(select(*cols).where(
-                Transaction.book_id == book_id)).all(), columns=[c.key for c in cols])
-        frame["date"] = pd.to_datetime(frame["date"])
-        cur.register("src_frame", pa.Table.from_pandas(frame, preserve_index=False))
-        cur.execute(sql.format(source="src_frame").replace(
-            "WHERE book_id = ?", "WHERE ? IS NOT NULL"), [book_id])
+        # Other databases: the book's rows through SQLAlchemy into Arrow.
+        cur.register("src_frame", self._fetch(book_id))
+        cur.execute(sql.format(source="src_frame"), [book_id])
         cur.unregister("src_frame")
 
     def _load_small_tables(self, cur: duckdb.DuckDBPyConnection, scope: Scope,

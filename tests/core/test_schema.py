@@ -46,7 +46,7 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
     assert set(Base.metadata.tables) == {"users", "books", "memberships", "accounts",
                                          "categories", "transactions", "fx_rates",
                                          "import_batches", "import_profiles", "rules"}
-    assert current_revision(fresh) == head(fresh) == "0004"
+    assert current_revision(fresh) == head(fresh) == "0005"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
