@@ -133,6 +133,7 @@ class Book:
 
 def open_book(path: Path) -> Book:
     db = Database(f"sqlite:///{path}")
+    upgrade(db)  # a cached book from an older schema revision
     with db.read() as s:
         user_id = s.scalar(select(User.id).where(User.username == demo.DEMO_USERNAME))
     if user_id is None:

@@ -28,9 +28,24 @@ def upgrade(db: Database) -> None:
     with db.engine.connect() as conn:
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            # Table rebuilds (Alembic batch mode) must not trip over foreign keys mid-way;
+            # the pragma only works outside a transaction, and is restored below.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if db.is_sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if db.is_sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def current_revision(db: Database) -> str | None:

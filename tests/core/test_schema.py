@@ -103,3 +103,32 @@ def test_a_missing_parent_folder_is_created(tmp_path: Path) -> None:
     upgrade(database)
     database.dispose()
     assert (tmp_path / "a" / "b" / "fintrack.db").stat().st_size > 0
+
+
+def test_upgrading_a_database_that_holds_data_keeps_it(fresh: Database) -> None:
+    """Later revisions rebuild or extend tables that other rows reference (books, with
+    foreign keys on): the upgrade must neither fail nor lose a row."""
+    from alembic import command
+
+    from fintrack_core.db.schema import alembic_config
+
+    cfg = alembic_config(fresh)
+    with fresh.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with fresh.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO books (id, name, base_currency, rule_mode) "
+                             "VALUES (1, 'Home', 'EUR', 'first')")
+        conn.exec_driver_sql("INSERT INTO accounts (id, book_id, name, type, currency, "
+                             "opening_balance, opened_on, institution) VALUES "
+                             "(1, 1, 'Giro', 'checking', 'EUR', 0, '2024-01-01', '')")
+        conn.exec_driver_sql("INSERT INTO transactions (book_id, account_id, date, "
+                             "amount_minor, currency, payee, description) VALUES "
+                             "(1, 1, '2024-01-02', -1250, 'EUR', 'Café', '')")
+    upgrade(fresh)
+    assert current_revision(fresh) == head(fresh)
+    with fresh.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT data_version, rewrite_version FROM books"
+                                    ).fetchall() == [(0, 0)]
+        assert conn.exec_driver_sql("SELECT amount_minor FROM transactions").scalar() == -1250
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

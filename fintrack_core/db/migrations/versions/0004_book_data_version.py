@@ -13,9 +13,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("books") as batch:
-        batch.add_column(sa.Column("data_version", sa.Integer(), nullable=False,
-                                   server_default=sa.text("0")))
+    # A plain ADD COLUMN: no table rebuild, which SQLite would refuse while other tables'
+    # rows reference books.
+    op.add_column("books", sa.Column("data_version", sa.Integer(), nullable=False,
+                                     server_default=sa.text("0")))
 
 
 def downgrade() -> None:
