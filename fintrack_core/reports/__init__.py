@@ -14,7 +14,8 @@ Conventions every report module follows:
 - No Python loop over transactions: Python only shapes the (small) query results.
 
 Tables in a book's schema: ``tx`` (id, account_id, date, amount_minor, currency, payee,
-description, category_id, tags, transfer_id, scheduled, amount_base, flow), ``accounts`` (id,
+description, category_id, tags, transfer_id, scheduled, amount_base, flow, search: lower-cased
+payee and description for text filters), ``accounts`` (id,
 name, type, currency, opening_balance, opened_on, closed_on, institution, is_liability),
 ``categories`` (id, name, kind, parent_id, path, depth, root_id, color),
 ``category_ancestors`` (category_id, ancestor_id — includes itself), ``rates`` (ccy, date,

@@ -293,7 +293,8 @@ SELECT t.id, t.account_id, t.date, t.amount_minor, t.currency, t.payee, t.descri
        CASE WHEN t.currency = {base} THEN t.amount_minor ELSE {to_base} END AS amount_base,
        CASE WHEN t.transfer_id IS NOT NULL OR c.kind = 'transfer' THEN 'transfer'
             WHEN c.kind IN ('income', 'expense') THEN c.kind
-            WHEN t.amount_minor > 0 THEN 'income' ELSE 'expense' END AS flow
+            WHEN t.amount_minor > 0 THEN 'income' ELSE 'expense' END AS flow,
+       lower(t.payee || chr(31) || t.description) AS search
 FROM (SELECT id, account_id, CAST(date AS DATE) AS date,
              CAST(amount_minor AS BIGINT) AS amount_minor, currency,
              coalesce(payee, '') AS payee, coalesce(description, '') AS description,
