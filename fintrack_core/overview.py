@@ -81,7 +81,8 @@ def overview(scope: Scope, as_of: dt.date | None = None, recent: int = 10) -> Ov
                 unconverted.append(item)
         else:
             total += base
-    recent_rows = (list_transactions(scope, TransactionFilter(date_to=as_of), page_size=recent).rows
+    recent_rows = (list_transactions(scope, TransactionFilter(date_to=as_of), page_size=recent,
+                                     totals=False).rows
                    if recent else [])
     return Overview(book.base_currency, as_of, rows, total, unconverted,
                     month_flow(scope, as_of), recent_rows)

@@ -140,8 +140,14 @@ def list_transactions(
     descending: bool = True,
     page: int = 1,
     page_size: int = 50,
+    totals: bool = True,
 ) -> Page:
-    """One page of matching transactions plus the total count and per-currency sums."""
+    """One page of matching transactions plus the total count and per-currency sums.
+
+    ``totals=False`` skips counting and summing every matching row (a full scan on a big
+    book) when only the page is needed, e.g. the Overview's latest transactions; the page's
+    ``total`` is then the number of rows returned.
+    """
     flt = flt or TransactionFilter()
     if sort not in SORTABLE:
         raise ValidationError("sort", f"choose one of {', '.join(SORTABLE)}")
@@ -153,7 +159,7 @@ def list_transactions(
         total_q = select(Transaction.currency, func.count(), func.sum(Transaction.amount_minor)) \
             .where(Transaction.id.in_(select(ids.c.id))).group_by(Transaction.currency)
         sums, total = {}, 0
-        for ccy, n, amount in s.execute(total_q):
+        for ccy, n, amount in (s.execute(total_q) if totals else []):
             sums[ccy] = int(amount or 0)
             total += int(n)
         order = SORTABLE[sort]
@@ -169,4 +175,4 @@ def list_transactions(
              .where(Transaction.id.in_(select(ids.c.id)))
              .order_by(*order_by).limit(page_size).offset((page - 1) * page_size))
         rows = [Row(*r) for r in s.execute(q)]
-        return Page(rows, total, page, page_size, sums)
+        return Page(rows, total if totals else len(rows), page, page_size, sums)
