@@ -66,3 +66,16 @@ def test_a_new_transaction_shows_up_at_once(small_book: SmallBook, as_owner) -> 
         category_id=small_book.categories["Hobbies"]))
     at.run()
     assert metric(at, "Expenses") == "-€1,000.00"
+
+
+
+def test_explore_lists_the_transactions_behind_the_filters(small_book: SmallBook,
+                                                          as_owner) -> None:
+    """The drill-down table (the same one chart clicks open) for a text filter."""
+    at = as_owner("pages/report_explore.py")
+    at.sidebar.text_input(key="rf_text").input("shell").run()
+    assert not at.exception, at.exception
+    assert any("Transactions matching the filters" in m.value and "2 transaction(s)" in m.value
+               for m in at.markdown)
+    table = at.dataframe[-1].value
+    assert sorted(table["description"]) == ["Fuel", "Refund"]
