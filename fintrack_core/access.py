@@ -61,10 +61,6 @@ def require(session: Session, scope: Scope, allowed: tuple[Role, ...], *,
     return role
 
 
-def data_version(session: Session, book_id: int) -> int:
-    return int(session.scalar(select(Book.data_version).where(Book.id == book_id)) or 0)
-
-
 def versions(session: Session, book_id: int) -> tuple[int, int]:
     """(data_version, rewrite_version) of a book."""
     row = session.execute(select(Book.data_version, Book.rewrite_version)

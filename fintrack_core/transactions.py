@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import WRITE, Scope, require
@@ -306,8 +306,3 @@ def bulk_delete(scope: Scope, transaction_ids: list[int]) -> int:
             cond = cond | Transaction.transfer_id.in_(tids)
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id, cond))
         return int(res.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def count_transactions(s: Session, book_id: int) -> int:
-    return int(s.scalar(select(func.count(Transaction.id))
-                        .where(Transaction.book_id == book_id)) or 0)

@@ -17,9 +17,10 @@ import streamlit as st
 
 from fintrack_core.accounts import list_accounts
 from fintrack_core.categories import list_categories
-from fintrack_core.money import format_money, to_decimal
+from fintrack_core.money import format_money
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import report_store
+from fintrack_ui.display import money as display_money
 from fintrack_ui.session import Context, get_db
 
 FILTER_KEY = "report_filter"
@@ -79,8 +80,9 @@ def cached(ctx: Context, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> A
 
 
 def money(ctx: Context, minor: int | None) -> str:
-    return "—" if minor is None else format_money(int(minor), ctx.book.base_currency,
-                                                  ctx.locale)
+    """Base-currency amount as text in the user's locale."""
+    return display_money(None if minor is None else int(minor), ctx.book.base_currency,
+                         ctx.locale)
 
 
 def money_table(ctx: Context, frame: pd.DataFrame, columns: list[str],
@@ -94,10 +96,6 @@ def money_table(ctx: Context, frame: pd.DataFrame, columns: list[str],
         else:
             out[col] = [money(ctx, v) if pd.notna(v) else "—" for v in frame[col]]
     return out
-
-
-def decimal_column(values: pd.Series, currency: str) -> list[str]:
-    return [str(to_decimal(int(v), currency)) if pd.notna(v) else "" for v in values]
 
 
 def clicked(event: Any) -> list[Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import pandas as pd
 
@@ -223,5 +223,5 @@ def parse_map_option(text: str) -> dict[str, object]:
     return out
 
 
-__all__ = ["ROLES", "Mapping", "currency_from_header", "field", "guess_mapping",
+__all__ = ["ROLES", "Mapping", "currency_from_header", "guess_mapping",
            "parse_map_option"]

@@ -22,7 +22,7 @@ from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.accounts import get_account
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.imports.amounts import SCALE_DIGITS, scaled_to_minor, to_scaled
+from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.fingerprint import already_stored, fingerprints
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.read import MAX_BYTES, read_statement
@@ -168,15 +168,16 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     rows = parsed.rows.reset_index(drop=True)
     invalid = list(parsed.invalid)
     target, missing = _route(rows, accounts)
-    acc_ccy = {a.id: a.currency for a in accounts}
-    currency = np.array([acc_ccy.get(int(t), "") for t in target], dtype=object) \
-        if len(accounts) > 1 else np.full(len(rows), accounts[0].currency, dtype=object)
+    # Per row, from the account it goes to (rows with no account: "" and 2 decimals).
+    by_target = pd.Series(target)
+    currency = by_target.map({a.id: a.currency for a in accounts}).fillna("").to_numpy(
+        dtype=object)
     if isinstance(parsed.scaled, np.ndarray):
         scaled, unusable = parsed.scaled, np.zeros(len(rows), dtype=bool)
     else:  # OFX/QIF: amounts as canonical strings
         scaled, unusable = to_scaled(rows["amount"])
-    exps = np.array([exponent(c) if c else 2 for c in currency], dtype=np.int64) \
-        if len(accounts) > 1 else np.full(len(rows), exponent(accounts[0].currency))
+    exps = by_target.map({a.id: exponent(a.currency) for a in accounts}).fillna(2).to_numpy(
+        dtype=np.int64)
     minor, extra = scaled_to_minor(np.asarray(scaled, dtype=np.int64), exps)
     dates = pd.to_datetime(rows["date"]).to_numpy(dtype="datetime64[D]")
     today = np.datetime64(dt.date.today(), "D")
@@ -406,5 +407,5 @@ def undo_batch(scope: Scope, batch_id: int) -> int:
         return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
-__all__ = ["SCALE_DIGITS", "BatchView", "ImportResult", "LikelyDuplicate", "import_statement",
+__all__ = ["BatchView", "ImportResult", "LikelyDuplicate", "import_statement",
            "list_batches", "undo_batch"]
