@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fintrack_core.users import count_users
+from fintrack_core.users import count_admins, count_users
 from fintrack_ui.gate import first_run_page, login_page
 from fintrack_ui.session import authenticator, book_switcher, current, get_db, is_logged_in
 
@@ -17,7 +17,9 @@ st.set_page_config(page_title="FinTrack", page_icon=":material/savings:", layout
 
 def main() -> None:
     db = get_db()
-    if count_users(db) == 0:
+    if not is_logged_in() and count_admins(db) == 0 and (
+            count_users(db) == 0 or st.session_state.get("setup_admin")):
+        # No administrator yet (a fresh install, or only the demo user): offer to create one.
         st.navigation([st.Page(first_run_page, title="Welcome", url_path="welcome")],
                       position="hidden").run()
         return

@@ -38,7 +38,7 @@ from fintrack_core.cli_ledger import account_app, tx_app
 from fintrack_core.cli_reports import export_app, report_app
 from fintrack_core.db.schema import current_revision
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.users import count_users, create_user, list_users, reset_password
+from fintrack_core.users import count_admins, count_users, create_user, list_users, reset_password
 
 app = typer.Typer(
     cls=FinTrackGroup,
@@ -114,13 +114,14 @@ def user_add(
         help="Base currency of the user's own book (ISO 4217).")] = "EUR",
     as_: AsOpt = None,
 ) -> None:
-    """Add a user with a book of their own. The first user becomes the administrator."""
+    """Add a user with a book of their own. While there is no administrator (a fresh install,
+    or only the demo user), the new user becomes the administrator."""
     with open_db() as db:
         actor_id = None
-        if count_users(db):
+        if count_admins(db):
             actor_id = resolve_actor(db, as_).id
         elif as_:
-            note("No users yet: --as is ignored; the first user becomes the administrator.")
+            note("No administrator yet: --as is ignored; this user becomes the administrator.")
         user = create_user(db, username, password, name, email, is_admin=admin,
                            base_currency=currency, acting_user_id=actor_id)
         book = list_books(db, user.id)[0]

@@ -58,6 +58,13 @@ def count_users(db: Database) -> int:
         return int(s.scalar(select(func.count(User.id))) or 0)
 
 
+def count_admins(db: Database) -> int:
+    """Administrators; while there are none, anyone reaching the app may create the first one
+    (the first-run screen), even when the demo user already exists."""
+    with db.read() as s:
+        return int(s.scalar(select(func.count(User.id)).where(User.is_admin.is_(True))) or 0)
+
+
 def create_user(
     db: Database,
     username: str,
@@ -68,11 +75,13 @@ def create_user(
     is_admin: bool = False,
     base_currency: str = "USD",
     acting_user_id: int | None = None,
+    never_admin: bool = False,
 ) -> UserView:
     """Create a user and their own book (with the default category tree).
 
-    The very first user needs no actor and becomes administrator; after that only an
-    administrator may add users.
+    While there is no administrator, no actor is needed and the new user becomes the
+    administrator, unless ``never_admin`` (the demo user, whose password is published, must
+    never hold that right). Once an administrator exists, only an administrator adds users.
     """
     username = normalise_username(username)
     if not USERNAME_RE.match(username):
@@ -80,15 +89,17 @@ def create_user(
     pw_hash = hash_password(password)
     ccy = check_currency(base_currency, "base_currency")
     with db.write() as s:
-        existing = int(s.scalar(select(func.count(User.id))) or 0)
-        if existing == 0:
-            is_admin = True
+        admins = int(s.scalar(select(func.count(User.id)).where(User.is_admin.is_(True))) or 0)
+        if admins == 0 and acting_user_id is None:
+            is_admin = not never_admin
         else:
             actor = s.get(User, acting_user_id) if acting_user_id is not None else None
             if actor is None or not actor.is_admin:
                 raise PermissionDenied("only an administrator can add users")
         if s.scalar(select(User.id).where(User.username == username)) is not None:
             raise Conflict(f"username {username!r} is already taken")
+        if never_admin:
+            is_admin = False
         user = User(username=username, name=(name or username).strip(), email=email.strip(),
                     password_hash=pw_hash, is_admin=is_admin)
         s.add(user)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from fintrack_core.errors import FinTrackError
-from fintrack_core.users import create_user
+from fintrack_core.users import count_admins, count_users, create_user
 from fintrack_ui.session import authenticator, get_db
 
 
 def first_run_page() -> None:
-    """No users yet: create the administrator, or explore with demo data."""
+    """No administrator yet: create one, or explore with demo data (the demo user is never an
+    administrator, so this page stays reachable from the login page until one exists)."""
     db = get_db()
     st.title("Welcome to FinTrack")
+    if count_users(db) and st.button("Back to the login", key="back_to_login"):
+        st.session_state.pop("setup_admin", None)
+        st.rerun()
     st.write("Your data stays in this database. Create the first account — it becomes the "
              "administrator — or look around with two years of demo data first.")
     left, right = st.columns(2)
@@ -34,7 +38,10 @@ def first_run_page() -> None:
                     st.error(str(exc))
                 else:
                     st.session_state["flash"] = f"Account {username!r} created — please log in."
+                    st.session_state.pop("setup_admin", None)
                     st.rerun()
+    if count_users(db):
+        return  # demo data exists already
     with right:
         st.subheader("Explore with demo data")
         st.write("Creates the user **demo** (password **demo-fintrack**) with about 10,000 "
@@ -64,3 +71,13 @@ def login_page() -> None:
         st.rerun()
     elif status is False:
         st.error("Username or password is incorrect.")
+    _offer_admin_setup()
+
+
+def _offer_admin_setup() -> None:
+    """Only the demo user exists: whoever runs this install can still create the administrator."""
+    if count_admins(get_db()) == 0:
+        st.info("This FinTrack has no administrator yet.")
+        if st.button("Create the administrator", key="setup_admin_button"):
+            st.session_state["setup_admin"] = True
+            st.rerun()

@@ -218,3 +218,16 @@ def test_credentials_have_the_streamlit_authenticator_shape(db: Database,
         # a hash, so the authenticator never re-hashes it, and it verifies the real password
         assert Hasher.is_hash(entry["password"])
         assert Hasher.check_pw(plain, entry["password"])
+
+
+def test_a_never_admin_user_leaves_the_administrator_to_be_created(db: Database) -> None:
+    """The demo user on a fresh install: no actor needed, no admin right, and the next user
+    created without an actor is still the administrator."""
+    demo = users.create_user(db, "demo", "published-pass", never_admin=True)
+    assert demo.is_admin is False
+    assert users.count_admins(db) == 0
+    ada = users.create_user(db, "ada", "lovelace-1815")
+    assert ada.is_admin is True
+    assert users.count_admins(db) == 1
+    with pytest.raises(PermissionDenied):
+        users.create_user(db, "eve", "sneaky-eve-99")
