@@ -35,7 +35,7 @@ from fintrack_core.errors import Conflict, ValidationError
 from fintrack_core.users import create_user
 
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-fintrack"  # noqa: S105 - published on the login page on purpose
+DEMO_PASSWORD = "explore-fintrack"  # noqa: S105 - published on the login page on purpose
 MIN_TRANSACTIONS = 1_000  # below this the fixed monthly rows would be most of the book
 CHUNK_ROWS = 50_000
 # Insert with the driver's bulk path (sqlite3 executemany, psycopg COPY) rather than SQLAlchemy

@@ -22,7 +22,7 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 
 runner = CliRunner()
-ALICE_PW = "alice-secret"
+ALICE_PW = "wonderland-42"
 
 
 def run(*args: str, input: str | None = None) -> Result:
@@ -140,22 +140,22 @@ def test_first_user_becomes_admin_without_as(db_url: str, database: Database) ->
 
 
 def test_later_users_need_an_administrator(alice: str, database: Database) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1", "--as", "alice")
+    ok("user", "add", "bob", "--password", "builder-jobs1", "--as", "alice")
     # a non-admin cannot add users
-    fails(run("user", "add", "carol", "--password", "carol-secret", "--as", "bob"),
+    fails(run("user", "add", "carol", "--password", "xmas-songs-3", "--as", "bob"),
           "administrator")
-    fails(run("user", "add", "carol", "--password", "carol-secret", "--as", "nobody"),
+    fails(run("user", "add", "carol", "--password", "xmas-songs-3", "--as", "nobody"),
           "as:", "nobody")
     # without --as the first administrator acts, and the command says so
-    result = ok("user", "add", "carol", "--password", "carol-secret", "--admin")
+    result = ok("user", "add", "carol", "--password", "xmas-songs-3", "--admin")
     assert "Acting as administrator 'alice'" in result.stderr
     assert users.get_user(database, "carol").is_admin
     assert not users.get_user(database, "bob").is_admin
-    fails(run("user", "add", "bob", "--password", "bob-secret1"), "already taken")
+    fails(run("user", "add", "bob", "--password", "builder-jobs1"), "already taken")
     fails(run("user", "add", "dave", "--password", "short"), "password")
-    fails(run("user", "add", "dave", "--password", "dave-secret", "--currency", "EURO"),
+    fails(run("user", "add", "dave", "--password", "goliath-slayer", "--currency", "EURO"),
           "base_currency")
-    fails(run("user", "add", "x y", "--password", "dave-secret"), "username")
+    fails(run("user", "add", "x y", "--password", "goliath-slayer"), "username")
 
 
 def test_password_is_prompted_hidden_with_confirmation(db_url: str, database: Database) -> None:
@@ -169,17 +169,17 @@ def test_password_is_prompted_hidden_with_confirmation(db_url: str, database: Da
 
 
 def test_passwd_by_admin_only(alice: str, database: Database) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1")
-    ok("user", "passwd", "bob", "--password", "bob-secret2", "--as", "alice")
-    assert users.authenticate(database, "bob", "bob-secret2") is not None
-    fails(run("user", "passwd", "alice", "--password", "hijacked1", "--as", "bob"),
+    ok("user", "add", "bob", "--password", "builder-jobs1")
+    ok("user", "passwd", "bob", "--password", "builder-jobs2", "--as", "alice")
+    assert users.authenticate(database, "bob", "builder-jobs2") is not None
+    fails(run("user", "passwd", "alice", "--password", "hijacked-now", "--as", "bob"),
           "administrator")
     assert users.authenticate(database, "alice", ALICE_PW) is not None
-    fails(run("user", "passwd", "nobody", "--password", "whatever1"), "user:", "nobody")
+    fails(run("user", "passwd", "nobody", "--password", "whatever-123"), "user:", "nobody")
 
 
 def test_user_list_needs_an_admin(alice: str) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1")
+    ok("user", "add", "bob", "--password", "builder-jobs1")
     fails(run("user", "list", "--as", "bob"), "administrator")
     table = ok("user", "list").stdout
     assert "alice" in table
@@ -357,7 +357,7 @@ def test_user_names_are_case_insensitive_and_unknown_ones_an_error(alice: str) -
 
 
 def test_cannot_touch_another_users_book(alice: str, database: Database) -> None:
-    ok("user", "add", "carol", "--password", "carol-secret")
+    ok("user", "add", "carol", "--password", "xmas-songs-3")
     alice_book = books.list_books(database, users.get_user(database, "alice").id)[0]
     for book in (str(alice_book.id), alice_book.name):
         fails(run("account", "list", "--user", "carol", "--book", book), "book:",
@@ -377,7 +377,7 @@ def test_cannot_touch_another_users_book(alice: str, database: Database) -> None
 
 
 def test_several_books_need_book_and_roles_apply(alice: str, database: Database) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1")
+    ok("user", "add", "bob", "--password", "builder-jobs1")
     alice_user = users.get_user(database, "alice")
     alice_book = books.list_books(database, alice_user.id)[0]
     books.share_book(Scope(database, alice_user.id, alice_book.id), "bob", Role.VIEWER)
@@ -397,4 +397,4 @@ def test_demo_creates_a_demo_login(db_url: str) -> None:
     result = ok("demo", "--transactions", "2000", "--seed", "7")
     assert "demo" in result.stdout
     assert "2000" in result.stdout
-    assert "demo-fintrack" in result.stdout
+    assert "explore-fintrack" in result.stdout

@@ -254,7 +254,7 @@ def test_on_a_fresh_install_the_demo_user_is_not_an_administrator(db: Database) 
 
 
 def test_an_existing_administrator_creates_the_demo_user(db: Database) -> None:
-    alice = users.create_user(db, "alice", "alice-secret", base_currency="EUR")
+    alice = users.create_user(db, "alice", "wonderland-42", base_currency="EUR")
     result = create_demo(db, 1_000, end=END)
     demo_user = users.get_user(db, DEMO_USERNAME)
     assert demo_user.id == result.user_id

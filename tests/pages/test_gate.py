@@ -62,7 +62,7 @@ def test_wrong_password_is_refused(small_book: SmallBook) -> None:
 
 
 def test_login_then_logout(small_book: SmallBook) -> None:
-    at = log_in("alice", "alice-secret")
+    at = log_in("alice", "wonderland-42")
     assert at.title[0].value == "Overview"
     next(b for b in at.sidebar.button if b.label == "Log out").click().run()
     assert not at.exception
@@ -85,8 +85,8 @@ def test_explore_with_demo_data_creates_the_demo_user(db: Database) -> None:
     next(b for b in at.button if b.label == "Explore with demo data").click().run()
     assert not at.exception
     assert at.success[0].value == ("Demo data ready. Log in as 'demo' with password "
-                                   "'demo-fintrack'.")
-    at = log_in("demo", "demo-fintrack")
+                                   "'explore-fintrack'.")
+    at = log_in("demo", "explore-fintrack")
     assert at.title[0].value == "Overview"
     assert len(at.dataframe[0].value) == 6  # six demo accounts
 
