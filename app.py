@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fintrack_core.users import count_users
+from fintrack_core.users import count_admins, count_users
 from fintrack_ui.gate import first_run_page, login_page
-from fintrack_ui.session import authenticator, book_switcher, current, get_db, is_logged_in
+from fintrack_ui.login import render_cookie_ops, restore_from_cookie, sign_out
+from fintrack_ui.session import book_switcher, current, get_db, is_logged_in, login_cookie_key
 
 st.set_page_config(page_title="FinTrack", page_icon=":material/savings:", layout="wide")
 
 
 def main() -> None:
     db = get_db()
-    if count_users(db) == 0:
+    render_cookie_ops()  # a login cookie to write or delete, until the browser confirms it
+    restore_from_cookie(db, login_cookie_key())  # a reload or a new tab stays logged in
+    if not is_logged_in() and count_admins(db) == 0 and (
+            count_users(db) == 0 or st.session_state.get("setup_admin")):
+        # No administrator yet (a fresh install, or only the demo user): offer to create one.
         st.navigation([st.Page(first_run_page, title="Welcome", url_path="welcome")],
                       position="hidden").run()
         return
@@ -25,12 +30,11 @@ def main() -> None:
         st.navigation([st.Page(login_page, title="Log in", url_path="login")],
                       position="hidden").run()
         return
-    auth = authenticator(db)
     ctx = current()
     st.sidebar.markdown(f"Signed in as **{ctx.user.name}**")
     book_switcher(ctx)
-    auth.logout("Log out", location="sidebar", key="logout_button")
-    if not is_logged_in():
+    if st.sidebar.button("Log out", key="logout_button"):
+        sign_out()
         st.rerun()
     pages = {
         "Money": [

@@ -62,7 +62,7 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
 def setup(db_path: Path) -> tuple[Scope, int]:
     db = Database(f"sqlite:///{db_path}")
     upgrade(db)
-    user = users.create_user(db, "bench", "bench-password", base_currency="EUR")
+    user = users.create_user(db, "bench", "measure-twice-1", base_currency="EUR")
     scope = Scope(db, user.id, books.list_books(db, user.id)[0].id)
     acc = accounts.create_account(scope, "Girokonto", "checking", "EUR", "0",
                                   dt.date(2021, 1, 1))

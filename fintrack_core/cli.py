@@ -9,6 +9,8 @@ usage errors (unknown option, missing argument) exit with status 2.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,13 +34,21 @@ from fintrack_core.cli_common import (
     open_db,
     print_json,
     resolve_actor,
+    resolve_user,
 )
 from fintrack_core.cli_import import import_command
 from fintrack_core.cli_ledger import account_app, tx_app
 from fintrack_core.cli_reports import export_app, report_app
 from fintrack_core.db.schema import current_revision
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.users import count_users, create_user, list_users, reset_password
+from fintrack_core.users import (
+    change_password,
+    count_admins,
+    count_users,
+    create_user,
+    list_users,
+    reset_password,
+)
 
 app = typer.Typer(
     cls=FinTrackGroup,
@@ -60,9 +70,34 @@ app.command("import", context_settings={"allow_interspersed_args": True})(import
 
 AsOpt = Annotated[str | None, typer.Option(
     "--as", help="Administrator to act as (default: the first administrator).")]
-NewPassword = Annotated[str, typer.Option(
-    prompt=True, hide_input=True, confirmation_prompt=True,
-    help="At least 8 characters; prompted (hidden, twice) when not given.")]
+# Never a password on the command line (shell history, `ps`): prompted, or read from a file
+# or standard input for scripts.
+PasswordFile = Annotated[Path | None, typer.Option(
+    "--password-file", metavar="PATH", dir_okay=False,
+    help="Read the new password from the first line of this file.")]
+PasswordStdin = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the new password from the first line of standard input.")]
+
+
+def _stdin_line() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def new_password(password_file: Path | None, password_stdin: bool) -> str:
+    """The new password: from ``--password-file``, ``--password-stdin``, or prompted (hidden,
+    twice)."""
+    if password_file and password_stdin:
+        raise ValidationError("password", "give --password-file or --password-stdin, not both")
+    if password_file:
+        try:
+            return password_file.read_text(encoding="utf-8").split("\n", 1)[0].rstrip("\r")
+        except OSError as exc:
+            raise ValidationError("password-file", f"cannot read {str(password_file)!r}: "
+                                  f"{exc.strerror or exc}") from None
+    if password_stdin:
+        return _stdin_line()
+    return str(typer.prompt("New password (at least 10 characters)", hide_input=True,
+                            confirmation_prompt=True))
 
 
 @app.command()
@@ -106,7 +141,8 @@ def demo(
 def user_add(
     username: Annotated[str, typer.Argument(
         metavar="USERNAME", help="Login name: 3-64 letters, digits, . _ -")],
-    password: NewPassword,
+    password_file: PasswordFile = None,
+    password_stdin: PasswordStdin = False,
     name: Annotated[str, typer.Option(help="Display name (default: the username).")] = "",
     email: Annotated[str, typer.Option(help="For alerts and reports.")] = "",
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
@@ -114,13 +150,15 @@ def user_add(
         help="Base currency of the user's own book (ISO 4217).")] = "EUR",
     as_: AsOpt = None,
 ) -> None:
-    """Add a user with a book of their own. The first user becomes the administrator."""
+    """Add a user with a book of their own. While there is no administrator (a fresh install,
+    or only the demo user), the new user becomes the administrator."""
+    password = new_password(password_file, password_stdin)
     with open_db() as db:
         actor_id = None
-        if count_users(db):
+        if count_admins(db):
             actor_id = resolve_actor(db, as_).id
         elif as_:
-            note("No users yet: --as is ignored; the first user becomes the administrator.")
+            note("No administrator yet: --as is ignored; this user becomes the administrator.")
         user = create_user(db, username, password, name, email, is_admin=admin,
                            base_currency=currency, acting_user_id=actor_id)
         book = list_books(db, user.id)[0]
@@ -154,17 +192,37 @@ def user_list(as_: AsOpt = None, as_json: Annotated[bool, typer.Option(
 @user_app.command("passwd")
 def user_passwd(
     username: Annotated[str, typer.Argument(metavar="USERNAME", help="Whose password to set.")],
-    password: NewPassword,
+    reset: Annotated[bool, typer.Option(
+        "--reset", help="As an administrator, set another user's password without their "
+                        "current one.")] = False,
+    password_file: PasswordFile = None,
+    password_stdin: PasswordStdin = False,
     as_: AsOpt = None,
 ) -> None:
-    """Set a user's password (as an administrator)."""
+    """Change a password: the user's current one is asked for (hidden); with --reset an
+    administrator sets another user's password. Either way that user's other sessions end.
+
+    With --password-stdin and without --reset, standard input gives two lines: the current
+    password, then the new one.
+    """
     with open_db() as db:
-        actor = resolve_actor(db, as_)
-        try:  # the service checks the actor's right before telling whether the user exists
-            reset_password(db, actor.id, username, password)
-        except NotFound:
-            raise ValidationError("user", f"no user named {username!r}") from None
-    typer.echo(f"Password of {username.strip()!r} changed.")
+        if reset:
+            actor = resolve_actor(db, as_)
+            password = new_password(password_file, password_stdin)
+            try:  # the service checks the actor's right before telling whether the user exists
+                reset_password(db, actor.id, username, password)
+            except NotFound:
+                raise ValidationError("user", f"no user named {username!r}") from None
+        else:
+            if as_:
+                note("--as is ignored without --reset: the user's current password decides.")
+            user = resolve_user(db, username)
+            current = _stdin_line() if password_stdin else str(typer.prompt(
+                f"Current password of {user.username}", hide_input=True))
+            password = new_password(password_file, password_stdin)
+            change_password(db, user.id, current, password)
+    typer.echo(f"Password of {username.strip()!r} changed; their other sessions are logged "
+               "out.")
 
 
 def main() -> None:

@@ -13,22 +13,29 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from fintrack_core.db.engine import Database
+from fintrack_core.db.engine import Database, data_dir
 from fintrack_core.db.models import User
 from fintrack_core.errors import NotFound, ValidationError
 
 ENV_COOKIE_KEY = "FINTRACK_COOKIE_KEY"
-DEFAULT_KEY_FILE = Path("data") / ".cookie_key"
+KEY_FILE_NAME = ".cookie_key"
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "ja_JP")
 
 
-def cookie_key(secret_value: str | None = None, key_file: Path = DEFAULT_KEY_FILE) -> str:
+def default_key_file() -> Path:
+    """``.cookie_key`` in the data directory (``FINTRACK_DATA_DIR``, or the SQLite file's
+    folder): found the same way whatever the working directory the app or CLI starts in."""
+    return data_dir() / KEY_FILE_NAME
+
+
+def cookie_key(secret_value: str | None = None, key_file: Path | None = None) -> str:
     """The key that signs login cookies.
 
     Order: ``FINTRACK_COOKIE_KEY``; then ``secret_value`` (``cookie_key`` in
-    ``.streamlit/secrets.toml``); then ``key_file``, created with a random key on first use and
-    readable only by its owner. The file lives under ``data/``, which git ignores.
+    ``.streamlit/secrets.toml``); then ``key_file`` (default: ``default_key_file()``), created
+    with a random key on first use and readable only by its owner.
     """
+    key_file = key_file or default_key_file()
     env = os.environ.get(ENV_COOKIE_KEY, "").strip()
     if env:
         return env

@@ -35,7 +35,7 @@ from fintrack_core.errors import Conflict, ValidationError
 from fintrack_core.users import create_user
 
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-fintrack"  # noqa: S105 - published on the login page on purpose
+DEMO_PASSWORD = "explore-fintrack"  # noqa: S105 - published on the login page on purpose
 MIN_TRANSACTIONS = 1_000  # below this the fixed monthly rows would be most of the book
 CHUNK_ROWS = 50_000
 # Insert with the driver's bulk path (sqlite3 executemany, psycopg COPY) rather than SQLAlchemy
@@ -476,11 +476,13 @@ def create_demo(db: Database, transactions: int = 10_000, *, seed: int = 42,
                 progress: Callable[[int, int], None] | None = None) -> DemoResult:
     """Create the demo user and fill their own EUR book with about two years of data.
 
-    The user is created like any other (the first user becomes administrator; otherwise an
-    existing administrator is the acting user). Accounts, FX rates and transactions are then
-    written in one database transaction; if that fails the new user and book are removed
-    again, so a retry is not refused as a duplicate. ``progress(done, total)`` is called once
-    before the first chunk and after every chunk of rows inserted.
+    The demo user is never an administrator (its password is published): on a fresh install
+    it is created without an actor and the first-run screen still offers to create the
+    administrator; otherwise an existing administrator is the acting user. Accounts, FX rates
+    and transactions are then written in one database transaction; if that fails the new user
+    and book are removed again, so a retry is not refused as a duplicate.
+    ``progress(done, total)`` is called once before the first chunk and after every chunk of
+    rows inserted.
     """
     end = end or dt.date.today()
     if end > dt.date.today():
@@ -496,7 +498,8 @@ def create_demo(db: Database, transactions: int = 10_000, *, seed: int = 42,
                            "username for the demo")
         admin_id = s.scalar(select(User.id).where(User.is_admin.is_(True)).order_by(User.id)
                             .limit(1))
-    user = create_user(db, name, password, "Demo", base_currency="EUR", acting_user_id=admin_id)
+    user = create_user(db, name, password, "Demo", base_currency="EUR", acting_user_id=admin_id,
+                       never_admin=True)
     book_id = list_books(db, user.id)[0].id
     try:
         data = generate(transactions, seed=seed, end=end, salt=book_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,10 +13,13 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import User
 from fintrack_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from fintrack_core.money import check_currency
+from fintrack_core.passwords import (  # noqa: F401 - re-exported for callers
+    MIN_PASSWORD,
+    check_password,
+    hash_password,
+)
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
-MIN_PASSWORD = 8
-MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises instead of truncating
 
 
 def normalise_username(username: str) -> str:
@@ -38,24 +40,16 @@ def _view(u: User) -> UserView:
     return UserView(u.id, u.username, u.name, u.email, u.is_admin)
 
 
-def hash_password(password: str) -> str:
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationError("password", f"must be at least {MIN_PASSWORD} characters")
-    if len(password.encode()) > MAX_PASSWORD_BYTES:
-        raise ValidationError("password", f"must be at most {MAX_PASSWORD_BYTES} bytes long")
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
-
-
-def check_password(password: str, password_hash: str) -> bool:
-    try:
-        return bcrypt.checkpw(password.encode(), password_hash.encode())
-    except ValueError:
-        return False
-
-
 def count_users(db: Database) -> int:
     with db.read() as s:
         return int(s.scalar(select(func.count(User.id))) or 0)
+
+
+def count_admins(db: Database) -> int:
+    """Administrators; while there are none, anyone reaching the app may create the first one
+    (the first-run screen), even when the demo user already exists."""
+    with db.read() as s:
+        return int(s.scalar(select(func.count(User.id)).where(User.is_admin.is_(True))) or 0)
 
 
 def create_user(
@@ -68,27 +62,31 @@ def create_user(
     is_admin: bool = False,
     base_currency: str = "USD",
     acting_user_id: int | None = None,
+    never_admin: bool = False,
 ) -> UserView:
     """Create a user and their own book (with the default category tree).
 
-    The very first user needs no actor and becomes administrator; after that only an
-    administrator may add users.
+    While there is no administrator, no actor is needed and the new user becomes the
+    administrator, unless ``never_admin`` (the demo user, whose password is published, must
+    never hold that right). Once an administrator exists, only an administrator adds users.
     """
     username = normalise_username(username)
     if not USERNAME_RE.match(username):
         raise ValidationError("username", "3-64 letters, digits, '.', '_' or '-'")
-    pw_hash = hash_password(password)
+    pw_hash = hash_password(password, username)
     ccy = check_currency(base_currency, "base_currency")
     with db.write() as s:
-        existing = int(s.scalar(select(func.count(User.id))) or 0)
-        if existing == 0:
-            is_admin = True
+        admins = int(s.scalar(select(func.count(User.id)).where(User.is_admin.is_(True))) or 0)
+        if admins == 0 and acting_user_id is None:
+            is_admin = not never_admin
         else:
             actor = s.get(User, acting_user_id) if acting_user_id is not None else None
             if actor is None or not actor.is_admin:
                 raise PermissionDenied("only an administrator can add users")
         if s.scalar(select(User.id).where(User.username == username)) is not None:
             raise Conflict(f"username {username!r} is already taken")
+        if never_admin:
+            is_admin = False
         user = User(username=username, name=(name or username).strip(), email=email.strip(),
                     password_hash=pw_hash, is_admin=is_admin)
         s.add(user)
@@ -128,17 +126,48 @@ def list_users(db: Database, acting_user_id: int) -> list[UserView]:
         return [_view(u) for u in s.scalars(select(User).order_by(User.username))]
 
 
-def reset_password(db: Database, acting_user_id: int, username: str, new_password: str) -> None:
-    """An administrator sets a new password; a user may also change their own."""
-    pw_hash = hash_password(new_password)
+def reset_password(db: Database, acting_user_id: int, username: str, new_password: str) -> int:
+    """An administrator sets another user's password; returns the user's new session epoch.
+
+    Every session and login cookie of that user ends (the epoch changes). One's own password
+    is changed with ``change_password``, which asks for the current one.
+    """
     with db.write() as s:
         user = s.scalar(select(User).where(User.username == normalise_username(username)))
-        if user is None or user.id != acting_user_id:
-            # Checked before "not found" so a non-admin cannot probe which usernames exist.
-            _require_admin(s, acting_user_id)
+        # Checked before "not found" so a non-admin cannot probe which usernames exist.
+        _require_admin(s, acting_user_id)
         if user is None:
             raise NotFound("user", username)
-        user.password_hash = pw_hash
+        if user.id == acting_user_id:
+            raise PermissionDenied("change your own password with your current one "
+                                   "(Book & profile, or `fintrack user passwd` without --reset)")
+        user.password_hash = hash_password(new_password, user.username)
+        user.session_epoch = (user.session_epoch or 0) + 1
+        return user.session_epoch
+
+
+def change_password(db: Database, user_id: int, current_password: str,
+                    new_password: str) -> int:
+    """A user changes their own password, proving the current one; returns the new session
+    epoch (the caller's session keeps going with it, every other session ends)."""
+    with db.write() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        if not check_password(current_password, user.password_hash):
+            raise ValidationError("current_password", "is not your current password")
+        if current_password == new_password:
+            raise ValidationError("password", "must differ from the current one")
+        user.password_hash = hash_password(new_password, user.username)
+        user.session_epoch = (user.session_epoch or 0) + 1
+        return user.session_epoch
+
+
+def session_epoch(db: Database, username: str) -> int | None:
+    """The user's current session epoch, or None when the user no longer exists."""
+    with db.read() as s:
+        return s.scalar(select(User.session_epoch)
+                        .where(User.username == normalise_username(username)))
 
 
 def set_admin(db: Database, acting_user_id: int, username: str, is_admin: bool) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from fintrack_core.access import Scope
 from fintrack_core.books import BookView, list_books
@@ -18,9 +17,8 @@ from fintrack_core.db.engine import Database, database_url
 from fintrack_core.db.models import Role
 from fintrack_core.db.schema import upgrade
 from fintrack_core.money import DEFAULT_LOCALE
-from fintrack_core.users import UserView, credentials, get_user
-
-COOKIE_NAME = "fintrack_auth"
+from fintrack_core.users import UserView, get_user
+from fintrack_ui.login import session_is_current, sign_out
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -35,19 +33,16 @@ def get_db() -> Database:
     return _database(database_url())
 
 
-def _secret_cookie_key() -> str | None:
+def secret_cookie_key() -> str | None:
     try:
         return st.secrets.get("cookie_key")  # type: ignore[no-any-return]
     except Exception:
         return None
 
 
-def authenticator(db: Database) -> stauth.Authenticate:
-    """Built each run from the users table, so a user added on the Admin page can log in."""
-    return stauth.Authenticate(
-        credentials(db), cookie_name=COOKIE_NAME, cookie_key=cookie_key(_secret_cookie_key()),
-        cookie_expiry_days=7, auto_hash=False, login_sleep_time=0,
-    )
+def login_cookie_key() -> str:
+    """The key that signs login cookies (see ``fintrack_core.config.cookie_key``)."""
+    return cookie_key(secret_cookie_key())
 
 
 def is_logged_in() -> bool:
@@ -79,6 +74,11 @@ def current() -> Context:
         st.warning("Please log in first.")
         st.stop()
     db = get_db()
+    if not session_is_current(db):
+        # The password was changed or reset in another session (or the user removed).
+        sign_out()
+        st.session_state["flash"] = "Your password was changed; please log in again."
+        st.rerun()
     user = get_user(db, st.session_state["username"])
     books = list_books(db, user.id)
     if not books:

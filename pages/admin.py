@@ -36,8 +36,9 @@ with add, st.form("add_user", clear_on_submit=True):
             f"User {username!r} added with a book of their own."):
         st.rerun()
 with reset, st.form("reset_pw", clear_on_submit=True):
-    who = st.selectbox("User", [u.username for u in people])
-    new_pw = st.text_input("New password", type="password")
+    who = st.selectbox("User", [u.username for u in people if u.id != ctx.user.id],
+                       help="Ends that user's sessions. Your own password: Book & profile.")
+    new_pw = st.text_input("New password", type="password", help="At least 10 characters")
     if st.form_submit_button("Reset password", type="primary") and attempt(
             lambda: reset_password(db, ctx.user.id, who, new_pw), f"Password of {who} reset."):
         st.rerun()

@@ -9,8 +9,8 @@ import streamlit as st
 from fintrack_core import books, fx
 from fintrack_core.config import LOCALES, set_user_setting
 from fintrack_core.db.models import Role
-from fintrack_core.users import reset_password
 from fintrack_ui.display import attempt, show_flash
+from fintrack_ui.profile_security import password_and_two_factor as _password_and_two_factor
 from fintrack_ui.session import current
 
 ctx = current()
@@ -90,12 +90,4 @@ with profile_tab:
     if loc != ctx.locale and attempt(
             lambda: set_user_setting(ctx.scope.db, ctx.user.id, "locale", loc), "Saved."):
         st.rerun()
-    with st.form("password", clear_on_submit=True):
-        pw1 = st.text_input("New password", type="password")
-        pw2 = st.text_input("Repeat new password", type="password")
-        if st.form_submit_button("Change password"):
-            if pw1 != pw2:
-                st.error("The two passwords differ.")
-            elif attempt(lambda: reset_password(ctx.scope.db, ctx.user.id, ctx.user.username,
-                                                pw1), "Password changed."):
-                st.rerun()
+    _password_and_two_factor(ctx)

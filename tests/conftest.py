@@ -81,9 +81,9 @@ def category_ids(scope: Scope) -> dict[str, int]:
 
 @pytest.fixture
 def small_book(db: Database) -> SmallBook:
-    alice = users.create_user(db, "alice", "alice-secret", "Alice", base_currency="EUR")
-    bob = users.create_user(db, "bob", "bob-secret1", "Bob", acting_user_id=alice.id)
-    carol = users.create_user(db, "carol", "carol-secret", "Carol", acting_user_id=alice.id)
+    alice = users.create_user(db, "alice", "wonderland-42", "Alice", base_currency="EUR")
+    bob = users.create_user(db, "bob", "builder-jobs1", "Bob", acting_user_id=alice.id)
+    carol = users.create_user(db, "carol", "xmas-songs-3", "Carol", acting_user_id=alice.id)
     book = books.list_books(db, alice.id)[0]
     owner = Scope(db, alice.id, book.id)
     books.share_book(owner, "bob", Role.VIEWER)

@@ -30,6 +30,7 @@ from fintrack_core.errors import Busy
 
 DEFAULT_DB_PATH = Path("data") / "fintrack.db"
 ENV_URL = "FINTRACK_DATABASE_URL"
+ENV_DATA_DIR = "FINTRACK_DATA_DIR"
 BUSY_TIMEOUT_MS = 5000  # one attempt's wait inside SQLite's own busy handler
 WRITE_WAIT_S = float(os.environ.get("FINTRACK_WRITE_WAIT_S", "30"))
 BUSY_MESSAGE = ("the database is busy with another import or write; try again in a moment "
@@ -60,12 +61,42 @@ def make_engine(url: str | None = None) -> Engine:
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
         path = resolved.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _create_private_file(Path(path))
         engine = create_engine(resolved, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(resolved, pool_pre_ping=True)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (mode 600) before SQLite opens it.
+
+    An empty file is a valid empty database. SQLite gives the ``-wal`` and ``-shm`` files it
+    creates later the permissions of the database file, so they are private too. An existing
+    file is left as its owner set it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def data_dir(url: str | None = None) -> Path:
+    """Where FinTrack keeps files beside the data (the cookie key): ``FINTRACK_DATA_DIR``, else
+    the SQLite file's folder, else (a server database) ``~/.local/share/fintrack``."""
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    resolved = database_url(url)
+    if resolved.startswith("sqlite"):
+        path = resolved.split("///", 1)[-1].split("?", 1)[0]
+        if path and path != ":memory:":
+            return Path(path).expanduser().resolve().parent
+    base = os.environ.get("XDG_DATA_HOME", "").strip() or Path.home() / ".local" / "share"
+    return Path(base) / "fintrack"
 
 
 class Database:

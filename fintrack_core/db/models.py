@@ -78,6 +78,41 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     settings: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # Bumped by every password change or reset: a login (session or cookie) carries the epoch
+    # it was made in, and one that no longer matches is ended (see fintrack_core.signin).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Base32 TOTP secret while two-factor login is on (None: off); the last accepted time step,
+    # so one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class RecoveryCode(Base):
+    """Single-use two-factor recovery codes, stored as bcrypt hashes like passwords."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(100))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, default=None)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per username (``kind='user'``) or per client address (``kind='ip'``).
+
+    What throttling reads, so a lockout survives a restart. Usernames that do not exist get
+    rows too: the answer must not tell whether an account exists.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_sign_in_throttle_kind_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Book(Base):

@@ -292,10 +292,10 @@ FOREIGN = [op for op in OPS if op.targets_a]
 
 def _build(db: Database) -> tuple[dict[str, int], Ids]:
     """Book A (Alice, with an editor and a viewer) and book B (Mallory), with real data."""
-    alice = users.create_user(db, "alice", "alice-secret", "Alice", base_currency="EUR")
+    alice = users.create_user(db, "alice", "wonderland-42", "Alice", base_currency="EUR")
     user_ids = {"alice": alice.id}
     for name in ("victor", "eddie", "mallory", "walter"):
-        user_ids[name] = users.create_user(db, name, f"{name}-secret",
+        user_ids[name] = users.create_user(db, name, f"{name[::-1]}-pass-phrase",
                                            name.title(), acting_user_id=alice.id).id
     book_a = books.list_books(db, alice.id)[0].id
     a = Scope(db, alice.id, book_a)

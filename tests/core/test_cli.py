@@ -23,7 +23,7 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 
 runner = CliRunner()
-ALICE_PW = "alice-secret"
+ALICE_PW = "wonderland-42"
 
 
 def run(*args: str, input: str | None = None) -> Result:
@@ -68,7 +68,7 @@ def database(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 def alice(db_url: str) -> str:
     """Alice (the first user, so the administrator) with a EUR checking account and a USD card."""
-    ok("user", "add", "alice", "--name", "Alice", "--password", ALICE_PW)
+    ok("user", "add", "alice", "--name", "Alice", "--password-stdin", input=ALICE_PW + "\n")
     ok("account", "add", "Girokonto", "--type", "checking", "--currency", "EUR",
        "--opening-balance", "1500.00", "--opened-on", "2024-01-01", "--institution", "DKB",
        "--user", "alice")
@@ -133,7 +133,8 @@ def test_bad_database_url_is_a_message_not_a_traceback(monkeypatch: pytest.Monke
 
 
 def test_first_user_becomes_admin_without_as(db_url: str, database: Database) -> None:
-    result = ok("user", "add", "alice", "--password", ALICE_PW, "--currency", "chf")
+    result = ok("user", "add", "alice", "--password-stdin", "--currency", "chf",
+                input=ALICE_PW + "\n")
     assert "administrator" in result.stdout
     assert users.get_user(database, "alice").is_admin
     book = books.list_books(database, users.get_user(database, "alice").id)
@@ -144,46 +145,83 @@ def test_first_user_becomes_admin_without_as(db_url: str, database: Database) ->
 
 
 def test_later_users_need_an_administrator(alice: str, database: Database) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1", "--as", "alice")
+    ok("user", "add", "bob", "--password-stdin", "--as", "alice", input="builder-jobs1\n")
     # a non-admin cannot add users
-    fails(run("user", "add", "carol", "--password", "carol-secret", "--as", "bob"),
+    fails(run("user", "add", "carol", "--password-stdin", "--as", "bob", input="xmas-songs-3\n"),
           "administrator")
-    fails(run("user", "add", "carol", "--password", "carol-secret", "--as", "nobody"),
+    fails(run("user", "add", "carol", "--password-stdin", "--as", "nobody", input="xmas-songs-3\n"),
           "as:", "nobody")
     # without --as the first administrator acts, and the command says so
-    result = ok("user", "add", "carol", "--password", "carol-secret", "--admin")
+    result = ok("user", "add", "carol", "--password-stdin", "--admin", input="xmas-songs-3\n")
     assert "Acting as administrator 'alice'" in result.stderr
     assert users.get_user(database, "carol").is_admin
     assert not users.get_user(database, "bob").is_admin
-    fails(run("user", "add", "bob", "--password", "bob-secret1"), "already taken")
-    fails(run("user", "add", "dave", "--password", "short"), "password")
-    fails(run("user", "add", "dave", "--password", "dave-secret", "--currency", "EURO"),
-          "base_currency")
-    fails(run("user", "add", "x y", "--password", "dave-secret"), "username")
+    fails(run("user", "add", "bob", "--password-stdin", input="builder-jobs1\n"), "already taken")
+    fails(run("user", "add", "dave", "--password-stdin", input="short\n"), "password")
+    fails(run("user", "add", "dave", "--password-stdin", "--currency", "EURO",
+              input="goliath-slayer\n"), "base_currency")
+    fails(run("user", "add", "x y", "--password-stdin", input="goliath-slayer\n"), "username")
 
 
 def test_password_is_prompted_hidden_with_confirmation(db_url: str, database: Database) -> None:
     result = ok("user", "add", "alice", input="s3cret-pass\ns3cret-pass\n")
     assert "s3cret-pass" not in result.output
     assert users.authenticate(database, "alice", "s3cret-pass") is not None
-    result = ok("user", "passwd", "alice", input="other-pass1\nother-pass1\n")
+    result = ok("user", "passwd", "alice", input="s3cret-pass\nother-pass1\nother-pass1\n")
+    assert "Current password of alice" in result.output
     assert "s3cret-pass" not in result.output
     assert "other-pass1" not in result.output
     assert users.authenticate(database, "alice", "other-pass1") is not None
 
 
-def test_passwd_by_admin_only(alice: str, database: Database) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1")
-    ok("user", "passwd", "bob", "--password", "bob-secret2", "--as", "alice")
-    assert users.authenticate(database, "bob", "bob-secret2") is not None
-    fails(run("user", "passwd", "alice", "--password", "hijacked1", "--as", "bob"),
-          "administrator")
+@pytest.mark.parametrize("command", [("user", "add", "dave"), ("user", "passwd", "alice")])
+def test_no_password_is_accepted_as_an_argument(alice: str, command: tuple[str, ...]) -> None:
+    """Arguments end up in shell history and in `ps` for every local user to read."""
+    result = run(*command, "--password", "goliath-slayer")
+    assert result.exit_code == 2
+    assert "No such option: --password" in result.output
+
+
+def test_passwords_can_come_from_a_file(alice: str, database: Database, tmp_path: Path) -> None:
+    secret = tmp_path / "pw.txt"
+    secret.write_text("goliath-slayer\n")
+    ok("user", "add", "dave", "--password-file", str(secret))
+    assert users.authenticate(database, "dave", "goliath-slayer") is not None
+    fails(run("user", "add", "erin", "--password-file", str(tmp_path / "missing.txt")),
+          "password-file")
+    fails(run("user", "add", "erin", "--password-file", str(secret), "--password-stdin"),
+          "not both")
+
+
+def test_changing_ones_password_needs_the_current_one(alice: str, database: Database) -> None:
+    fails(run("user", "passwd", "alice", input="not-the-password\nlooking-glass-7\n"
+                                               "looking-glass-7\n"), "current_password")
+    fails(run("user", "passwd", "alice", "--password-stdin",
+              input="not-the-password\nlooking-glass-7\n"), "current_password")
     assert users.authenticate(database, "alice", ALICE_PW) is not None
-    fails(run("user", "passwd", "nobody", "--password", "whatever1"), "user:", "nobody")
+    ok("user", "passwd", "alice", "--password-stdin", input=f"{ALICE_PW}\nlooking-glass-7\n")
+    assert users.authenticate(database, "alice", "looking-glass-7") is not None
+    assert users.session_epoch(database, "alice") == 1
+
+
+def test_passwd_reset_by_admin_only(alice: str, database: Database) -> None:
+    ok("user", "add", "bob", "--password-stdin", input="builder-jobs1\n")
+    ok("user", "passwd", "bob", "--reset", "--password-stdin", "--as", "alice",
+       input="builder-jobs2\n")
+    assert users.authenticate(database, "bob", "builder-jobs2") is not None
+    assert users.session_epoch(database, "bob") == 1
+    fails(run("user", "passwd", "alice", "--reset", "--password-stdin", "--as", "bob",
+              input="hijacked-now\n"), "administrator")
+    fails(run("user", "passwd", "alice", "--reset", "--password-stdin", input="hijacked-now\n"),
+          "current one")
+    assert users.authenticate(database, "alice", ALICE_PW) is not None
+    fails(run("user", "passwd", "nobody", "--reset", "--password-stdin",
+              input="whatever-123\n"), "user:", "nobody")
+    fails(run("user", "passwd", "nobody", input="x\n"), "user:", "nobody")
 
 
 def test_user_list_needs_an_admin(alice: str) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1")
+    ok("user", "add", "bob", "--password-stdin", input="builder-jobs1\n")
     fails(run("user", "list", "--as", "bob"), "administrator")
     table = ok("user", "list").stdout
     assert "alice" in table
@@ -361,7 +399,7 @@ def test_user_names_are_case_insensitive_and_unknown_ones_an_error(alice: str) -
 
 
 def test_cannot_touch_another_users_book(alice: str, database: Database) -> None:
-    ok("user", "add", "carol", "--password", "carol-secret")
+    ok("user", "add", "carol", "--password-stdin", input="xmas-songs-3\n")
     alice_book = books.list_books(database, users.get_user(database, "alice").id)[0]
     for book in (str(alice_book.id), alice_book.name):
         fails(run("account", "list", "--user", "carol", "--book", book), "book:",
@@ -381,7 +419,7 @@ def test_cannot_touch_another_users_book(alice: str, database: Database) -> None
 
 
 def test_several_books_need_book_and_roles_apply(alice: str, database: Database) -> None:
-    ok("user", "add", "bob", "--password", "bob-secret1")
+    ok("user", "add", "bob", "--password-stdin", input="builder-jobs1\n")
     alice_user = users.get_user(database, "alice")
     alice_book = books.list_books(database, alice_user.id)[0]
     books.share_book(Scope(database, alice_user.id, alice_book.id), "bob", Role.VIEWER)
@@ -401,4 +439,13 @@ def test_demo_creates_a_demo_login(db_url: str) -> None:
     result = ok("demo", "--transactions", "2000", "--seed", "7")
     assert "demo" in result.stdout
     assert "2000" in result.stdout
-    assert "demo-fintrack" in result.stdout
+    assert "explore-fintrack" in result.stdout
+
+
+def test_after_demo_data_the_next_user_is_the_administrator(db_url: str,
+                                                            database: Database) -> None:
+    ok("demo", "--transactions", "1000")
+    assert not users.get_user(database, "demo").is_admin
+    result = ok("user", "add", "ada", "--password-stdin", input="lovelace-1815\n")
+    assert "(administrator)" in result.stdout
+    assert users.get_user(database, "ada").is_admin

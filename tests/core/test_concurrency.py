@@ -53,7 +53,7 @@ def statement(rows: int) -> bytes:
 
 
 def owner_of(db: Database) -> tuple[Scope, int]:
-    alice = users.create_user(db, "alice", "alice-secret", "Alice", base_currency="EUR")
+    alice = users.create_user(db, "alice", "wonderland-42", "Alice", base_currency="EUR")
     scope = Scope(db, alice.id, list_books(db, alice.id)[0].id)
     giro = accounts.create_account(scope, "Giro", "checking", "EUR", "0", dt.date(2024, 1, 1))
     return scope, giro.id

@@ -178,7 +178,7 @@ def test_the_demo_user_can_log_in(demo_book: Demo) -> None:
     user = users.authenticate(db, DEMO_USERNAME, DEMO_PASSWORD)
     assert user is not None
     assert user.id == result.user_id
-    assert user.is_admin
+    assert not user.is_admin, "the demo password is published: never an administrator"
     assert users.authenticate(db, DEMO_USERNAME, "wrong-password") is None
     assert [b.id for b in list_books(db, result.user_id)] == [result.book_id]
 
@@ -244,8 +244,17 @@ def test_larger_demos_keep_the_span_and_hit_the_count(db: Database) -> None:
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
 
 
+def test_on_a_fresh_install_the_demo_user_is_not_an_administrator(db: Database) -> None:
+    result = create_demo(db, 1_000, end=END)
+    assert not users.get_user(db, DEMO_USERNAME).is_admin
+    assert users.count_admins(db) == 0
+    ada = users.create_user(db, "ada", "lovelace-1815", base_currency="EUR")
+    assert ada.is_admin, "the first-run screen can still create the administrator"
+    assert result.book_id not in {b.id for b in list_books(db, ada.id)}
+
+
 def test_an_existing_administrator_creates_the_demo_user(db: Database) -> None:
-    alice = users.create_user(db, "alice", "alice-secret", base_currency="EUR")
+    alice = users.create_user(db, "alice", "wonderland-42", base_currency="EUR")
     result = create_demo(db, 1_000, end=END)
     demo_user = users.get_user(db, DEMO_USERNAME)
     assert demo_user.id == result.user_id

@@ -45,8 +45,8 @@ def test_migrations_create_the_schema_on_postgresql(pg: Database) -> None:
 
 
 def test_ledger_services_behave_the_same_on_postgresql(pg: Database) -> None:
-    alice = users.create_user(pg, "alice", "alice-secret", base_currency="EUR")
-    carol = users.create_user(pg, "carol", "carol-secret", acting_user_id=alice.id)
+    alice = users.create_user(pg, "alice", "wonderland-42", base_currency="EUR")
+    carol = users.create_user(pg, "carol", "xmas-songs-3", acting_user_id=alice.id)
     scope = Scope(pg, alice.id, books.list_books(pg, alice.id)[0].id)
     other = Scope(pg, carol.id, books.list_books(pg, carol.id)[0].id)
     giro = accounts.create_account(scope, "Giro", "checking", "EUR", "100.00",

@@ -75,7 +75,7 @@ def log_in(username: str, password: str) -> AppTest:
 @pytest.fixture
 def as_owner(small_book: SmallBook) -> Callable[[str | None], AppTest]:
     def open_page(page: str | None = None) -> AppTest:
-        at = log_in("alice", "alice-secret")
+        at = log_in("alice", "wonderland-42")
         if page:
             at.switch_page(page).run()
         assert not at.exception, at.exception
@@ -86,7 +86,7 @@ def as_owner(small_book: SmallBook) -> Callable[[str | None], AppTest]:
 @pytest.fixture
 def as_viewer(small_book: SmallBook) -> Callable[[str | None], AppTest]:
     def open_page(page: str | None = None) -> AppTest:
-        at = log_in("bob", "bob-secret1")
+        at = log_in("bob", "builder-jobs1")
         if page:
             at.switch_page(page).run()
         assert not at.exception, at.exception

@@ -41,7 +41,7 @@ def cli_payees() -> set[str]:
 
 def app_payees() -> set[str]:
     """What the dashboard shows on the Transactions page (and the Overview's report copy)."""
-    at = log_in("alice", "alice-secret")
+    at = log_in("alice", "wonderland-42")
     assert not at.exception, at.exception
     at.switch_page(TX_PAGE).run()
     assert not at.exception, at.exception

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fintrack_core.db.engine import Database
-from fintrack_core.users import authenticate, count_users
+from fintrack_core.users import authenticate, count_users, get_user
 from tests.conftest import SmallBook
 from tests.pages.conftest import ROOT, TIMEOUT, log_in, new_app
 
@@ -62,7 +62,7 @@ def test_wrong_password_is_refused(small_book: SmallBook) -> None:
 
 
 def test_login_then_logout(small_book: SmallBook) -> None:
-    at = log_in("alice", "alice-secret")
+    at = log_in("alice", "wonderland-42")
     assert at.title[0].value == "Overview"
     next(b for b in at.sidebar.button if b.label == "Log out").click().run()
     assert not at.exception
@@ -85,7 +85,28 @@ def test_explore_with_demo_data_creates_the_demo_user(db: Database) -> None:
     next(b for b in at.button if b.label == "Explore with demo data").click().run()
     assert not at.exception
     assert at.success[0].value == ("Demo data ready. Log in as 'demo' with password "
-                                   "'demo-fintrack'.")
-    at = log_in("demo", "demo-fintrack")
+                                   "'explore-fintrack'.")
+    at = log_in("demo", "explore-fintrack")
     assert at.title[0].value == "Overview"
     assert len(at.dataframe[0].value) == 6  # six demo accounts
+
+
+def test_after_demo_data_the_administrator_can_still_be_created(db: Database) -> None:
+    """The demo user (published password) is no administrator; the login page leads to the
+    form that creates the real one, and then stops offering it."""
+    at = new_app().run()
+    next(b for b in at.button if b.label == "Explore with demo data").click().run()
+    assert not get_user(db, "demo").is_admin
+    assert at.info[0].value == "This FinTrack has no administrator yet."
+    next(b for b in at.button if b.label == "Create the administrator").click().run()
+    assert at.title[0].value == "Welcome to FinTrack"
+    assert not any(b.label == "Explore with demo data" for b in at.button)
+    form = {t.label: t for t in at.text_input}
+    form["Username"].input("ada")
+    form["Password"].input("correct-horse")
+    form["Repeat password"].input("correct-horse")
+    next(b for b in at.button if b.label == "Create account").click().run()
+    assert not at.exception
+    assert get_user(db, "ada").is_admin
+    assert not at.info
+    assert [t.label for t in at.text_input][:2] == ["Username", "Password"]

@@ -52,16 +52,17 @@ def test_viewer_cannot_share_or_add_rates(small_book: SmallBook, as_viewer) -> N
 
 
 def test_admin_page_is_listed_for_administrators_only(small_book: SmallBook) -> None:
-    owner = log_in("alice", "alice-secret")
+    owner = log_in("alice", "wonderland-42")
     owner.switch_page(ADMIN).run()
     assert owner.title[0].value == "Admin"
-    viewer = log_in("bob", "bob-secret1")
+    viewer = log_in("bob", "builder-jobs1")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         viewer.switch_page(ADMIN)
     # Even run directly with bob's session, the page refuses him.
     direct = AppTest.from_file(str(ROOT / ADMIN), default_timeout=TIMEOUT)
     direct.session_state["authentication_status"] = True
     direct.session_state["username"] = "bob"
+    direct.session_state["session_epoch"] = 0
     direct.run()
     assert direct.error[0].value == "This page is for administrators."
     assert not direct.dataframe
@@ -72,12 +73,12 @@ def test_admin_adds_a_user_and_resets_a_password(small_book: SmallBook, as_owner
     form = {t.label: t for t in at.text_input if t.form_id == "add_user"}
     form["Username"].input("dave")
     form["Name"].input("Dave")
-    form["Initial password"].input("dave-secret")
+    form["Initial password"].input("goliath-slayer")
     next(b for b in at.button if b.label == "Add user").click().run()
     assert not at.exception
-    assert authenticate(small_book.db, "dave", "dave-secret") is not None
+    assert authenticate(small_book.db, "dave", "goliath-slayer") is not None
     next(s for s in at.selectbox if s.form_id == "reset_pw").set_value("bob")
-    next(t for t in at.text_input if t.form_id == "reset_pw").input("bob-new-secret")
+    next(t for t in at.text_input if t.form_id == "reset_pw").input("fresh-start-88")
     next(b for b in at.button if b.label == "Reset password").click().run()
-    assert authenticate(small_book.db, "bob", "bob-new-secret") is not None
-    assert log_in("dave", "dave-secret").title[0].value == "Overview"
+    assert authenticate(small_book.db, "bob", "fresh-start-88") is not None
+    assert log_in("dave", "goliath-slayer").title[0].value == "Overview"

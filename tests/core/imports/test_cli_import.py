@@ -95,7 +95,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cli-import-template")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FINTRACK_DATABASE_URL", f"sqlite:///{folder / 'fintrack.db'}")
-        ok("user", "add", "alice", "--name", "Alice", "--password", "alice-secret")
+        assert runner.invoke(app, ["user", "add", "alice", "--name", "Alice", "--password-stdin"],
+                             input="wonderland-42\n").exit_code == 0
         for name, currency in ACCOUNTS.items():
             ok("account", "add", name, "--type", "checking", "--currency", currency,
                "--opened-on", "2023-01-01")

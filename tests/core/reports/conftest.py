@@ -71,8 +71,8 @@ class ReportBook:
 
 @pytest.fixture
 def report_book(db: Database) -> ReportBook:
-    alice = users.create_user(db, "alice", "alice-secret", "Alice", base_currency="EUR")
-    bob = users.create_user(db, "bob", "bob-secret1", "Bob", acting_user_id=alice.id)
+    alice = users.create_user(db, "alice", "wonderland-42", "Alice", base_currency="EUR")
+    bob = users.create_user(db, "bob", "builder-jobs1", "Bob", acting_user_id=alice.id)
     owner = Scope(db, alice.id, books.list_books(db, alice.id)[0].id)
     books.share_book(owner, "bob", "viewer")
     viewer = Scope(db, bob.id, owner.book_id)

@@ -129,6 +129,6 @@ def outsider(book: ReportBook) -> Scope:
     ``Scope(db, other_user_id, owner.book_id)``: the fixture's ``stranger`` is Bob in his own
     book, and Bob is a viewer of this one, so a third user is needed.
     """
-    carol = users.create_user(book.db, "carol", "carol-secret1", "Carol",
+    carol = users.create_user(book.db, "carol", "xmas-songs-31", "Carol",
                               acting_user_id=book.owner.user_id)
     return Scope(book.db, carol.id, book.owner.book_id)

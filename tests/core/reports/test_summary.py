@@ -385,7 +385,7 @@ def test_a_currency_without_a_rate_is_reported_not_summed(report_book: ReportBoo
 def test_a_viewer_may_read_and_a_non_member_may_not(report_book: ReportBook) -> None:
     as_viewer = monthly_summary(report_book.viewer, MAR)
     assert as_viewer.expenses == monthly_summary(report_book.owner, MAR).expenses
-    carol = users.create_user(report_book.db, "carol", "carol-secret", "Carol",
+    carol = users.create_user(report_book.db, "carol", "xmas-songs-3", "Carol",
                               acting_user_id=report_book.owner.user_id)
     with pytest.raises(PermissionDenied):
         monthly_summary(Scope(report_book.db, carol.id, report_book.owner.book_id), MAR)

@@ -264,7 +264,7 @@ def test_a_viewer_may_read_and_a_non_member_may_not(report_book: ReportBook) -> 
     mine = trends(report_book.owner, START, END)
     theirs = trends(report_book.viewer, START, END)
     pd.testing.assert_frame_equal(mine.monthly, theirs.monthly)
-    carol = users.create_user(report_book.db, "carol", "carol-secret", "Carol",
+    carol = users.create_user(report_book.db, "carol", "xmas-songs-3", "Carol",
                               acting_user_id=report_book.owner.user_id)
     with pytest.raises(PermissionDenied):
         trends(Scope(report_book.db, carol.id, report_book.owner.book_id), START, END)
