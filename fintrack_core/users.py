@@ -9,6 +9,7 @@ import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from fintrack_core.audit import record
 from fintrack_core.books import new_book
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import User
@@ -139,6 +140,8 @@ def reset_password(db: Database, acting_user_id: int, username: str, new_passwor
         if user is None:
             raise NotFound("user", username)
         user.password_hash = pw_hash
+        record(s, "user.password_change" if user.id == acting_user_id else "user.password_reset",
+               actor_id=acting_user_id, detail={"user": user.username})
 
 
 def set_admin(db: Database, acting_user_id: int, username: str, is_admin: bool) -> None:

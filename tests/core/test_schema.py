@@ -45,8 +45,9 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
     assert set(Base.metadata.tables) == {"users", "books", "memberships", "accounts",
                                          "categories", "transactions", "fx_rates",
-                                         "import_batches", "import_profiles", "rules"}
-    assert current_revision(fresh) == head(fresh) == "0005"
+                                         "import_batches", "import_profiles", "rules",
+                                         "audit_log"}
+    assert current_revision(fresh) == head(fresh) == "0007"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
