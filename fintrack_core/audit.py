@@ -139,6 +139,17 @@ def record_for(session: Session, scope: Scope, action: str, **detail: Any) -> No
            origin=scope.origin)
 
 
+def log_event(db: Database, action: str, *, actor_id: int | None,
+              actor_name: str | None = None, book_id: int | None = None,
+              detail: dict[str, Any] | None = None, origin: str | None = None) -> None:
+    """``record`` in a transaction of its own, for events that write nothing else: a
+    successful sign-in, a backup file written. Prefer ``record`` inside the action's own
+    transaction whenever there is one (a lockout stored with its failure count)."""
+    with db.write() as s:
+        record(s, action, actor_id=actor_id, actor_name=actor_name, book_id=book_id,
+               detail=detail, origin=origin)
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 

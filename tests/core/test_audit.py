@@ -222,6 +222,19 @@ def test_a_failed_sign_in_of_an_unknown_name_is_kept_harmless(db: Database) -> N
     assert row.actor_name == "[31mx" + "y" * 59
 
 
+def test_events_without_a_transaction_of_their_own_are_one_call(small_book: SmallBook) -> None:
+    """How the sign-in and backup code logs: one call, which opens its own transaction."""
+    sb = small_book
+    before = last_id(sb.db)
+    audit.log_event(sb.db, "signin.ok", actor_id=sb.viewer.user_id, origin="web 192.0.2.5")
+    audit.log_event(sb.db, "backup.create", actor_id=None, actor_name="cli",
+                    detail={"file": "fintrack-2026-02-28.db", "bytes": 4096}, origin="cli")
+    signin, backup = rows_after(sb.db, before)
+    assert (signin.action, signin.actor_name, signin.origin) == ("signin.ok", "bob",
+                                                                 "web 192.0.2.5")
+    assert json.loads(backup.detail) == {"bytes": 4096, "file": "fintrack-2026-02-28.db"}
+
+
 def test_secrets_and_unknown_actions_are_refused(db: Database) -> None:
     with db.write() as s:
         for key in ("password", "new_password", "token", "password_hash"):
