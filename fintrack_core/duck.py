@@ -11,8 +11,6 @@ from pathlib import Path
 
 import duckdb
 
-from fintrack_core.db.engine import Database
-
 
 def connect() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(config={"autoinstall_known_extensions": False,
@@ -31,8 +29,12 @@ def extension_path(name: str) -> Path:
     return found[0]
 
 
-def attach_sqlite(con: duckdb.DuckDBPyConnection, db: Database, alias: str = "s") -> None:
-    """Attach the book database (read-only) when it is a SQLite file."""
+def attach_sqlite_file(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    """Attach a *private* SQLite file (a snapshot), read-only.
+
+    Never pass the live database: DuckDB's own SQLite library would break this process's
+    locks on it (see ``reports.store``). ``alias`` is a fixed identifier of ours.
+    """
     con.execute(f"LOAD '{extension_path('sqlite_scanner')}'")
-    path = db.engine.url.database
-    con.execute(f"ATTACH '{path}' AS {alias} (TYPE sqlite, READ_ONLY)")
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {alias} (TYPE sqlite, READ_ONLY)")

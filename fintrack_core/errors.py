@@ -31,3 +31,7 @@ class PermissionDenied(FinTrackError):
 
 class Conflict(FinTrackError):
     """The operation would break an invariant (e.g. deleting a used category without a target)."""
+
+
+class Busy(FinTrackError):
+    """Another writer held the database longer than a write is willing to wait."""

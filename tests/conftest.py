@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from fintrack_core import accounts, books, users
 from fintrack_core import transactions as tx
@@ -31,6 +32,22 @@ def pg_server() -> Iterator[str]:
                 pytest.fail("FINTRACK_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
             pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
         yield url
+
+
+# Days on which date arithmetic breaks first: a month end, a year end and the day after, and
+# a leap day. Tests that depend on "today" take ``today`` and run once on each of them.
+CRITICAL_DAYS = (dt.date(2026, 11, 30), dt.date(2026, 12, 31), dt.date(2027, 1, 1),
+                 dt.date(2028, 2, 29), dt.date(2028, 3, 1))
+
+
+@pytest.fixture(params=CRITICAL_DAYS, ids=[d.isoformat() for d in CRITICAL_DAYS])
+def today(request: pytest.FixtureRequest) -> Iterator[dt.date]:
+    """Freeze the clock at noon on one of ``CRITICAL_DAYS`` (the clock still ticks, so
+    timings and timeouts work); yields that day."""
+    day: dt.date = request.param
+    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
+                             tick=True):
+        yield day
 
 
 @pytest.fixture

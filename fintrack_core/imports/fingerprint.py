@@ -4,7 +4,7 @@ A row's fingerprint is the MD5 of (account, date, amount, normalised payee and d
 occurrence): the occurrence counts identical rows within one file, so two genuine identical
 coffees on the same day are both kept, and the same two rows in an overlapping statement are
 recognised again. MD5 here is an identity, not security (and stable across versions, unlike
-library-internal hashes); the lookup of stored fingerprints runs in DuckDB.
+library-internal hashes).
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from fintrack_core.db.engine import Database
-from fintrack_core.duck import attach_sqlite, connect
-
-_OLD_SQL = """CREATE TEMP TABLE old AS SELECT fingerprint AS fp FROM s.transactions
-WHERE book_id = ? AND account_id IN ({placeholders})
-  AND date BETWEEN ? AND ? AND fingerprint IS NOT NULL"""
+from fintrack_core.db.models import Transaction
+from fintrack_core.duck import connect
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
@@ -72,43 +70,26 @@ def fingerprints(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(digests.combine_chunks()), index=frame.index)
 
 
-def already_stored(db: Database, book_id: int, frame: pd.DataFrame) -> np.ndarray:
+def already_stored(session: Session, book_id: int, frame: pd.DataFrame) -> np.ndarray:
     """Mask of rows whose fingerprint the book already has for that account and period.
 
-    On SQLite the lookup runs in DuckDB straight over the database file (a hash join, no
-    million Python strings); elsewhere the fingerprints are fetched through SQLAlchemy.
+    Read through ``session`` (the caller's transaction: inside an import's write transaction
+    the check and the insert are one atomic step). The stored fingerprints come back as one
+    aggregated string, split in C: a million Python row tuples would cost seconds.
     """
     if frame.empty:
         return np.zeros(0, dtype=bool)
     accounts = sorted({int(a) for a in pd.unique(frame["account_id"])})
-    lo = pd.Timestamp(frame["date"].min()).date().isoformat()
-    hi = pd.Timestamp(frame["date"].max()).date().isoformat()
-    new = pa.table({"pos": pa.array(np.arange(len(frame), dtype=np.int64)),
-                    "fp": pa.array(frame["fingerprint"].astype("object"), type=pa.string())})
-    con = connect()
-    try:
-        con.register("new", new)
-        if db.is_sqlite:
-            attach_sqlite(con, db)
-            placeholders = ",".join("?" * len(accounts))  # values are bound, never inlined
-            sql = _OLD_SQL.format(placeholders=placeholders)
-            con.execute(sql, [book_id, *accounts, lo, hi])
-        else:
-            from sqlalchemy import select
-
-            from fintrack_core.db.models import Transaction
-
-            with db.read() as s:
-                old = list(s.scalars(select(Transaction.fingerprint).where(
-                    Transaction.book_id == book_id, Transaction.account_id.in_(accounts),
-                    Transaction.date >= lo, Transaction.date <= hi,
-                    Transaction.fingerprint.is_not(None))))
-            con.register("old_arrow", pa.table({"fp": pa.array(old, type=pa.string())}))
-            con.execute("CREATE TEMP TABLE old AS SELECT fp FROM old_arrow")
-        hit = con.execute("""SELECT new.pos FROM new SEMI JOIN old ON new.fp = old.fp""") \
-            .to_arrow_table().column("pos").to_numpy()
-    finally:
-        con.close()
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[hit] = True
-    return mask
+    lo = pd.Timestamp(frame["date"].min()).date()
+    hi = pd.Timestamp(frame["date"].max()).date()
+    agg = (func.group_concat(Transaction.fingerprint, ",")
+           if session.get_bind().dialect.name == "sqlite"
+           else func.string_agg(Transaction.fingerprint, ","))
+    joined = session.scalar(select(agg).where(
+        Transaction.book_id == book_id, Transaction.account_id.in_(accounts),
+        Transaction.date >= lo, Transaction.date <= hi, Transaction.fingerprint.is_not(None)))
+    if not joined:
+        return np.zeros(len(frame), dtype=bool)
+    old = pc.split_pattern(pa.array([joined]), ",").flatten()
+    new = pa.array(frame["fingerprint"].astype("object"), type=pa.string())
+    return pc.is_in(new, value_set=old).to_numpy(zero_copy_only=False).astype(bool)

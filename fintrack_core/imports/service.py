@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
@@ -31,6 +31,7 @@ from fintrack_core.imports.statement import ParsedStatement, RowError
 from fintrack_core.money import exponent, to_decimal
 
 LIKELY_DUPLICATE_DAYS = 3
+IMPORT_LOCK_SPACE = 0x46_54_49_4D  # "FTIM": PostgreSQL advisory-lock key space for imports
 INSERT_CHUNK = 50_000
 SQLITE_IMPORT_CACHE_KIB = 262_144
 Progress = Callable[[str, int, int], None]
@@ -213,15 +214,14 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         is_dup = np.zeros(len(frame), dtype=bool)
     else:
         frame["fingerprint"] = fingerprints(frame)
-        is_dup = already_stored(scope.db, scope.book_id, frame)
+        with scope.db.read() as s:
+            is_dup = already_stored(s, scope.book_id, frame)
     frame = frame[~is_dup].reset_index(drop=True)
     likely = _likely_duplicates(scope, frame)
     skip_lines = {d.line for d in likely} - set(import_likely)
     frame = frame[~frame["line"].isin(skip_lines)].reset_index(drop=True)
     frame = _apply_rules(scope, frame)
-    totals: dict[str, Decimal] = {}
-    for ccy, total in frame.groupby("currency")["amount_minor"].sum().items():
-        totals[str(ccy)] = to_decimal(int(total), str(ccy))
+    totals = _totals(frame)
     all_dates = dates[keep]
     return ImportResult(
         file=filename, profile=parsed.profile, rows=parsed.data_rows,
@@ -232,6 +232,13 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         dry_run=dry_run, likely_duplicates=likely, missing_currencies=missing,
         preview=frame, detected=dict(parsed.detected, format=parsed.format),
     )
+
+
+def _totals(frame: pd.DataFrame) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for ccy, total in frame.groupby("currency")["amount_minor"].sum().items():
+        totals[str(ccy)] = to_decimal(int(total), str(ccy))
+    return totals
 
 
 def _anything_stored(scope: Scope, frame: pd.DataFrame) -> bool:
@@ -285,9 +292,28 @@ def _apply_rules(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename: str,
-           sha: str, accounts: list[Account], result: ImportResult, say: Progress) -> int:
+           sha: str, accounts: list[Account], result: ImportResult, say: Progress) -> int | None:
+    """Store the batch; ``None`` when nothing is left to add (then no batch is recorded).
+
+    The duplicate check is repeated inside the write transaction, after taking the book's
+    write lock: two processes importing the same statement at once are serialised here, and
+    the second finds the first one's rows (on SQLite the transaction holds the database's
+    write lock from its start; on PostgreSQL an advisory lock per book).
+    """
     with scope.db.write() as s:
         require(s, scope, WRITE, rewrites=False)  # only adds rows
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:space, :book)"),
+                      {"space": IMPORT_LOCK_SPACE, "book": int(scope.book_id)})
+        landed = already_stored(s, scope.book_id, frame)
+        if landed.any():
+            frame = frame[~landed].reset_index(drop=True)
+            result.duplicates += int(landed.sum())
+            result.imported = len(frame)
+            result.totals = _totals(frame)
+            result.preview = frame
+        if frame.empty:
+            return None
         batch = ImportBatch(book_id=scope.book_id,
                             account_id=accounts[0].id if len(accounts) == 1 else None,
                             filename=filename[:255], sha256=sha, profile=parsed.profile,

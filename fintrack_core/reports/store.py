@@ -6,6 +6,13 @@ targets need (see benchmarks/README.md). Why it is always current: every write b
 book's ``data_version`` inside the same database transaction (``access.require``); a report
 first compares that number with the copy's and refreshes the book's tables when they differ.
 
+Why a snapshot and never the live file: DuckDB's SQLite scanner carries its own SQLite library.
+Opened on the live database inside a process that also holds a sqlite3 connection to it, its
+close drops the process's POSIX locks on the file; another process then deletes the WAL and
+this process's later writes are lost (shared/repro/duckdb_attach_loses_sqlite_writes.py).
+So the full build copies the database with the process's own sqlite3 (the online backup API,
+one consistent read) into a private temporary file, and only that file is attached.
+
 Each book lives in its own DuckDB schema ``b<id>``; a report cursor has only that schema on
 its search path, and the copy only ever holds rows whose ``book_id`` is the book's.
 Amounts are also stored converted to the book's base currency (``amount_base``, integer minor
@@ -16,7 +23,9 @@ dropped.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import tempfile
 import threading
 import time
@@ -25,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -35,7 +45,8 @@ from fintrack_core.access import READ, Scope, require, versions
 from fintrack_core.categories import list_categories
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Account, Book, FxRate, Transaction
-from fintrack_core.duck import attach_sqlite, connect
+from fintrack_core.duck import attach_sqlite_file, connect
+from fintrack_core.errors import FinTrackError
 from fintrack_core.money import exponent
 
 QUERY_TIME_LIMIT_S = 10.0
@@ -75,7 +86,7 @@ def report_store(db: Database) -> ReportStore:
         return store
 
 
-class ReportTimeout(RuntimeError):
+class ReportTimeout(FinTrackError):
     """A report query ran past its time limit and was interrupted."""
 
 
@@ -91,7 +102,6 @@ class ReportStore:
         self.con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/fintrack-duckdb'")
         self._lock = threading.Lock()
         self._books: dict[int, BookInfo] = {}
-        self._attached = False
 
     # --- keeping the copy current -------------------------------------------------------
 
@@ -178,15 +188,46 @@ class ReportStore:
         sql = _COPY_SQL.format(base=_quote(base), to_base=to_base_sql("t.amount_minor"),
                                source="{source}")
         if self.db.is_sqlite:
-            if not self._attached:
-                attach_sqlite(self.con, self.db, "src")
-                self._attached = True
-            cur.execute(sql.format(source="src.transactions"), [book_id])
+            with self._snapshot() as path:
+                attach_sqlite_file(cur, path, "snap")
+                try:
+                    cur.execute(sql.format(source="snap.transactions"), [book_id])
+                finally:
+                    cur.execute("DETACH snap")
             return
         # Other databases: the book's rows through SQLAlchemy into Arrow.
         cur.register("src_frame", self._fetch(book_id))
         cur.execute(sql.format(source="src_frame"), [book_id])
         cur.unregister("src_frame")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Path]:
+        """A private, consistent copy of the SQLite database, deleted afterwards.
+
+        Made through this process's own sqlite3 (the pool's driver connection), never a
+        second SQLite library on the live file; the backup runs as one step, so it is one
+        read transaction and never restarts because of a concurrent writer.
+        """
+        folder = Path(tempfile.gettempdir()) / "fintrack-duckdb"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="snapshot-", suffix=".db", dir=folder)
+        os.close(fd)
+        path = Path(name)
+        try:
+            raw = self.db.engine.raw_connection()
+            try:
+                target = sqlite3.connect(path)
+                try:
+                    raw.driver_connection.backup(target)  # type: ignore[union-attr]
+                finally:
+                    target.close()
+            finally:
+                raw.close()
+            yield path
+        finally:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
 
     def _load_small_tables(self, cur: duckdb.DuckDBPyConnection, scope: Scope,
                            base: str) -> None:
@@ -263,7 +304,9 @@ class ReportStore:
             try:
                 return cur.execute(sql, params or []).df()
             except duckdb.InterruptException:
-                raise ReportTimeout(f"the report took longer than {limit_s:.0f} s") from None
+                raise ReportTimeout(f"the report took longer than {limit_s:.0f} s and was "
+                                    "stopped; narrow the dates or filters and try again"
+                                    ) from None
             finally:
                 timer.cancel()
 

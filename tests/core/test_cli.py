@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,8 +105,11 @@ def test_help_works_for_every_command(path: tuple[str, ...], db_url: str) -> Non
 
 
 def test_console_script_is_installed() -> None:
-    exe = shutil.which("fintrack")
-    assert exe, "the `fintrack` console script is not on PATH (pip install -e .)"
+    # Beside the interpreter running the tests (``.venv/bin/python -m pytest`` does not put
+    # .venv/bin on PATH), else on PATH.
+    beside = Path(sys.executable).parent / "fintrack"
+    exe = str(beside) if beside.exists() else shutil.which("fintrack")
+    assert exe, "the `fintrack` console script is not installed (pip install -e .)"
     proc = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60,
                           check=False)
     assert proc.returncode == 0, proc.stderr

@@ -223,11 +223,11 @@ def test_same_seed_gives_the_same_book(tmp_path: Path) -> None:
     assert books[0] != books[2]
 
 
-def test_default_end_is_today(db: Database) -> None:
+def test_default_end_is_today(today: dt.date, db: Database) -> None:
     result = create_demo(db, 1_000)
     dates = [r.date for r in rows(db, result.book_id)]
-    assert max(dates) <= dt.date.today()
-    assert (dt.date.today() - min(dates)).days <= 731
+    assert max(dates) <= today
+    assert (today - min(dates)).days <= 731
 
 
 def test_larger_demos_keep_the_span_and_hit_the_count(db: Database) -> None:

@@ -25,9 +25,9 @@ def test_owner_sees_net_worth_converted_to_the_base_currency(small_book: SmallBo
     assert list(table["In EUR"]) == ["€2,785.63", "€5,300.00", "-€24.64"]
 
 
-def test_this_month_counts_income_and_expenses_but_not_transfers(small_book: SmallBook,
+def test_this_month_counts_income_and_expenses_but_not_transfers(today: dt.date,
+                                                                 small_book: SmallBook,
                                                                  as_owner) -> None:
-    today = dt.date.today()
     o, a = small_book.owner, small_book.checking
     tx.add_transaction(o, tx.TransactionInput(a.id, today, "1000", "Employer",
                                               category_id=small_book.categories["Salary"]))

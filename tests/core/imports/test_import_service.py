@@ -517,8 +517,7 @@ def test_explicit_column_roles_are_remembered(small_book: Any) -> None:
 # --- rows that cannot be stored -----------------------------------------------------------
 
 
-def test_rows_dated_in_the_future_are_invalid(small_book: Any) -> None:
-    today = dt.date.today()
+def test_rows_dated_in_the_future_are_invalid(today: dt.date, small_book: Any) -> None:
     tomorrow = today + dt.timedelta(days=1)
     data = csv_bytes("Date,Description,Amount", f"{today.isoformat()},TODAY,-1.00",
                      f"{tomorrow.isoformat()},TOMORROW,-2.00")

@@ -42,8 +42,8 @@ def same_month(day: dt.date, month: dt.date) -> bool:
     return (day.year, day.month) == (month.year, month.month)
 
 
-def month_end(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+def month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 def spending_by_root(rows: list[Row], tree: Tree, month: dt.date) -> dict[str | None, int]:
@@ -212,8 +212,9 @@ def test_balances_follow_the_account_filter_only(report_book: ReportBook) -> Non
     pd.testing.assert_frame_equal(tagged, full)
 
 
-def test_scheduled_rows_only_with_include_scheduled(report_book: ReportBook) -> None:
-    later = dt.date.today() + dt.timedelta(days=40)
+def test_scheduled_rows_only_with_include_scheduled(today: dt.date,
+                                                   report_book: ReportBook) -> None:
+    later = today + dt.timedelta(days=40)
     tx.add_transaction(report_book.owner, tx.TransactionInput(
         report_book.accounts["Girokonto"], later, "-300.00", "Insurer",
         category_id=report_book.categories["Insurance"], scheduled=True))
@@ -285,9 +286,8 @@ def test_last_months_presets(n: int, end: dt.date, expected: tuple[dt.date, dt.d
     assert last_months(n, end) == expected
 
 
-def test_last_months_defaults_to_this_month() -> None:
+def test_last_months_defaults_to_this_month(today: dt.date) -> None:
     start, end = last_months(12)
-    today = dt.date.today()
     assert start.day == 1
     assert end == month_end(today)
     assert (end.year - start.year) * 12 + end.month - start.month == 11
