@@ -59,6 +59,9 @@ def main() -> None:
         "Settings": [st.Page("pages/settings.py", title="Book & profile",
                              icon=":material/settings:")],
     }
+    if ctx.is_owner:
+        pages["Settings"].append(st.Page("pages/audit.py", title="Audit log",
+                                         icon=":material/history:"))
     if ctx.user.is_admin:
         pages["Settings"].append(st.Page("pages/admin.py", title="Admin",
                                          icon=":material/admin_panel_settings:"))

@@ -7,7 +7,10 @@ reads a book's rows without a role check first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -20,14 +23,39 @@ READ = (Role.OWNER, Role.EDITOR, Role.VIEWER)
 WRITE = (Role.OWNER, Role.EDITOR)
 MANAGE = (Role.OWNER,)
 
+# Where the acting user is (``web <ip>``, ``cli``, ``api <ip>``), for the audit log. Interfaces
+# set it once per request/command; a ``Scope`` built without an explicit origin takes it, and
+# calls without a scope (password resets, sign-ins) read it directly.
+_ORIGIN: ContextVar[str] = ContextVar("fintrack_origin", default="unknown")
+
+
+def current_origin() -> str:
+    return _ORIGIN.get()
+
+
+def set_origin(origin: str) -> None:
+    """Set the origin for the rest of this thread/context (a Streamlit script run)."""
+    _ORIGIN.set(origin)
+
+
+@contextmanager
+def acting_from(origin: str) -> Iterator[None]:
+    """The origin for the calls inside the block (a CLI command), restored afterwards."""
+    token = _ORIGIN.set(origin)
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The acting user working in one book."""
+    """The acting user working in one book, and where they act from (for the audit log)."""
 
     db: Database
     user_id: int
     book_id: int
+    origin: str = field(default_factory=current_origin)
 
 
 def role_of(session: Session, user_id: int, book_id: int) -> Role | None:
@@ -45,12 +73,7 @@ def require(session: Session, scope: Scope, allowed: tuple[Role, ...], *,
     For a write, pass ``rewrites=False`` only when the transaction adds rows and changes no
     existing transaction (the report copy then appends instead of rebuilding).
     """
-    role = role_of(session, scope.user_id, scope.book_id)
-    if role is None:
-        raise PermissionDenied("you are not a member of this book")
-    if role not in allowed:
-        needed = "owner" if allowed == MANAGE else "editor or owner"
-        raise PermissionDenied(f"your role in this book is {role.value}; this needs {needed}")
+    role = check_role(session, scope, allowed)
     if Role.VIEWER not in allowed:
         # A write is about to happen in this transaction: bump the book's data version with it
         # (rolled back together), so every report cache keyed on it sees the change at once.
@@ -58,6 +81,18 @@ def require(session: Session, scope: Scope, allowed: tuple[Role, ...], *,
         if rewrites:
             values["rewrite_version"] = Book.rewrite_version + 1
         session.execute(update(Book).where(Book.id == scope.book_id).values(**values))
+    return role
+
+
+def check_role(session: Session, scope: Scope, allowed: tuple[Role, ...]) -> Role:
+    """The role check of ``require`` without its write: for reads only some roles may make
+    (the owners' audit log), which must not bump the book's versions nor take a write lock."""
+    role = role_of(session, scope.user_id, scope.book_id)
+    if role is None:
+        raise PermissionDenied("you are not a member of this book")
+    if role not in allowed:
+        needed = "owner" if allowed == MANAGE else "editor or owner"
+        raise PermissionDenied(f"your role in this book is {role.value}; this needs {needed}")
     return role
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
+from fintrack_core.audit import record_for
 from fintrack_core.db.models import Account, AccountType, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.money import check_currency, to_minor
@@ -177,6 +178,7 @@ def delete_account(scope: Scope, account_id: int, *, confirm_transactions: int =
         ).values(transfer_id=None))
         s.execute(delete(Transaction).where(Transaction.account_id == account_id))
         s.delete(acc)
+        record_for(s, scope, "account.delete", id=acc.id, name=acc.name, transactions=count)
         return count
 
 

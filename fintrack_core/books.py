@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import MANAGE, READ, Scope, require
+from fintrack_core.audit import record_for
 from fintrack_core.categories import create_default_tree
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Book, Membership, Role, User
@@ -106,9 +107,13 @@ def share_book(scope: Scope, username: str, role: Role | str) -> None:
         member = s.get(Membership, (user.id, scope.book_id))
         if member is None:
             s.add(Membership(user_id=user.id, book_id=scope.book_id, role=role))
+            record_for(s, scope, "book.share", user=user.username, role=role.value)
             return
         if member.role == Role.OWNER and role != Role.OWNER:
             _ensure_another_owner(s, scope.book_id, user.id)
+        if member.role != role:
+            record_for(s, scope, "book.role_change", user=user.username,
+                       old_role=member.role.value, role=role.value)
         member.role = role
 
 
@@ -122,6 +127,8 @@ def remove_member(scope: Scope, user_id: int) -> None:
         if member.role == Role.OWNER:
             _ensure_another_owner(s, scope.book_id, user_id)
         s.delete(member)
+        name = s.scalar(select(User.username).where(User.id == user_id))
+        record_for(s, scope, "book.unshare", user=name, role=member.role.value)
 
 
 def _ensure_another_owner(s: Session, book_id: int, leaving_user_id: int) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
+from fintrack_core.audit import record_for
 from fintrack_core.db.models import Category, CategoryKind, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
 
@@ -204,6 +205,8 @@ def merge_categories(scope: Scope, source_id: int, target_id: int) -> int:
         moved = _reassign(s, scope.book_id, source_id, target_id)
         s.flush()
         s.delete(src)
+        record_for(s, scope, "category.merge", source_id=source_id, source=src.name,
+                   target_id=target_id, target=dst.name, moved=moved)
         return moved
 
 
@@ -231,6 +234,8 @@ def delete_category(scope: Scope, category_id: int, move_to_id: int | None = Non
         _adopt_children(s, scope.book_id, category_id, cat.parent_id)
         s.flush()
         s.delete(cat)
+        record_for(s, scope, "category.delete", id=category_id, name=cat.name,
+                   moved=moved, move_to_id=move_to_id if used else None)
         return moved
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, OperationalError
 from typer.core import TyperGroup
 
-from fintrack_core.access import Scope
+from fintrack_core.access import Scope, acting_from
 from fintrack_core.accounts import AccountView, list_accounts
 from fintrack_core.books import BookView, list_books
 from fintrack_core.categories import CategoryView, list_categories
@@ -99,7 +99,8 @@ def open_db() -> Iterator[Database]:
         fail(f"database: cannot create {exc.filename or url}: {exc.strerror or exc}")
     try:
         upgrade(db)
-        yield db
+        with acting_from("cli"):  # the origin the audit log records
+            yield db
     finally:
         db.dispose()
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.accounts import get_account
+from fintrack_core.audit import record_for
 from fintrack_core.categories import get_category
 from fintrack_core.db.models import Book, Category, CategoryKind, Rule, Transaction
 from fintrack_core.errors import NotFound, ValidationError
@@ -316,6 +317,7 @@ def reapply_rules(scope: Scope, transaction_filter: TransactionFilter | None = N
         params = [{"id": int(r.id), "payee": r.payee, "tags": r.tags,
                    "category_id": _opt(r.category_id)} for r in changed.itertuples()]
         s.execute(update(Transaction), params)
+        record_for(s, scope, "rules.reapply", changed=len(params), ids=[p["id"] for p in params])
         return len(params)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import WRITE, Scope, require
 from fintrack_core.accounts import get_account
+from fintrack_core.audit import record_for
 from fintrack_core.categories import get_category
 from fintrack_core.db.models import Account, CategoryKind, Transaction
 from fintrack_core.errors import NotFound, ValidationError
@@ -198,6 +199,8 @@ def delete_transaction(scope: Scope, transaction_id: int) -> int:
     with scope.db.write() as s:
         require(s, scope, WRITE)
         t = _get(s, scope.book_id, transaction_id)
+        record_for(s, scope, "tx.delete", id=t.id, account_id=t.account_id, date=t.date,
+                   amount_minor=t.amount_minor, currency=t.currency, transfer_id=t.transfer_id)
         if t.transfer_id:
             res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
                                                       Transaction.transfer_id == t.transfer_id))
@@ -287,6 +290,7 @@ def bulk_set_category(scope: Scope, transaction_ids: list[int], category_id: int
         s.execute(update(Transaction).where(Transaction.book_id == scope.book_id,
                                             Transaction.id.in_(ids))
                   .values(category_id=category_id))
+        record_for(s, scope, "tx.bulk_edit", count=len(ids), ids=ids, category_id=category_id)
         return len(ids)
 
 
@@ -305,4 +309,6 @@ def bulk_delete(scope: Scope, transaction_ids: list[int]) -> int:
         if tids:
             cond = cond | Transaction.transfer_id.in_(tids)
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id, cond))
-        return int(res.rowcount or 0)  # type: ignore[attr-defined]
+        removed = int(res.rowcount or 0)  # type: ignore[attr-defined]
+        record_for(s, scope, "tx.bulk_delete", count=removed, ids=ids)
+        return removed

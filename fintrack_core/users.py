@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from fintrack_core.audit import record
 from fintrack_core.books import new_book
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import User
@@ -143,6 +144,8 @@ def reset_password(db: Database, acting_user_id: int, username: str, new_passwor
                                    "(Book & profile, or `fintrack user passwd` without --reset)")
         user.password_hash = hash_password(new_password, user.username)
         user.session_epoch = (user.session_epoch or 0) + 1
+        record(s, "user.password_reset", actor_id=acting_user_id,
+               detail={"user": user.username})
         return user.session_epoch
 
 
@@ -160,6 +163,7 @@ def change_password(db: Database, user_id: int, current_password: str,
             raise ValidationError("password", "must differ from the current one")
         user.password_hash = hash_password(new_password, user.username)
         user.session_epoch = (user.session_epoch or 0) + 1
+        record(s, "user.password_change", actor_id=user.id, detail={"user": user.username})
         return user.session_epoch
 
 

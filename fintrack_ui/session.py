@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from fintrack_core.access import Scope
+from fintrack_core.access import Scope, set_origin
 from fintrack_core.books import BookView, list_books
 from fintrack_core.config import cookie_key, user_settings
 from fintrack_core.db.engine import Database, database_url
@@ -90,7 +90,20 @@ def current() -> Context:
         book_id = books[0].id
         st.session_state["book_id"] = book_id
     locale = user_settings(db, user.id).get("locale", DEFAULT_LOCALE)
+    set_origin(web_origin())  # what the audit log records as "from where"
     return Context(Scope(db, user.id, book_id), user, by_id[book_id], locale)
+
+
+def web_origin() -> str:
+    """``web <ip>`` of this browser session, for the audit log (the gate may use it too).
+
+    Streamlit reports no address for connections from localhost; behind a reverse proxy the
+    address is the proxy's.
+    """
+    ip = st.context.ip_address
+    if ip is None:
+        return "web localhost"
+    return f"web {ip}" if isinstance(ip, str) else "web unknown"
 
 
 def book_switcher(ctx: Context) -> None:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.users import create_user, list_users, reset_password, set_admin
+from fintrack_ui.audit_view import admin_audit_section
 from fintrack_ui.display import attempt, show_flash
 from fintrack_ui.session import current
 
@@ -48,3 +49,5 @@ with admin, st.form("admin_rights"):
     if st.form_submit_button("Apply") and attempt(
             lambda: set_admin(db, ctx.user.id, who_a, grant == "grant"), "Saved."):
         st.rerun()
+
+admin_audit_section(db, ctx.user.id, [u.username for u in people])

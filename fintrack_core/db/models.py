@@ -284,3 +284,27 @@ class Rule(Base):
     actions: Mapped[str] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class AuditLog(Base):
+    """Append-only record of who did what, when and from where (see ``fintrack_core.audit``).
+
+    No foreign keys on purpose: the log outlives the users and books it names (the username
+    is copied as text), and a cascading SET NULL or DELETE would be an UPDATE or DELETE of
+    this table, which the database refuses (triggers added by migration 0007).
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_book", "book_id", "id"),
+        Index("ix_audit_log_actor", "actor_user_id", "id"),
+        Index("ix_audit_log_action", "action", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC (naive: SQLite keeps no zone)
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    book_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    origin: Mapped[str] = mapped_column(String(100), default="")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.accounts import get_account
+from fintrack_core.audit import record_for
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
@@ -322,6 +323,8 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
         s.add(batch)
         s.flush()
         _insert_rows(s, scope.book_id, batch.id, frame, say)
+        record_for(s, scope, "import.batch", batch_id=batch.id, filename=batch.filename,
+                   rows=result.rows, imported=result.imported, duplicates=result.duplicates)
         return batch.id
 
 
@@ -430,7 +433,10 @@ def undo_batch(scope: Scope, batch_id: int) -> int:
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
                                                   Transaction.import_batch_id == batch_id))
         s.delete(batch)
-        return int(res.rowcount or 0)  # type: ignore[attr-defined]
+        removed = int(res.rowcount or 0)  # type: ignore[attr-defined]
+        record_for(s, scope, "import.undo", batch_id=batch_id, filename=batch.filename,
+                   removed=removed)
+        return removed
 
 
 __all__ = ["BatchView", "ImportResult", "LikelyDuplicate", "import_statement",

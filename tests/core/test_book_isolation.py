@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 
 import fintrack_core
-from fintrack_core import accounts, books, categories, cli_common, fx, rules, search, users
+from fintrack_core import accounts, audit, books, categories, cli_common, fx, rules, search, users
 from fintrack_core import overview as ov
 from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
@@ -99,7 +99,8 @@ class World:
 
 @dataclass(frozen=True)
 class Op:
-    """One service call. ``kind`` is read, write or manage (owner only).
+    """One service call. ``kind`` is read, write, manage (owner only) or owner-read (a read
+    only owners may make, e.g. the book's audit log).
 
     ``targets_a``: the call names objects of A (ids, or a name for lookups), so from book B it
     must fail with ``foreign_error`` — the error a missing object gives. ``given`` is the name
@@ -164,6 +165,9 @@ OPS: list[Op] = [
        lambda s, i: accounts.reopen_account(s, i.closed_account)),
     Op("accounts.delete_account", "write",
        lambda s, i: accounts.delete_account(s, i.empty_account)),
+    # audit log (owners only; it names A's members and files, so a leak would show)
+    Op("audit.book_audit", "owner-read",
+       lambda s, i: [e.as_json() for e in audit.book_audit(s).entries], False),
     # books
     Op("books.get_book", "read", lambda s, i: dataclasses.astuple(books.get_book(s))[:3], False),
     Op("books.list_members", "read", lambda s, i: books.list_members(s), False),
@@ -286,7 +290,8 @@ OPS: list[Op] = [
 ]
 
 READS = [op for op in OPS if op.kind == "read"]
-WRITES = [op for op in OPS if op.kind != "read"]
+OWNER_READS = [op for op in OPS if op.kind == "owner-read"]
+WRITES = [op for op in OPS if op.kind in ("write", "manage")]
 FOREIGN = [op for op in OPS if op.targets_a]
 
 
@@ -399,7 +404,7 @@ def test_every_row_works_for_the_owner(world: World, snapshot: Callable[..., Any
         fresh = _copy_of(world)
         before = snapshot(fresh.db)
         op.call(fresh.owner, fresh.ids)
-        if op.kind != "read":
+        if op in WRITES:
             assert snapshot(fresh.db) != before, f"{op} changed nothing"
         fresh.db.dispose()
 
@@ -461,7 +466,7 @@ def test_calls_in_another_book_touch_and_show_nothing_of_a(
     book_a = world.owner.book_id
     before = snapshot(world.db, book_a)
     result = op.call(world.other, world.ids)
-    if op.kind == "read":
+    if op.kind in ("read", "owner-read"):
         assert _leaks(result) == []
     assert snapshot(world.db, book_a) == before
 
@@ -543,3 +548,14 @@ def test_an_editor_writes_but_does_not_manage(world: World, op: Op,
     else:
         op.call(world.editor, world.ids)
         assert snapshot(world.db) != before
+
+
+@pytest.mark.parametrize("op", OWNER_READS, ids=str)
+def test_owner_only_reads_are_refused_to_editors_and_viewers(
+        world: World, op: Op, snapshot: Callable[..., Any]) -> None:
+    before = snapshot(world.db)
+    for scope, role in ((world.viewer, "viewer"), (world.editor, "editor")):
+        with pytest.raises(PermissionDenied, match=f"your role in this book is {role}"):
+            op.call(scope, world.ids)
+    assert snapshot(world.db) == before  # not even the book's data version moved
+    assert op.call(world.owner, world.ids) not in (None, [], {}, 0)

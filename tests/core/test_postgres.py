@@ -74,3 +74,24 @@ def test_demo_data_loads_on_postgresql(pg: Database) -> None:
         count = conn.execute(text("SELECT count(*) FROM transactions")).scalar_one()
     assert count == result.transactions
     assert abs(count - 3000) <= 60
+
+
+def test_the_audit_log_is_append_only_on_postgresql(pg: Database) -> None:
+    """Migration 0007's trigger refuses UPDATE, DELETE and TRUNCATE; the logged action and its
+    row commit together, and the readers work on PostgreSQL too."""
+    from sqlalchemy.exc import DBAPIError
+
+    from fintrack_core import audit
+
+    alice = users.create_user(pg, "alice", "alice-secret", base_currency="EUR")
+    users.create_user(pg, "bob", "bob-secret1", acting_user_id=alice.id)
+    scope = Scope(pg, alice.id, books.list_books(pg, alice.id)[0].id, origin="web 192.0.2.1")
+    books.share_book(scope, "bob", "viewer")
+    page = audit.book_audit(scope)
+    assert [(e.action, e.actor_name, e.origin) for e in page.entries] == [
+        ("book.share", "alice", "web 192.0.2.1")]
+    for statement in ("UPDATE audit_log SET actor_name = 'x'", "DELETE FROM audit_log",
+                      "TRUNCATE audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"), pg.write() as s:
+            s.execute(text(statement))
+    assert audit.all_audit(pg, alice.id).total == 1
