@@ -30,12 +30,11 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import update
 
 from fintrack_core.db.engine import DEFAULT_DB_PATH, Database
 from fintrack_core.db.models import Book
-from fintrack_core.db.schema import MIGRATIONS, upgrade
+from fintrack_core.db.schema import known_revisions, upgrade
 from fintrack_core.errors import FinTrackError, ValidationError
 
 PREFIX = "fintrack-"
@@ -183,8 +182,7 @@ def check_sqlite_file(path: Path, field_name: str = "file") -> tuple[dict[str, i
 
 
 def _known_revision(revision: str | None, path: Path, field_name: str) -> str:
-    known = {s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
-    if revision not in known:
+    if revision not in known_revisions():
         raise ValidationError(field_name, f"{path} has schema revision {revision!r}, which this "
                                           "FinTrack does not know (made by a newer version?)")
     return revision  # type: ignore[return-value]
