@@ -25,6 +25,7 @@ import datetime as dt
 import os
 import re
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -33,9 +34,9 @@ from pathlib import Path
 from sqlalchemy import update
 
 from fintrack_core.db.engine import DEFAULT_DB_PATH, Database
-from fintrack_core.db.models import Book
+from fintrack_core.db.models import Book, User
 from fintrack_core.db.schema import known_revisions, upgrade
-from fintrack_core.errors import FinTrackError, ValidationError
+from fintrack_core.errors import FinTrackError, PermissionDenied, ValidationError
 
 PREFIX = "fintrack-"
 STAMP = "%Y%m%d-%H%M%S-%f"
@@ -256,6 +257,21 @@ def create_backup(db: Database, to: Path | None = None, keep: int | None = None,
     result = BackupResult(final, when, counts, final.stat().st_size, removed)
     _audit(db, "backup.create", path=str(final), tables=counts)
     return result
+
+
+def backup_for_download(db: Database, acting_user_id: int) -> tuple[str, bytes]:
+    """A fresh, verified whole-database backup as (file name, bytes): administrators only.
+
+    Made in a private temporary folder and removed after reading, so a download leaves no
+    copy of every household's data lying around on the server.
+    """
+    with db.read() as s:
+        actor = s.get(User, acting_user_id)
+        if actor is None or not actor.is_admin:
+            raise PermissionDenied("only an administrator can download the whole database")
+    with tempfile.TemporaryDirectory(prefix="fintrack-download-") as folder:
+        result = create_backup(db, Path(folder))
+        return result.path.name, result.path.read_bytes()
 
 
 def backup_if_older_than(db: Database, max_age: dt.timedelta, to: Path | None = None,

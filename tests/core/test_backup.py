@@ -257,3 +257,14 @@ def test_restoring_a_backup_from_revision_0001_upgrades_it(db: Database,
             got = [dict(r._mapping) for r in conn.execute(
                 text(f"SELECT {cols} FROM {table} ORDER BY 1"))]
             assert got == rows, table
+
+
+def test_only_an_administrator_downloads_the_whole_database(small_book: SmallBook) -> None:
+    from fintrack_core.errors import PermissionDenied
+
+    alice, bob = small_book.owner.user_id, small_book.viewer.user_id
+    name, data = backup.backup_for_download(small_book.db, alice)
+    assert name.startswith("fintrack-")
+    assert data.startswith(b"SQLite format 3\x00")
+    with pytest.raises(PermissionDenied, match="administrator"):
+        backup.backup_for_download(small_book.db, bob)
