@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fintrack_core import cli_backup
 from fintrack_core.books import list_books
 from fintrack_core.cli_audit import audit_command
 from fintrack_core.cli_common import (
@@ -69,6 +70,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 app.command("audit")(audit_command)
+cli_backup.register(app)
 
 AsOpt = Annotated[str | None, typer.Option(
     "--as", help="Administrator to act as (default: the first administrator).")]

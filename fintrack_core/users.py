@@ -127,11 +127,17 @@ def list_users(db: Database, acting_user_id: int) -> list[UserView]:
         return [_view(u) for u in s.scalars(select(User).order_by(User.username))]
 
 
+# A password hash no password matches (bcrypt refuses it): users that exist without a
+# password of their own yet, e.g. loaded from a book archive, which holds no hashes.
+NO_PASSWORD = "!no-password"  # noqa: S105 - a marker, not a credential
+
+
 def reset_password(db: Database, acting_user_id: int, username: str, new_password: str) -> int:
     """An administrator sets another user's password; returns the user's new session epoch.
 
     Every session and login cookie of that user ends (the epoch changes). One's own password
-    is changed with ``change_password``, which asks for the current one.
+    is changed with ``change_password``, which asks for the current one, unless there is
+    none: a user restored from a book archive has ``NO_PASSWORD`` and nothing to prove.
     """
     with db.write() as s:
         user = s.scalar(select(User).where(User.username == normalise_username(username)))
@@ -139,7 +145,7 @@ def reset_password(db: Database, acting_user_id: int, username: str, new_passwor
         _require_admin(s, acting_user_id)
         if user is None:
             raise NotFound("user", username)
-        if user.id == acting_user_id:
+        if user.id == acting_user_id and user.password_hash != NO_PASSWORD:
             raise PermissionDenied("change your own password with your current one "
                                    "(Book & profile, or `fintrack user passwd` without --reset)")
         user.password_hash = hash_password(new_password, user.username)

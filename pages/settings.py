@@ -9,6 +9,7 @@ import streamlit as st
 from fintrack_core import books, fx
 from fintrack_core.config import LOCALES, set_user_setting
 from fintrack_core.db.models import Role
+from fintrack_ui.backup_view import backup_section
 from fintrack_ui.display import attempt, show_flash
 from fintrack_ui.profile_security import password_and_two_factor as _password_and_two_factor
 from fintrack_ui.session import current
@@ -38,6 +39,7 @@ with book_tab:
                 lambda: books.create_book(ctx.scope.db, ctx.user.id, nb_name, nb_ccy),
                 f"Book {nb_name!r} created; switch to it in the sidebar."):
             st.rerun()
+    backup_section(ctx)
 
 with members_tab:
     members = books.list_members(ctx.scope)

@@ -51,3 +51,9 @@ def upgrade(db: Database) -> None:
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def known_revisions() -> set[str]:
+    """Every revision this FinTrack's migrations know (a file naming another one was made by
+    a newer version and cannot be read safely)."""
+    return {s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}

@@ -21,6 +21,7 @@ import inspect
 import io
 import pkgutil
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,18 @@ import pandas as pd
 import pytest
 
 import fintrack_core
-from fintrack_core import accounts, audit, books, categories, cli_common, fx, rules, search, users
+from fintrack_core import (
+    accounts,
+    audit,
+    book_archive,
+    books,
+    categories,
+    cli_common,
+    fx,
+    rules,
+    search,
+    users,
+)
 from fintrack_core import overview as ov
 from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
@@ -131,6 +143,14 @@ def _report_data(value: Any) -> Any:
     return value
 
 
+def _archive_text(scope: Scope) -> str:
+    """Everything inside the book's archive, as text (checked for A's markers)."""
+    buf = io.BytesIO()
+    book_archive.export_book(scope, buf)
+    with zipfile.ZipFile(buf) as zf:
+        return "\n".join(zf.read(n).decode() for n in zf.namelist())
+
+
 def _input(i: Ids) -> tx.TransactionInput:
     return tx.TransactionInput(i.account, DAY, "-12.50", "Bäckerei", "Bread", i.category)
 
@@ -176,6 +196,8 @@ OPS: list[Op] = [
     Op("books.share_book", "manage", lambda s, i: books.share_book(s, "walter", Role.VIEWER),
        False),
     Op("books.remove_member", "manage", lambda s, i: books.remove_member(s, i.victor)),
+    # book archive: the owner's full export
+    Op("book_archive.export_book", "owner-read", lambda s, i: _archive_text(s), False),
     # categories
     Op("categories.list_categories", "read", lambda s, i: categories.list_categories(s), False),
     Op("categories.usage_count", "read", lambda s, i: categories.usage_count(s, i.category)),
@@ -406,6 +428,8 @@ def test_every_row_works_for_the_owner(world: World, snapshot: Callable[..., Any
         op.call(fresh.owner, fresh.ids)
         if op in WRITES:
             assert snapshot(fresh.db) != before, f"{op} changed nothing"
+        else:
+            assert snapshot(fresh.db) == before, f"{op} changed something"
         fresh.db.dispose()
 
 
