@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -78,8 +79,10 @@ st.caption(f"{result.total:,} matching transactions · sum {sums or '0'} · "
            f"page {result.page} of {result.pages}")
 
 rows = result.rows
+# Explicit dtypes: an empty page would otherwise give float/object columns that the editor's
+# checkbox and date columns refuse ("not compatible for editing ... float").
 frame = pd.DataFrame({
-    "Select": [False] * len(rows),
+    "Select": np.zeros(len(rows), dtype=bool),
     "Date": [r.date for r in rows],
     "Account": [r.account for r in rows],
     "Payee": [r.payee for r in rows],
@@ -89,8 +92,9 @@ frame = pd.DataFrame({
     "Currency": [r.currency for r in rows],
     "Tags": [", ".join(t for t in r.tags.split(",") if t) for r in rows],
     "Notes": [r.notes for r in rows],
-    "Transfer": [bool(r.transfer_id) for r in rows],
-}, index=pd.Index([r.id for r in rows], name="id"))
+    "Transfer": np.array([bool(r.transfer_id) for r in rows], dtype=bool),
+}, index=pd.Index([r.id for r in rows], name="id", dtype="int64"))
+frame = frame.astype({c: "object" for c in frame.columns if c not in ("Select", "Transfer")})
 
 if not ctx.can_write:
     st.dataframe(frame.drop(columns=["Select"]), width="stretch")

@@ -167,3 +167,40 @@ def test_viewer_gets_a_read_only_table(small_book: SmallBook, as_viewer) -> None
     assert all(d.editing_mode == "read_only" for d in at.dataframe)
     assert len(at.dataframe[0].value) == 7
     assert not [b for b in at.button if b.label in ("Add transaction", "Transfer")]
+
+
+# --- an empty list (issue 7, item 5) -------------------------------------------------------
+
+
+def test_a_new_empty_book_renders_and_takes_its_first_transaction(db) -> None:  # type: ignore[no-untyped-def]
+    from fintrack_core import accounts, books, users
+    from fintrack_core.access import Scope
+    from tests.pages.conftest import log_in
+
+    dora = users.create_user(db, "dora", "dora-secret", "Dora", base_currency="EUR")
+    scope = Scope(db, dora.id, books.list_books(db, dora.id)[0].id)
+    at = log_in("dora", "dora-secret").switch_page(PAGE).run()
+    assert not at.exception, at.exception  # no account, no transaction: still a page
+    accounts.create_account(scope, "Wallet", "cash", "EUR", "0", dt.date(2024, 1, 1))
+    at.run()
+    assert not at.exception, at.exception
+    assert len(grid(at)) == 0
+    assert at.caption[0].value.startswith("0 matching transactions")
+    form = {t.label: t for t in at.text_input if t.form_id == "add_tx"}
+    form["Amount"].input("-2.50")
+    form["Payee"].input("Bakery")
+    next(b for b in at.button if b.label == "Add transaction").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Transaction added."
+    assert [(r.payee, r.amount_minor) for r in list_transactions(scope).rows] == [
+        ("Bakery", -250)]
+    assert list(grid(at)["Payee"]) == ["Bakery"]
+
+
+def test_a_filter_matching_nothing_shows_an_empty_table(small_book: SmallBook,
+                                                        as_owner) -> None:
+    at = as_owner(PAGE)
+    at.text_input(key="f_text").input("no such payee anywhere").run()
+    assert not at.exception, at.exception
+    assert len(grid(at)) == 0
+    assert at.caption[0].value.startswith("0 matching transactions")
