@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fintrack_core.imports.service import list_batches
 from fintrack_core.search import TransactionFilter, list_transactions
 from tests.conftest import SmallBook
@@ -94,3 +96,27 @@ def test_viewer_sees_the_history_but_cannot_upload(small_book: SmallBook, as_vie
     assert at.info[0].value == "You have view-only access to this book."
     assert not at.get("file_uploader")
     assert not [b for b in at.button if b.label == "Undo import"]
+
+
+# --- OFX, QFX and QIF through the page (issue 7, item 6) -----------------------------------
+
+
+@pytest.mark.parametrize(("name", "path", "count"), [
+    ("statement.ofx", "ofx/checking_ofx102_sgml.ofx", 8),
+    ("statement.qfx", "ofx/checking_intuit.qfx", 4),
+    ("statement.qif", "qif/checking_quicken.qif", 6),
+])
+def test_ofx_qfx_and_qif_files_preview_and_import(small_book: SmallBook, as_owner, name: str,
+                                                  path: str, count: int) -> None:
+    at = as_owner(PAGE)
+    at.multiselect(key="imp_accounts").set_value([small_book.card.id]).run()  # the USD card
+    at = upload(at, name, (FIXTURES / path).read_bytes())
+    assert not at.error, [e.value for e in at.error]
+    assert (metric(at, "New"), metric(at, "Invalid")) == (str(count), "0")
+    assert "format **" in at.caption[0].value
+    assert "delimiter" not in at.caption[0].value
+    next(b for b in at.button if b.label.startswith(f"Import {count}")).click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith(f"Imported {count} transaction(s) from {name}")
+    batch = list_batches(small_book.owner)[0]
+    assert (batch.filename, batch.imported) == (name, count)
