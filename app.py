@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fintrack_core.users import count_users
+from fintrack_ui.display import guarded
 from fintrack_ui.gate import first_run_page, login_page
 from fintrack_ui.session import authenticator, book_switcher, current, get_db, is_logged_in
 
@@ -18,12 +19,12 @@ st.set_page_config(page_title="FinTrack", page_icon=":material/savings:", layout
 def main() -> None:
     db = get_db()
     if count_users(db) == 0:
-        st.navigation([st.Page(first_run_page, title="Welcome", url_path="welcome")],
-                      position="hidden").run()
+        guarded(st.navigation([st.Page(first_run_page, title="Welcome", url_path="welcome")],
+                              position="hidden").run)
         return
     if not is_logged_in():
-        st.navigation([st.Page(login_page, title="Log in", url_path="login")],
-                      position="hidden").run()
+        guarded(st.navigation([st.Page(login_page, title="Log in", url_path="login")],
+                              position="hidden").run)
         return
     auth = authenticator(db)
     ctx = current()
@@ -58,7 +59,7 @@ def main() -> None:
     if ctx.user.is_admin:
         pages["Settings"].append(st.Page("pages/admin.py", title="Admin",
                                          icon=":material/admin_panel_settings:"))
-    st.navigation(pages).run()
+    guarded(st.navigation(pages).run)  # no traceback reaches the user (display.guarded)
 
 
 main()

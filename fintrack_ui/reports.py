@@ -17,6 +17,7 @@ import streamlit as st
 
 from fintrack_core.accounts import list_accounts
 from fintrack_core.categories import list_categories
+from fintrack_core.errors import FinTrackError
 from fintrack_core.money import format_money
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import report_store
@@ -49,11 +50,15 @@ def report_filter(ctx: Context) -> ReportFilter:
     saved.update(dates=tuple(dates) if isinstance(dates, list | tuple) else (dates,),
                  accounts=acc, categories=cat, tag=tag, text=text, amin=lo, amax=hi)
     span = [d for d in saved["dates"] if d]
-    return ReportFilter(
-        date_from=span[0] if span else None, date_to=span[-1] if len(span) > 1 else None,
-        account_ids=tuple(acc), category_ids=tuple(cat),
-        tags=tuple(t.strip() for t in tag.split(",") if t.strip()), text=text or None,
-        amount_min=_decimal(lo), amount_max=_decimal(hi))
+    try:
+        return ReportFilter(
+            date_from=span[0] if span else None, date_to=span[-1] if len(span) > 1 else None,
+            account_ids=tuple(acc), category_ids=tuple(cat),
+            tags=tuple(t.strip() for t in tag.split(",") if t.strip()), text=text or None,
+            amount_min=_decimal(lo), amount_max=_decimal(hi))
+    except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
+        st.error(f"Report filters: {exc}")
+        st.stop()
 
 
 def _decimal(text: str) -> Decimal | None:

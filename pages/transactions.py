@@ -52,11 +52,15 @@ with st.expander("Filters", expanded=True):
     text = f3.text_input("Text (payee, description, notes)", key="f_text")
     amin = f4.text_input("Amount at least", key="f_amin", help="Size of the amount, in or out")
     amax = f4.text_input("Amount at most", key="f_amax")
-    flt = TransactionFilter(date_from=date_from, date_to=date_to,
-                            account_ids=tuple(sel_accounts), category_id=category,
-                            tag=tag or None, text=text or None,
-                            amount_min=_decimal(amin, "Amount at least"),
-                            amount_max=_decimal(amax, "Amount at most"))
+    try:
+        flt = TransactionFilter(date_from=date_from, date_to=date_to,
+                                account_ids=tuple(sel_accounts), category_id=category,
+                                tag=tag or None, text=text or None,
+                                amount_min=_decimal(amin, "Amount at least"),
+                                amount_max=_decimal(amax, "Amount at most"))
+    except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
+        st.error(str(exc))
+        st.stop()
 
 s1, s2, s3, s4 = st.columns([2, 1, 1, 2])
 sort = s1.selectbox("Sort by", list(SORTABLE), key="sort")
