@@ -11,6 +11,7 @@ import streamlit as st
 from fintrack_core.users import count_users
 from fintrack_ui.display import guarded
 from fintrack_ui.gate import first_run_page, login_page
+from fintrack_ui.markdown import md
 from fintrack_ui.session import authenticator, book_switcher, current, get_db, is_logged_in
 
 st.set_page_config(page_title="FinTrack", page_icon=":material/savings:", layout="wide")
@@ -28,7 +29,7 @@ def main() -> None:
         return
     auth = authenticator(db)
     ctx = current()
-    st.sidebar.markdown(f"Signed in as **{ctx.user.name}**")
+    st.sidebar.markdown(f"Signed in as **{md(ctx.user.name)}**")
     book_switcher(ctx)
     auth.logout("Log out", location="sidebar", key="logout_button")
     if not is_logged_in():

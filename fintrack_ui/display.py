@@ -32,7 +32,7 @@ def attempt(action: Callable[[], T], success: str | Callable[[T], str] | None = 
     try:
         result = action()
     except FinTrackError as exc:
-        st.error(str(exc))
+        st.error(md(exc))  # core messages quote user input (names) verbatim
         return False
     if success:
         st.session_state["flash"] = success(result) if callable(success) else success
@@ -41,7 +41,7 @@ def attempt(action: Callable[[], T], success: str | Callable[[T], str] | None = 
 
 def show_flash() -> None:
     if msg := st.session_state.pop("flash", None):
-        st.success(msg)
+        st.success(md(msg))  # flashes name accounts, files, rules… typed by users
 
 
 def rows_frame(rows: list[Row], locale: str) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from fintrack_core.money import format_money
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import report_store
 from fintrack_ui.display import money as display_money
+from fintrack_ui.markdown import md
 from fintrack_ui.session import Context, get_db
 
 FILTER_KEY = "report_filter"
@@ -57,7 +58,7 @@ def report_filter(ctx: Context) -> ReportFilter:
             tags=tuple(t.strip() for t in tag.split(",") if t.strip()), text=text or None,
             amount_min=_decimal(lo), amount_max=_decimal(hi))
     except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
-        st.error(f"Report filters: {exc}")
+        st.error(md(f"Report filters: {exc}"))
         st.stop()
 
 
@@ -65,7 +66,7 @@ def _decimal(text: str) -> Decimal | None:
     try:
         return Decimal(text.replace(",", ".")) if text.strip() else None
     except InvalidOperation:
-        st.sidebar.error(f"{text!r} is not a number")
+        st.sidebar.error(md(f"{text!r} is not a number"))
         return None
 
 
@@ -117,7 +118,8 @@ def show_drilldown(ctx: Context, title: str, flt: ReportFilter, **keys: Any) -> 
     from fintrack_core.reports.drilldown import drilldown
 
     result = cached(ctx, drilldown, flt, page_size=200, **keys)
-    st.markdown(f"**{title}** · {result.total:,} transaction(s) · {money(ctx, result.sum_base)}")
+    st.markdown(f"**{md(title)}** · {result.total:,} transaction(s) · "
+                f"{money(ctx, result.sum_base)}")
     rows = result.rows
     if rows.empty:
         st.caption("No transactions.")

@@ -14,6 +14,7 @@ from fintrack_core.imports.service import import_statement, list_batches, undo_b
 from fintrack_core.imports.statement import StatementError
 from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ctx = current()
@@ -41,14 +42,14 @@ if ctx.can_write:
             data = upload.getvalue()
             fid = hashlib.sha256(data).hexdigest()[:12]
             st.divider()
-            st.subheader(upload.name)
+            st.subheader(md(upload.name))
             fixes: dict[str, object] = st.session_state.setdefault(f"fix_{fid}", {})
             try:
                 options = Mapping.from_dict(fixes)
                 preview = import_statement(ctx.scope, data, upload.name, chosen or [],
                                            options=options, dry_run=True)
             except (StatementError, FinTrackError) as exc:
-                st.error(f"{upload.name}: {exc}")
+                st.error(md(f"{upload.name}: {exc}"))
                 preview = None
             detected = preview.detected if preview else {}
             mapping = detected.get("mapping")
@@ -114,7 +115,7 @@ if ctx.can_write:
                     for d in preview.likely_duplicates:
                         label = (f"Line {d.line}: {d.date} {d.payee or ''} {d.amount} "
                                  f"{d.currency} — likely duplicate: {d.reason}")
-                        if st.checkbox(f"Import anyway · {label}", key=f"ld_{fid}_{d.line}"):
+                        if st.checkbox(f"Import anyway · {md(label)}", key=f"ld_{fid}_{d.line}"):
                             anyway.add(d.line)
             if detected.get("format", "csv") == "csv":  # OFX/QFX/QIF: no columns to map
                 with st.expander("Correct the mapping", expanded=preview is None):
@@ -185,7 +186,7 @@ if ctx.can_write:
                         st.session_state[f"fix_{fid}"] = {}
                         st.rerun()
             if preview is not None and st.button(
-                    f"Import {preview.imported:,} transaction(s) from {upload.name}",
+                    f"Import {preview.imported:,} transaction(s) from {md(upload.name)}",
                     type="primary", key=f"go_{fid}",
                     disabled=not chosen or (bool(preview.invalid) and not skip_invalid)):
                 bar = st.progress(0.0, text="Importing…")
@@ -200,10 +201,10 @@ if ctx.can_write:
                         skip_invalid=skip_invalid, import_likely_duplicates=frozenset(anyway),
                         progress=progress)
                 except (StatementError, FinTrackError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                 else:
                     if result.rejected:
-                        st.error(f"{upload.name} was not imported: {len(result.invalid)} "
+                        st.error(f"{md(upload.name)} was not imported: {len(result.invalid)} "
                                  "invalid row(s). Fix them or tick 'Skip invalid rows'.")
                     else:
                         st.session_state["flash"] = (

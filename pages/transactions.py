@@ -14,6 +14,7 @@ from fintrack_core.errors import FinTrackError
 from fintrack_core.money import format_money, to_decimal
 from fintrack_core.search import SORTABLE, TransactionFilter, list_transactions
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ctx = current()
@@ -35,7 +36,7 @@ def _decimal(text: str, field: str) -> Decimal | None:
     try:
         return Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
-        st.error(f"{field}: {text!r} is not a number")
+        st.error(md(f"{field}: {text!r} is not a number"))
         st.stop()
 
 
@@ -59,7 +60,7 @@ with st.expander("Filters", expanded=True):
                                 amount_min=_decimal(amin, "Amount at least"),
                                 amount_max=_decimal(amax, "Amount at most"))
     except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
 
 s1, s2, s3, s4 = st.columns([2, 1, 1, 2])
@@ -71,7 +72,7 @@ try:
     first = list_transactions(ctx.scope, flt, sort=sort, descending=descending, page=1,
                               page_size=page_size)
 except FinTrackError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 page_no = s4.number_input(f"Page (of {first.pages})", min_value=1, max_value=first.pages,
                           value=1, step=1, key="page_no")
@@ -142,7 +143,7 @@ if b1.button(f"Save {len(changed)} edit(s)", disabled=not changed, type="primary
         try:
             tx.update_transaction(ctx.scope, tid, **diff)
         except FinTrackError as exc:
-            errors.append(f"transaction {tid}: {exc}")
+            errors.append(md(f"transaction {tid}: {exc}"))
     if errors:
         for e in errors:
             st.error(e)

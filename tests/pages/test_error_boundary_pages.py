@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 
 REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
@@ -43,7 +44,7 @@ def test_transactions_filter_amounts_that_are_not_numbers_name_the_field(
     at.text_input(key="f_amin").input(amount).run()
     assert not at.exception, at.exception
     [shown] = [e.value for e in at.error]
-    assert shown.startswith("amount_min: ")
+    assert shown.startswith(md("amount_min: "))
     assert "not a finite number" in shown or "too large" in shown
 
 
@@ -53,7 +54,7 @@ def test_transactions_inverted_amount_range_is_explained(small_book: SmallBook,
     at.text_input(key="f_amin").input("70").run()
     at.text_input(key="f_amax").input("40").run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["amount_min: 70 is more than amount_max 40"]
+    assert [e.value for e in at.error] == [md("amount_min: 70 is more than amount_max 40")]
 
 
 @pytest.mark.parametrize("page", REPORT_PAGES)
@@ -64,4 +65,4 @@ def test_report_filter_amounts_that_are_not_numbers_name_the_field(
     at.sidebar.text_input(key="rf_amax").input(amount).run()
     assert not at.exception, at.exception
     [shown] = [e.value for e in at.error]
-    assert shown.startswith("Report filters: amount_max: ")
+    assert shown.startswith(md("Report filters: amount_max: "))
