@@ -9,8 +9,10 @@ from __future__ import annotations
 import streamlit as st
 
 from fintrack_core.users import count_admins, count_users
+from fintrack_ui.display import guarded
 from fintrack_ui.gate import first_run_page, login_page
 from fintrack_ui.login import render_cookie_ops, restore_from_cookie, sign_out
+from fintrack_ui.markdown import md
 from fintrack_ui.session import book_switcher, current, get_db, is_logged_in, login_cookie_key
 
 st.set_page_config(page_title="FinTrack", page_icon=":material/savings:", layout="wide")
@@ -23,15 +25,15 @@ def main() -> None:
     if not is_logged_in() and count_admins(db) == 0 and (
             count_users(db) == 0 or st.session_state.get("setup_admin")):
         # No administrator yet (a fresh install, or only the demo user): offer to create one.
-        st.navigation([st.Page(first_run_page, title="Welcome", url_path="welcome")],
-                      position="hidden").run()
+        guarded(st.navigation([st.Page(first_run_page, title="Welcome", url_path="welcome")],
+                              position="hidden").run)
         return
     if not is_logged_in():
-        st.navigation([st.Page(login_page, title="Log in", url_path="login")],
-                      position="hidden").run()
+        guarded(st.navigation([st.Page(login_page, title="Log in", url_path="login")],
+                              position="hidden").run)
         return
     ctx = current()
-    st.sidebar.markdown(f"Signed in as **{ctx.user.name}**")
+    st.sidebar.markdown(f"Signed in as **{md(ctx.user.name)}**")
     book_switcher(ctx)
     if st.sidebar.button("Log out", key="logout_button"):
         sign_out()
@@ -65,7 +67,7 @@ def main() -> None:
     if ctx.user.is_admin:
         pages["Settings"].append(st.Page("pages/admin.py", title="Admin",
                                          icon=":material/admin_panel_settings:"))
-    st.navigation(pages).run()
+    guarded(st.navigation(pages).run)  # no traceback reaches the user (display.guarded)
 
 
-main()
+guarded(main)  # also the gate, the sidebar and the book switcher

@@ -42,12 +42,11 @@ from fintrack_core.cli_ledger import BookOpt, UserOpt
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import format_money
 from fintrack_core.reports.exports import (
-    frame_to_csv,
-    money_columns_to_decimal,
     write_file_atomically,
     write_transactions,
 )
 from fintrack_core.reports.filters import ReportFilter
+from fintrack_core.reports.report_export import report_file
 from fintrack_core.reports.summary import MonthlySummary, monthly_summary
 
 export_app = typer.Typer(help="Export a book's data as CSV or XLSX (formula-safe).",
@@ -157,8 +156,6 @@ def export_transactions_command(
 
 # --- monthly report --------------------------------------------------------------------------
 
-CATEGORY_CSV_COLUMNS = ["category_id", "parent_id", "path", "name", "depth", "kind", "own",
-                        "total"]
 
 
 def _records(df: pd.DataFrame, money: list[str], currency: str) -> list[dict[str, Any]]:
@@ -289,10 +286,9 @@ def report_monthly(
     if fmt is ReportFormat.json:
         print_json(_summary_json(summary, book_view.id, book_view.name, compare_months))
     elif fmt is ReportFormat.csv:
-        frame = money_columns_to_decimal(summary.by_category[CATEGORY_CSV_COLUMNS],
-                                         ["own", "total"], summary.base_currency)
-        stdout = click.get_binary_stream("stdout")
-        stdout.write(frame_to_csv(frame, text_columns=["path", "name"]))
+        stdout = click.get_binary_stream("stdout")  # the same file as the page's download
+        stdout.write(report_file({"categories": summary.by_category}, "csv",
+                                 summary.base_currency))
         stdout.flush()
     else:
         _print_summary(summary, book_view.name, compare_months)

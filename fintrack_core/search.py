@@ -14,6 +14,7 @@ from fintrack_core.accounts import get_account
 from fintrack_core.categories import _tree, descendant_ids, get_category
 from fintrack_core.db.models import Account, Category, Transaction
 from fintrack_core.errors import ValidationError
+from fintrack_core.filter_checks import check_amounts, check_dates, check_ids, check_text
 from fintrack_core.money import exponent
 
 SORTABLE = {
@@ -43,6 +44,16 @@ class TransactionFilter:
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
     text: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse what SQL cannot take (see ``filter_checks``); amounts become ``Decimal``."""
+        check_dates(self.date_from, self.date_to)
+        low, high = check_amounts(self.amount_min, self.amount_max)
+        object.__setattr__(self, "amount_min", low)
+        object.__setattr__(self, "amount_max", high)
+        check_ids(tuple(self.account_ids), "account_ids")
+        check_text(self.tag, "tag")
+        check_text(self.text, "text")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -11,8 +13,10 @@ import streamlit as st
 from fintrack_core.errors import FinTrackError
 from fintrack_core.money import format_money
 from fintrack_core.search import Row
+from fintrack_ui.markdown import md
 
 T = TypeVar("T")
+log = logging.getLogger("fintrack.ui")
 
 
 def money(minor: int | None, currency: str, locale: str) -> str:
@@ -28,7 +32,7 @@ def attempt(action: Callable[[], T], success: str | Callable[[T], str] | None = 
     try:
         result = action()
     except FinTrackError as exc:
-        st.error(str(exc))
+        st.error(md(exc))  # core messages quote user input (names) verbatim
         return False
     if success:
         st.session_state["flash"] = success(result) if callable(success) else success
@@ -37,7 +41,7 @@ def attempt(action: Callable[[], T], success: str | Callable[[T], str] | None = 
 
 def show_flash() -> None:
     if msg := st.session_state.pop("flash", None):
-        st.success(msg)
+        st.success(md(msg))  # flashes name accounts, files, rules… typed by users
 
 
 def rows_frame(rows: list[Row], locale: str) -> pd.DataFrame:
@@ -56,3 +60,27 @@ def rows_frame(rows: list[Row], locale: str) -> pd.DataFrame:
 def read_only_notice(can_write: bool) -> None:
     if not can_write:
         st.info("You have view-only access to this book.")
+
+
+def guarded(run: Callable[[], object]) -> None:
+    """Run a page so that a user never sees a traceback (app.py wraps the page run in this).
+
+    A ``FinTrackError`` says what was wrong in plain words, so it is shown as it is. Anything
+    else is a bug: it is logged with its traceback under a short random id, and the user sees
+    only that id to quote. Streamlit's control flow passes through untouched: ``st.stop``,
+    ``st.rerun`` and ``st.switch_page`` raise ``BaseException`` subclasses (never caught
+    here), and a fragment's ``FragmentHandledException`` is re-raised for Streamlit.
+    """
+    from streamlit.errors import FragmentHandledException
+
+    try:
+        run()
+    except FragmentHandledException:
+        raise
+    except FinTrackError as exc:
+        st.error(md(exc))
+    except Exception:
+        incident = secrets.token_hex(4)
+        log.exception("unexpected error while running a page [error id %s]", incident)
+        st.error(f"Something went wrong on this page (error id **{incident}**). It was "
+                 "logged; please quote the id when reporting the problem.")

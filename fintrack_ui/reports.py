@@ -17,10 +17,12 @@ import streamlit as st
 
 from fintrack_core.accounts import list_accounts
 from fintrack_core.categories import list_categories
+from fintrack_core.errors import FinTrackError
 from fintrack_core.money import format_money
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import report_store
 from fintrack_ui.display import money as display_money
+from fintrack_ui.markdown import md
 from fintrack_ui.session import Context, get_db
 
 FILTER_KEY = "report_filter"
@@ -49,18 +51,22 @@ def report_filter(ctx: Context) -> ReportFilter:
     saved.update(dates=tuple(dates) if isinstance(dates, list | tuple) else (dates,),
                  accounts=acc, categories=cat, tag=tag, text=text, amin=lo, amax=hi)
     span = [d for d in saved["dates"] if d]
-    return ReportFilter(
-        date_from=span[0] if span else None, date_to=span[-1] if len(span) > 1 else None,
-        account_ids=tuple(acc), category_ids=tuple(cat),
-        tags=tuple(t.strip() for t in tag.split(",") if t.strip()), text=text or None,
-        amount_min=_decimal(lo), amount_max=_decimal(hi))
+    try:
+        return ReportFilter(
+            date_from=span[0] if span else None, date_to=span[-1] if len(span) > 1 else None,
+            account_ids=tuple(acc), category_ids=tuple(cat),
+            tags=tuple(t.strip() for t in tag.split(",") if t.strip()), text=text or None,
+            amount_min=_decimal(lo), amount_max=_decimal(hi))
+    except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
+        st.error(md(f"Report filters: {exc}"))
+        st.stop()
 
 
 def _decimal(text: str) -> Decimal | None:
     try:
         return Decimal(text.replace(",", ".")) if text.strip() else None
     except InvalidOperation:
-        st.sidebar.error(f"{text!r} is not a number")
+        st.sidebar.error(md(f"{text!r} is not a number"))
         return None
 
 
@@ -112,7 +118,8 @@ def show_drilldown(ctx: Context, title: str, flt: ReportFilter, **keys: Any) -> 
     from fintrack_core.reports.drilldown import drilldown
 
     result = cached(ctx, drilldown, flt, page_size=200, **keys)
-    st.markdown(f"**{title}** · {result.total:,} transaction(s) · {money(ctx, result.sum_base)}")
+    st.markdown(f"**{md(title)}** · {result.total:,} transaction(s) · "
+                f"{money(ctx, result.sum_base)}")
     rows = result.rows
     if rows.empty:
         st.caption("No transactions.")

@@ -19,6 +19,7 @@ from fintrack_core.db.schema import upgrade
 from fintrack_core.money import DEFAULT_LOCALE
 from fintrack_core.users import UserView, get_user
 from fintrack_ui.login import session_is_current, sign_out
+from fintrack_ui.markdown import md
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -110,7 +111,7 @@ def book_switcher(ctx: Context) -> None:
     """Sidebar selector for users who belong to several books."""
     books = list_books(ctx.scope.db, ctx.user.id)
     if len(books) < 2:
-        st.sidebar.caption(f"Book: **{ctx.book.name}** ({ctx.book.role.value})")
+        st.sidebar.caption(f"Book: **{md(ctx.book.name)}** ({ctx.book.role.value})")
         return
     ids = [b.id for b in books]
     labels = {b.id: f"{b.name} ({b.role.value})" for b in books}

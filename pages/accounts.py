@@ -9,6 +9,7 @@ from fintrack_core import accounts as acc
 from fintrack_core.db.models import AccountType
 from fintrack_core.money import to_decimal
 from fintrack_ui.display import attempt, money, read_only_notice, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ctx = current()
@@ -85,8 +86,8 @@ with edit_tab:
     with c2:
         count = acc.transaction_count(ctx.scope, a.id)
         if count:
-            st.warning(f"Deleting **{a.name}** also deletes its **{count}** transactions.")
-        sure = st.checkbox(f"Yes, delete {a.name}"
+            st.warning(f"Deleting **{md(a.name)}** also deletes its **{count}** transactions.")
+        sure = st.checkbox(f"Yes, delete {md(a.name)}"
                            + (f" and its {count} transactions" if count else ""),
                            key=f"sure_{a.id}")
         if st.button("Delete account", disabled=not sure) and attempt(

@@ -5,6 +5,7 @@ import streamlit as st
 
 from fintrack_core import categories as cat
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ctx = current()
@@ -71,7 +72,7 @@ with remove:
     used = cat.usage_count(ctx.scope, victim)
     move_to = None
     if used:
-        st.warning(f"{label[victim]} is used by {used} transaction(s); choose where they go.")
+        st.warning(f"{md(label[victim])} is used by {used} transaction(s); choose where they go.")
         move_to = st.selectbox("Move its transactions to",
                                [i for i in label if i != victim], format_func=label.__getitem__,
                                key="del_target")

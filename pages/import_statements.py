@@ -14,6 +14,7 @@ from fintrack_core.imports.service import import_statement, list_batches, undo_b
 from fintrack_core.imports.statement import StatementError
 from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ctx = current()
@@ -41,14 +42,14 @@ if ctx.can_write:
             data = upload.getvalue()
             fid = hashlib.sha256(data).hexdigest()[:12]
             st.divider()
-            st.subheader(upload.name)
+            st.subheader(md(upload.name))
             fixes: dict[str, object] = st.session_state.setdefault(f"fix_{fid}", {})
             try:
                 options = Mapping.from_dict(fixes)
                 preview = import_statement(ctx.scope, data, upload.name, chosen or [],
                                            options=options, dry_run=True)
             except (StatementError, FinTrackError) as exc:
-                st.error(f"{upload.name}: {exc}")
+                st.error(md(f"{upload.name}: {exc}"))
                 preview = None
             detected = preview.detected if preview else {}
             mapping = detected.get("mapping")
@@ -61,11 +62,15 @@ if ctx.can_write:
                 facts = [f"format **{detected.get('format', '?')}**",
                          f"profile **{preview.profile or 'automatic detection'}**"]
                 if detected.get("encoding"):
-                    facts += [f"encoding **{detected['encoding']}**",
-                              f"delimiter **{detected['delimiter']!r}**",
+                    facts.append(f"encoding **{detected['encoding']}**")
+                if detected.get("format") == "csv":  # OFX/QFX/QIF have no delimiter or header
+                    facts += [f"delimiter **{detected.get('delimiter')!r}**",
                               f"header on line **{detected.get('header_line') or 'none'}**",
                               f"dates **{detected.get('date_format')}** "
                               f"({detected.get('date_order')})"]
+                elif detected.get("date_order"):
+                    facts.append(f"dates **{detected['date_order']}**"
+                                 + (" (assumed)" if detected.get("date_order_assumed") else ""))
                 if mapping is not None and mapping.negate:
                     facts.append("signs flipped")
                 st.caption(" · ".join(facts))
@@ -110,73 +115,78 @@ if ctx.can_write:
                     for d in preview.likely_duplicates:
                         label = (f"Line {d.line}: {d.date} {d.payee or ''} {d.amount} "
                                  f"{d.currency} — likely duplicate: {d.reason}")
-                        if st.checkbox(f"Import anyway · {label}", key=f"ld_{fid}_{d.line}"):
+                        if st.checkbox(f"Import anyway · {md(label)}", key=f"ld_{fid}_{d.line}"):
                             anyway.add(d.line)
-            with st.expander("Correct the mapping", expanded=preview is None):
-                columns = list(detected.get("columns") or [])
-                # Widgets are keyed on the mapping in force, so they show it afresh after
-                # every correction instead of keeping a stale choice (which would loop).
-                ver = hashlib.sha256((mapping.to_json() if mapping else repr(fixes))
-                                     .encode()).hexdigest()[:8]
-                none = "(none)"
-                f1, f2, f3 = st.columns(3)
-                new: dict[str, object] = {}
-                for box, role, label in ((f1, "date", "Date column"),
-                                         (f1, "amount", "Amount column (signed)"),
-                                         (f2, "debit", "Money-out column"),
-                                         (f2, "credit", "Money-in column"),
-                                         (f3, "payee", "Payee column"),
-                                         (f3, "currency", "Currency column")):
-                    current_value = getattr(mapping, role, None) if mapping else None
-                    options_list = [none, *columns]
-                    index = (options_list.index(current_value)
-                             if current_value in options_list else 0)
-                    pick = box.selectbox(label, options_list, index=index,
-                                         key=f"map_{fid}_{ver}_{role}")
-                    if pick != (current_value or none):
-                        new[role] = None if pick == none else pick
-                desc_now = list(mapping.description) if mapping else []
-                desc = st.multiselect("Description column(s)", columns,
-                                      default=[d for d in desc_now if d in columns],
-                                      key=f"map_{fid}_{ver}_desc")
-                if desc != desc_now:
-                    new["description"] = desc
-                g1, g2, g3, g4 = st.columns(4)
-                order_now = (mapping.date_order if mapping else None) or detected.get("date_order")
-                order_opts = ["auto", *ORDERS]
-                order = g1.selectbox("Date order", order_opts,
-                                     index=order_opts.index(order_now) if order_now in order_opts
-                                     else 0, key=f"map_{fid}_{ver}_order")
-                if order != "auto" and order != order_now:
-                    new["date_order"] = order
-                    new["date_format"] = None
-                skip = g2.number_input("Lines before the header", min_value=0, step=1,
-                                       value=int(fixes.get("skip_rows", mapping.skip_rows or 0)
-                                                 if mapping else 0), key=f"map_{fid}_{ver}_skip")
-                if mapping is not None and skip != (mapping.skip_rows or 0):
-                    new["skip_rows"] = int(skip)
-                enc = g3.text_input("Encoding", value=str(detected.get("encoding") or ""),
-                                    key=f"map_{fid}_{ver}_enc")
-                if enc and enc != detected.get("encoding"):
-                    new["encoding"] = enc
-                negate = g4.checkbox("Flip signs (card: charges positive)",
-                                     value=bool(mapping and mapping.negate),
-                                     key=f"map_{fid}_{ver}_neg")
-                if mapping is not None and negate != mapping.negate:
-                    new["negate"] = negate
-                no_header = g4.checkbox("No header row",
-                                        value=bool(fixes.get("has_header") is False),
-                                        key=f"map_{fid}_{ver}_nohdr")
-                if no_header and fixes.get("has_header") is not False:
-                    new["has_header"] = False
-                if new:
-                    fixes.update(new)
-                    st.rerun()
-                if fixes and st.button("Reset corrections", key=f"reset_{fid}"):
-                    st.session_state[f"fix_{fid}"] = {}
-                    st.rerun()
+            if detected.get("format", "csv") == "csv":  # OFX/QFX/QIF: no columns to map
+                with st.expander("Correct the mapping", expanded=preview is None):
+                    columns = list(detected.get("columns") or [])
+                    # Widgets are keyed on the mapping in force, so they show it afresh after
+                    # every correction instead of keeping a stale choice (which would loop).
+                    ver = hashlib.sha256((mapping.to_json() if mapping else repr(fixes))
+                                         .encode()).hexdigest()[:8]
+                    none = "(none)"
+                    f1, f2, f3 = st.columns(3)
+                    new: dict[str, object] = {}
+                    for box, role, label in ((f1, "date", "Date column"),
+                                             (f1, "amount", "Amount column (signed)"),
+                                             (f2, "debit", "Money-out column"),
+                                             (f2, "credit", "Money-in column"),
+                                             (f3, "payee", "Payee column"),
+                                             (f3, "currency", "Currency column")):
+                        current_value = getattr(mapping, role, None) if mapping else None
+                        options_list = [none, *columns]
+                        index = (options_list.index(current_value)
+                                 if current_value in options_list else 0)
+                        pick = box.selectbox(label, options_list, index=index,
+                                             key=f"map_{fid}_{ver}_{role}")
+                        if pick != (current_value or none):
+                            new[role] = None if pick == none else pick
+                    desc_now = list(mapping.description) if mapping else []
+                    desc = st.multiselect("Description column(s)", columns,
+                                          default=[d for d in desc_now if d in columns],
+                                          key=f"map_{fid}_{ver}_desc")
+                    if desc != desc_now:
+                        new["description"] = desc
+                    g1, g2, g3, g4 = st.columns(4)
+                    order_now = ((mapping.date_order if mapping else None)
+                                 or detected.get("date_order"))
+                    order_opts = ["auto", *ORDERS]
+                    order = g1.selectbox("Date order", order_opts,
+                                         index=order_opts.index(order_now)
+                                         if order_now in order_opts else 0,
+                                         key=f"map_{fid}_{ver}_order")
+                    if order != "auto" and order != order_now:
+                        new["date_order"] = order
+                        new["date_format"] = None
+                    skip = g2.number_input("Lines before the header", min_value=0, step=1,
+                                           value=int(fixes.get("skip_rows",
+                                                               mapping.skip_rows or 0)
+                                                     if mapping else 0),
+                                           key=f"map_{fid}_{ver}_skip")
+                    if mapping is not None and skip != (mapping.skip_rows or 0):
+                        new["skip_rows"] = int(skip)
+                    enc = g3.text_input("Encoding", value=str(detected.get("encoding") or ""),
+                                        key=f"map_{fid}_{ver}_enc")
+                    if enc and enc != detected.get("encoding"):
+                        new["encoding"] = enc
+                    negate = g4.checkbox("Flip signs (card: charges positive)",
+                                         value=bool(mapping and mapping.negate),
+                                         key=f"map_{fid}_{ver}_neg")
+                    if mapping is not None and negate != mapping.negate:
+                        new["negate"] = negate
+                    no_header = g4.checkbox("No header row",
+                                            value=bool(fixes.get("has_header") is False),
+                                            key=f"map_{fid}_{ver}_nohdr")
+                    if no_header and fixes.get("has_header") is not False:
+                        new["has_header"] = False
+                    if new:
+                        fixes.update(new)
+                        st.rerun()
+                    if fixes and st.button("Reset corrections", key=f"reset_{fid}"):
+                        st.session_state[f"fix_{fid}"] = {}
+                        st.rerun()
             if preview is not None and st.button(
-                    f"Import {preview.imported:,} transaction(s) from {upload.name}",
+                    f"Import {preview.imported:,} transaction(s) from {md(upload.name)}",
                     type="primary", key=f"go_{fid}",
                     disabled=not chosen or (bool(preview.invalid) and not skip_invalid)):
                 bar = st.progress(0.0, text="Importing…")
@@ -191,10 +201,10 @@ if ctx.can_write:
                         skip_invalid=skip_invalid, import_likely_duplicates=frozenset(anyway),
                         progress=progress)
                 except (StatementError, FinTrackError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                 else:
                     if result.rejected:
-                        st.error(f"{upload.name} was not imported: {len(result.invalid)} "
+                        st.error(f"{md(upload.name)} was not imported: {len(result.invalid)} "
                                  "invalid row(s). Fix them or tick 'Skip invalid rows'.")
                     else:
                         st.session_state["flash"] = (

@@ -7,6 +7,7 @@ import streamlit as st
 from fintrack_core.money import to_decimal
 from fintrack_core.overview import overview
 from fintrack_ui.display import money, rows_frame, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ctx = current()
@@ -15,7 +16,7 @@ data = overview(ctx.scope)
 base, loc = data.base_currency, ctx.locale
 
 st.title("Overview")
-st.caption(f"{ctx.book.name} · balances as of {data.as_of:%d %b %Y} · base currency {base}")
+st.caption(f"{md(ctx.book.name)} · balances as of {data.as_of:%d %b %Y} · base currency {base}")
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Net worth", money(data.total_minor, base, loc))
@@ -24,7 +25,7 @@ c3.metric(f"Expenses in {data.month.month:%B}", money(data.month.expenses_minor,
 c4.metric("Net this month", money(data.month.net_minor, base, loc))
 
 if data.unconverted:
-    names = ", ".join(f"{a.account.name} ({a.account.currency})" for a in data.unconverted)
+    names = ", ".join(f"{md(a.account.name)} ({a.account.currency})" for a in data.unconverted)
     st.warning(f"No exchange rate to {base} for: {names}. They are left out of the total; "
                "add a rate under Book & profile → Exchange rates.")
 if data.month.unconverted:

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from fintrack_core.reports.charts import pivot_heatmap
-from fintrack_core.reports.exports import export_report, export_transactions
+from fintrack_core.reports.exports import export_transactions
 from fintrack_core.reports.pivot import DIMENSIONS, MEASURES, pivot
+from fintrack_core.reports.report_export import report_file
 from fintrack_ui.reports import cached, money_table, report_filter, show_drilldown
 from fintrack_ui.session import current
 
@@ -31,9 +32,11 @@ else:
                                   + ("" if cols == "(none)" else f" × {cols}")),
                     key="rx_heat", width="stretch")
     d1, d2 = st.columns(2)
-    d1.download_button("Pivot as CSV", export_report({"pivot": table.reset_index()}, "csv"),
+    sheet = {"pivot": table.reset_index()}
+    money = {"pivot": [] if currency is None else list(table.columns)}  # every value cell
+    d1.download_button("Pivot as CSV", report_file(sheet, "csv", currency, money),
                        "pivot.csv", "text/csv")
-    d2.download_button("Pivot as Excel", export_report({"pivot": table.reset_index()}, "xlsx"),
+    d2.download_button("Pivot as Excel", report_file(sheet, "xlsx", currency, money),
                        "pivot.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st.divider()

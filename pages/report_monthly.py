@@ -3,7 +3,7 @@
 import streamlit as st
 
 from fintrack_core.reports.charts import category_sunburst
-from fintrack_core.reports.exports import export_report
+from fintrack_core.reports.report_export import report_file
 from fintrack_core.reports.summary import monthly_summary
 from fintrack_ui.reports import (
     cached,
@@ -65,8 +65,8 @@ st.dataframe(biggest.drop(columns=["id", "currency"]), hide_index=True, width="s
 st.caption("Budget against actual appears here once budgets exist.")
 frames = {"categories": s.by_category, "biggest": s.biggest, "vs_average": s.vs_average}
 d1, d2 = st.columns(2)
-d1.download_button("Download CSV", export_report(frames, "csv"), f"summary-{month:%Y-%m}.csv",
+d1.download_button("Download CSV", report_file(frames, "csv", cur), f"summary-{month:%Y-%m}.csv",
                    "text/csv")
-d2.download_button("Download Excel", export_report(frames, "xlsx"),
+d2.download_button("Download Excel", report_file(frames, "xlsx", cur),
                    f"summary-{month:%Y-%m}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

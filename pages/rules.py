@@ -13,6 +13,7 @@ from fintrack_core.errors import FinTrackError, ValidationError
 from fintrack_core.money import to_decimal
 from fintrack_core.search import TransactionFilter
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ROWS = 3  # condition rows in the editor
@@ -55,7 +56,7 @@ if rules:
     }), hide_index=True, width="stretch")
     for r in rules:
         for problem in r.problems:
-            st.warning(f"Rule {r.name!r}: {problem}; edit it to choose another category.")
+            st.warning(md(f"Rule {r.name!r}: {problem}; edit it to choose another category."))
 else:
     st.info("No rules yet.")
 
@@ -157,7 +158,7 @@ def show_preview(build: Callable[[], rl.RuleSpec]) -> None:
     try:
         preview = rl.preview_rule(ctx.scope, build(), limit=200)
     except FinTrackError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     st.caption(f"{preview.total} existing transaction(s) would change"
                + (f"; the newest {len(preview.changes)} are shown." if preview.total > len(
@@ -187,7 +188,7 @@ if source is not None:
     try:
         suggested = rl.rule_from_transaction(ctx.scope, int(source))
     except (FinTrackError, ValueError) as exc:
-        st.error(f"Cannot suggest a rule from transaction {source}: {exc}")
+        st.error(md(f"Cannot suggest a rule from transaction {source}: {exc}"))
     else:
         load("newrule", suggested)
         st.session_state["flash_new"] = "Suggested from the transaction; check it and save."

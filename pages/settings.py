@@ -11,6 +11,7 @@ from fintrack_core.config import LOCALES, set_user_setting
 from fintrack_core.db.models import Role
 from fintrack_ui.backup_view import backup_section
 from fintrack_ui.display import attempt, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.profile_security import password_and_two_factor as _password_and_two_factor
 from fintrack_ui.session import current
 
@@ -22,7 +23,7 @@ book_tab, members_tab, fx_tab, profile_tab = st.tabs(
     ["Book", "Members", "Exchange rates", "My profile"])
 
 with book_tab:
-    st.write(f"**{ctx.book.name}** · base currency **{ctx.book.base_currency}** · "
+    st.write(f"**{md(ctx.book.name)}** · base currency **{ctx.book.base_currency}** · "
              f"your role: **{ctx.book.role.value}**")
     if ctx.is_owner:
         with st.form("book_form"):

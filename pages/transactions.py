@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +14,7 @@ from fintrack_core.errors import FinTrackError
 from fintrack_core.money import format_money, to_decimal
 from fintrack_core.search import SORTABLE, TransactionFilter, list_transactions
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
 ctx = current()
@@ -34,7 +36,7 @@ def _decimal(text: str, field: str) -> Decimal | None:
     try:
         return Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
-        st.error(f"{field}: {text!r} is not a number")
+        st.error(md(f"{field}: {text!r} is not a number"))
         st.stop()
 
 
@@ -51,11 +53,15 @@ with st.expander("Filters", expanded=True):
     text = f3.text_input("Text (payee, description, notes)", key="f_text")
     amin = f4.text_input("Amount at least", key="f_amin", help="Size of the amount, in or out")
     amax = f4.text_input("Amount at most", key="f_amax")
-    flt = TransactionFilter(date_from=date_from, date_to=date_to,
-                            account_ids=tuple(sel_accounts), category_id=category,
-                            tag=tag or None, text=text or None,
-                            amount_min=_decimal(amin, "Amount at least"),
-                            amount_max=_decimal(amax, "Amount at most"))
+    try:
+        flt = TransactionFilter(date_from=date_from, date_to=date_to,
+                                account_ids=tuple(sel_accounts), category_id=category,
+                                tag=tag or None, text=text or None,
+                                amount_min=_decimal(amin, "Amount at least"),
+                                amount_max=_decimal(amax, "Amount at most"))
+    except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
+        st.error(md(exc))
+        st.stop()
 
 s1, s2, s3, s4 = st.columns([2, 1, 1, 2])
 sort = s1.selectbox("Sort by", list(SORTABLE), key="sort")
@@ -66,7 +72,7 @@ try:
     first = list_transactions(ctx.scope, flt, sort=sort, descending=descending, page=1,
                               page_size=page_size)
 except FinTrackError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 page_no = s4.number_input(f"Page (of {first.pages})", min_value=1, max_value=first.pages,
                           value=1, step=1, key="page_no")
@@ -78,8 +84,10 @@ st.caption(f"{result.total:,} matching transactions · sum {sums or '0'} · "
            f"page {result.page} of {result.pages}")
 
 rows = result.rows
+# Explicit dtypes: an empty page would otherwise give float/object columns that the editor's
+# checkbox and date columns refuse ("not compatible for editing ... float").
 frame = pd.DataFrame({
-    "Select": [False] * len(rows),
+    "Select": np.zeros(len(rows), dtype=bool),
     "Date": [r.date for r in rows],
     "Account": [r.account for r in rows],
     "Payee": [r.payee for r in rows],
@@ -89,8 +97,9 @@ frame = pd.DataFrame({
     "Currency": [r.currency for r in rows],
     "Tags": [", ".join(t for t in r.tags.split(",") if t) for r in rows],
     "Notes": [r.notes for r in rows],
-    "Transfer": [bool(r.transfer_id) for r in rows],
-}, index=pd.Index([r.id for r in rows], name="id"))
+    "Transfer": np.array([bool(r.transfer_id) for r in rows], dtype=bool),
+}, index=pd.Index([r.id for r in rows], name="id", dtype="int64"))
+frame = frame.astype({c: "object" for c in frame.columns if c not in ("Select", "Transfer")})
 
 if not ctx.can_write:
     st.dataframe(frame.drop(columns=["Select"]), width="stretch")
@@ -134,7 +143,7 @@ if b1.button(f"Save {len(changed)} edit(s)", disabled=not changed, type="primary
         try:
             tx.update_transaction(ctx.scope, tid, **diff)
         except FinTrackError as exc:
-            errors.append(f"transaction {tid}: {exc}")
+            errors.append(md(f"transaction {tid}: {exc}"))
     if errors:
         for e in errors:
             st.error(e)

@@ -10,6 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fintrack_core.errors import ValidationError
+from fintrack_core.filter_checks import check_amounts, check_dates, check_ids, check_text
+
+MAX_TAGS = 100
+
 
 @dataclass(frozen=True)
 class ReportFilter:
@@ -22,6 +27,20 @@ class ReportFilter:
     amount_max: Decimal | None = None
     text: str | None = None              # payee or description contains
     include_scheduled: bool = False      # future scheduled rows are left out by default
+
+    def __post_init__(self) -> None:
+        """Refuse what SQL cannot take (see ``filter_checks``); amounts become ``Decimal``."""
+        check_dates(self.date_from, self.date_to)
+        low, high = check_amounts(self.amount_min, self.amount_max)
+        object.__setattr__(self, "amount_min", low)
+        object.__setattr__(self, "amount_max", high)
+        check_ids(tuple(self.account_ids), "account_ids")
+        check_ids(tuple(self.category_ids), "category_ids")
+        if len(self.tags) > MAX_TAGS:
+            raise ValidationError("tags", f"{len(self.tags)} given (at most {MAX_TAGS})")
+        for tag in self.tags:
+            check_text(tag, "tags")
+        check_text(self.text, "text")
 
 
 def where(flt: ReportFilter | None, alias: str = "t", base_exp: int = 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fintrack_core.accounts import list_accounts, transaction_count
+from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 
 PAGE = "pages/accounts.py"
@@ -23,7 +24,7 @@ def test_create_an_account(small_book: SmallBook, as_owner) -> None:
     next(s for s in at.selectbox if s.form_id == "new_account").set_value("cash")
     next(b for b in at.button if b.label == "Create account").click().run()
     assert not at.exception
-    assert at.success[0].value == "Account 'Yen wallet' created."
+    assert at.success[0].value == md("Account 'Yen wallet' created.")
     yen = next(a for a in list_accounts(small_book.owner) if a.name == "Yen wallet")
     assert (yen.currency, yen.opening_balance, yen.type.value) == ("JPY", 12000, "cash")
 
@@ -34,7 +35,7 @@ def test_bad_currency_is_named(small_book: SmallBook, as_owner) -> None:
     form["Name"].input("Broken")
     form["Currency (ISO 4217)"].input("EUX")
     next(b for b in at.button if b.label == "Create account").click().run()
-    assert at.error[0].value.startswith("currency: unknown currency code 'EUX'")
+    assert at.error[0].value.startswith(md("currency: unknown currency code 'EUX'"))
     assert "Broken" not in [a.name for a in list_accounts(small_book.owner)]
 
 

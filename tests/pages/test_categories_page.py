@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fintrack_core.categories import list_categories, usage_count
+from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 
 PAGE = "pages/categories.py"
@@ -33,7 +34,7 @@ def test_merge_moves_transactions(small_book: SmallBook, as_owner) -> None:
     at.selectbox(key="mg_src").set_value(small_book.categories["Fuel"])
     at.selectbox(key="mg_dst").set_value(small_book.categories["Car"])
     next(b for b in at.button if b.label == "Merge").click().run()
-    assert at.success[0].value == "Merged; 2 transaction(s) moved."
+    assert at.success[0].value == md("Merged; 2 transaction(s) moved.")
     assert usage_count(small_book.owner, small_book.categories["Car"]) == 2
     assert "Transportation → Car → Fuel" not in paths(small_book.owner)
 

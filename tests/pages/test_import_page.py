@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fintrack_core.imports.service import list_batches
 from fintrack_core.search import TransactionFilter, list_transactions
+from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 
 PAGE = "pages/import_statements.py"
@@ -40,7 +43,7 @@ def test_upload_shows_a_preview_and_imports_on_confirm(small_book: SmallBook, as
     assert list(preview["Amount"]) == ["-€23.45", "-€4.10", "€2,500.00"]
     next(b for b in at.button if b.label.startswith("Import 3")).click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Imported 3 transaction(s) from april.csv")
+    assert at.success[0].value.startswith(md("Imported 3 transaction(s) from april.csv"))
     batches = list_batches(small_book.owner)
     assert (batches[0].filename, batches[0].imported) == ("april.csv", 3)
 
@@ -85,7 +88,7 @@ def test_undo_removes_the_batch(small_book: SmallBook, as_owner) -> None:
     at.run()
     next(b for b in at.button if b.label == "Undo import").click().run()
     assert not at.exception
-    assert at.success[0].value.endswith("3 transaction(s) removed.")
+    assert at.success[0].value.endswith(md("3 transaction(s) removed."))
     assert list_batches(small_book.owner) == []
 
 
@@ -94,3 +97,27 @@ def test_viewer_sees_the_history_but_cannot_upload(small_book: SmallBook, as_vie
     assert at.info[0].value == "You have view-only access to this book."
     assert not at.get("file_uploader")
     assert not [b for b in at.button if b.label == "Undo import"]
+
+
+# --- OFX, QFX and QIF through the page (issue 7, item 6) -----------------------------------
+
+
+@pytest.mark.parametrize(("name", "path", "count"), [
+    ("statement.ofx", "ofx/checking_ofx102_sgml.ofx", 8),
+    ("statement.qfx", "ofx/checking_intuit.qfx", 4),
+    ("statement.qif", "qif/checking_quicken.qif", 6),
+])
+def test_ofx_qfx_and_qif_files_preview_and_import(small_book: SmallBook, as_owner, name: str,
+                                                  path: str, count: int) -> None:
+    at = as_owner(PAGE)
+    at.multiselect(key="imp_accounts").set_value([small_book.card.id]).run()  # the USD card
+    at = upload(at, name, (FIXTURES / path).read_bytes())
+    assert not at.error, [e.value for e in at.error]
+    assert (metric(at, "New"), metric(at, "Invalid")) == (str(count), "0")
+    assert "format **" in at.caption[0].value
+    assert "delimiter" not in at.caption[0].value
+    next(b for b in at.button if b.label.startswith(f"Import {count}")).click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith(md(f"Imported {count} transaction(s) from {name}"))
+    batch = list_batches(small_book.owner)[0]
+    assert (batch.filename, batch.imported) == (name, count)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from fintrack_core import rules
 from fintrack_core.db.models import Transaction
 from fintrack_core.rules import Action, Condition, RuleSpec
+from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 
 PAGE = "pages/rules.py"
@@ -48,7 +49,7 @@ def test_create_a_rule_through_the_editor(small_book: SmallBook, as_owner) -> No
     fill_shell(at, small_book)
     button(at, "Create rule").click().run()
     assert not at.exception
-    assert at.success[0].value == "Rule 'Fuel at Shell' created."
+    assert at.success[0].value == md("Rule 'Fuel at Shell' created.")
     (saved,) = rules.list_rules(small_book.owner)
     assert saved.conditions == (Condition("payee", "starts_with", "SHELL"),
                                 Condition("amount", "less_than", "0"))
@@ -83,7 +84,8 @@ def test_a_bad_regex_is_named_and_nothing_saved(small_book: SmallBook, as_owner)
     at.text_input(key="newrule_value0_description").input(r"(\d)\1")
     at.text_input(key="newrule_rename").input("Twins")
     button(at, "Create rule").click().run()
-    assert at.error[0].value.startswith("value: condition 1: '(\\\\d)\\\\1' is not a usable")
+    assert at.error[0].value.startswith(
+        md("value: condition 1: '(\\\\d)\\\\1' is not a usable"))
     assert rules.list_rules(small_book.owner) == []
 
 
@@ -91,10 +93,10 @@ def test_reapply_changes_existing_transactions(small_book: SmallBook, as_owner) 
     rules.create_rule(small_book.owner, shell_rule(small_book))
     at = as_owner(PAGE)
     button(at, "Re-apply rules to existing transactions").click().run()
-    assert at.success[0].value == "Rules re-applied: 0 transaction(s) changed."
+    assert at.success[0].value == md("Rules re-applied: 0 transaction(s) changed.")
     at.checkbox(key="reapply_uncategorised").uncheck()
     button(at, "Re-apply rules to existing transactions").click().run()
-    assert at.success[0].value == "Rules re-applied: 2 transaction(s) changed."
+    assert at.success[0].value == md("Rules re-applied: 2 transaction(s) changed.")
     assert category_of(small_book, "Shell") == [small_book.categories["Car"]] * 2
 
 
@@ -106,7 +108,7 @@ def test_reorder_edit_and_delete(small_book: SmallBook, as_owner) -> None:
     at = as_owner(PAGE)
     at.selectbox(key="order_rule").set_value(second.id).run()
     button(at, "Move up").click().run()
-    assert at.success[0].value == "Moved up."
+    assert at.success[0].value == md("Moved up.")
     assert [r.id for r in rules.list_rules(o)] == [second.id, first.id]
     assert list(at.dataframe[0].value["Name"]) == ["REWE", "Shell"]
 
@@ -116,7 +118,7 @@ def test_reorder_edit_and_delete(small_book: SmallBook, as_owner) -> None:
     at.text_input(key="editrule_name").input("Shell stations")
     at.checkbox(key="editrule_enabled").uncheck()
     button(at, "Save rule").click().run()
-    assert at.success[0].value == "Rule saved."
+    assert at.success[0].value == md("Rule saved.")
     edited = next(r for r in rules.list_rules(o) if r.id == first.id)
     assert (edited.name, edited.enabled, edited.actions) == (
         "Shell stations", False, first.actions)
@@ -124,14 +126,14 @@ def test_reorder_edit_and_delete(small_book: SmallBook, as_owner) -> None:
     at.selectbox(key="order_rule").set_value(second.id).run()
     button(at, "Delete rule").click().run()
     assert not at.exception
-    assert at.success[0].value == "Rule 'REWE' deleted."
+    assert at.success[0].value == md("Rule 'REWE' deleted.")
     assert [r.id for r in rules.list_rules(o)] == [first.id]
 
 
 def test_rule_mode(small_book: SmallBook, as_owner) -> None:
     at = as_owner(PAGE)
     at.radio(key="rule_mode").set_value("all").run()
-    assert at.success[0].value == "Rule mode saved."
+    assert at.success[0].value == md("Rule mode saved.")
     assert rules.get_rule_mode(small_book.owner) == "all"
 
 

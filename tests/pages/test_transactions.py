@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from fintrack_core import transactions as tx
 from fintrack_core.search import TransactionFilter, list_transactions
+from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 
 PAGE = "pages/transactions.py"
@@ -86,7 +87,7 @@ def test_bad_edit_names_the_field_and_keeps_the_row(small_book: SmallBook, as_ow
                               "added_rows": [], "deleted_rows": []}
     at.run()
     next(b for b in at.button if b.label.startswith("Save")).click().run()
-    assert "amount: -65.001 has more decimals than EUR allows (2)" in at.error[0].value
+    assert md("amount: -65.001 has more decimals than EUR allows (2)") in at.error[0].value
     assert payees(small_book.owner, text="REWE") == ["REWE"]
     rewe = list_transactions(small_book.owner, TransactionFilter(text="REWE")).rows[0]
     assert rewe.amount_minor == -6437
@@ -128,7 +129,7 @@ def test_add_a_transaction_with_the_form(small_book: SmallBook, as_owner) -> Non
     form["Tags"].input("coffee, Weekend")
     next(b for b in at.button if b.label == "Add transaction").click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value == "Transaction added."
+    assert at.success[0].value == md("Transaction added.")
     row = list_transactions(small_book.owner, TransactionFilter(text="Kranzler")).rows[0]
     assert (row.amount_minor, row.currency, row.tags) == (-380, "EUR", ",coffee,weekend,")
 
@@ -140,7 +141,7 @@ def test_adding_a_zero_amount_is_refused_with_the_field_named(small_book: SmallB
     form["Amount"].input("0")
     form["Payee"].input("Nobody")
     next(b for b in at.button if b.label == "Add transaction").click().run()
-    assert at.error[0].value == "amount: must not be zero"
+    assert at.error[0].value == md("amount: must not be zero")
     assert payees(small_book.owner, text="Nobody") == []
 
 
@@ -155,7 +156,7 @@ def test_cross_currency_transfer_shows_the_derived_rate(small_book: SmallBook,
     form["Amount received (only across currencies)"].input("108.34")
     next(b for b in at.button if b.label == "Transfer").click().run()
     assert not at.exception
-    assert at.success[0].value == "Transfer recorded. Rate: 1 EUR = 1.0834 USD."
+    assert at.success[0].value == md("Transfer recorded. Rate: 1 EUR = 1.0834 USD.")
     legs = list_transactions(small_book.owner, TransactionFilter(
         account_ids=(small_book.card.id,), amount_min=Decimal("100"))).rows
     assert legs[0].amount_minor == 10834
@@ -167,3 +168,40 @@ def test_viewer_gets_a_read_only_table(small_book: SmallBook, as_viewer) -> None
     assert all(d.editing_mode == "read_only" for d in at.dataframe)
     assert len(at.dataframe[0].value) == 7
     assert not [b for b in at.button if b.label in ("Add transaction", "Transfer")]
+
+
+# --- an empty list (issue 7, item 5) -------------------------------------------------------
+
+
+def test_a_new_empty_book_renders_and_takes_its_first_transaction(db) -> None:  # type: ignore[no-untyped-def]
+    from fintrack_core import accounts, books, users
+    from fintrack_core.access import Scope
+    from tests.pages.conftest import log_in
+
+    dora = users.create_user(db, "dora", "dora-secret", "Dora", base_currency="EUR")
+    scope = Scope(db, dora.id, books.list_books(db, dora.id)[0].id)
+    at = log_in("dora", "dora-secret").switch_page(PAGE).run()
+    assert not at.exception, at.exception  # no account, no transaction: still a page
+    accounts.create_account(scope, "Wallet", "cash", "EUR", "0", dt.date(2024, 1, 1))
+    at.run()
+    assert not at.exception, at.exception
+    assert len(grid(at)) == 0
+    assert at.caption[0].value.startswith("0 matching transactions")
+    form = {t.label: t for t in at.text_input if t.form_id == "add_tx"}
+    form["Amount"].input("-2.50")
+    form["Payee"].input("Bakery")
+    next(b for b in at.button if b.label == "Add transaction").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == md("Transaction added.")
+    assert [(r.payee, r.amount_minor) for r in list_transactions(scope).rows] == [
+        ("Bakery", -250)]
+    assert list(grid(at)["Payee"]) == ["Bakery"]
+
+
+def test_a_filter_matching_nothing_shows_an_empty_table(small_book: SmallBook,
+                                                        as_owner) -> None:
+    at = as_owner(PAGE)
+    at.text_input(key="f_text").input("no such payee anywhere").run()
+    assert not at.exception, at.exception
+    assert len(grid(at)) == 0
+    assert at.caption[0].value.startswith("0 matching transactions")

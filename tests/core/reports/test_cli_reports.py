@@ -171,15 +171,15 @@ def test_monthly_json(book: ReportBook) -> None:
 
 
 def test_monthly_csv(book: ReportBook) -> None:
+    # The same file as the Monthly page's "Download CSV" (report_export.report_file):
+    # decimal amounts, readable headers, no internal ids.
     rows = csv_rows(monthly("--format", "csv").stdout_bytes)
-    by_path = {r["path"]: r for r in rows}
-    assert list(rows[0]) == ["category_id", "parent_id", "path", "name", "depth", "kind",
-                             "own", "total"]
-    assert by_path["Food → Groceries"]["total"] == "-199.99"
-    assert by_path["Food"] == {**by_path["Food"], "own": "0.00", "depth": "0",
-                               "parent_id": "", "kind": "expense"}
-    assert by_path["Income"]["total"] == "3200.00"
-    assert sum(Decimal(r["own"]) for r in rows) == Decimal("1905.52")  # own rows add to net
+    by_path = {r["Category"]: r for r in rows}
+    assert list(rows[0]) == ["Category", "Kind", "Directly", "With sub-categories"]
+    assert by_path["Food → Groceries"]["With sub-categories"] == "-199.99"
+    assert by_path["Food"] == {**by_path["Food"], "Directly": "0.00", "Kind": "expense"}
+    assert by_path["Income"]["With sub-categories"] == "3200.00"
+    assert sum(Decimal(r["Directly"]) for r in rows) == Decimal("1905.52")  # own rows: net
 
 
 def test_monthly_table(book: ReportBook) -> None:

@@ -1,0 +1,53 @@
+"""Checks shared by every filter (``search.TransactionFilter``, ``reports.ReportFilter``).
+
+Why at construction: a filter is built from what a person typed into a page, the CLI or the
+API. Checking it once, where it is made, means no interface can send ``NaN``, ``1e400``, an
+inverted range or a megabyte of search text on to SQL (where it used to end in a traceback),
+and every interface gets the same ``ValidationError`` naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import numbers
+from decimal import Decimal
+
+from fintrack_core.errors import ValidationError
+from fintrack_core.money import amount_bound
+
+MAX_TEXT = 500  # characters of a text or tag filter; longer is not a search but a paste
+MAX_IDS = 10_000  # accounts/categories picked at once
+
+
+def check_dates(date_from: object, date_to: object) -> None:
+    """Both dates are dates (or None) and the range is not inverted."""
+    for field, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None and not isinstance(value, dt.date):
+            raise ValidationError(field, f"{value!r} is not a date")
+    if isinstance(date_from, dt.date) and isinstance(date_to, dt.date) and date_from > date_to:
+        raise ValidationError("date_from", f"{date_from} is after date_to {date_to}")
+
+
+def check_amounts(amount_min: object, amount_max: object
+                  ) -> tuple[Decimal | None, Decimal | None]:
+    """Finite, sensibly sized bounds on the *size* of an amount, lower not above upper."""
+    low = amount_bound(amount_min, "amount_min")  # type: ignore[arg-type]
+    high = amount_bound(amount_max, "amount_max")  # type: ignore[arg-type]
+    if low is not None and high is not None and abs(low) > abs(high):
+        raise ValidationError("amount_min", f"{abs(low)} is more than amount_max {abs(high)}")
+    return low, high
+
+
+def check_text(value: str | None, field: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(field, f"{value!r} is not text")
+    if value is not None and len(value) > MAX_TEXT:
+        raise ValidationError(field, f"is {len(value):,} characters long (at most {MAX_TEXT})")
+
+
+def check_ids(ids: tuple[int, ...], field: str) -> None:
+    if len(ids) > MAX_IDS:
+        raise ValidationError(field, f"{len(ids):,} picked (at most {MAX_IDS:,})")
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+            raise ValidationError(field, f"{i!r} is not an id")
