@@ -33,6 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from fintrack_core.audit import log_event
 from fintrack_core.db.engine import DEFAULT_DB_PATH, Database
 from fintrack_core.db.models import Book, User
 from fintrack_core.db.schema import known_revisions, upgrade
@@ -72,12 +73,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _audit(db: Database, action: str, **details: object) -> None:
+def _audit(db: Database, action: str, actor_id: int | None, **details: object) -> None:
     """The single place where backups and restores are recorded in the audit log.
 
-    ``fintrack_core.audit`` is being written in parallel; once merged, the call goes here
-    (``backup.create`` / ``backup.restore`` with ``details``). Until then: nothing to do.
+    Its own transaction, after the fact: a backup writes nothing else, and a restore has just
+    replaced the audit log itself, so the entry must go into the restored database. Without
+    an acting user (the machine's operator at the command line) the actor reads "operator".
     """
+    log_event(db, action, actor_id=actor_id, actor_name=None if actor_id else "operator",
+              detail=dict(details))
 
 
 # --- names, folders, rotation -----------------------------------------------------------
@@ -230,7 +234,8 @@ def _sqlite_backup(source: Path, target: Path) -> dict[str, int]:
 
 
 def create_backup(db: Database, to: Path | None = None, keep: int | None = None, *,
-                  now: dt.datetime | None = None, label: str = "") -> BackupResult:
+                  now: dt.datetime | None = None, label: str = "",
+                  actor_id: int | None = None) -> BackupResult:
     """Back the whole database up into ``to`` (default: ``default_backup_dir``), verify it,
     and keep only the newest ``keep`` backups there when ``keep`` is given.
 
@@ -255,7 +260,7 @@ def create_backup(db: Database, to: Path | None = None, keep: int | None = None,
             counts = backup_pg.dump(db, tmp)
     removed = rotate(folder, keep) if keep is not None else []
     result = BackupResult(final, when, counts, final.stat().st_size, removed)
-    _audit(db, "backup.create", path=str(final), tables=counts)
+    _audit(db, "backup.create", actor_id, file=final.name, rows=sum(counts.values()))
     return result
 
 
@@ -270,7 +275,7 @@ def backup_for_download(db: Database, acting_user_id: int) -> tuple[str, bytes]:
         if actor is None or not actor.is_admin:
             raise PermissionDenied("only an administrator can download the whole database")
     with tempfile.TemporaryDirectory(prefix="fintrack-download-") as folder:
-        result = create_backup(db, Path(folder))
+        result = create_backup(db, Path(folder), actor_id=acting_user_id)
         return result.path.name, result.path.read_bytes()
 
 
@@ -330,7 +335,7 @@ def restore_backup(db: Database, path: Path, backup_dir: Path | None = None, *,
     with db.read() as s:
         rev_now = s.connection().exec_driver_sql(
             "SELECT version_num FROM alembic_version").scalar()
-    _audit(db, "backup.restore", path=str(path), safety_backup=str(safety.path))
+    _audit(db, "backup.restore", None, file=str(path), safety_backup=str(safety.path))
     return RestoreResult(path, safety, revision or "", rev_now, counts)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fintrack_core.audit import record
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import SignInThrottle, User
 from fintrack_core.errors import FinTrackError
@@ -94,7 +95,7 @@ def sign_in(db: Database, username: str, password: str, ip: str | None = None,
         user = s.scalar(select(User).where(User.username == key))
     password_ok = check_password(password or "", user.password_hash if user else dummy_hash())
     if user is None or not password_ok:
-        _record_failure(db, key, ip, now)
+        _record_failure(db, key, ip, now, actor_id=user.id if user else None)
     view = UserView(user.id, user.username, user.name, user.email, user.is_admin)
     needs_code = bool(user.totp_secret)
     epoch = int(user.session_epoch or 0)
@@ -104,11 +105,14 @@ def sign_in(db: Database, username: str, password: str, ip: str | None = None,
             raise SecondFactorRequired
         used = verify_second_factor(db, view.id, totp_code or "", now)
         if used is None:
-            _record_failure(db, key, ip, now, "the code is not valid")
+            _record_failure(db, key, ip, now, "the code is not valid", actor_id=view.id)
         used_recovery = used == "recovery"
     with db.write() as s:  # success: this username starts with a clean slate
         s.execute(delete(SignInThrottle).where(SignInThrottle.kind == "user",
                                                SignInThrottle.key == key))
+        record(s, "signin.ok", actor_id=view.id, origin=_origin(ip),
+               detail={"second_factor": "recovery" if used_recovery
+                       else "totp" if needs_code else "none"})
     return SignedIn(view, epoch, used_recovery)
 
 
@@ -132,9 +136,16 @@ def lock_for(failures: int) -> dt.timedelta | None:
     return min(LOCK_MAX, LOCK_BASE * 2 ** (failures - USER_LOCK_AFTER))
 
 
+def _origin(ip: str | None) -> str | None:
+    """Where an attempt came from for the audit log: the address from the web, else the
+    interface's own origin (``cli``)."""
+    return f"web {ip}" if ip else None
+
+
 def _record_failure(db: Database, key: str, ip: str | None, now: dt.datetime,
-                    message: str | None = None) -> None:
-    """Count the failure (username, and address if known) in one transaction, then raise."""
+                    message: str | None = None, *, actor_id: int | None = None) -> None:
+    """Count the failure (username, and address if known) in one transaction with its audit
+    entries (the failure, and the lockout it starts), then raise."""
     for attempt in range(3):  # two first failures at once may both try to insert the row
         try:
             with db.write() as s:
@@ -146,6 +157,13 @@ def _record_failure(db: Database, key: str, ip: str | None, now: dt.datetime,
                               .values(locked_until=now + lock))
                 if ip:
                     _bump(s, "ip", ip[:KEY_MAX], now, window=IP_WINDOW)
+                record(s, "signin.failed", actor_id=actor_id, actor_name=key,
+                       origin=_origin(ip), detail={"reason": message or "wrong password",
+                                                   "failures": failures})
+                if lock is not None:
+                    record(s, "signin.locked", actor_id=actor_id, actor_name=key,
+                           origin=_origin(ip), detail={"minutes": int(lock.total_seconds() // 60),
+                                                       "failures": failures})
             break
         except IntegrityError:
             if attempt == 2:

@@ -389,3 +389,51 @@ def test_migration_0007_downgrades_cleanly(db: Database) -> None:
         triggers = conn.exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").scalars()
         assert list(triggers) == ["audit_log_no_delete", "audit_log_no_update"]
+
+
+# --- sign-ins and backups (wired after the login and backup work landed) ----------------------
+
+
+def test_sign_ins_failures_and_lockouts_are_logged_with_the_address(db: Database) -> None:
+    from fintrack_core.signin import SignInFailed, sign_in
+
+    users.create_user(db, "alice", "wonderland-42", "Alice")
+    when = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC).replace(tzinfo=None)  # naive UTC
+    before = last_id(db)
+    sign_in(db, "alice", "wonderland-42", "192.0.2.7", when)
+    for _ in range(5):
+        with pytest.raises(SignInFailed):
+            sign_in(db, "alice", "not-the-password", "192.0.2.8", when)
+    with acting_from("cli"), pytest.raises(SignInFailed):
+        sign_in(db, "mallory", "guess-guess-1", None, when)  # unknown user, from the CLI
+
+    rows = rows_after(db, before)
+    assert [(r.action, r.actor_name, r.origin) for r in rows] == [
+        ("signin.ok", "alice", "web 192.0.2.7"),
+        *[("signin.failed", "alice", "web 192.0.2.8")] * 5,
+        ("signin.locked", "alice", "web 192.0.2.8"),
+        ("signin.failed", "mallory", "cli"),
+    ]
+    assert rows[0].actor_user_id == rows[1].actor_user_id is not None
+    assert rows[-1].actor_user_id is None
+    assert json.loads(rows[6].detail) == {"failures": 5, "minutes": 1}
+    assert "not-the-password" not in "".join(r.detail for r in rows)
+
+
+def test_backups_and_restores_are_logged(db: Database, tmp_path: Any) -> None:
+    from fintrack_core import backup
+
+    admin = users.create_user(db, "alice", "wonderland-42", "Alice")
+    before = last_id(db)
+    made = backup.create_backup(db, tmp_path)
+    name, _data = backup.backup_for_download(db, admin.id)
+    created = rows_after(db, before)
+    assert [(r.action, r.actor_name) for r in created] == [("backup.create", "operator"),
+                                                           ("backup.create", "alice")]
+    assert json.loads(created[0].detail)["file"] == made.path.name
+    assert json.loads(created[1].detail)["file"] == name
+
+    backup.restore_backup(db, made.path, tmp_path)
+    restored = rows_after(db, 0)[-1]  # the restored log, plus the restore itself
+    assert restored.action == "backup.restore"
+    assert json.loads(restored.detail)["file"] == str(made.path)
