@@ -47,9 +47,9 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     monkeypatch.setenv("FINTRACK_DATABASE_URL", url)
     database = Database(url)
     upgrade(database)
-    alice = users.create_user(database, "alice", "alice-secret", "Alice", base_currency="EUR")
-    users.create_user(database, "bob", "bob-secret1", acting_user_id=alice.id)
-    users.create_user(database, "carol", "carol-secret", acting_user_id=alice.id)
+    alice = users.create_user(database, "alice", "wonderland-42", "Alice", base_currency="EUR")
+    users.create_user(database, "bob", "builder-jobs1", acting_user_id=alice.id)
+    users.create_user(database, "carol", "xmas-songs-3", acting_user_id=alice.id)
     owner = Scope(database, alice.id, books.list_books(database, alice.id)[0].id,
                   origin="web 192.0.2.10")
     books.share_book(owner, "bob", "viewer")
