@@ -44,7 +44,7 @@ def _view(a: Account) -> AccountView:
 
 def get_account(session: Session, book_id: int, account_id: int, field: str = "account") -> Account:
     """Load an account of this book, or ``NotFound`` (another book's account looks absent)."""
-    acc = session.get(Account, account_id)
+    acc = session.get(Account, NotFound.unless_id(field, account_id))
     if acc is None or acc.book_id != book_id:
         raise NotFound(field, account_id)
     return acc

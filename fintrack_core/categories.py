@@ -101,7 +101,7 @@ def descendant_ids(categories: list[CategoryView], root_id: int) -> set[int]:
 def get_category(session: Session, book_id: int, category_id: int,
                  field: str = "category") -> Category:
     """Load a category of this book, or raise ``NotFound`` (another book's id looks absent)."""
-    cat = session.get(Category, category_id)
+    cat = session.get(Category, NotFound.unless_id(field, category_id))
     if cat is None or cat.book_id != book_id:
         raise NotFound(field, category_id)
     return cat

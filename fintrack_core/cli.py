@@ -23,6 +23,7 @@ from rich.table import Table
 
 from fintrack_core.books import list_books
 from fintrack_core.cli_common import (
+    DEBUG_ENV,
     FinTrackGroup,
     console,
     err_console,
@@ -63,6 +64,13 @@ AsOpt = Annotated[str | None, typer.Option(
 NewPassword = Annotated[str, typer.Option(
     prompt=True, hide_input=True, confirmation_prompt=True,
     help="At least 8 characters; prompted (hidden, twice) when not given.")]
+
+
+@app.callback()
+def _root(ctx: typer.Context, debug: Annotated[bool, typer.Option(
+        "--debug", help=f"On an unexpected error, print the full traceback (or set "
+                        f"{DEBUG_ENV}=1).")] = False) -> None:
+    ctx.meta[DEBUG_ENV] = debug
 
 
 @app.command()

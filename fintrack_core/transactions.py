@@ -136,7 +136,7 @@ def add_transaction(scope: Scope, data: TransactionInput) -> TransactionView:
 
 
 def _get(s: Session, book_id: int, transaction_id: int) -> Transaction:
-    t = s.get(Transaction, transaction_id)
+    t = s.get(Transaction, NotFound.unless_id("transaction", transaction_id))
     if t is None or t.book_id != book_id:
         raise NotFound("transaction", transaction_id)
     return t
