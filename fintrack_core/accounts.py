@@ -13,6 +13,7 @@ from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.db.models import Account, AccountType, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.money import check_currency, to_minor
+from fintrack_core.text import MAX_NAME, clean_text
 
 LIABILITY_TYPES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
 
@@ -69,7 +70,7 @@ def _account_type(value: str | AccountType) -> AccountType:
 
 
 def _check_name(s: Session, book_id: int, name: str, exclude_id: int | None = None) -> str:
-    name = (name or "").strip()
+    name = clean_text(name, "name", MAX_NAME)
     if not name:
         raise ValidationError("name", "an account needs a name")
     clash = s.scalar(select(Account.id).where(Account.book_id == book_id, Account.name == name,
@@ -95,7 +96,8 @@ def create_account(
         require(s, scope, WRITE)
         acc = Account(book_id=scope.book_id, name=_check_name(s, scope.book_id, name),
                       type=acc_type, currency=ccy, opening_balance=opening,
-                      opened_on=opened_on or dt.date.today(), institution=institution.strip())
+                      opened_on=opened_on or dt.date.today(),
+                      institution=clean_text(institution, "institution", MAX_NAME))
         s.add(acc)
         s.flush()
         return _view(acc)
@@ -124,7 +126,7 @@ def update_account(
         if opened_on is not None:
             acc.opened_on = opened_on
         if institution is not None:
-            acc.institution = institution.strip()
+            acc.institution = clean_text(institution, "institution", MAX_NAME)
         return _view(acc)
 
 

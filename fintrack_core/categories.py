@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.db.models import Category, CategoryKind, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
+from fintrack_core.text import MAX_CATEGORY_NAME, clean_text
 
 # (name, kind, colour, children) — a modest default most households recognise.
 DEFAULT_TREE: list[tuple[str, str, str, list[str]]] = [
@@ -109,7 +110,7 @@ def get_category(session: Session, book_id: int, category_id: int,
 
 def _check_name(session: Session, book_id: int, name: str, parent_id: int | None,
                 exclude_id: int | None = None) -> str:
-    name = (name or "").strip()
+    name = clean_text(name, "name", MAX_CATEGORY_NAME)
     if not name:
         raise ValidationError("name", "a category needs a name")
     clash = session.scalar(select(Category.id).where(

@@ -118,23 +118,42 @@ def note(message: str) -> None:
     typer.secho(message, err=True, fg=typer.colors.YELLOW)
 
 
+class SafeConsole(Console):
+    """A rich console that shows control characters in text as visible escapes (``\\x1b``).
+
+    Every string it renders (table cells, titles, captions, plain prints) passes through
+    ``render_str``, so a payee stored with ESC or BEL before imports stripped them still
+    cannot recolour, clear or retitle the terminal. Rich's own styling is added afterwards.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(escape_controls(text), **kwargs)
+
+
 def console() -> Console:
-    """A console for tables: markup off (a payee "[REWE]" is data, not a style), and wide when
-    not a terminal so piped rows are not wrapped."""
-    out = Console(markup=False, highlight=False)
+    """A console for tables: markup off (a payee "[REWE]" is data, not a style), control
+    characters escaped, and wide when not a terminal so piped rows are not wrapped."""
+    out = SafeConsole(markup=False, highlight=False)
     if not out.is_terminal:
-        out = Console(markup=False, highlight=False, width=max(out.width, 160))
+        out = SafeConsole(markup=False, highlight=False, width=max(out.width, 160))
     return out
 
 
 def err_console() -> Console:
-    """For progress bars: drawn on stderr so stdout carries only the result."""
-    return Console(stderr=True)
+    """For progress bars and notes: drawn on stderr so stdout carries only the result."""
+    return SafeConsole(stderr=True)
 
 
 def print_json(data: Any) -> None:
-    """One JSON document on stdout (money already as decimal strings, dates as ISO text)."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """One JSON document on stdout (money already as decimal strings, dates as ISO text).
+
+    JSON escapes C0 control characters itself; DEL and the C1 range (which some terminals
+    obey) are written as ``\\u`` escapes too, which leaves the decoded values unchanged."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    typer.echo(_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+_C1 = re.compile(r"[\x7f-\x9f]")
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fintrack_core.imports.clean import clean_statement_text
 from fintrack_core.imports.csv_import import read_csv_statement
 from fintrack_core.imports.limits import MAX_BYTES, check_lines, check_rows, check_size
 from fintrack_core.imports.mapping import Mapping
@@ -36,7 +37,7 @@ def read_statement(data: bytes, filename: str = "", *, options: Mapping | None =
         check_lines(data, count_rows=kind == "csv")
     parsed = _parse(kind, data, options, saved, profile)
     check_rows(parsed.data_rows or len(parsed.rows) + len(parsed.invalid))
-    return parsed
+    return clean_statement_text(parsed)
 
 
 def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | None,
