@@ -14,6 +14,7 @@ from fintrack_core.audit import record_for
 from fintrack_core.db.models import Account, AccountType, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.money import check_currency, to_minor
+from fintrack_core.text import MAX_NAME, clean_text
 
 LIABILITY_TYPES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
 
@@ -45,7 +46,7 @@ def _view(a: Account) -> AccountView:
 
 def get_account(session: Session, book_id: int, account_id: int, field: str = "account") -> Account:
     """Load an account of this book, or ``NotFound`` (another book's account looks absent)."""
-    acc = session.get(Account, account_id)
+    acc = session.get(Account, NotFound.unless_id(field, account_id))
     if acc is None or acc.book_id != book_id:
         raise NotFound(field, account_id)
     return acc
@@ -70,7 +71,7 @@ def _account_type(value: str | AccountType) -> AccountType:
 
 
 def _check_name(s: Session, book_id: int, name: str, exclude_id: int | None = None) -> str:
-    name = (name or "").strip()
+    name = clean_text(name, "name", MAX_NAME)
     if not name:
         raise ValidationError("name", "an account needs a name")
     clash = s.scalar(select(Account.id).where(Account.book_id == book_id, Account.name == name,
@@ -96,7 +97,8 @@ def create_account(
         require(s, scope, WRITE)
         acc = Account(book_id=scope.book_id, name=_check_name(s, scope.book_id, name),
                       type=acc_type, currency=ccy, opening_balance=opening,
-                      opened_on=opened_on or dt.date.today(), institution=institution.strip())
+                      opened_on=opened_on or dt.date.today(),
+                      institution=clean_text(institution, "institution", MAX_NAME))
         s.add(acc)
         s.flush()
         return _view(acc)
@@ -125,7 +127,7 @@ def update_account(
         if opened_on is not None:
             acc.opened_on = opened_on
         if institution is not None:
-            acc.institution = institution.strip()
+            acc.institution = clean_text(institution, "institution", MAX_NAME)
         return _view(acc)
 
 

@@ -14,6 +14,7 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Book, Membership, Role, User
 from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.money import check_currency
+from fintrack_core.text import MAX_NAME, clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class MemberView:
 
 def new_book(session: Session, owner_id: int, name: str, base_currency: str) -> Book:
     """Create a book owned by ``owner_id`` with the default category tree (inside a write)."""
-    name = (name or "").strip()
+    name = clean_text(name, "name", MAX_NAME)
     if not name:
         raise ValidationError("name", "a book needs a name")
     book = Book(name=name, base_currency=check_currency(base_currency, "base_currency"))
@@ -75,9 +76,10 @@ def update_book(scope: Scope, name: str | None = None, base_currency: str | None
         book = s.get(Book, scope.book_id)
         assert book is not None
         if name is not None:
-            if not name.strip():
+            name = clean_text(name, "name", MAX_NAME)
+            if not name:
                 raise ValidationError("name", "a book needs a name")
-            book.name = name.strip()
+            book.name = name
         if base_currency is not None:
             book.base_currency = check_currency(base_currency, "base_currency")
 

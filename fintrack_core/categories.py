@@ -15,6 +15,7 @@ from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.db.models import Category, CategoryKind, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
+from fintrack_core.text import MAX_CATEGORY_NAME, clean_text
 
 # (name, kind, colour, children) — a modest default most households recognise.
 DEFAULT_TREE: list[tuple[str, str, str, list[str]]] = [
@@ -102,7 +103,7 @@ def descendant_ids(categories: list[CategoryView], root_id: int) -> set[int]:
 def get_category(session: Session, book_id: int, category_id: int,
                  field: str = "category") -> Category:
     """Load a category of this book, or raise ``NotFound`` (another book's id looks absent)."""
-    cat = session.get(Category, category_id)
+    cat = session.get(Category, NotFound.unless_id(field, category_id))
     if cat is None or cat.book_id != book_id:
         raise NotFound(field, category_id)
     return cat
@@ -110,7 +111,7 @@ def get_category(session: Session, book_id: int, category_id: int,
 
 def _check_name(session: Session, book_id: int, name: str, parent_id: int | None,
                 exclude_id: int | None = None) -> str:
-    name = (name or "").strip()
+    name = clean_text(name, "name", MAX_CATEGORY_NAME)
     if not name:
         raise ValidationError("name", "a category needs a name")
     clash = session.scalar(select(Category.id).where(

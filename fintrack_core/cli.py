@@ -27,6 +27,7 @@ from fintrack_core import cli_backup
 from fintrack_core.books import list_books
 from fintrack_core.cli_audit import audit_command
 from fintrack_core.cli_common import (
+    DEBUG_ENV,
     FinTrackGroup,
     console,
     err_console,
@@ -102,6 +103,13 @@ def new_password(password_file: Path | None, password_stdin: bool) -> str:
         return _stdin_line()
     return str(typer.prompt("New password (at least 10 characters)", hide_input=True,
                             confirmation_prompt=True))
+
+
+@app.callback()
+def _root(ctx: typer.Context, debug: Annotated[bool, typer.Option(
+        "--debug", help=f"On an unexpected error, print the full traceback (or set "
+                        f"{DEBUG_ENV}=1).")] = False) -> None:
+    ctx.meta[DEBUG_ENV] = debug
 
 
 @app.command()

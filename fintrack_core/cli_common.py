@@ -10,18 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import os
 import re
+import sys
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
-from sqlalchemy import select
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from fintrack_core.access import Scope, acting_from
 from fintrack_core.accounts import AccountView, list_accounts
@@ -31,7 +36,8 @@ from fintrack_core.db.engine import Database, database_url
 from fintrack_core.db.models import User
 from fintrack_core.db.schema import upgrade
 from fintrack_core.errors import FinTrackError, NotFound, PermissionDenied, ValidationError
-from fintrack_core.money import to_decimal
+from fintrack_core.money import parse_amount, to_decimal
+from fintrack_core.text import escape_controls
 from fintrack_core.users import UserView, get_user
 
 EXIT_ERROR = 1
@@ -46,22 +52,64 @@ class FinTrackGroup(TyperGroup):
 
     Catching here (around every sub-command) instead of in each command means no command can
     forget it, and the test runner, which bypasses ``main()``, sees the same behaviour.
+    Anything unexpected is a bug, but still one line, not a traceback: the traceback is
+    printed only with ``--debug`` or ``FINTRACK_DEBUG=1``.
     """
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except PASS_THROUGH:
+            raise  # exits, --help and usage errors: typer.Exit is a RuntimeError
         except FinTrackError as exc:
             fail(str(exc))
         except OperationalError as exc:  # unreachable file, locked database, server down
-            fail(f"database: {getattr(exc, 'orig', None) or exc}")
+            fail(f"database: {_first_line(getattr(exc, 'orig', None) or exc)} "
+                 f"({_safe_url()})")
+        except DBAPIError as exc:  # "file is not a database": a damaged or foreign file
+            fail(f"database: {_first_line(getattr(exc, 'orig', None) or exc)} "
+                 f"({_safe_url()}; check FINTRACK_DATABASE_URL, or restore a backup)")
         except ArgumentError as exc:  # malformed FINTRACK_DATABASE_URL or unknown driver
-            fail(f"database URL: {exc} (check FINTRACK_DATABASE_URL)")
+            fail(f"database URL: {_first_line(exc)} (check FINTRACK_DATABASE_URL)")
+        except Exception as exc:  # the safety net: a bug, still said in one line
+            if debug_enabled(ctx):
+                traceback.print_exc(file=sys.stderr)
+            fail(f"unexpected error: {type(exc).__name__}: {_first_line(exc)} (a bug in "
+                 f"FinTrack; run with --debug or {DEBUG_ENV}=1 for the details)")
+
+
+DEBUG_ENV = "FINTRACK_DEBUG"
+# Typer 0.29 vendors click (``typer._click``); the plain click package may still be used.
+PASS_THROUGH = (typer.Exit, typer.Abort, TyperException, click.exceptions.Exit,
+                click.ClickException, click.Abort)
+
+
+def debug_enabled(ctx: Any) -> bool:
+    """``fintrack --debug ...`` (kept in the context's meta) or ``FINTRACK_DEBUG=1``."""
+    env = os.environ.get(DEBUG_ENV, "").strip().lower()
+    return bool(ctx.meta.get(DEBUG_ENV)) or env not in ("", "0", "false", "no")
+
+
+def _first_line(exc: object) -> str:
+    """An error text fit for one terminal line: control characters escaped, no line breaks."""
+    text = escape_controls(str(exc)).strip()
+    return text.splitlines()[0] if text else "(no message)"
+
+
+def _safe_url() -> str:
+    """The database URL for messages, without its password."""
+    try:
+        return make_url(database_url()).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "FINTRACK_DATABASE_URL"
 
 
 def fail(message: str) -> NoReturn:
-    """Print an error for a person (not a traceback) and stop with a non-zero status."""
-    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
+    """Print an error for a person (not a traceback) and stop with a non-zero status.
+
+    Messages quote what people typed or files held: control characters are shown escaped so
+    they cannot drive the terminal."""
+    typer.secho(f"Error: {escape_controls(message)}", err=True, fg=typer.colors.RED)
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -70,23 +118,42 @@ def note(message: str) -> None:
     typer.secho(message, err=True, fg=typer.colors.YELLOW)
 
 
+class SafeConsole(Console):
+    """A rich console that shows control characters in text as visible escapes (``\\x1b``).
+
+    Every string it renders (table cells, titles, captions, plain prints) passes through
+    ``render_str``, so a payee stored with ESC or BEL before imports stripped them still
+    cannot recolour, clear or retitle the terminal. Rich's own styling is added afterwards.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(escape_controls(text), **kwargs)
+
+
 def console() -> Console:
-    """A console for tables: markup off (a payee "[REWE]" is data, not a style), and wide when
-    not a terminal so piped rows are not wrapped."""
-    out = Console(markup=False, highlight=False)
+    """A console for tables: markup off (a payee "[REWE]" is data, not a style), control
+    characters escaped, and wide when not a terminal so piped rows are not wrapped."""
+    out = SafeConsole(markup=False, highlight=False)
     if not out.is_terminal:
-        out = Console(markup=False, highlight=False, width=max(out.width, 160))
+        out = SafeConsole(markup=False, highlight=False, width=max(out.width, 160))
     return out
 
 
 def err_console() -> Console:
-    """For progress bars: drawn on stderr so stdout carries only the result."""
-    return Console(stderr=True)
+    """For progress bars and notes: drawn on stderr so stdout carries only the result."""
+    return SafeConsole(stderr=True)
 
 
 def print_json(data: Any) -> None:
-    """One JSON document on stdout (money already as decimal strings, dates as ISO text)."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """One JSON document on stdout (money already as decimal strings, dates as ISO text).
+
+    JSON escapes C0 control characters itself; DEL and the C1 range (which some terminals
+    obey) are written as ``\\u`` escapes too, which leaves the decoded values unchanged."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    typer.echo(_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+_C1 = re.compile(r"[\x7f-\x9f]")
 
 
 @contextmanager
@@ -130,19 +197,11 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
 
 
 def parse_decimal(value: str, field: str) -> Decimal:
-    """A decimal amount with a '.' point; never through ``float``, so 0.1 stays 0.1."""
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError(field, "is empty")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(
-            field, f"{value!r} is not a number (use digits and a '.' point, e.g. -12.50)"
-        ) from None
-    if not amount.is_finite():
-        raise ValidationError(field, f"{value!r} is not a finite number")
-    return amount
+    """A decimal amount with a '.' point; never through ``float``, so 0.1 stays 0.1.
+
+    The core's one amount parser, so the CLI refuses exactly what the other interfaces do.
+    """
+    return parse_amount(value or "", field)
 
 
 def money_str(minor: int, currency: str) -> str:

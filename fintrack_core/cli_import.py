@@ -30,6 +30,7 @@ from fintrack_core.cli_common import (
     resolve_scope,
 )
 from fintrack_core.errors import ValidationError
+from fintrack_core.imports import service
 from fintrack_core.imports.mapping import Mapping, parse_map_option
 from fintrack_core.imports.service import ImportResult, import_statement, list_batches, undo_batch
 from fintrack_core.imports.statement import StatementError
@@ -62,6 +63,17 @@ def _options(encoding: str | None, delimiter: str | None, skip_rows: int | None,
     if negate:
         data["negate"] = True
     return Mapping.from_dict(data)
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes; one over the size limit is refused from its size, before reading it
+    into memory (the service checks the same limit for callers that already hold bytes)."""
+    limit = service.MAX_BYTES
+    size = path.stat().st_size
+    if size > limit:
+        raise ValidationError("file", f"{path.name} is larger than the {limit / 2**20:g} MB "
+                                      f"limit ({size:,} bytes)")
+    return path.read_bytes()
 
 
 def _say(text: str) -> None:
@@ -143,11 +155,11 @@ def import_command(
     if not account:
         raise ValidationError("account", "choose the account(s) to import into with --account")
     options = _options(encoding, delimiter, skip_rows, no_header, date_order, negate, mapping)
-    data = path.read_bytes()
     with open_db() as db:
         scope, _ = resolve_scope(db, user, book)
         ids = [resolve_account(scope, name).id for name in account]
         try:
+            data = _read(path)
             with Progress(TextColumn("{task.description}"), BarColumn(),
                           TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(),
                           console=err_console(), transient=True,

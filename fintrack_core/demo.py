@@ -37,6 +37,8 @@ from fintrack_core.users import create_user
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "explore-fintrack"  # noqa: S105 - published on the login page on purpose
 MIN_TRANSACTIONS = 1_000  # below this the fixed monthly rows would be most of the book
+# Generation holds every row in memory (~200 bytes each): 20M is ~4 GB, past a laptop.
+MAX_TRANSACTIONS = 20_000_000
 CHUNK_ROWS = 50_000
 # Insert with the driver's bulk path (sqlite3 executemany, psycopg COPY) rather than SQLAlchemy
 # Core; see ``_insert``. The benchmark turns it off to compare.
@@ -391,6 +393,7 @@ def generate(transactions: int = 10_000, *, seed: int = 42, end: dt.date | None 
     sched, n_recurring = _schedules(cal)
     if transactions < max(MIN_TRANSACTIONS, n_recurring):
         raise ValidationError("transactions", f"at least {MIN_TRANSACTIONS:,} are needed")
+    _check_count(transactions)
     rng = np.random.default_rng(seed)
     b = _Builder()
     trip, starts = _trips(rng, cal)
@@ -470,6 +473,14 @@ def _settle(b: _Builder, cal: _Calendar, sched: dict[str, tuple[np.ndarray, np.n
     return need
 
 
+def _check_count(transactions: int) -> None:
+    if transactions < MIN_TRANSACTIONS:
+        raise ValidationError("transactions", f"at least {MIN_TRANSACTIONS:,} are needed")
+    if transactions > MAX_TRANSACTIONS:
+        raise ValidationError("transactions", f"{transactions:,} is too many; the demo "
+                                              f"generates at most {MAX_TRANSACTIONS:,}")
+
+
 def create_demo(db: Database, transactions: int = 10_000, *, seed: int = 42,
                 end: dt.date | None = None, username: str = DEMO_USERNAME,
                 password: str = DEMO_PASSWORD,
@@ -489,8 +500,7 @@ def create_demo(db: Database, transactions: int = 10_000, *, seed: int = 42,
         raise ValidationError("end", f"{end} is in the future; demo data ends today at the latest")
     if seed < 0:
         raise ValidationError("seed", "must be zero or a positive integer")
-    if transactions < MIN_TRANSACTIONS:
-        raise ValidationError("transactions", f"at least {MIN_TRANSACTIONS:,} are needed")
+    _check_count(transactions)
     name = (username or "").strip()
     with db.read() as s:
         if s.scalar(select(User.id).where(func.lower(User.username) == name.lower())):

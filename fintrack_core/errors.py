@@ -16,6 +16,9 @@ class ValidationError(FinTrackError):
         self.message = message
 
 
+MAX_ID = 2**63 - 1  # row ids are 64-bit integers in SQLite and PostgreSQL
+
+
 class NotFound(FinTrackError):
     """The thing does not exist *in this book* (another book's rows are indistinguishable)."""
 
@@ -23,6 +26,14 @@ class NotFound(FinTrackError):
         super().__init__(f"{kind} {ident!r} not found in this book")
         self.kind = kind
         self.ident = ident
+
+    @classmethod
+    def unless_id(cls, kind: str, ident: object) -> int:
+        """``ident`` if it can be a row id; else this error. A number past 64 bits would make
+        the database driver raise ``OverflowError`` instead of answering "not found"."""
+        if isinstance(ident, bool) or not isinstance(ident, int) or not 0 < ident <= MAX_ID:
+            raise cls(kind, ident)
+        return ident
 
 
 class PermissionDenied(FinTrackError):

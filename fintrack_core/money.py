@@ -6,6 +6,7 @@ table for the whole program instead of per-call-site guesses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
@@ -16,6 +17,17 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 from fintrack_core.errors import ValidationError
 
 DEFAULT_LOCALE = "en_US"
+
+# Amounts are stored as int64 minor units (SQLite INTEGER, PostgreSQL and DuckDB BIGINT, at
+# most 9.22e18). Twelve whole digits (below one trillion) times 1,000 for three-decimal
+# currencies is 1e15 minor units: thousands of such amounts still add up without overflow,
+# and statement imports hold amounts at a 1e-6 scale in int64 (1e12 * 1e6 = 1e18). The
+# importer (``imports.amounts``) uses the same bound, so every interface refuses the same.
+MAX_WHOLE_DIGITS = 12
+MAX_AMOUNT = Decimal(10) ** MAX_WHOLE_DIGITS  # exclusive bound on the size of an amount
+# What a person may type: ASCII digits, one '.', an optional sign. ``Decimal()`` alone would
+# also take '1_000', '1e309', Arabic-Indic '١٢٣' and fullwidth '１２３' digits.
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 @cache
@@ -39,20 +51,57 @@ def exponent(currency: str) -> int:
     return int(get_currency_precision(check_currency(currency)))
 
 
+def check_amount_size(value: Decimal, field: str = "amount") -> Decimal:
+    """Refuse non-finite amounts and amounts of ``MAX_WHOLE_DIGITS`` or more whole digits.
+
+    Compared before any scaling, so ``1E+999999999`` never builds a billion digits.
+    """
+    if not value.is_finite():
+        raise ValidationError(field, f"{value} is not a finite number")
+    if abs(value) >= MAX_AMOUNT:
+        raise ValidationError(field, f"{value} is too large: amounts must be below "
+                                     f"{MAX_AMOUNT:,.0f} ({MAX_WHOLE_DIGITS} whole digits)")
+    return value
+
+
+def parse_amount(text: str, field: str = "amount") -> Decimal:
+    """The one parser of amounts people type (CLI, web forms, API): ``-12.50``, ``1000``.
+
+    Only ASCII digits, an optional sign and a '.' point: no exponent, no '_' and no digits of
+    other scripts, which ``Decimal()`` would all accept and silently reinterpret.
+    """
+    if not isinstance(text, str):
+        raise ValidationError(field, f"{text!r} is not an amount in text form")
+    stripped = text.strip()
+    if not stripped:
+        raise ValidationError(field, "is empty")
+    if not _AMOUNT_TEXT.fullmatch(stripped):
+        raise ValidationError(field, f"{text!r} is not a number (use the digits 0-9 and a '.' "
+                                     "point, e.g. -12.50)")
+    try:
+        value = Decimal(stripped)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise ValidationError(field, f"{text!r} is not a number") from None
+    return check_amount_size(value, field)
+
+
 def to_minor(amount: Decimal | int | str, currency: str, field: str = "amount") -> int:
     """Convert a decimal amount to integer minor units, refusing extra precision.
 
     Refusing (rather than rounding) ``12.345 USD`` is deliberate: silently rounding user input
-    is how ledgers drift from statements.
+    is how ledgers drift from statements. Text goes through ``parse_amount``; every amount is
+    held to ``MAX_AMOUNT`` so the result fits the database's 64-bit integers.
     """
-    if isinstance(amount, float):
-        raise ValidationError(field, "amounts must not be floats; pass a Decimal or a string")
-    try:
-        value = Decimal(str(amount).strip()) if not isinstance(amount, Decimal) else amount
-    except InvalidOperation:
-        raise ValidationError(field, f"{amount!r} is not a number") from None
-    if not value.is_finite():
-        raise ValidationError(field, f"{amount!r} is not a finite number")
+    if isinstance(amount, float | bool):
+        raise ValidationError(field, f"amounts must not be {type(amount).__name__}s; pass a "
+                                     "Decimal or a string")
+    if isinstance(amount, Decimal):
+        value = amount
+    elif isinstance(amount, int):
+        value = Decimal(amount)
+    else:
+        value = parse_amount(amount, field)
+    check_amount_size(value, field)
     exp = exponent(currency)
     scaled = value.scaleb(exp)
     if scaled != scaled.to_integral_value():

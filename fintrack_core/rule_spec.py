@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fintrack_core.errors import ValidationError
+from fintrack_core.text import MAX_NAME, MAX_PAYEE, clean_text
 from fintrack_core.transactions import normalise_tags, split_tags
 
 TEXT_OPS = ("contains", "equals", "starts_with", "regex")
@@ -197,12 +198,9 @@ class Action:
             except (TypeError, ValueError):
                 raise ValidationError("category", f"{self.value!r} is not a category id") from None
         elif kind == "rename_payee":
-            value = str(self.value or "").strip()
+            value = clean_text(self.value, "payee", MAX_PAYEE)
             if not value:
                 raise ValidationError("payee", "is empty; give the new payee name")
-            if len(value) > 200:
-                raise ValidationError("payee", f"is {len(value)} characters long; the limit "
-                                               "is 200")
         elif kind == "add_tags":
             raw = self.value if isinstance(self.value, str) else list(self.value or ())  # type: ignore[arg-type]
             value = tuple(split_tags(normalise_tags(raw)))
@@ -247,8 +245,7 @@ class RuleSpec:
     def check(self) -> RuleSpec:
         if not self.name:
             raise ValidationError("name", "a rule needs a name")
-        if len(self.name) > 200:
-            raise ValidationError("name", f"is {len(self.name)} characters long; the limit is 200")
+        clean_text(self.name, "name", MAX_NAME, strip=False)
         if not self.conditions:
             raise ValidationError("conditions", "a rule needs at least one condition")
         if len(self.conditions) > MAX_CONDITIONS:

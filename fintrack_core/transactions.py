@@ -22,17 +22,28 @@ from fintrack_core.categories import get_category
 from fintrack_core.db.models import Account, CategoryKind, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.money import to_decimal, to_minor
+from fintrack_core.text import MAX_PAYEE, MAX_TAG, MAX_TAGS, MAX_TEXT, clean_text
 
-MAX_TEXT = 2000
+# The text fields of a transaction: (limit, may span lines, surrounding blanks trimmed).
+TEXT_FIELDS = {"payee": (MAX_PAYEE, False, True), "description": (MAX_TEXT, True, False),
+               "notes": (MAX_TEXT, True, False)}
 
 
 def normalise_tags(tags: Iterable[str] | str | None) -> str:
-    """Canonical ``,a,b,`` form: lower-case, trimmed, unique, sorted (empty string for none)."""
+    """Canonical ``,a,b,`` form: lower-case, trimmed, unique, sorted (empty string for none).
+
+    Each tag is held to ``MAX_TAG`` characters without control characters, and all of them
+    to ``MAX_TAGS``."""
     if tags is None:
         return ""
     items = tags.replace(";", ",").split(",") if isinstance(tags, str) else list(tags)
-    clean = sorted({t.strip().lower().lstrip("#") for t in items if t and t.strip()})
-    return f",{','.join(clean)}," if clean else ""
+    clean = sorted({clean_text(str(t).strip().lower().lstrip("#"), "tags", MAX_TAG)
+                    for t in items if t and str(t).strip()})
+    stored = f",{','.join(clean)}," if clean else ""
+    if len(stored) > MAX_TAGS:
+        raise ValidationError("tags", f"are {len(stored):,} characters together; the limit is "
+                                      f"{MAX_TAGS:,}")
+    return stored
 
 
 def split_tags(stored: str | None) -> list[str]:
@@ -80,11 +91,9 @@ def view(t: Transaction) -> TransactionView:
                            t.scheduled, t.transfer_id)
 
 
-def _text(value: str, name: str, limit: int = MAX_TEXT) -> str:
-    value = value or ""
-    if len(value) > limit:
-        raise ValidationError(name, f"is {len(value)} characters long; the limit is {limit}")
-    return value
+def _text(value: object, name: str) -> str:
+    limit, multiline, strip = TEXT_FIELDS[name]
+    return clean_text(value, name, limit, multiline=multiline, strip=strip)
 
 
 def check_date(date: dt.date, scheduled: bool, acc: Account, name: str = "date") -> None:
@@ -127,7 +136,7 @@ def add_transaction(scope: Scope, data: TransactionInput) -> TransactionView:
         _check_category(s, scope.book_id, data.category_id, minor, is_transfer=False)
         t = Transaction(book_id=scope.book_id, account_id=acc.id, date=data.date,
                         amount_minor=minor, currency=acc.currency,
-                        payee=_text(data.payee.strip(), "payee", 200),
+                        payee=_text(data.payee, "payee"),
                         description=_text(data.description, "description"),
                         category_id=data.category_id, notes=_text(data.notes, "notes"),
                         tags=normalise_tags(data.tags), scheduled=data.scheduled)
@@ -137,7 +146,7 @@ def add_transaction(scope: Scope, data: TransactionInput) -> TransactionView:
 
 
 def _get(s: Session, book_id: int, transaction_id: int) -> Transaction:
-    t = s.get(Transaction, transaction_id)
+    t = s.get(Transaction, NotFound.unless_id("transaction", transaction_id))
     if t is None or t.book_id != book_id:
         raise NotFound("transaction", transaction_id)
     return t
@@ -175,9 +184,9 @@ def update_transaction(scope: Scope, transaction_id: int, **changes: object) -> 
         _check_category(s, scope.book_id, cat_id, minor, is_transfer=bool(t.transfer_id))  # type: ignore[arg-type]
         t.account_id, t.currency, t.amount_minor = acc.id, acc.currency, minor
         t.date, t.scheduled, t.category_id = date, scheduled, cat_id  # type: ignore[assignment]
-        for name, limit in (("payee", 200), ("description", MAX_TEXT), ("notes", MAX_TEXT)):
+        for name in TEXT_FIELDS:
             if name in changes:
-                setattr(t, name, _text(str(changes[name] or ""), name, limit))
+                setattr(t, name, _text(changes[name], name))
         if "tags" in changes:
             t.tags = normalise_tags(changes["tags"])  # type: ignore[arg-type]
         if t.transfer_id and {"date", "scheduled"} & set(changes):

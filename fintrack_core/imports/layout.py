@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from fintrack_core.imports.limits import SNIFF_CHARS, check_columns
 from fintrack_core.imports.statement import StatementError
 
 SNIFF_LINES = 80
@@ -53,11 +54,12 @@ def _looks_like_data(row: list[str]) -> bool:
 
 def detect_layout(text: str, delimiter: str, skip_rows: int | None = None,
                   has_header: bool | None = None) -> Layout:
-    head_lines = split_lines(text[:262144])[:SNIFF_LINES]
+    head_lines = split_lines(text[:SNIFF_CHARS])[:SNIFF_LINES]
     rows = list(csv.reader(head_lines, delimiter=delimiter))
     widths = [len(r) for r in rows if sum(1 for c in r if c.strip()) >= 2]
     if not widths:
         raise StatementError("no table found in the file")
+    check_columns(max(widths))  # before anything looks at each column
     width = max(set(widths), key=widths.count)
     start = skip_rows
     if start is None:

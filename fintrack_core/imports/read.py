@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from fintrack_core.imports.clean import clean_statement_text
 from fintrack_core.imports.csv_import import read_csv_statement
+from fintrack_core.imports.limits import MAX_BYTES, check_lines, check_rows, check_size
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.profiles import builtin_profiles
 from fintrack_core.imports.statement import ParsedStatement, StatementError
 
-MAX_BYTES = 200 * 1024 * 1024
+__all__ = ["MAX_BYTES", "read_statement", "sniff_format"]
 
 
 def sniff_format(data: bytes, filename: str = "") -> str:
@@ -23,12 +25,23 @@ def sniff_format(data: bytes, filename: str = "") -> str:
 
 def read_statement(data: bytes, filename: str = "", *, options: Mapping | None = None,
                    saved: Mapping | None = None, profile: str | None = None) -> ParsedStatement:
-    """Parse any supported statement. ``profile`` forces a built-in bank profile by name."""
-    if len(data) > MAX_BYTES:
-        raise StatementError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    """Parse any supported statement. ``profile`` forces a built-in bank profile by name.
+
+    The limits of ``imports.limits`` are checked first, cheaply, and the row count again
+    after parsing."""
+    check_size(len(data))
     if not data.strip():
         raise StatementError("the file is empty")
     kind = sniff_format(data, filename)
+    if kind != "ofx":  # OFX may be one long line; its parser reads it as XML/SGML
+        check_lines(data, count_rows=kind == "csv")
+    parsed = _parse(kind, data, options, saved, profile)
+    check_rows(parsed.data_rows or len(parsed.rows) + len(parsed.invalid))
+    return clean_statement_text(parsed)
+
+
+def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | None,
+           profile: str | None) -> ParsedStatement:
     if kind == "ofx":
         from fintrack_core.imports.ofx import parse_ofx
 

@@ -427,7 +427,7 @@ def undo_batch(scope: Scope, batch_id: int) -> int:
     """Remove exactly the transactions of one import, and the batch record. Returns the count."""
     with scope.db.write() as s:
         require(s, scope, WRITE)
-        batch = s.get(ImportBatch, batch_id)
+        batch = s.get(ImportBatch, NotFound.unless_id("import batch", batch_id))
         if batch is None or batch.book_id != scope.book_id:
             raise NotFound("import batch", batch_id)
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
+from fintrack_core.imports.limits import SNIFF_CHARS
 from fintrack_core.imports.statement import StatementError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -78,7 +79,7 @@ def _shape(lines: list[str], delimiter: str) -> tuple[float, int]:
 
 
 def detect_delimiter(text: str) -> str:
-    sample = [ln for ln in text[:262144].splitlines()[:SNIFF_LINES] if ln.strip()]
+    sample = [ln for ln in text[:SNIFF_CHARS].splitlines()[:SNIFF_LINES] if ln.strip()]
     best, best_score = ",", (0.0, 0)
     for d in DELIMITERS:
         share, modal = _shape(sample, d)

@@ -97,6 +97,18 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _check_month_range(month: dt.date, compare_months: int) -> None:
+    """Dates end at 9999-12-31 and start at 0001-01-01: the month after ``month`` and the
+    first compared month must exist, or the date arithmetic overflows."""
+    index = month.year * 12 + month.month - 1
+    lowest = 12 + compare_months  # 0001-01 plus the compared months
+    if index - compare_months < 12 or month >= dt.date(9999, 12, 1):
+        first = f"{lowest // 12:04d}-{lowest % 12 + 1:02d}"
+        raise ValidationError("month", f"{month.year:04d}-{month.month:02d} is out of range: "
+                                       f"with {compare_months} months compared, reports cover "
+                                       f"{first} to 9999-11")
+
+
 def _literal(text: str) -> str:
     """A SQL string literal for one of this module's constant labels (never user input)."""
     return "'" + text.replace("'", "''") + "'"
@@ -223,6 +235,7 @@ def monthly_summary(scope: Scope, month: dt.date, flt: ReportFilter | None = Non
     """
     if compare_months < 1:
         raise ValidationError("compare_months", "compare with at least one previous month")
+    _check_month_range(month, compare_months)
     flt = flt or ReportFilter()
     first, last = _month_start(month), _month_end(month)
     base, cond, params = _prepare(scope, flt)

@@ -8,11 +8,13 @@ import pytest
 
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import (
+    MAX_AMOUNT,
     Money,
     check_currency,
     convert_minor,
     exponent,
     format_money,
+    parse_amount,
     to_decimal,
     to_minor,
 )
@@ -74,11 +76,37 @@ def test_to_minor_refuses_floats_even_when_they_look_exact() -> None:
     assert "float" in err.value.message
 
 
-@pytest.mark.parametrize("text", ["abc", "12,50", "NaN", "Infinity", ""])
+@pytest.mark.parametrize("text", ["abc", "12,50", "NaN", "Infinity", "",
+                                  # Decimal() takes all of these; a person never means them:
+                                  "1_000", "١٢٣", "１２３", "1e3", "1E+309", "--5", "1.2.3"])
 def test_to_minor_refuses_non_numbers(text: str) -> None:
     with pytest.raises(ValidationError) as err:
         to_minor(text, "EUR")
     assert err.value.field == "amount"
+
+
+@pytest.mark.parametrize("text", ["-12.50", "+3", ".5", "7.", " 19.99 "])
+def test_parse_amount_takes_plain_decimals(text: str) -> None:
+    assert parse_amount(text) == Decimal(text.strip())
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["1000000000000", "-1000000000000.00", Decimal("1E+309"), Decimal("-99999999999999999999999"),
+     10**30],
+)
+def test_amounts_past_twelve_whole_digits_are_refused_before_reaching_int64(
+        amount: object) -> None:
+    with pytest.raises(ValidationError) as err:
+        to_minor(amount, "BHD", "opening_balance")  # type: ignore[arg-type]
+    assert err.value.field == "opening_balance"
+    assert "too large" in err.value.message
+
+
+def test_the_largest_amount_fits_int64_with_room_for_sums() -> None:
+    largest = to_minor("-999999999999.999", "BHD")
+    assert largest == -(MAX_AMOUNT * 1000 - 1)
+    assert abs(largest) * 9000 < 2**63
 
 
 @pytest.mark.parametrize(

@@ -256,6 +256,29 @@ def test_a_file_over_the_size_limit_is_rejected_with_the_reason(
     assert count_transactions(db_file) == 0
 
 
+def test_the_size_limit_is_checked_from_the_file_size_before_reading_it(
+        db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = fixture("quirks/overlap_a.csv")
+    size = path.stat().st_size
+    monkeypatch.setattr(service, "MAX_BYTES", size - 1)
+    read: list[Path] = []
+    real_read_bytes = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        read.append(self)
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+
+    result = cli("import", path, "-a", "Chase")
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: file: overlap_a.csv is larger than the {(size - 1) / 2**20:g} MB limit "
+        f"({size:,} bytes)"]
+    assert path not in read  # refused from its size: a 10 GB file is never loaded
+
+
 def test_a_missing_file_or_account_is_a_user_error(db_file: Path, tmp_path: Path) -> None:
     missing = cli("import", tmp_path / "nope.csv", "--account", "Giro")
     no_account = cli("import", fixture("quirks/overlap_a.csv"))

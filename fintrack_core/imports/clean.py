@@ -1,0 +1,75 @@
+"""Text from statements, made fit to store: the import side of ``fintrack_core.text``.
+
+A statement cannot be asked what it meant, so control characters (ESC, BEL, NUL...) are
+removed rather than refused: they are never part of a payee, and stored raw they would drive
+the terminal of whoever lists the transactions. Line breaks and tabs in a payee become a
+space; a description keeps its line breaks. A value still longer than its field allows
+(``MAX_PAYEE``, ``MAX_TEXT``) is not cut short silently: its row is reported as invalid, with
+its line, like any other unreadable row. Column-wise (Arrow), so a million rows cost little.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fintrack_core.imports.statement import ParsedStatement, RowError
+from fintrack_core.text import MAX_PAYEE, MAX_TEXT
+
+# RE2 (Arrow) spellings of the control characters of ``fintrack_core.text``.
+_ANY_CONTROL = r"[\x{00}-\x{1f}\x{7f}-\x{9f}]"
+_LINE_BREAKS = r"\r\n|[\r\n\t]"
+_NOT_KEPT_IN_TEXT = r"[\x{00}-\x{08}\x{0b}-\x{1f}\x{7f}-\x{9f}]"  # keeps \t and \n
+# column -> (limit, control characters removed, breaks turned into a space first)
+FIELDS = {"payee": (MAX_PAYEE, _ANY_CONTROL, True),
+          "description": (MAX_TEXT, _NOT_KEPT_IN_TEXT, False)}
+
+
+def _strings(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array, nulls as ""."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        arr = values.array._pa_array  # Arrow-backed already (CSV): no copy
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    else:
+        arr = pa.array(values.astype("object").where(values.notna(), ""), type=pa.string())
+    return pc.fill_null(arr.cast(pa.string()), "")
+
+
+def clean_statement_text(parsed: ParsedStatement) -> ParsedStatement:
+    """Strip control characters from payees and descriptions; rows whose text is still too
+    long move to ``parsed.invalid`` (with their line) and out of ``parsed.rows``."""
+    rows = parsed.rows
+    if rows.empty:
+        return parsed
+    too_long = np.zeros(len(rows), dtype=bool)
+    reasons: dict[int, str] = {}
+    for name, (limit, controls, breaks_to_space) in FIELDS.items():
+        if name not in rows:
+            continue
+        arr = _strings(rows[name])
+        if pc.any(pc.match_substring_regex(arr, _ANY_CONTROL)).as_py():
+            if breaks_to_space:
+                arr = pc.replace_substring_regex(arr, _LINE_BREAKS, " ")
+            else:
+                arr = pc.replace_substring_regex(arr, r"\r\n?", "\n")
+            arr = pc.replace_substring_regex(arr, controls, "")
+            rows[name] = pd.arrays.ArrowExtensionArray(arr)
+        lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+        over = lengths > limit
+        for pos in np.flatnonzero(over & ~too_long):
+            reasons[int(pos)] = (f"{name} is {int(lengths[pos]):,} characters long; the limit "
+                                 f"is {limit:,}")
+        too_long |= over
+    if not too_long.any():
+        return parsed
+    lines = rows["line"].to_numpy()
+    parsed.invalid = sorted([*parsed.invalid,
+                             *(RowError(int(lines[pos]), reason) for pos, reason in
+                               sorted(reasons.items()))], key=lambda e: e.line)
+    keep = ~too_long
+    parsed.rows = rows[keep].reset_index(drop=True)
+    if isinstance(parsed.scaled, np.ndarray):
+        parsed.scaled = parsed.scaled[keep]
+    return parsed
