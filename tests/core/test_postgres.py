@@ -83,8 +83,8 @@ def test_the_audit_log_is_append_only_on_postgresql(pg: Database) -> None:
 
     from fintrack_core import audit
 
-    alice = users.create_user(pg, "alice", "alice-secret", base_currency="EUR")
-    users.create_user(pg, "bob", "bob-secret1", acting_user_id=alice.id)
+    alice = users.create_user(pg, "alice", "wonderland-42", base_currency="EUR")
+    users.create_user(pg, "bob", "builder-jobs1", acting_user_id=alice.id)
     scope = Scope(pg, alice.id, books.list_books(pg, alice.id)[0].id, origin="web 192.0.2.1")
     books.share_book(scope, "bob", "viewer")
     page = audit.book_audit(scope)

@@ -84,7 +84,7 @@ def test_admin_sees_every_event_and_filters_by_user(small_book: SmallBook) -> No
     sb = small_book
     carol_tx = list_transactions(sb.other).rows[0].id
     transactions.delete_transaction(sb.other, carol_tx)
-    at = log_in("alice", "alice-secret")
+    at = log_in("alice", "wonderland-42")
     at.switch_page(ADMIN).run()
     assert not at.exception
     assert "Audit log" in [h.value for h in at.subheader]
