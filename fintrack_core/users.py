@@ -19,8 +19,12 @@ from fintrack_core.passwords import (  # noqa: F401 - re-exported for callers
     check_password,
     hash_password,
 )
+from fintrack_core.text import MAX_NAME, clean_text
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
+
+
+MAX_EMAIL = 254  # RFC 5321's limit on a forward path
 
 
 def normalise_username(username: str) -> str:
@@ -88,7 +92,8 @@ def create_user(
             raise Conflict(f"username {username!r} is already taken")
         if never_admin:
             is_admin = False
-        user = User(username=username, name=(name or username).strip(), email=email.strip(),
+        user = User(username=username, name=clean_text(name or username, "name", MAX_NAME),
+                    email=clean_text(email, "email", MAX_EMAIL),
                     password_hash=pw_hash, is_admin=is_admin)
         s.add(user)
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
@@ -56,18 +55,12 @@ def report_filter(ctx: Context) -> ReportFilter:
             date_from=span[0] if span else None, date_to=span[-1] if len(span) > 1 else None,
             account_ids=tuple(acc), category_ids=tuple(cat),
             tags=tuple(t.strip() for t in tag.split(",") if t.strip()), text=text or None,
-            amount_min=_decimal(lo), amount_max=_decimal(hi))
+            # Text as typed (a decimal comma allowed): the filter parses it, naming the field.
+            amount_min=lo.strip().replace(",", ".") or None,
+            amount_max=hi.strip().replace(",", ".") or None)
     except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
         st.error(md(f"Report filters: {exc}"))
         st.stop()
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", ".")) if text.strip() else None
-    except InvalidOperation:
-        st.sidebar.error(md(f"{text!r} is not a number"))
-        return None
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)

@@ -1,7 +1,6 @@
 """Transactions: filter, sort and page (in SQL), edit in place, bulk edits, add and transfer."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
@@ -30,16 +29,6 @@ path_to_id = {c.path: c.id for c in cats}
 ordinary_cats = [c for c in cats if c.kind.value != "transfer"]
 
 
-def _decimal(text: str, field: str) -> Decimal | None:
-    if not text.strip():
-        return None
-    try:
-        return Decimal(text.strip().replace(",", "."))
-    except InvalidOperation:
-        st.error(md(f"{field}: {text!r} is not a number"))
-        st.stop()
-
-
 with st.expander("Filters", expanded=True):
     f1, f2, f3, f4 = st.columns(4)
     date_from = f1.date_input("From", value=None, key="f_from", format="YYYY-MM-DD")
@@ -57,8 +46,10 @@ with st.expander("Filters", expanded=True):
         flt = TransactionFilter(date_from=date_from, date_to=date_to,
                                 account_ids=tuple(sel_accounts), category_id=category,
                                 tag=tag or None, text=text or None,
-                                amount_min=_decimal(amin, "Amount at least"),
-                                amount_max=_decimal(amax, "Amount at most"))
+                                # Text as typed (a decimal comma allowed): the filter
+                                # parses it and names the field when it is not an amount.
+                                amount_min=amin.strip().replace(",", ".") or None,
+                                amount_max=amax.strip().replace(",", ".") or None)
     except FinTrackError as exc:  # NaN, 1e400, an inverted range: the core names the field
         st.error(md(exc))
         st.stop()

@@ -21,11 +21,14 @@ FILTERS = [TransactionFilter, ReportFilter]
 
 @pytest.mark.parametrize("make", FILTERS)
 @pytest.mark.parametrize(("field", "value", "says"), [
-    ("amount_min", Decimal("NaN"), "'NaN' is not a finite number"),
+    ("amount_min", Decimal("NaN"), "NaN is not a finite number"),
     ("amount_min", Decimal("sNaN"), "is not a finite number"),
-    ("amount_max", Decimal("Infinity"), "'Infinity' is not a finite number"),
+    ("amount_max", Decimal("Infinity"), "Infinity is not a finite number"),
     ("amount_max", Decimal("-Infinity"), "is not a finite number"),
-    ("amount_min", Decimal("1e400"), "1E+400 is too large (at most 1,000,000,000,000,000)"),
+    ("amount_min", Decimal("1e400"), "1E+400 is too large: amounts must be below "
+                                     "1,000,000,000,000 (12 whole digits)"),
+    ("amount_min", "1e400", "'1e400' is not a number"),
+    ("amount_min", "1_000", "'1_000' is not a number"),
     ("amount_max", "99999999999999999999999", "is too large"),
     ("amount_min", "12.3.4", "'12.3.4' is not a number"),
     ("amount_min", 12.5, "must not be floats"),
@@ -55,11 +58,11 @@ def test_a_megabyte_of_search_text_is_refused(make) -> None:  # type: ignore[no-
 
 @pytest.mark.parametrize("make", FILTERS)
 def test_good_bounds_become_exact_decimals(make) -> None:  # type: ignore[no-untyped-def]
-    flt = make(amount_min="40", amount_max=Decimal("1000000000000000"))
-    assert (flt.amount_min, flt.amount_max) == (Decimal("40"), Decimal("1000000000000000"))
+    flt = make(amount_min="40", amount_max=Decimal("999999999999.99"))
+    assert (flt.amount_min, flt.amount_max) == (Decimal("40"), Decimal("999999999999.99"))
     assert make(amount_min=Decimal("70"), amount_max=Decimal("-70")).amount_max == -70
 
 
 def test_the_largest_bound_still_runs_in_sql(small_book: SmallBook) -> None:
-    top = TransactionFilter(amount_min=Decimal("0.001"), amount_max=Decimal("1e15"))
+    top = TransactionFilter(amount_min=Decimal("0.001"), amount_max=Decimal("999999999999.999"))
     assert list_transactions(small_book.owner, top).total == 7

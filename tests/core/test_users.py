@@ -279,3 +279,11 @@ def test_the_common_password_list_ships_with_the_package() -> None:
     assert COMMON_FILE.parent.name == "fintrack_core"
     assert len(common_passwords()) > 300
     assert "iloveyou123" in common_passwords()
+
+
+def test_display_name_and_email_get_the_text_checks_of_every_write_path(db: Database) -> None:
+    with pytest.raises(ValidationError, match=r"^name: contains the control character \\x1b"):
+        users.create_user(db, "alice", "wonderland-42", "Alice\x1b[31m")
+    with pytest.raises(ValidationError, match=r"^email: is 300 characters long"):
+        users.create_user(db, "alice", "wonderland-42", "Alice", "a" * 300)
+    assert users.count_users(db) == 0

@@ -48,7 +48,7 @@ def rendered_markdown(at) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def hostile_book(db) -> Scope:  # type: ignore[no-untyped-def]
-    user = users.create_user(db, "mallory", "mallory-secret", HOSTILE, base_currency="EUR")
+    user = users.create_user(db, "mallory", "hostile-names-9", HOSTILE, base_currency="EUR")
     scope = Scope(db, user.id, books.list_books(db, user.id)[0].id)
     books.update_book(scope, name=HOSTILE)
     account = accounts.create_account(scope, HOSTILE, "checking", "EUR", "100",
@@ -68,7 +68,7 @@ def test_md_escapes_every_markdown_start() -> None:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_page_renders_a_hostile_name_as_markdown(hostile_book: Scope, page: str) -> None:
-    at = log_in("mallory", "mallory-secret").switch_page(page).run()
+    at = log_in("mallory", "hostile-names-9").switch_page(page).run()
     assert not at.exception, at.exception
     bodies = list(rendered_markdown(at))
     for body in bodies:

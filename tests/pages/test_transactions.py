@@ -178,9 +178,9 @@ def test_a_new_empty_book_renders_and_takes_its_first_transaction(db) -> None:  
     from fintrack_core.access import Scope
     from tests.pages.conftest import log_in
 
-    dora = users.create_user(db, "dora", "dora-secret", "Dora", base_currency="EUR")
+    dora = users.create_user(db, "dora", "explorer-77x", "Dora", base_currency="EUR")
     scope = Scope(db, dora.id, books.list_books(db, dora.id)[0].id)
-    at = log_in("dora", "dora-secret").switch_page(PAGE).run()
+    at = log_in("dora", "explorer-77x").switch_page(PAGE).run()
     assert not at.exception, at.exception  # no account, no transaction: still a page
     accounts.create_account(scope, "Wallet", "cash", "EUR", "0", dt.date(2024, 1, 1))
     at.run()
