@@ -22,6 +22,7 @@ sorting by name is sorting by age; rotation only ever deletes files matching tha
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import sqlite3
@@ -37,7 +38,7 @@ from fintrack_core.audit import log_event
 from fintrack_core.db.engine import DEFAULT_DB_PATH, Database
 from fintrack_core.db.models import Book, User
 from fintrack_core.db.schema import known_revisions, upgrade
-from fintrack_core.errors import FinTrackError, PermissionDenied, ValidationError
+from fintrack_core.errors import Busy, FinTrackError, PermissionDenied, ValidationError
 
 PREFIX = "fintrack-"
 STAMP = "%Y%m%d-%H%M%S-%f"
@@ -58,6 +59,7 @@ class BackupResult:
     tables: dict[str, int]  # row count of every table, as verified in the copy
     size: int
     removed: list[Path] = field(default_factory=list)  # older backups removed by rotation
+    audited: bool = True  # False: the audit entry waited too long for another writer
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,26 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _audit(db: Database, action: str, actor_id: int | None, **details: object) -> None:
+log = logging.getLogger("fintrack.backup")
+
+
+def _audit(db: Database, action: str, actor_id: int | None, **details: object) -> bool:
     """The single place where backups and restores are recorded in the audit log.
 
     Its own transaction, after the fact: a backup writes nothing else, and a restore has just
     replaced the audit log itself, so the entry must go into the restored database. Without
     an acting user (the machine's operator at the command line) the actor reads "operator".
+    A backup taken while a long import holds the write lock is still a good backup: when the
+    entry cannot be written within the write wait, that is logged and returned (False) for
+    the caller to say, instead of failing the backup it describes.
     """
-    log_event(db, action, actor_id=actor_id, actor_name=None if actor_id else "operator",
-              detail=dict(details))
+    try:
+        log_event(db, action, actor_id=actor_id,
+                  actor_name=None if actor_id else "operator", detail=dict(details))
+    except Busy as exc:
+        log.warning("audit entry %s not written: %s (%s)", action, exc, details)
+        return False
+    return True
 
 
 # --- names, folders, rotation -----------------------------------------------------------
@@ -259,9 +272,9 @@ def create_backup(db: Database, to: Path | None = None, keep: int | None = None,
 
             counts = backup_pg.dump(db, tmp)
     removed = rotate(folder, keep) if keep is not None else []
-    result = BackupResult(final, when, counts, final.stat().st_size, removed)
-    _audit(db, "backup.create", actor_id, file=final.name, rows=sum(counts.values()))
-    return result
+    audited = _audit(db, "backup.create", actor_id, file=final.name,
+                     rows=sum(counts.values()))
+    return BackupResult(final, when, counts, final.stat().st_size, removed, audited)
 
 
 def backup_for_download(db: Database, acting_user_id: int) -> tuple[str, bytes]:

@@ -54,6 +54,9 @@ def backup_command(
     rows = sum(result.tables.values())
     typer.echo(f"Backup written to {result.path} ({result.size:,} bytes, {rows:,} rows in "
                f"{len(result.tables)} tables, verified).")
+    if not result.audited:
+        note("The audit log entry for this backup could not be written (the database was busy "
+             "with another write); the backup itself is complete and verified.")
     for path in result.removed:
         typer.echo(f"Removed old backup {path.name}")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from sqlalchemy import text
 
 from fintrack_core import accounts, books, users
 from fintrack_core import transactions as tx
@@ -32,6 +33,17 @@ def pg_server() -> Iterator[str]:
                 pytest.fail("FINTRACK_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
             pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
         yield url
+
+
+@pytest.fixture
+def pg(pg_server: str) -> Iterator[Database]:
+    """A migrated, empty database on the session's PostgreSQL server."""
+    db = Database(pg_server)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(db)
+    yield db
+    db.dispose()
 
 
 # Days on which date arithmetic breaks first: a month end, a year end and the day after, and

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from fintrack_core import backup
 from fintrack_core import transactions as tx
+from fintrack_core.db import engine
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
 from fintrack_core.db.schema import MIGRATIONS, current_revision
@@ -51,7 +52,9 @@ def test_a_backup_is_a_verified_copy_of_every_table(small_book: SmallBook,
     with sqlite3.connect(result.path) as con:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
-    assert result.tables == backup.table_counts(sqlite3.connect(db_file(small_book.db)))
+    live = backup.table_counts(sqlite3.connect(db_file(small_book.db)))
+    assert live["audit_log"] == result.tables["audit_log"] + 1  # the backup's own entry, after
+    assert result.tables == {**live, "audit_log": live["audit_log"] - 1}
     assert result.tables["transactions"] == 8
     assert list((tmp_path / "b").iterdir()) == [result.path]  # no temporary file left
 
@@ -62,9 +65,11 @@ def test_the_default_folder_is_backups_beside_the_database(small_book: SmallBook
 
 
 def test_a_backup_holds_what_was_committed_and_not_what_is_in_flight(
-        small_book: SmallBook, tmp_path: Path) -> None:
+        small_book: SmallBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another connection sits in an open write transaction (the app mid-import): the backup
-    neither waits for it nor contains its uncommitted rows."""
+    neither waits for it nor contains its uncommitted rows; its audit entry, which would have
+    to wait for that writer, is reported as not written rather than failing the backup."""
+    monkeypatch.setattr(engine, "WRITE_WAIT_S", 0.5)
     sb = small_book
     add(sb, "Committed before")
     writer = sqlite3.connect(db_file(sb.db), isolation_level=None)
@@ -81,6 +86,7 @@ def test_a_backup_holds_what_was_committed_and_not_what_is_in_flight(
     assert "In flight" not in payees
     assert result.tables["transactions"] == 9
     assert count(db_file(sb.db)) == 10
+    assert result.audited is False
 
 
 def test_a_backup_while_another_process_keeps_writing(small_book: SmallBook,
@@ -183,6 +189,10 @@ def test_bad_ages_name_the_option(bad: str) -> None:
         backup.parse_age(bad)
 
 
+def cols_of(table: str) -> list[str]:
+    return list(Base.metadata.tables[table].c.keys())
+
+
 def test_restore_round_trip_into_the_live_file(small_book: SmallBook, tmp_path: Path,
                                                snapshot: Callable[..., Any]) -> None:
     """A second engine (a running app) stays open throughout and sees the restored data."""
@@ -206,6 +216,9 @@ def test_restore_round_trip_into_the_live_file(small_book: SmallBook, tmp_path: 
         return [tuple(v for i, v in enumerate(r) if i not in moved) for r in rows]
 
     assert steady(after.pop("books")) == steady(before.pop("books"))
+    restored_log = after.pop("audit_log")
+    assert restored_log[:-1] == before.pop("audit_log")
+    assert restored_log[-1][cols_of("audit_log").index("action")] == "backup.restore"
     assert after == before
     with app.read() as s:  # report caches keyed on the versions must refresh
         now = dict(s.execute(text("SELECT id, data_version FROM books")).all())

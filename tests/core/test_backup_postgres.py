@@ -7,7 +7,7 @@ sets it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +24,6 @@ from fintrack_core.errors import ValidationError
 
 pytestmark = pytest.mark.postgres
 T0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def pg(pg_server: str) -> Iterator[Database]:
-    db = Database(pg_server)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(db)
-    yield db
-    db.dispose()
 
 
 def fill(db: Database) -> tuple[Scope, int]:
@@ -70,6 +60,10 @@ def test_backup_and_restore_round_trip(pg: Database, tmp_path: Path,
         return [tuple(v for i, v in enumerate(r) if i not in moved) for r in rows]
 
     assert steady(after.pop("books")) == steady(before.pop("books"))
+    restored_log = after.pop("audit_log")  # what the backup held, and the restore itself
+    assert restored_log[:-1] == before.pop("audit_log")
+    action = list(Base.metadata.tables["audit_log"].c.keys()).index("action")
+    assert restored_log[-1][action] == "backup.restore"
     assert after == before
     assert result.safety_backup.tables["transactions"] == 30
     assert current_revision(pg) == result.revision_now

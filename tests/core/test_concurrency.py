@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from fintrack_core import accounts, users
 from fintrack_core import transactions as tx
@@ -67,12 +67,10 @@ def counts(db: Database) -> tuple[int, int]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'fintrack.db'}")
-    else:
-        db = Database(request.getfixturevalue("pg_server"))
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    if request.param == "postgresql":
+        yield request.getfixturevalue("pg")
+        return
+    db = Database(f"sqlite:///{tmp_path / 'fintrack.db'}")
     upgrade(db)
     yield db
     db.dispose()

@@ -7,7 +7,6 @@ sets it, after installing Debian's postgresql).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -17,22 +16,12 @@ from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
-from fintrack_core.db.schema import current_revision, upgrade
+from fintrack_core.db.schema import current_revision
 from fintrack_core.errors import NotFound, PermissionDenied
 from fintrack_core.overview import overview
 from fintrack_core.search import TransactionFilter, list_transactions
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg(pg_server: str) -> Iterator[Database]:
-    db = Database(pg_server)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(db)
-    yield db
-    db.dispose()
 
 
 def test_migrations_create_the_schema_on_postgresql(pg: Database) -> None:

@@ -11,6 +11,7 @@ import time_machine
 from fintrack_core import twofactor
 from fintrack_core.signin import utcnow
 from fintrack_core.users import authenticate, reset_password
+from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 from tests.pages.conftest import log_in
 
@@ -71,11 +72,11 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(
         next(b for b in at.button if b.label == "Change password").click().run()
 
     change("not-my-password", "looking-glass-7")
-    assert errors(at) == ["current_password: is not your current password"]
+    assert errors(at) == [md("current_password: is not your current password")]
     assert authenticate(small_book.db, "alice", "wonderland-42")
     change("wonderland-42", "looking-glass-7")
     assert not at.exception
-    assert at.success[0].value.startswith("Password changed.")
+    assert at.success[0].value.startswith(md("Password changed."))
     assert authenticate(small_book.db, "alice", "looking-glass-7")
     at.switch_page("pages/overview.py").run()
     assert at.title[0].value == "Overview", "this session goes on"
