@@ -64,7 +64,7 @@ def report_filter(ctx: Context) -> ReportFilter:
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def _cached(name: str, user_id: int, book_id: int, version: int, args: tuple,
+def _cached(db_url: str, name: str, user_id: int, book_id: int, version: int, args: tuple,
             kwargs: tuple, _fn: Callable[..., Any]) -> Any:
     from fintrack_core.access import Scope
 
@@ -72,9 +72,12 @@ def _cached(name: str, user_id: int, book_id: int, version: int, args: tuple,
 
 
 def cached(ctx: Context, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a report function through the cache (key: book, data version, arguments)."""
+    """Call a report function through the cache (key: database, book, data version,
+    arguments). The database is part of the key: book ids and versions of two databases (a
+    second install on the same server, a test run) coincide."""
     version = report_store(ctx.scope.db).info(ctx.scope).version
-    return _cached(f"{fn.__module__}.{fn.__name__}", ctx.user.id, ctx.book.id, version,
+    return _cached(ctx.scope.db.url, f"{fn.__module__}.{fn.__name__}", ctx.user.id,
+                   ctx.book.id, version,
                    args, tuple(sorted(kwargs.items())), fn)
 
 
