@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--cli-writes", type=int, default=10)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds a session waits between page calls (0: none, the worst "
+                             "case; a person reading a page takes a few)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,7 +132,8 @@ def main() -> None:
         csv = Path(tmp) / "statement.csv"
         statement(csv, args.import_rows, seed=7)
         print(f"book: {before[0]:,} transactions; {args.sessions} sessions; import of "
-              f"{args.import_rows:,} rows into {account!r}; {args.cli_writes} CLI writes; "
+              f"{args.import_rows:,} rows into {account!r}; {args.cli_writes} CLI writes; think "
+              f"time {args.think:g} s; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
         calls = pages(scope)
@@ -154,6 +158,7 @@ def main() -> None:
                     continue
                 with lock:
                     latencies[name].append((time.perf_counter() - started) * 1000)
+                stop.wait(args.think * rng.uniform(0.5, 1.5))
 
         env = dict(os.environ, FINTRACK_DATABASE_URL=url)
         started = time.perf_counter()
