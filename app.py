@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fintrack_core.users import count_admins, count_users
+from fintrack_core.ledger.users import count_admins, count_users
 from fintrack_ui.display import guarded
 from fintrack_ui.gate import first_run_page, login_page
 from fintrack_ui.login import render_cookie_ops, restore_from_cookie, sign_out

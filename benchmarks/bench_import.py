@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fintrack_core import accounts, books, users
 from fintrack_core.access import Scope
-from fintrack_core.categories import list_categories
 from fintrack_core.db.engine import Database
 from fintrack_core.db.schema import upgrade
 from fintrack_core.imports.service import import_statement
-from fintrack_core.rule_spec import Action, Condition, RuleSpec
-from fintrack_core.rules import create_rule
+from fintrack_core.ledger import accounts, books, users
+from fintrack_core.ledger.categories import list_categories
+from fintrack_core.rules.service import create_rule
+from fintrack_core.rules.spec import Action, Condition, RuleSpec
 
 PAYEES = ["REWE Markt", "EDEKA", "Aldi Süd", "Lidl", "dm-drogerie markt", "Shell", "Aral",
           "Deutsche Bahn", "Lieferando", "Amazon Mktp DE", "Netflix.com", "Spotify",

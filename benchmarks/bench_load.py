@@ -40,17 +40,17 @@ from sqlalchemy import func, select
 
 from fintrack_core import demo
 from fintrack_core.access import Scope
-from fintrack_core.books import list_books
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import ImportBatch, Transaction
 from fintrack_core.db.schema import upgrade
-from fintrack_core.overview import overview
+from fintrack_core.ledger.books import list_books
+from fintrack_core.ledger.overview import overview
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.users import get_user
 from fintrack_core.reports.categories import category_breakdown
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.summary import monthly_summary
 from fintrack_core.reports.trends import last_months, trends
-from fintrack_core.search import TransactionFilter, list_transactions
-from fintrack_core.users import get_user
 
 FINTRACK = str(Path(sys.executable).parent / "fintrack")
 WORDS = ("rewe", "amazon", "shell", "netflix", "salary", "rent", "edeka", "cafe")
@@ -215,7 +215,7 @@ def main() -> None:
 
 
 def demo_account_name(scope: Scope) -> str:
-    from fintrack_core.accounts import list_accounts
+    from fintrack_core.ledger.accounts import list_accounts
 
     return next(a.name for a in list_accounts(scope) if a.currency == "EUR"
                 and a.type.value == "checking")

@@ -46,13 +46,13 @@ from sqlalchemy import select
 
 from fintrack_core import demo
 from fintrack_core.access import Scope
-from fintrack_core.books import list_books
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Account, Category, User
 from fintrack_core.db.schema import upgrade
+from fintrack_core.ledger.books import list_books
+from fintrack_core.ledger.transactions import TransactionInput, add_transaction, delete_transaction
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import ReportStore, report_store
-from fintrack_core.transactions import TransactionInput, add_transaction, delete_transaction
 
 TARGET_MS_UP_TO_1M = 100.0
 TARGET_MS_10M = 1_000.0

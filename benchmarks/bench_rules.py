@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from fintrack_core.rules import Action, Condition, RuleView, apply_rules_frame
+from fintrack_core.rules.service import Action, Condition, RuleView, apply_rules_frame
 
 MERCHANTS = ["REWE SAGT DANKE", "AMZN Mktp DE*", "Netflix.com", "Shell", "Lidl Dienstl.",
              "DB Vertrieb GmbH", "PayPal *Spotify", "Edeka Center", "Aral Station", "dm-drogerie",

@@ -19,7 +19,6 @@ import numpy as np
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from fintrack_core.books import list_books
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import (
     Account,
@@ -32,7 +31,8 @@ from fintrack_core.db.models import (
     User,
 )
 from fintrack_core.errors import Conflict, ValidationError
-from fintrack_core.users import create_user
+from fintrack_core.ledger.books import list_books
+from fintrack_core.ledger.users import create_user
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "explore-fintrack"  # noqa: S105 - published on the login page on purpose

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
+from fintrack_core.api import Database
 from fintrack_core.audit import ACTIONS, AuditEntry, AuditPage, all_audit
-from fintrack_core.db.engine import Database
 from fintrack_core.errors import FinTrackError
 
 PAGE_SIZE = 50

@@ -12,7 +12,8 @@ import io
 
 import streamlit as st
 
-from fintrack_core import backup, book_archive
+from fintrack_core.backups import archive as book_archive
+from fintrack_core.backups import database as backup
 from fintrack_core.errors import FinTrackError
 from fintrack_ui.session import Context
 

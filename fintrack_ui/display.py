@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.errors import FinTrackError
+from fintrack_core.ledger.search import Row
 from fintrack_core.money import format_money
-from fintrack_core.search import Row
 from fintrack_ui.markdown import md
 
 T = TypeVar("T")

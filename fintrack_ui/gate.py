@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from fintrack_core.auth.signin import SecondFactorRequired, sign_in
 from fintrack_core.errors import FinTrackError
-from fintrack_core.signin import SecondFactorRequired, sign_in
-from fintrack_core.users import count_admins, count_users, create_user
+from fintrack_core.ledger.users import count_admins, count_users, create_user
 from fintrack_ui.login import client_ip, complete_sign_in
 from fintrack_ui.session import get_db, login_cookie_key
 
@@ -65,7 +65,7 @@ def first_run_page() -> None:
 
 def login_page() -> None:
     """Username and password (and the second factor when the account has it), checked by
-    ``fintrack_core.signin`` with its throttling; success also sets the login cookie."""
+    ``fintrack_core.auth.signin`` with its throttling; success also sets the login cookie."""
     st.title("FinTrack")
     if flash := st.session_state.pop("flash", None):
         st.success(flash)

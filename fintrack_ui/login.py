@@ -1,4 +1,4 @@
-"""The dashboard's login state: signing in through ``fintrack_core.signin``, the login cookie,
+"""The dashboard's login state: signing in through ``fintrack_core.auth.signin``, the login cookie,
 and ending sessions whose password changed.
 
 Why not streamlit-authenticator's ``login()``: its check is not throttled, and its cookie was
@@ -24,8 +24,8 @@ import jwt
 import streamlit as st
 from extra_streamlit_components.CookieManager import _component_func as _cookie_component
 
-from fintrack_core.signin import SignedIn, utcnow
-from fintrack_core.users import get_user, session_epoch
+from fintrack_core.auth.signin import SignedIn, utcnow
+from fintrack_core.ledger.users import get_user, session_epoch
 
 COOKIE_NAME = "fintrack_auth"
 COOKIE_DAYS = 7

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fintrack_core.signin import utcnow
-from fintrack_core.twofactor import (
+from fintrack_core.auth.signin import utcnow
+from fintrack_core.auth.twofactor import (
     disable_totp,
     enable_totp,
     new_totp_setup,
     recovery_codes_left,
     totp_enabled,
 )
-from fintrack_core.users import change_password
+from fintrack_core.ledger.users import change_password
 from fintrack_ui.display import attempt
 from fintrack_ui.login import renew_cookie
 from fintrack_ui.session import Context, login_cookie_key

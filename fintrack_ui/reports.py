@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from fintrack_core.accounts import list_accounts
-from fintrack_core.categories import list_categories
 from fintrack_core.errors import FinTrackError
+from fintrack_core.ledger.accounts import list_accounts
+from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import report_store

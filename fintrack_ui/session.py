@@ -11,13 +11,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from fintrack_core.access import Scope, set_origin
-from fintrack_core.books import BookView, list_books
+from fintrack_core.api import Database, Role, database_url, upgrade
 from fintrack_core.config import cookie_key, user_settings
-from fintrack_core.db.engine import Database, database_url
-from fintrack_core.db.models import Role
-from fintrack_core.db.schema import upgrade
+from fintrack_core.ledger.books import BookView, list_books
+from fintrack_core.ledger.users import UserView, get_user
 from fintrack_core.money import DEFAULT_LOCALE
-from fintrack_core.users import UserView, get_user
 from fintrack_ui.login import session_is_current, sign_out
 from fintrack_ui.markdown import md
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from fintrack_core import accounts as acc
-from fintrack_core.db.models import AccountType
+from fintrack_core.api import AccountType
+from fintrack_core.ledger import accounts as acc
 from fintrack_core.money import to_decimal
 from fintrack_ui.display import attempt, money, read_only_notice, show_flash
 from fintrack_ui.markdown import md

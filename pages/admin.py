@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from fintrack_core.users import create_user, list_users, reset_password, set_admin
+from fintrack_core.ledger.users import create_user, list_users, reset_password, set_admin
 from fintrack_ui.audit_view import admin_audit_section
 from fintrack_ui.display import attempt, show_flash
 from fintrack_ui.session import current

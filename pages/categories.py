@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from fintrack_core import categories as cat
+from fintrack_core.ledger import categories as cat
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current

@@ -5,13 +5,13 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from fintrack_core.accounts import create_account, list_accounts
-from fintrack_core.categories import list_categories
 from fintrack_core.errors import FinTrackError
 from fintrack_core.imports.dates import ORDERS
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.service import import_statement, list_batches, undo_batch
 from fintrack_core.imports.statement import StatementError
+from fintrack_core.ledger.accounts import create_account, list_accounts
+from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md

@@ -4,8 +4,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from fintrack_core.ledger.overview import overview
 from fintrack_core.money import to_decimal
-from fintrack_core.overview import overview
 from fintrack_ui.display import money, rows_frame, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from fintrack_core.reports.cashflow import cashflow_sankey
-from fintrack_core.reports.charts import sankey
+from fintrack_ui.charts import sankey
 from fintrack_ui.reports import cached, clicked, report_filter, show_drilldown
 from fintrack_ui.session import current
 

@@ -10,7 +10,7 @@ from fintrack_core.reports.categories import (
     spending_by_weekday,
     top_payees,
 )
-from fintrack_core.reports.charts import calendar_bars, category_sunburst, payee_bars
+from fintrack_ui.charts import calendar_bars, category_sunburst, payee_bars
 from fintrack_ui.reports import (
     cached,
     clicked,

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from fintrack_core.reports.charts import pivot_heatmap
 from fintrack_core.reports.exports import export_transactions
 from fintrack_core.reports.pivot import DIMENSIONS, MEASURES, pivot
 from fintrack_core.reports.report_export import report_file
+from fintrack_ui.charts import pivot_heatmap
 from fintrack_ui.reports import cached, money_table, report_filter, show_drilldown
 from fintrack_ui.session import current
 

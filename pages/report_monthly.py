@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from fintrack_core.reports.charts import category_sunburst
 from fintrack_core.reports.report_export import report_file
 from fintrack_core.reports.summary import monthly_summary
+from fintrack_ui.charts import category_sunburst
 from fintrack_ui.reports import (
     cached,
     clicked,

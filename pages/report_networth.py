@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from fintrack_core.reports.charts import net_worth_lines
 from fintrack_core.reports.networth import net_worth
 from fintrack_core.reports.trends import last_months
+from fintrack_ui.charts import net_worth_lines
 from fintrack_ui.reports import cached, money, money_table
 from fintrack_ui.session import current
 

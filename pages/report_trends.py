@@ -4,8 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from fintrack_core.reports.charts import balance_lines, category_stack, income_expense_bars
 from fintrack_core.reports.trends import last_months, trends
+from fintrack_ui.charts import balance_lines, category_stack, income_expense_bars
 from fintrack_ui.reports import cached, clicked, money_table, report_filter, show_drilldown
 from fintrack_ui.session import current
 

@@ -6,12 +6,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from fintrack_core import rules as rl
-from fintrack_core.accounts import list_accounts
-from fintrack_core.categories import list_categories
 from fintrack_core.errors import FinTrackError, ValidationError
+from fintrack_core.ledger.accounts import list_accounts
+from fintrack_core.ledger.categories import list_categories
+from fintrack_core.ledger.search import TransactionFilter
 from fintrack_core.money import to_decimal
-from fintrack_core.search import TransactionFilter
+from fintrack_core.rules import service as rl
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current

@@ -6,9 +6,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from fintrack_core import books, fx
+from fintrack_core.api import Role
 from fintrack_core.config import LOCALES, set_user_setting
-from fintrack_core.db.models import Role
+from fintrack_core.ledger import books, fx
 from fintrack_ui.backup_view import backup_section
 from fintrack_ui.display import attempt, show_flash
 from fintrack_ui.markdown import md

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fintrack_core import transactions as tx
-from fintrack_core.accounts import list_accounts
-from fintrack_core.categories import list_categories
 from fintrack_core.errors import FinTrackError
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.accounts import list_accounts
+from fintrack_core.ledger.categories import list_categories
+from fintrack_core.ledger.search import SORTABLE, TransactionFilter, list_transactions
 from fintrack_core.money import format_money, to_decimal
-from fintrack_core.search import SORTABLE, TransactionFilter, list_transactions
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current

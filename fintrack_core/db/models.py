@@ -79,7 +79,7 @@ class User(Base):
     settings: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     # Bumped by every password change or reset: a login (session or cookie) carries the epoch
-    # it was made in, and one that no longer matches is ended (see fintrack_core.signin).
+    # it was made in, and one that no longer matches is ended (see fintrack_core.auth.signin).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Base32 TOTP secret while two-factor login is on (None: off); the last accepted time step,
     # so one code cannot be used twice.

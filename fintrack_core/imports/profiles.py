@@ -9,12 +9,14 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 from fintrack_core.imports.layout import Layout, split_lines
 from fintrack_core.imports.mapping import Mapping, norm
 
-BANKS_DIR = Path(__file__).parent / "banks"
+# Read through importlib.resources: the TOML files are package data, found the same way in a
+# source checkout, an editable install and an installed wheel.
+BANKS = resources.files("fintrack_core.imports") / "banks"
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class Profile:
 @cache
 def builtin_profiles() -> tuple[Profile, ...]:
     profiles = []
-    for path in sorted(BANKS_DIR.glob("*.toml")):
+    files = sorted((f for f in BANKS.iterdir() if f.name.endswith(".toml")),
+                   key=lambda f: f.name)
+    for path in files:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         match = data.get("match", {})
         profiles.append(Profile(

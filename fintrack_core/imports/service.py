@@ -19,7 +19,6 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
-from fintrack_core.accounts import get_account
 from fintrack_core.audit import record_for
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
@@ -28,6 +27,7 @@ from fintrack_core.imports.fingerprint import already_stored, fingerprints
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.read import MAX_BYTES, read_statement
 from fintrack_core.imports.statement import ParsedStatement, RowError
+from fintrack_core.ledger.accounts import get_account
 from fintrack_core.money import exponent, to_decimal
 
 LIKELY_DUPLICATE_DAYS = 3
@@ -281,7 +281,7 @@ def _likely_duplicates(scope: Scope, frame: pd.DataFrame) -> list[LikelyDuplicat
 
 
 def _apply_rules(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
-    from fintrack_core.rules import apply_rules_frame, load_rules
+    from fintrack_core.rules.service import apply_rules_frame, load_rules
 
     frame = frame.assign(category_id=pd.array([pd.NA] * len(frame), dtype="Int64"),
                          tags="")

@@ -42,11 +42,11 @@ import pyarrow as pa
 from sqlalchemy import select
 
 from fintrack_core.access import READ, Scope, require, versions
-from fintrack_core.categories import list_categories
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Account, Book, FxRate, Transaction
 from fintrack_core.duck import attach_sqlite_file, connect
 from fintrack_core.errors import FinTrackError
+from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import exponent
 
 QUERY_TIME_LIMIT_S = 10.0

@@ -10,7 +10,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from fintrack_core.db.engine import Database
 from fintrack_core.demo import DEMO_PASSWORD, DEMO_USERNAME
-from fintrack_core.users import change_password, get_user
+from fintrack_core.ledger.users import change_password, get_user
 from fintrack_ui.login import COOKIE_NAME
 from tests.browser.conftest import Server
 from tests.browser.test_overview_browser import log_in

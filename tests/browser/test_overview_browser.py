@@ -8,12 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fintrack_core.access import Scope
-from fintrack_core.books import list_books
 from fintrack_core.db.engine import Database
 from fintrack_core.demo import DEMO_PASSWORD, DEMO_USERNAME
+from fintrack_core.ledger.books import list_books
+from fintrack_core.ledger.overview import overview
+from fintrack_core.ledger.users import get_user
 from fintrack_core.money import format_money
-from fintrack_core.overview import overview
-from fintrack_core.users import get_user
 from tests.browser.conftest import ARTIFACTS, Server
 
 pytestmark = pytest.mark.browser

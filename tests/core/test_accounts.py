@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from fintrack_core import accounts
-from fintrack_core import transactions as tx
 from fintrack_core.db.models import AccountType, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
+from fintrack_core.ledger import accounts
+from fintrack_core.ledger import transactions as tx
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

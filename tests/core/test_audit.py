@@ -14,14 +14,16 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from fintrack_core import accounts, audit, books, categories, rules, users
-from fintrack_core import transactions as tx
+from fintrack_core import audit
 from fintrack_core.access import Scope, acting_from
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import AuditLog
 from fintrack_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from fintrack_core.imports import service as imports
-from fintrack_core.rules import Action, Condition, RuleSpec
+from fintrack_core.ledger import accounts, books, categories, users
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.rules import service as rules
+from fintrack_core.rules.service import Action, Condition, RuleSpec
 from tests.conftest import SmallBook
 
 FROZEN = dt.datetime(2026, 2, 28, 23, 59, 30, tzinfo=dt.UTC)
@@ -395,7 +397,7 @@ def test_migration_0007_downgrades_cleanly(db: Database) -> None:
 
 
 def test_sign_ins_failures_and_lockouts_are_logged_with_the_address(db: Database) -> None:
-    from fintrack_core.signin import SignInFailed, sign_in
+    from fintrack_core.auth.signin import SignInFailed, sign_in
 
     users.create_user(db, "alice", "wonderland-42", "Alice")
     when = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC).replace(tzinfo=None)  # naive UTC
@@ -421,7 +423,7 @@ def test_sign_ins_failures_and_lockouts_are_logged_with_the_address(db: Database
 
 
 def test_backups_and_restores_are_logged(db: Database, tmp_path: Any) -> None:
-    from fintrack_core import backup
+    from fintrack_core.backups import database as backup
 
     admin = users.create_user(db, "alice", "wonderland-42", "Alice")
     before = last_id(db)

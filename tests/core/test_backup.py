@@ -15,13 +15,13 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from fintrack_core import backup
-from fintrack_core import transactions as tx
+from fintrack_core.backups import database as backup
 from fintrack_core.db import engine
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
 from fintrack_core.db.schema import MIGRATIONS, current_revision
 from fintrack_core.errors import ValidationError
+from fintrack_core.ledger import transactions as tx
 from tests.fixtures.schema_0001 import build_at_0001
 
 if TYPE_CHECKING:

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from fintrack_core import accounts, backup, books, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
+from fintrack_core.backups import database as backup
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
 from fintrack_core.db.schema import current_revision, upgrade
 from fintrack_core.errors import ValidationError
+from fintrack_core.ledger import accounts, books, users
+from fintrack_core.ledger import transactions as tx
 
 pytestmark = pytest.mark.postgres
 T0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -112,7 +113,7 @@ def test_a_book_archive_round_trips_through_postgresql(pg: Database, tmp_path: P
     PostgreSQL database: the same rows every time, and new rows get fresh ids after."""
     import io
 
-    from fintrack_core import book_archive
+    from fintrack_core.backups import archive as book_archive
     from tests.core.test_book_archive import book_rows
 
     scope, giro = fill(pg)

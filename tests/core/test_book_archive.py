@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import ForeignKey, select, text
 
-from fintrack_core import book_archive as archive
-from fintrack_core import users
+from fintrack_core.backups import archive
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
 from fintrack_core.db.schema import current_revision, upgrade
 from fintrack_core.errors import Conflict, PermissionDenied, ValidationError
 from fintrack_core.imports import service as imports
+from fintrack_core.ledger import users
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook
@@ -248,8 +248,8 @@ def test_every_table_holding_book_data_carries_book_id() -> None:
 
 def test_import_into_a_fresh_file_gives_working_services(rich_book: SmallBook,
                                                          empty: Database) -> None:
-    from fintrack_core import accounts, transactions
     from fintrack_core.access import Scope
+    from fintrack_core.ledger import accounts, transactions
 
     archive.import_book(empty, io.BytesIO(export(rich_book)))
     scope = Scope(empty, rich_book.owner.user_id, rich_book.owner.book_id)

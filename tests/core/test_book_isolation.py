@@ -30,26 +30,20 @@ from typing import Any
 import pandas as pd
 import pytest
 
+import fintrack_cli
 import fintrack_core
-from fintrack_core import (
-    accounts,
-    audit,
-    book_archive,
-    books,
-    categories,
-    cli_common,
-    fx,
-    rules,
-    search,
-    users,
-)
-from fintrack_core import overview as ov
-from fintrack_core import transactions as tx
+from fintrack_cli import common as cli_common
+from fintrack_core import audit
 from fintrack_core.access import Scope
+from fintrack_core.backups import archive as book_archive
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
 from fintrack_core.imports import service as imports
+from fintrack_core.ledger import accounts, books, categories, fx, search, users
+from fintrack_core.ledger import overview as ov
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.search import TransactionFilter
 from fintrack_core.reports import cashflow as r_cashflow
 from fintrack_core.reports import categories as r_categories
 from fintrack_core.reports import drilldown as r_drilldown
@@ -58,8 +52,8 @@ from fintrack_core.reports import networth as r_networth
 from fintrack_core.reports import pivot as r_pivot
 from fintrack_core.reports import summary as r_summary
 from fintrack_core.reports import trends as r_trends
-from fintrack_core.rules import Action, Condition, RuleSpec
-from fintrack_core.search import TransactionFilter
+from fintrack_core.rules import service as rules
+from fintrack_core.rules.service import Action, Condition, RuleSpec
 
 DAY = dt.date(2024, 3, 20)
 AS_OF = dt.date(2024, 3, 31)
@@ -168,104 +162,113 @@ STATEMENT = b"Date,Description,Amount\n2024-03-20,Corner shop,-7.40\n2024-03-21,
 
 OPS: list[Op] = [
     # accounts
-    Op("accounts.find_account", "read", lambda s, i: accounts.find_account(s, "Alice Girokonto"),
+    Op("ledger.accounts.find_account", "read",
+       lambda s, i: accounts.find_account(s, "Alice Girokonto"),
        given="Alice Girokonto"),
-    Op("accounts.list_accounts", "read", lambda s, i: accounts.list_accounts(s), False),
-    Op("accounts.balances", "read", lambda s, i: accounts.balances(s, AS_OF), False),
-    Op("accounts.balance", "read", lambda s, i: accounts.balance(s, i.account, AS_OF)),
-    Op("accounts.transaction_count", "read",
+    Op("ledger.accounts.list_accounts", "read", lambda s, i: accounts.list_accounts(s), False),
+    Op("ledger.accounts.balances", "read", lambda s, i: accounts.balances(s, AS_OF), False),
+    Op("ledger.accounts.balance", "read", lambda s, i: accounts.balance(s, i.account, AS_OF)),
+    Op("ledger.accounts.transaction_count", "read",
        lambda s, i: accounts.transaction_count(s, i.account)),
-    Op("accounts.create_account", "write",
+    Op("ledger.accounts.create_account", "write",
        lambda s, i: accounts.create_account(s, "Holiday fund", "savings", "EUR", "100", DAY),
        False),
-    Op("accounts.update_account", "write",
+    Op("ledger.accounts.update_account", "write",
        lambda s, i: accounts.update_account(s, i.account, name="Renamed", institution="N26")),
-    Op("accounts.close_account", "write", lambda s, i: accounts.close_account(s, i.account, DAY)),
-    Op("accounts.reopen_account", "write",
+    Op("ledger.accounts.close_account", "write",
+       lambda s, i: accounts.close_account(s, i.account, DAY)),
+    Op("ledger.accounts.reopen_account", "write",
        lambda s, i: accounts.reopen_account(s, i.closed_account)),
-    Op("accounts.delete_account", "write",
+    Op("ledger.accounts.delete_account", "write",
        lambda s, i: accounts.delete_account(s, i.empty_account)),
     # audit log (owners only; it names A's members and files, so a leak would show)
     Op("audit.book_audit", "owner-read",
        lambda s, i: [e.as_json() for e in audit.book_audit(s).entries], False),
     # books
-    Op("books.get_book", "read", lambda s, i: dataclasses.astuple(books.get_book(s))[:3], False),
-    Op("books.list_members", "read", lambda s, i: books.list_members(s), False),
-    Op("books.update_book", "manage", lambda s, i: books.update_book(s, name="Renamed book"),
+    Op("ledger.books.get_book", "read",
+       lambda s, i: dataclasses.astuple(books.get_book(s))[:3], False),
+    Op("ledger.books.list_members", "read", lambda s, i: books.list_members(s), False),
+    Op("ledger.books.update_book", "manage", lambda s, i: books.update_book(s, name="Renamed book"),
        False),
-    Op("books.share_book", "manage", lambda s, i: books.share_book(s, "walter", Role.VIEWER),
+    Op("ledger.books.share_book", "manage", lambda s, i: books.share_book(s, "walter", Role.VIEWER),
        False),
-    Op("books.remove_member", "manage", lambda s, i: books.remove_member(s, i.victor)),
+    Op("ledger.books.remove_member", "manage", lambda s, i: books.remove_member(s, i.victor)),
     # book archive: the owner's full export
-    Op("book_archive.export_book", "owner-read", lambda s, i: _archive_text(s), False),
+    Op("backups.archive.export_book", "owner-read", lambda s, i: _archive_text(s), False),
     # categories
-    Op("categories.list_categories", "read", lambda s, i: categories.list_categories(s), False),
-    Op("categories.usage_count", "read", lambda s, i: categories.usage_count(s, i.category)),
-    Op("categories.create_category[under a parent]", "write",
+    Op("ledger.categories.list_categories", "read",
+       lambda s, i: categories.list_categories(s), False),
+    Op("ledger.categories.usage_count", "read", lambda s, i: categories.usage_count(s, i.category)),
+    Op("ledger.categories.create_category[under a parent]", "write",
        lambda s, i: categories.create_category(s, "Organic", parent_id=i.category)),
-    Op("categories.create_category[top level]", "write",
+    Op("ledger.categories.create_category[top level]", "write",
        lambda s, i: categories.create_category(s, "Pets", "expense"), False),
-    Op("categories.rename_category", "write",
+    Op("ledger.categories.rename_category", "write",
        lambda s, i: categories.rename_category(s, i.category, "Supermarket")),
-    Op("categories.move_category", "write",
+    Op("ledger.categories.move_category", "write",
        lambda s, i: categories.move_category(s, i.unused_category, None)),
-    Op("categories.merge_categories", "write",
+    Op("ledger.categories.merge_categories", "write",
        lambda s, i: categories.merge_categories(s, i.unused_category, i.category2)),
-    Op("categories.delete_category", "write",
+    Op("ledger.categories.delete_category", "write",
        lambda s, i: categories.delete_category(s, i.custom_category)),
     # exchange rates
-    Op("fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
-    Op("fx.rate_table", "read", lambda s, i: fx.rate_table(s).rate("EUR", "USD", DAY), False),
-    Op("fx.set_rate", "write", lambda s, i: fx.set_rate(s, "EUR", "CHF", DAY, "0.9512"), False),
-    Op("fx.delete_rate", "write", lambda s, i: fx.delete_rate(s, "EUR", "USD", RATE_DAY), False),
+    Op("ledger.fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
+    Op("ledger.fx.rate_table", "read",
+       lambda s, i: fx.rate_table(s).rate("EUR", "USD", DAY), False),
+    Op("ledger.fx.set_rate", "write",
+       lambda s, i: fx.set_rate(s, "EUR", "CHF", DAY, "0.9512"), False),
+    Op("ledger.fx.delete_rate", "write",
+       lambda s, i: fx.delete_rate(s, "EUR", "USD", RATE_DAY), False),
     # overview
-    Op("overview.overview", "read", lambda s, i: ov.overview(s, AS_OF), False),
-    Op("overview.month_flow", "read", lambda s, i: ov.month_flow(s, DAY), False),
+    Op("ledger.overview.overview", "read", lambda s, i: ov.overview(s, AS_OF), False),
+    Op("ledger.overview.month_flow", "read", lambda s, i: ov.month_flow(s, DAY), False),
     # search
-    Op("search.list_transactions", "read", lambda s, i: search.list_transactions(s), False),
-    Op("search.list_transactions[account filter]", "read",
+    Op("ledger.search.list_transactions", "read", lambda s, i: search.list_transactions(s), False),
+    Op("ledger.search.list_transactions[account filter]", "read",
        lambda s, i: search.list_transactions(s, TransactionFilter(account_ids=(i.account,)))),
-    Op("search.list_transactions[category filter]", "read",
+    Op("ledger.search.list_transactions[category filter]", "read",
        lambda s, i: search.list_transactions(s, TransactionFilter(category_id=i.category))),
     # transactions
-    Op("transactions.add_transaction", "write", lambda s, i: tx.add_transaction(s, _input(i))),
-    Op("transactions.update_transaction", "write",
+    Op("ledger.transactions.add_transaction", "write",
+       lambda s, i: tx.add_transaction(s, _input(i))),
+    Op("ledger.transactions.update_transaction", "write",
        lambda s, i: tx.update_transaction(s, i.transaction, payee="Edited", notes="changed")),
-    Op("transactions.delete_transaction", "write",
+    Op("ledger.transactions.delete_transaction", "write",
        lambda s, i: tx.delete_transaction(s, i.transaction)),
-    Op("transactions.delete_transaction[transfer leg]", "write",
+    Op("ledger.transactions.delete_transaction[transfer leg]", "write",
        lambda s, i: tx.delete_transaction(s, i.transfer_leg)),
-    Op("transactions.transfer", "write",
+    Op("ledger.transactions.transfer", "write",
        lambda s, i: tx.transfer(s, i.account, i.savings, "10", DAY)),
-    Op("transactions.transfer[cross-currency]", "write",
+    Op("ledger.transactions.transfer[cross-currency]", "write",
        lambda s, i: tx.transfer(s, i.account, i.card, "10", DAY, received="10.83")),
-    Op("transactions.bulk_set_category", "write",
+    Op("ledger.transactions.bulk_set_category", "write",
        lambda s, i: tx.bulk_set_category(s, [i.transaction], i.category2)),
-    Op("transactions.bulk_delete", "write", lambda s, i: tx.bulk_delete(s, [i.transaction])),
+    Op("ledger.transactions.bulk_delete", "write", lambda s, i: tx.bulk_delete(s, [i.transaction])),
     # rules
-    Op("rules.list_rules", "read", lambda s, i: rules.list_rules(s), False),
-    Op("rules.load_rules", "read", lambda s, i: rules.load_rules(s), False),
-    Op("rules.rules_for_import", "read", lambda s, i: rules.rules_for_import(s), False),
-    Op("rules.get_rule_mode", "read", lambda s, i: rules.get_rule_mode(s), False),
-    Op("rules.preview_rule", "read", lambda s, i: rules.preview_rule(s, i.rule)),
-    Op("rules.preview_rule[unsaved spec]", "read",
+    Op("rules.service.list_rules", "read", lambda s, i: rules.list_rules(s), False),
+    Op("rules.service.load_rules", "read", lambda s, i: rules.load_rules(s), False),
+    Op("rules.service.rules_for_import", "read", lambda s, i: rules.rules_for_import(s), False),
+    Op("rules.service.get_rule_mode", "read", lambda s, i: rules.get_rule_mode(s), False),
+    Op("rules.service.preview_rule", "read", lambda s, i: rules.preview_rule(s, i.rule)),
+    Op("rules.service.preview_rule[unsaved spec]", "read",
        lambda s, i: rules.preview_rule(s, _rule(i.unused_category))),
-    Op("rules.rule_from_transaction", "read",
+    Op("rules.service.rule_from_transaction", "read",
        lambda s, i: rules.rule_from_transaction(s, i.transaction)),
-    Op("rules.create_rule", "write", lambda s, i: rules.create_rule(s, RuleSpec(
+    Op("rules.service.create_rule", "write", lambda s, i: rules.create_rule(s, RuleSpec(
         "Bakery", (Condition("payee", "contains", "bäckerei"),),
         (Action("rename_payee", "Bäckerei"),))), False),
-    Op("rules.create_rule[A's category]", "write",
+    Op("rules.service.create_rule[A's category]", "write",
        lambda s, i: rules.create_rule(s, _rule(i.unused_category))),
-    Op("rules.create_rule[A's account]", "write",
+    Op("rules.service.create_rule[A's account]", "write",
        lambda s, i: rules.create_rule(s, _rule(i.unused_category, i.account))),
-    Op("rules.update_rule", "write",
+    Op("rules.service.update_rule", "write",
        lambda s, i: rules.update_rule(s, i.rule, _rule(i.unused_category))),
-    Op("rules.delete_rule", "write", lambda s, i: rules.delete_rule(s, i.rule)),
-    Op("rules.reorder_rules", "write", lambda s, i: rules.reorder_rules(s, [i.rule2, i.rule])),
-    Op("rules.set_rule_mode", "write", lambda s, i: rules.set_rule_mode(s, "all"), False),
-    Op("rules.reapply_rules", "write", lambda s, i: rules.reapply_rules(s), False),
-    Op("rules.reapply_rules[account filter]", "write",
+    Op("rules.service.delete_rule", "write", lambda s, i: rules.delete_rule(s, i.rule)),
+    Op("rules.service.reorder_rules", "write",
+       lambda s, i: rules.reorder_rules(s, [i.rule2, i.rule])),
+    Op("rules.service.set_rule_mode", "write", lambda s, i: rules.set_rule_mode(s, "all"), False),
+    Op("rules.service.reapply_rules", "write", lambda s, i: rules.reapply_rules(s), False),
+    Op("rules.service.reapply_rules[account filter]", "write",
        lambda s, i: rules.reapply_rules(s, TransactionFilter(account_ids=(i.account,)))),
     # statement imports
     Op("imports.service.import_statement", "write",
@@ -303,10 +306,10 @@ OPS: list[Op] = [
     Op("reports.exports.write_transactions", "read",
        lambda s, i: r_exports.write_transactions(s, None, "csv", io.BytesIO()), False),
     # CLI helpers: name lookups, which answer "no such name" exactly as for a missing one
-    Op("cli_common.resolve_account", "read",
+    Op("fintrack_cli.common.resolve_account", "read",
        lambda s, i: cli_common.resolve_account(s, "Alice Girokonto"),
        foreign_error=ValidationError, given="Alice Girokonto"),
-    Op("cli_common.resolve_category", "read",
+    Op("fintrack_cli.common.resolve_category", "read",
        lambda s, i: cli_common.resolve_category(s, "Alice Hobby Fund"),
        foreign_error=ValidationError, given="Alice Hobby Fund"),
 ]
@@ -399,14 +402,15 @@ def _leaks(value: object, given: str = "") -> list[str]:
 
 def _scoped_functions() -> set[str]:
     found = set()
-    for info in pkgutil.walk_packages(fintrack_core.__path__, "fintrack_core."):
-        module = importlib.import_module(info.name)
-        for name, obj in vars(module).items():
-            if (inspect.isfunction(obj) and obj.__module__ == module.__name__
-                    and not name.startswith("_")):
-                params = list(inspect.signature(obj).parameters)
-                if params and params[0] == "scope":
-                    found.add(f"{info.name.removeprefix('fintrack_core.')}.{name}")
+    for package in (fintrack_core, fintrack_cli):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            module = importlib.import_module(info.name)
+            for name, obj in vars(module).items():
+                if (inspect.isfunction(obj) and obj.__module__ == module.__name__
+                        and not name.startswith("_")):
+                    params = list(inspect.signature(obj).parameters)
+                    if params and params[0] == "scope":
+                        found.add(f"{info.name.removeprefix('fintrack_core.')}.{name}")
     return found
 
 

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fintrack_core import accounts, books, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
-from fintrack_core.categories import list_categories
 from fintrack_core.db.models import Role
 from fintrack_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from fintrack_core.ledger import accounts, books, users
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.categories import list_categories
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fintrack_core import categories as cats
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
 from fintrack_core.db.models import CategoryKind
 from fintrack_core.errors import Conflict, NotFound, ValidationError
-from fintrack_core.search import TransactionFilter, list_transactions
+from fintrack_core.ledger import categories as cats
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

@@ -16,11 +16,11 @@ import typer
 from sqlalchemy import inspect
 from typer.testing import CliRunner, Result
 
-from fintrack_core import books, categories, users
+from fintrack_cli.main import app
 from fintrack_core.access import Scope
-from fintrack_core.cli import app
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
+from fintrack_core.ledger import books, categories, users
 
 runner = CliRunner()
 ALICE_PW = "wonderland-42"

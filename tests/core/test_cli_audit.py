@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from fintrack_core import accounts, books, users
+from fintrack_cli.main import app
 from fintrack_core.access import Scope
-from fintrack_core.cli import app
 from fintrack_core.db.engine import Database
 from fintrack_core.db.schema import upgrade
+from fintrack_core.ledger import accounts, books, users
 
 runner = CliRunner()
 BOOK = "Alice's book"

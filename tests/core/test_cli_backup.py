@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fintrack_core import backup
+from fintrack_core.backups import database as backup
 from tests.core import test_cli
 from tests.core.test_cli import ALICE_PW, add_tx, fails, ok, run
 

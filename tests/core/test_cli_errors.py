@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from fintrack_core import cli_ledger
+from fintrack_cli import ledger as cli_ledger
+from fintrack_cli.main import app
 from fintrack_core.access import Scope
-from fintrack_core.accounts import create_account
-from fintrack_core.books import list_books
-from fintrack_core.cli import app
 from fintrack_core.db.engine import Database
 from fintrack_core.db.schema import upgrade
-from fintrack_core.search import TransactionFilter, list_transactions
-from fintrack_core.users import create_user
+from fintrack_core.ledger.accounts import create_account
+from fintrack_core.ledger.books import list_books
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.users import create_user
 
 runner = CliRunner()
 

@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from fintrack_core import accounts, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
-from fintrack_core.books import list_books
 from fintrack_core.db import engine as engine_module
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import ImportBatch, Transaction
 from fintrack_core.db.schema import upgrade
 from fintrack_core.errors import Busy
 from fintrack_core.imports.service import import_statement
+from fintrack_core.ledger import accounts, users
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.books import list_books
 from fintrack_core.reports.store import report_store
 from fintrack_core.reports.summary import monthly_summary
 

@@ -17,16 +17,17 @@ from typing import NamedTuple
 import pytest
 from sqlalchemy import func, select, text
 
-from fintrack_core import demo, users
+from fintrack_core import demo
 from fintrack_core.access import Scope
-from fintrack_core.books import list_books
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Account, Category, CategoryKind, FxRate, Transaction, User
 from fintrack_core.db.schema import upgrade
 from fintrack_core.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoResult, create_demo
 from fintrack_core.errors import Conflict, ValidationError
-from fintrack_core.fx import list_rates
-from fintrack_core.overview import overview
+from fintrack_core.ledger import users
+from fintrack_core.ledger.books import list_books
+from fintrack_core.ledger.fx import list_rates
+from fintrack_core.ledger.overview import overview
 
 END = dt.date(2025, 6, 15)
 Demo = tuple[Database, DemoResult]

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from fintrack_core.errors import ValidationError
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
 from fintrack_core.reports.filters import ReportFilter
-from fintrack_core.search import TransactionFilter, list_transactions
 from tests.conftest import SmallBook
 
 FILTERS = [TransactionFilter, ReportFilter]

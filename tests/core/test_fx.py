@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fintrack_core import fx
 from fintrack_core.db.models import FxRate
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import fx
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

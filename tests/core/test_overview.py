@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from fintrack_core import accounts, fx
-from fintrack_core import transactions as tx
-from fintrack_core.overview import month_flow, overview
+from fintrack_core.ledger import accounts, fx
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.overview import month_flow, overview
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

@@ -11,15 +11,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from fintrack_core import accounts, books, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
 from fintrack_core.db.schema import current_revision
 from fintrack_core.errors import NotFound, PermissionDenied
-from fintrack_core.overview import overview
-from fintrack_core.search import TransactionFilter, list_transactions
+from fintrack_core.ledger import accounts, books, users
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.overview import overview
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
 
 pytestmark = pytest.mark.postgres
 

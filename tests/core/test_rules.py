@@ -16,14 +16,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from fintrack_core import categories as cats
-from fintrack_core import rules
-from fintrack_core import transactions as tx
 from fintrack_core.db.models import Transaction
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
+from fintrack_core.ledger import categories as cats
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.search import TransactionFilter
 from fintrack_core.money import to_minor
-from fintrack_core.rules import Action, Condition, RuleSpec, RuleView
-from fintrack_core.search import TransactionFilter
+from fintrack_core.rules import service as rules
+from fintrack_core.rules.service import Action, Condition, RuleSpec, RuleView
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

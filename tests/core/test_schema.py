@@ -15,12 +15,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from fintrack_core import accounts, users
 from fintrack_core.access import Scope
-from fintrack_core.books import list_books
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
 from fintrack_core.db.schema import alembic_config, current_revision, upgrade
+from fintrack_core.ledger import accounts, users
+from fintrack_core.ledger.books import list_books
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

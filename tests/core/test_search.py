@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fintrack_core import transactions as tx
-from fintrack_core.accounts import create_account
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.search import MAX_PAGE_SIZE, TransactionFilter, list_transactions
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.accounts import create_account
+from fintrack_core.ledger.search import MAX_PAGE_SIZE, TransactionFilter, list_transactions
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

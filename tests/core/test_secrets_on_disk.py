@@ -12,7 +12,7 @@ import pytest
 from fintrack_core import config
 from fintrack_core.db.engine import ENV_DATA_DIR, ENV_URL, Database, data_dir
 from fintrack_core.db.schema import upgrade
-from fintrack_core.users import create_user
+from fintrack_core.ledger.users import create_user
 
 
 def mode(path: Path) -> int:

@@ -11,10 +11,11 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from fintrack_core import signin, twofactor, users
+from fintrack_core.auth import signin, twofactor
+from fintrack_core.auth.signin import SecondFactorRequired, SignInFailed, TooManyAttempts, sign_in
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import SignInThrottle
-from fintrack_core.signin import SecondFactorRequired, SignInFailed, TooManyAttempts, sign_in
+from fintrack_core.ledger import users
 
 T0 = dt.datetime(2026, 2, 28, 23, 58, 0, tzinfo=dt.UTC).replace(tzinfo=None)  # naive UTC
 PW = "wonderland-42"

@@ -16,14 +16,15 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from fintrack_core import accounts, books, categories, rules
-from fintrack_core import transactions as tx
-from fintrack_core.cli import app
+from fintrack_cli.main import app
 from fintrack_core.db.models import Transaction
 from fintrack_core.errors import ValidationError
 from fintrack_core.imports.service import import_statement
 from fintrack_core.imports.statement import StatementError
-from fintrack_core.search import TransactionFilter, list_transactions
+from fintrack_core.ledger import accounts, books, categories
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.rules import service as rules
 from fintrack_core.text import clean_text, escape_controls
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from fintrack_core import accounts
-from fintrack_core import transactions as tx
-from fintrack_core.categories import list_categories
 from fintrack_core.db.models import Transaction
 from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.ledger import accounts
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.categories import list_categories
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

@@ -10,10 +10,10 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from fintrack_core import accounts, books, users
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.schema import MIGRATIONS, current_revision, upgrade
+from fintrack_core.ledger import accounts, books, users
 from tests.fixtures.schema_0001 import LATER_BOOK_DEFAULTS, ROWS, build_at_0001
 
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fintrack_core.accounts import list_accounts, transaction_count
+from fintrack_core.ledger.accounts import list_accounts, transaction_count
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from fintrack_core import transactions as tx
 from fintrack_core.db.engine import Database
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports import store
 from tests.conftest import SmallBook
 from tests.pages.conftest import log_in

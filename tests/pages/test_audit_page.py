@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fintrack_core import books, transactions
 from fintrack_core.audit import book_audit
-from fintrack_core.search import list_transactions
+from fintrack_core.ledger import books, transactions
+from fintrack_core.ledger.search import list_transactions
 from tests.conftest import SmallBook
 from tests.pages.conftest import ROOT, TIMEOUT, log_in
 

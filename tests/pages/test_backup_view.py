@@ -13,9 +13,10 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from fintrack_core import book_archive, users
+from fintrack_core.backups import archive as book_archive
 from fintrack_core.db.engine import Database
 from fintrack_core.db.schema import upgrade
+from fintrack_core.ledger import users
 from tests.conftest import SmallBook
 
 SETTINGS = "pages/settings.py"

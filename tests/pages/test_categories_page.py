@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fintrack_core.categories import list_categories, usage_count
+from fintrack_core.ledger.categories import list_categories, usage_count
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 

@@ -19,13 +19,13 @@ REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
 
 def test_a_bug_in_a_page_shows_an_error_id_not_a_traceback(
         small_book: SmallBook, as_owner, monkeypatch: pytest.MonkeyPatch) -> None:
-    import fintrack_core.overview
+    import fintrack_core.ledger.overview
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("internal detail that users must not see")
 
     at = as_owner(None)
-    monkeypatch.setattr(fintrack_core.overview, "overview", broken)
+    monkeypatch.setattr(fintrack_core.ledger.overview, "overview", broken)
     at.run()
     assert not at.exception  # nothing reached Streamlit's own traceback display
     [shown] = [e.value for e in at.error]

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fintrack_core.db.engine import Database
-from fintrack_core.users import authenticate, count_users, get_user
+from fintrack_core.ledger.users import authenticate, count_users, get_user
 from tests.conftest import SmallBook
 from tests.pages.conftest import ROOT, TIMEOUT, log_in, new_app
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fintrack_core.imports.service import list_batches
-from fintrack_core.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 

@@ -1,4 +1,4 @@
-"""The login page signs in through fintrack_core.signin (throttled, second factor), and a
+"""The login page signs in through fintrack_core.auth.signin (throttled, second factor), and a
 password change ends the user's other sessions (issue 7, items 10 and 12)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import datetime as dt
 import pyotp
 import time_machine
 
-from fintrack_core import twofactor
-from fintrack_core.signin import utcnow
-from fintrack_core.users import authenticate, reset_password
+from fintrack_core.auth import twofactor
+from fintrack_core.auth.signin import utcnow
+from fintrack_core.ledger.users import authenticate, reset_password
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 from tests.pages.conftest import log_in

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from fintrack_core import accounts, books, categories, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
+from fintrack_core.ledger import accounts, books, categories, users
+from fintrack_core.ledger import transactions as tx
 from fintrack_ui.markdown import md
 from tests.pages.conftest import log_in
 

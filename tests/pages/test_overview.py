@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fintrack_core import transactions as tx
+from fintrack_core.ledger import transactions as tx
 from tests.conftest import SmallBook
 
 
@@ -44,7 +44,7 @@ def test_this_month_counts_income_and_expenses_but_not_transfers(today: dt.date,
 
 
 def test_accounts_without_a_rate_are_named_not_counted(small_book: SmallBook, as_owner) -> None:
-    from fintrack_core.accounts import create_account
+    from fintrack_core.ledger.accounts import create_account
 
     create_account(small_book.owner, "Yen wallet", "cash", "JPY", "5000")
     at = as_owner(None)

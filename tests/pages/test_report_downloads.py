@@ -16,7 +16,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from fintrack_core import transactions as tx
+from fintrack_core.ledger import transactions as tx
 from tests.conftest import SmallBook
 
 REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",

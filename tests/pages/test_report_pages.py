@@ -56,7 +56,7 @@ def test_filters_are_shared_between_report_pages(small_book: SmallBook, as_owner
 
 
 def test_a_new_transaction_shows_up_at_once(small_book: SmallBook, as_owner) -> None:
-    from fintrack_core import transactions as tx
+    from fintrack_core.ledger import transactions as tx
 
     at = as_owner("pages/report_monthly.py")
     at.selectbox(key="rm_month").set_value(MARCH).run()

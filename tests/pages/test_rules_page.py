@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from fintrack_core import rules
 from fintrack_core.db.models import Transaction
-from fintrack_core.rules import Action, Condition, RuleSpec
+from fintrack_core.rules import service as rules
+from fintrack_core.rules.service import Action, Condition, RuleSpec
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 

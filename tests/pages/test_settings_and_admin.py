@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fintrack_core.books import list_members
-from fintrack_core.fx import list_rates
-from fintrack_core.users import authenticate
+from fintrack_core.ledger.books import list_members
+from fintrack_core.ledger.fx import list_rates
+from fintrack_core.ledger.users import authenticate
 from tests.conftest import SmallBook
 from tests.pages.conftest import ROOT, TIMEOUT, log_in
 

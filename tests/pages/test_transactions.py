@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from fintrack_core import transactions as tx
-from fintrack_core.search import TransactionFilter, list_transactions
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 
@@ -174,8 +174,8 @@ def test_viewer_gets_a_read_only_table(small_book: SmallBook, as_viewer) -> None
 
 
 def test_a_new_empty_book_renders_and_takes_its_first_transaction(db) -> None:  # type: ignore[no-untyped-def]
-    from fintrack_core import accounts, books, users
     from fintrack_core.access import Scope
+    from fintrack_core.ledger import accounts, books, users
     from tests.pages.conftest import log_in
 
     dora = users.create_user(db, "dora", "explorer-77x", "Dora", base_currency="EUR")

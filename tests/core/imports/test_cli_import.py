@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from fintrack_core.cli import app
+from fintrack_cli.main import app
 from fintrack_core.imports import service
 from tests.core.imports.expected_statements import EXPECTED
 

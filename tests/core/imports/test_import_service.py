@@ -18,9 +18,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from fintrack_core import accounts
-from fintrack_core import transactions as tx
-from fintrack_core.accounts import AccountView
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
 from fintrack_core.imports import service
@@ -28,8 +25,11 @@ from fintrack_core.imports.csv_import import MappingError
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.service import ImportResult, import_statement, list_batches, undo_batch
 from fintrack_core.imports.statement import RowError
+from fintrack_core.ledger import accounts
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.accounts import AccountView
 from fintrack_core.money import to_decimal
-from fintrack_core.rules import Action, Condition, RuleSpec, create_rule
+from fintrack_core.rules.service import Action, Condition, RuleSpec, create_rule
 from tests.core.imports.expected_statements import EXPECTED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"

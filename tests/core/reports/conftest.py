@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from fintrack_core import accounts, books, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
-from fintrack_core.categories import list_categories
 from fintrack_core.db.engine import Database
-from fintrack_core.fx import set_rate
+from fintrack_core.ledger import accounts, books, users
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.categories import list_categories
+from fintrack_core.ledger.fx import set_rate
 
 D = dt.date
 

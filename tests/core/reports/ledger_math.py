@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from fintrack_core import users
 from fintrack_core.access import Scope
+from fintrack_core.ledger import users
 from tests.core.reports.conftest import (
     LEDGER,
     OPENING,

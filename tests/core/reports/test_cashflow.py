@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from fintrack_core import categories
-from fintrack_core import transactions as tx
 from fintrack_core.errors import PermissionDenied
+from fintrack_core.ledger import categories
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.cashflow import Sankey, cashflow_sankey
 from fintrack_core.reports.categories import UNCATEGORISED
 from fintrack_core.reports.filters import ReportFilter

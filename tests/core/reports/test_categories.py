@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from fintrack_core import accounts
-from fintrack_core import transactions as tx
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import accounts
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.categories import (
     NO_PAYEE,
     UNCATEGORISED,

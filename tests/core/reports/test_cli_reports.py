@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
-from fintrack_core.cli import app
+from fintrack_cli.main import app
 from fintrack_core.reports.exports import TRANSACTION_COLUMNS
 from tests.core.reports.conftest import ReportBook
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from fintrack_core import transactions as tx
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.categories import NO_PAYEE, UNCATEGORISED
 from fintrack_core.reports.drilldown import ROW_COLUMNS, drilldown
 from fintrack_core.reports.filters import ReportFilter

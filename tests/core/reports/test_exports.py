@@ -15,9 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports import exports
 from fintrack_core.reports.exports import (
     TRANSACTION_COLUMNS,

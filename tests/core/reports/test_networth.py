@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from fintrack_core import accounts
-from fintrack_core import transactions as tx
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import accounts
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.networth import net_worth
 from tests.core.reports import ledger_math as lm
 from tests.core.reports.conftest import TYPES, ReportBook

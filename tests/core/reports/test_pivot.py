@@ -8,8 +8,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pandas as pd
 import pytest
 
-from fintrack_core import transactions as tx
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.pivot import DIMENSIONS, MEASURES, NO_TAG, pivot
 from tests.core.reports import ledger_math as lm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fintrack_core import transactions as tx
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.store import report_store
 from fintrack_core.reports.summary import monthly_summary
 from tests.core.reports.conftest import ReportBook

@@ -16,11 +16,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pandas as pd
 import pytest
 
-from fintrack_core import accounts, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
-from fintrack_core.categories import CategoryView, list_categories
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import accounts, users
+from fintrack_core.ledger import transactions as tx
+from fintrack_core.ledger.categories import CategoryView, list_categories
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.summary import monthly_summary
 from tests.core.reports.conftest import LEDGER, RATES, TRANSFERS, TYPES, ReportBook

@@ -12,10 +12,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pandas as pd
 import pytest
 
-from fintrack_core import accounts, users
-from fintrack_core import transactions as tx
 from fintrack_core.access import Scope
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.ledger import accounts, users
+from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.trends import last_months, trends
 from tests.core.reports.conftest import OPENING, TYPES, ReportBook

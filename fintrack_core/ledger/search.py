@@ -10,11 +10,11 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, Scope, require
-from fintrack_core.accounts import get_account
-from fintrack_core.categories import _tree, descendant_ids, get_category
 from fintrack_core.db.models import Account, Category, Transaction
 from fintrack_core.errors import ValidationError
 from fintrack_core.filter_checks import check_amounts, check_dates, check_ids, check_text
+from fintrack_core.ledger.accounts import get_account
+from fintrack_core.ledger.categories import _tree, descendant_ids, get_category
 from fintrack_core.money import exponent
 
 SORTABLE = {

@@ -18,10 +18,10 @@ from typing import Literal
 import pyotp
 from sqlalchemy import delete, select
 
+from fintrack_core.auth.passwords import check_password
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import RecoveryCode, User
 from fintrack_core.errors import Conflict, NotFound, ValidationError
-from fintrack_core.passwords import check_password
 
 ISSUER = "FinTrack"
 RECOVERY_CODES = 10

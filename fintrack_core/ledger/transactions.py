@@ -16,11 +16,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import WRITE, Scope, require
-from fintrack_core.accounts import get_account
 from fintrack_core.audit import record_for
-from fintrack_core.categories import get_category
 from fintrack_core.db.models import Account, CategoryKind, Transaction
 from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.ledger.accounts import get_account
+from fintrack_core.ledger.categories import get_category
 from fintrack_core.money import to_decimal, to_minor
 from fintrack_core.text import MAX_PAYEE, MAX_TAG, MAX_TAGS, MAX_TEXT, clean_text
 

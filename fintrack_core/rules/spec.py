@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fintrack_core.errors import ValidationError
+from fintrack_core.ledger.transactions import normalise_tags, split_tags
 from fintrack_core.text import MAX_NAME, MAX_PAYEE, clean_text
-from fintrack_core.transactions import normalise_tags, split_tags
 
 TEXT_OPS = ("contains", "equals", "starts_with", "regex")
 FIELD_OPS: dict[str, tuple[str, ...]] = {

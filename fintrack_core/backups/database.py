@@ -268,7 +268,7 @@ def create_backup(db: Database, to: Path | None = None, keep: int | None = None,
         if db.is_sqlite:
             counts = _sqlite_backup(sqlite_path(db), tmp)
         else:
-            from fintrack_core import backup_pg
+            from fintrack_core.backups import postgres as backup_pg
 
             counts = backup_pg.dump(db, tmp)
     removed = rotate(folder, keep) if keep is not None else []
@@ -313,7 +313,7 @@ def verify_backup(db: Database, path: Path) -> tuple[dict[str, int], str | None]
     """Check a backup file for this kind of database; (row counts, schema revision)."""
     if db.is_sqlite:
         return check_sqlite_file(Path(path))
-    from fintrack_core import backup_pg
+    from fintrack_core.backups import postgres as backup_pg
 
     return backup_pg.verify(Path(path)), None
 
@@ -338,7 +338,7 @@ def restore_backup(db: Database, path: Path, backup_dir: Path | None = None, *,
         with closing(_connect(path, read_only=True)) as src, closing(_connect(live)) as dst:
             src.backup(dst)
     else:
-        from fintrack_core import backup_pg
+        from fintrack_core.backups import postgres as backup_pg
 
         backup_pg.restore(db, path)
         revision = backup_pg.revision(db)

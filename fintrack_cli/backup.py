@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
-from fintrack_core import backup as backups
-from fintrack_core import book_archive
-from fintrack_core.cli_common import location, note, open_db, print_json, resolve_scope
+from fintrack_cli.common import location, note, open_db, print_json, resolve_scope
+from fintrack_core.backups import archive as book_archive
+from fintrack_core.backups import database as backups
 from fintrack_core.errors import ValidationError
 
 book_app = typer.Typer(help="Export a book to a zip archive, or import one into an empty "

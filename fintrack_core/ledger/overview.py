@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from fintrack_core.access import Scope
-from fintrack_core.accounts import AccountView, balances, list_accounts
-from fintrack_core.books import get_book
-from fintrack_core.fx import rate_table
+from fintrack_core.ledger.accounts import AccountView, balances, list_accounts
+from fintrack_core.ledger.books import get_book
+from fintrack_core.ledger.fx import rate_table
+from fintrack_core.ledger.search import Row, TransactionFilter, list_transactions
 from fintrack_core.money import convert_minor
-from fintrack_core.search import Row, TransactionFilter, list_transactions
 
 
 @dataclass(frozen=True, slots=True)

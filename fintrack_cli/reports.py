@@ -26,7 +26,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from fintrack_core.cli_common import (
+from fintrack_cli.common import (
     console,
     money_str,
     note,
@@ -38,7 +38,7 @@ from fintrack_core.cli_common import (
     resolve_category,
     resolve_scope,
 )
-from fintrack_core.cli_ledger import BookOpt, UserOpt
+from fintrack_cli.ledger import BookOpt, UserOpt
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import format_money
 from fintrack_core.reports.exports import (

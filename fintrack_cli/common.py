@@ -23,22 +23,20 @@ from typing import Any, NoReturn
 import click
 import typer
 from rich.console import Console
-from sqlalchemy import make_url, select
+from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from fintrack_core.access import Scope, acting_from
-from fintrack_core.accounts import AccountView, list_accounts
-from fintrack_core.books import BookView, list_books
-from fintrack_core.categories import CategoryView, list_categories
-from fintrack_core.db.engine import Database, database_url
-from fintrack_core.db.models import User
-from fintrack_core.db.schema import upgrade
+from fintrack_core.api import Database, database_url, upgrade
 from fintrack_core.errors import FinTrackError, NotFound, PermissionDenied, ValidationError
+from fintrack_core.ledger.accounts import AccountView, list_accounts
+from fintrack_core.ledger.books import BookView, list_books
+from fintrack_core.ledger.categories import CategoryView, list_categories
+from fintrack_core.ledger.users import UserView, first_admin, get_user, usernames
 from fintrack_core.money import parse_amount, to_decimal
 from fintrack_core.text import escape_controls
-from fintrack_core.users import UserView, get_user
 
 EXIT_ERROR = 1
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -219,13 +217,6 @@ def resolve_user(db: Database, username: str, field: str = "user") -> UserView:
         raise ValidationError(field, f"no user named {username!r}") from None
 
 
-def first_admin(db: Database) -> UserView | None:
-    """The administrator with the lowest id (the one ``fintrack init`` users created first)."""
-    with db.read() as s:
-        user = s.scalar(select(User).where(User.is_admin.is_(True)).order_by(User.id).limit(1))
-        return None if user is None else get_user(db, user.username)
-
-
 def resolve_actor(db: Database, as_username: str | None) -> UserView:
     """The administrator an admin-only command acts as.
 
@@ -247,8 +238,7 @@ def _describe_books(books: Sequence[BookView]) -> str:
 
 def sole_user(db: Database) -> str:
     """Without --user, a database with exactly one user means that user (a personal install)."""
-    with db.read() as s:
-        names = list(s.scalars(select(User.username).order_by(User.id).limit(2)))
+    names = usernames(db, limit=2)
     if len(names) == 1:
         return names[0]
     if not names:

@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fintrack_core.errors import ValidationError
+from fintrack_core.ledger.transactions import normalise_tags, split_tags
 from fintrack_core.money import exponent
-from fintrack_core.rule_spec import MODES, Condition, RuleView, Value
-from fintrack_core.transactions import normalise_tags, split_tags
+from fintrack_core.rules.spec import MODES, Condition, RuleView, Value
 
 FRAME_COLUMNS = ("payee", "description", "amount_minor", "currency", "account_id", "date",
                  "category_id", "tags")

@@ -23,10 +23,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from fintrack_core import cli_backup
-from fintrack_core.books import list_books
-from fintrack_core.cli_audit import audit_command
-from fintrack_core.cli_common import (
+from fintrack_cli import backup as cli_backup
+from fintrack_cli.audit import audit_command
+from fintrack_cli.common import (
     DEBUG_ENV,
     FinTrackGroup,
     console,
@@ -39,12 +38,13 @@ from fintrack_core.cli_common import (
     resolve_actor,
     resolve_user,
 )
-from fintrack_core.cli_import import import_command
-from fintrack_core.cli_ledger import account_app, tx_app
-from fintrack_core.cli_reports import export_app, report_app
-from fintrack_core.db.schema import current_revision
+from fintrack_cli.imports import import_command
+from fintrack_cli.ledger import account_app, tx_app
+from fintrack_cli.reports import export_app, report_app
+from fintrack_core.api import current_revision
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.users import (
+from fintrack_core.ledger.books import list_books
+from fintrack_core.ledger.users import (
     change_password,
     count_admins,
     count_users,

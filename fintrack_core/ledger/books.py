@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import MANAGE, READ, Scope, require
 from fintrack_core.audit import record_for
-from fintrack_core.categories import create_default_tree
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Book, Membership, Role, User
 from fintrack_core.errors import Conflict, NotFound, ValidationError
+from fintrack_core.ledger.categories import create_default_tree
 from fintrack_core.money import check_currency
 from fintrack_core.text import MAX_NAME, clean_text
 

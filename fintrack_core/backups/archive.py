@@ -30,12 +30,12 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import MANAGE, Scope, check_role
-from fintrack_core.archive_csv import decode_row, encode_row, read_csv, write_csv
+from fintrack_core.backups.archive_csv import decode_row, encode_row, read_csv, write_csv
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base, Role
 from fintrack_core.db.schema import current_revision, known_revisions
 from fintrack_core.errors import Conflict, ValidationError
-from fintrack_core.users import NO_PASSWORD
+from fintrack_core.ledger.users import NO_PASSWORD
 
 FORMAT = "fintrack-book-archive"
 FORMAT_VERSION = 1

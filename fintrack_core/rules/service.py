@@ -18,13 +18,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
-from fintrack_core.accounts import get_account
 from fintrack_core.audit import record_for
-from fintrack_core.categories import get_category
 from fintrack_core.db.models import Book, Category, CategoryKind, Rule, Transaction
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.rule_engine import FRAME_COLUMNS, apply_rules_frame
-from fintrack_core.rule_spec import (
+from fintrack_core.ledger.accounts import get_account
+from fintrack_core.ledger.categories import get_category
+from fintrack_core.ledger.search import TransactionFilter, matching_ids
+from fintrack_core.rules.engine import FRAME_COLUMNS, apply_rules_frame
+from fintrack_core.rules.spec import (
     ACTION_KINDS,
     FIELD_OPS,
     MODES,
@@ -37,7 +38,6 @@ from fintrack_core.rule_spec import (
     describe_rule,
     suggest_payee_condition,
 )
-from fintrack_core.search import TransactionFilter, matching_ids
 
 __all__ = [
     "ACTION_KINDS", "FIELD_OPS", "FRAME_COLUMNS", "MODES", "OP_LABELS", "Action", "Condition",

@@ -12,9 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fintrack_core.accounts import AccountView, balances, create_account, list_accounts
-from fintrack_core.categories import list_categories
-from fintrack_core.cli_common import (
+from fintrack_cli.common import (
     console,
     money_str,
     open_db,
@@ -25,11 +23,13 @@ from fintrack_core.cli_common import (
     resolve_category,
     resolve_scope,
 )
-from fintrack_core.db.models import AccountType
+from fintrack_core.api import AccountType
 from fintrack_core.errors import ValidationError
+from fintrack_core.ledger.accounts import AccountView, balances, create_account, list_accounts
+from fintrack_core.ledger.categories import list_categories
+from fintrack_core.ledger.search import MAX_PAGE_SIZE, TransactionFilter, list_transactions
+from fintrack_core.ledger.transactions import TransactionInput, add_transaction, split_tags
 from fintrack_core.money import format_money
-from fintrack_core.search import MAX_PAGE_SIZE, TransactionFilter, list_transactions
-from fintrack_core.transactions import TransactionInput, add_transaction, split_tags
 
 account_app = typer.Typer(help="Add and list the accounts of a book.", no_args_is_help=True)
 tx_app = typer.Typer(help="Add and list transactions.", no_args_is_help=True)

@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from fintrack_core.audit import record
-from fintrack_core.books import new_book
-from fintrack_core.db.engine import Database
-from fintrack_core.db.models import User
-from fintrack_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from fintrack_core.money import check_currency
-from fintrack_core.passwords import (  # noqa: F401 - re-exported for callers
+from fintrack_core.auth.passwords import (  # noqa: F401 - re-exported for callers
     MIN_PASSWORD,
     check_password,
     hash_password,
 )
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import User
+from fintrack_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from fintrack_core.ledger.books import new_book
+from fintrack_core.money import check_currency
 from fintrack_core.text import MAX_NAME, clean_text
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
@@ -202,3 +202,17 @@ def credentials(db: Database) -> dict[str, dict[str, dict[str, str]]]:
         users = s.scalars(select(User)).all()
         return {"usernames": {u.username: {"name": u.name, "email": u.email or "",
                                            "password": u.password_hash} for u in users}}
+
+
+def first_admin(db: Database) -> UserView | None:
+    """The administrator with the lowest id (the first one created): whom the command line
+    acts as when no ``--as`` is given."""
+    with db.read() as s:
+        user = s.scalar(select(User).where(User.is_admin.is_(True)).order_by(User.id).limit(1))
+        return None if user is None else _view(user)
+
+
+def usernames(db: Database, limit: int = 100) -> list[str]:
+    """Usernames in the order the users were created (at most ``limit``)."""
+    with db.read() as s:
+        return list(s.scalars(select(User.username).order_by(User.id).limit(limit)))

@@ -7,7 +7,7 @@ One function decides, so the first-run page, the Admin page, *Book & profile* an
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 import bcrypt
 
@@ -15,7 +15,8 @@ from fintrack_core.errors import ValidationError
 
 MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises instead of truncating
-COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
+# Package data, read through importlib.resources (a checkout, an editable install, a wheel).
+COMMON_FILE = resources.files("fintrack_core.auth") / "common_passwords.txt"
 
 
 @lru_cache(maxsize=1)

@@ -26,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fintrack_core.audit import record
+from fintrack_core.auth.passwords import check_password, dummy_hash
+from fintrack_core.auth.twofactor import verify_second_factor
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import SignInThrottle, User
 from fintrack_core.errors import FinTrackError
-from fintrack_core.passwords import check_password, dummy_hash
-from fintrack_core.twofactor import verify_second_factor
-from fintrack_core.users import UserView, normalise_username
+from fintrack_core.ledger.users import UserView, normalise_username
 
 USER_LOCK_AFTER = 5
 LOCK_BASE = dt.timedelta(minutes=1)

@@ -17,8 +17,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from fintrack_cli.common import console, open_db, print_json, resolve_actor, resolve_scope
 from fintrack_core.audit import MAX_LIMIT, AuditPage, all_audit, book_audit
-from fintrack_core.cli_common import console, open_db, print_json, resolve_actor, resolve_scope
 
 
 def audit_command(

@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fintrack_core.cli_common import (
+from fintrack_cli.common import (
     EXIT_ERROR,
     console,
     err_console,

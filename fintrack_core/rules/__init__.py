@@ -1,0 +1,1 @@
+"""fintrack_core.rules.service."""
