@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import click
 import typer
@@ -80,6 +80,16 @@ DEBUG_ENV = "FINTRACK_DEBUG"
 # Typer 0.29 vendors click (``typer._click``); the plain click package may still be used.
 PASS_THROUGH = (typer.Exit, typer.Abort, TyperException, click.exceptions.Exit,
                 click.ClickException, click.Abort)
+
+
+def binary_stdout() -> BinaryIO:
+    """Standard output as bytes (a CSV that is byte for byte the page's download).
+
+    Text already printed is flushed first so the two streams keep their order. Replaces
+    ``click.get_binary_stream``, which click deprecated.
+    """
+    sys.stdout.flush()
+    return sys.stdout.buffer
 
 
 def debug_enabled(ctx: Any) -> bool:

@@ -21,12 +21,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-import click
 import pandas as pd
 import typer
 from rich.table import Table
 
 from fintrack_cli.common import (
+    binary_stdout,
     console,
     money_str,
     note,
@@ -136,7 +136,7 @@ def export_transactions_command(
                            category_ids=cat_ids, tags=tuple(tag or ()), amount_min=low,
                            amount_max=high, text=text)
         if output is None:
-            stdout: BinaryIO = click.get_binary_stream("stdout")
+            stdout: BinaryIO = binary_stdout()
             write_transactions(scope, flt, fmt.value, stdout)
             stdout.flush()
             return
@@ -286,7 +286,7 @@ def report_monthly(
     if fmt is ReportFormat.json:
         print_json(_summary_json(summary, book_view.id, book_view.name, compare_months))
     elif fmt is ReportFormat.csv:
-        stdout = click.get_binary_stream("stdout")  # the same file as the page's download
+        stdout = binary_stdout()  # the same file as the page's download
         stdout.write(report_file({"categories": summary.by_category}, "csv",
                                  summary.base_currency))
         stdout.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,17 @@ def test_export_csv_to_stdout(book: ReportBook) -> None:
     assert (eur, usd) == (Decimal("5582.87"), Decimal("41.00"))
     # USD in EUR: -55.00 / 1.10 = -50.00, 216.00 / 1.10 = 196.36, -120.00 / 1.20 = -100.00
     assert sum(Decimal(r["amount_base"]) for r in rows) == Decimal("5629.23")
+
+
+@pytest.mark.parametrize("args", [("export", "transactions", "--user", "alice"),
+                                  ("report", "monthly", "--user", "alice", "--month", "2024-03",
+                                   "--format", "csv")])
+def test_csv_to_stdout_uses_no_deprecated_click_api(book: ReportBook,
+                                                   args: tuple[str, ...]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        result = ok(*args)
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
 
 
 def test_export_filters(book: ReportBook) -> None:
