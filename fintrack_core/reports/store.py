@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fintrack_core.access import READ, Scope, require, versions
 from fintrack_core.db.engine import Database
@@ -148,12 +148,20 @@ class ReportStore:
 
     def _append(self, scope: Scope, current: BookInfo, version: int) -> BookInfo:
         """Only rows were added since the copy was made: load the small tables again and
-        append the new transactions (``id`` greater than the copy's largest)."""
+        append the new transactions (``id`` greater than the copy's largest).
+
+        Ids are drawn in insert order, not commit order: on PostgreSQL a writer that drew a
+        lower id can commit after the copy already holds a higher one, and ``id > max_id``
+        would skip its row for good. So, on databases other than SQLite (whose single writer
+        commits in id order), the fetch also counts the book's rows in the same snapshot; a
+        copy whose count differs is rebuilt instead.
+        """
         started = time.perf_counter()
         cur = self.con.cursor()
         cur.execute(f"SET schema = 'b{int(scope.book_id)}'")
         self._load_small_tables(cur, scope, current.base_currency)
-        cur.register("src_frame", self._fetch(scope.book_id, after_id=current.max_id))
+        frame, expected = self._fetch_counted(scope.book_id, after_id=current.max_id)
+        cur.register("src_frame", frame)
         sql = _COPY_SQL.format(base=_quote(current.base_currency),
                                to_base=to_base_sql("t.amount_minor"))
         sql = sql.replace("CREATE OR REPLACE TABLE tx AS", "INSERT INTO tx")
@@ -162,21 +170,39 @@ class ReportStore:
         cur.unregister("src_frame")
         rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
         cur.close()
+        if expected is not None and int(rows) != expected:
+            # A row committed out of id order (or vanished): the gap is found, rebuild.
+            return self._refresh(scope, version, current.rewrite_version,
+                                 current.base_currency)
         return replace(current, version=version, rows=int(rows), max_id=int(max_id),
                        refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True)
 
     def _fetch(self, book_id: int, after_id: int = 0) -> pa.Table:
         """The book's transactions with ``id > after_id`` through SQLAlchemy, as typed Arrow."""
+        return self._fetch_counted(book_id, after_id, count=False)[0]
+
+    def _fetch_counted(self, book_id: int, after_id: int = 0, count: bool | None = None
+                       ) -> tuple[pa.Table, int | None]:
+        """``_fetch``, plus the book's row count seen in the same snapshot (REPEATABLE READ)
+        when ``count`` (by default: on databases other than SQLite), else ``None``."""
+        if count is None:
+            count = not self.db.is_sqlite
         cols = [Transaction.book_id, Transaction.id, Transaction.account_id, Transaction.date,
                 Transaction.amount_minor, Transaction.currency, Transaction.payee,
                 Transaction.description, Transaction.category_id, Transaction.tags,
                 Transaction.transfer_id, Transaction.scheduled]
+        total: int | None = None
         with self.db.read() as s:
+            if count:
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             rows = s.execute(select(*cols).where(Transaction.book_id == book_id,
                                                  Transaction.id > after_id)).all()
+            if count:
+                total = int(s.scalar(select(func.count()).select_from(Transaction)
+                                     .where(Transaction.book_id == book_id)) or 0)
         columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _FETCH_SCHEMA]
         return pa.table([pa.array(list(c), type=f.type) for c, f in
-                         zip(columns, _FETCH_SCHEMA, strict=True)], schema=_FETCH_SCHEMA)
+                         zip(columns, _FETCH_SCHEMA, strict=True)], schema=_FETCH_SCHEMA), total
 
     def _load_transactions(self, cur: duckdb.DuckDBPyConnection, book_id: int,
                            base: str) -> None:

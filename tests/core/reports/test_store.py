@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from sqlalchemy import text
+
+from fintrack_core.access import Scope
+from fintrack_core.db.engine import Database
+from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.store import report_store
 from fintrack_core.reports.summary import monthly_summary
@@ -63,3 +69,34 @@ def test_a_transfer_appends_both_legs(report_book: ReportBook) -> None:
     after = store.info(report_book.owner)
     assert after.appended
     assert after.rows == before.rows + 2
+
+
+@pytest.mark.postgres
+def test_a_row_committed_after_a_higher_id_still_reaches_the_copy_on_postgresql(
+        pg: Database) -> None:
+    """Sequences are not commit-ordered: writer A draws the lower id but commits after writer
+    B, whose row the report has already appended. A's row must not be skipped for good."""
+    alice = users.create_user(pg, "alice", "wonderland-42", base_currency="EUR")
+    scope = Scope(pg, alice.id, books.list_books(pg, alice.id)[0].id)
+    account = accounts.create_account(scope, "Girokonto", "checking", "EUR", "0",
+                                      dt.date(2024, 1, 1))
+    store = report_store(pg)
+    store.info(scope)  # the copy exists; later reports append
+    with pg.engine.connect() as writer_a:
+        a_id = writer_a.execute(text(
+            "INSERT INTO transactions (book_id, account_id, date, amount_minor, currency, "
+            "payee, description, notes, tags, scheduled) VALUES (:book, :acc, '2024-03-02', "
+            "-700, 'EUR', 'A', '', '', '', false) RETURNING id"),
+            {"book": scope.book_id, "acc": account.id}).scalar_one()  # still uncommitted
+        b = tx.add_transaction(scope, tx.TransactionInput(account.id, dt.date(2024, 3, 3),
+                                                          "-5.00", "B"))
+        assert b.id > a_id
+        seen = store.info(scope)
+        assert seen.appended
+        assert seen.rows == 1  # B only: A is not committed yet
+        writer_a.execute(text("UPDATE books SET data_version = data_version + 1 "
+                              "WHERE id = :book"), {"book": scope.book_id})
+        writer_a.commit()
+    after = store.info(scope)
+    assert after.rows == 2
+    assert monthly_summary(scope, MARCH).expenses == -(700 + 500)
