@@ -6,6 +6,7 @@ that single rule makes every roll-up in reports well defined.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
-from fintrack_core.db.models import Category, CategoryKind, Transaction
+from fintrack_core.db.models import Category, CategoryKind, Rule, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.text import MAX_CATEGORY_NAME, clean_text
 
@@ -204,10 +205,12 @@ def merge_categories(scope: Scope, source_id: int, target_id: int) -> int:
             raise ValidationError("target", "cannot merge a category into its own sub-category")
         _adopt_children(s, scope.book_id, source_id, target_id)
         moved = _reassign(s, scope.book_id, source_id, target_id)
+        updated, disabled = _retarget_rules(s, scope.book_id, source_id, target_id)
         s.flush()
         s.delete(src)
         record_for(s, scope, "category.merge", source_id=source_id, source=src.name,
-                   target_id=target_id, target=dst.name, moved=moved)
+                   target_id=target_id, target=dst.name, moved=moved,
+                   rules_updated=updated, rules_disabled=disabled)
         return moved
 
 
@@ -217,6 +220,7 @@ def delete_category(scope: Scope, category_id: int, move_to_id: int | None = Non
         require(s, scope, WRITE)
         cat = get_category(s, scope.book_id, category_id)
         used = int(s.scalar(select(func.count(Transaction.id)).where(
+            Transaction.book_id == scope.book_id,
             Transaction.category_id == category_id)) or 0)
         moved = 0
         if used:
@@ -233,10 +237,13 @@ def delete_category(scope: Scope, category_id: int, move_to_id: int | None = Non
                                                  f"{cat.name!r} is {cat.kind.value}")
             moved = _reassign(s, scope.book_id, category_id, move_to_id)
         _adopt_children(s, scope.book_id, category_id, cat.parent_id)
+        updated, disabled = _retarget_rules(s, scope.book_id, category_id,
+                                               move_to_id if used else None)
         s.flush()
         s.delete(cat)
         record_for(s, scope, "category.delete", id=category_id, name=cat.name,
-                   moved=moved, move_to_id=move_to_id if used else None)
+                   moved=moved, move_to_id=move_to_id if used else None,
+                   rules_updated=updated, rules_disabled=disabled)
         return moved
 
 
@@ -244,11 +251,41 @@ def _adopt_children(s: Session, book_id: int, old_parent_id: int,
                     new_parent_id: int | None) -> None:
     """Move ``old_parent_id``'s children under ``new_parent_id``; a name clash is a Conflict
     (raised before anything changed, instead of a raw unique-constraint error)."""
-    children = s.scalars(select(Category).where(Category.parent_id == old_parent_id)).all()
+    children = s.scalars(select(Category).where(Category.book_id == book_id,
+                                                Category.parent_id == old_parent_id)).all()
     for child in children:
         _check_name(s, book_id, child.name, new_parent_id, exclude_id=child.id)
     for child in children:
         child.parent_id = new_parent_id
+
+
+def _retarget_rules(s: Session, book_id: int, old_id: int,
+                    new_id: int | None) -> tuple[list[int], list[int]]:
+    """Rules whose ``set_category`` action targets ``old_id`` follow the category to
+    ``new_id``; with no new category the action goes, and a rule left without any action is
+    disabled (kept, so its conditions are not lost). Returns (updated ids, disabled ids),
+    which the caller's audit entry records. Same transaction as the category change."""
+    updated: list[int] = []
+    disabled: list[int] = []
+    for rule in s.scalars(select(Rule).where(Rule.book_id == book_id)):
+        actions = json.loads(rule.actions)
+        hits = [a for a in actions if a.get("kind") == "set_category"
+                and str(a.get("value")) == str(old_id)]
+        if not hits:
+            continue
+        if new_id is not None:
+            for action in hits:
+                action["value"] = int(new_id)
+            updated.append(rule.id)
+        else:
+            actions = [a for a in actions if a not in hits]
+            if not actions:
+                rule.enabled = False
+                disabled.append(rule.id)
+            else:
+                updated.append(rule.id)
+        rule.actions = json.dumps(actions)
+    return updated, disabled
 
 
 def _reassign(s: Session, book_id: int, source_id: int, target_id: int) -> int:

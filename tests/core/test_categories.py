@@ -14,6 +14,8 @@ from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.ledger import categories as cats
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.rules import service as rules
+from fintrack_core.rules.spec import Action, Condition, RuleSpec
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook
@@ -257,3 +259,53 @@ def test_categories_of_another_book_are_not_found(small_book: SmallBook) -> None
         with pytest.raises(NotFound):
             call()
     assert by_path(small_book.other)["Transportation → Car → Fuel"].id == carol_fuel
+
+
+# --- rules follow their category -----------------------------------------------------------
+
+
+def _rule(book: SmallBook, name: str, *actions: Action) -> int:
+    return rules.create_rule(book.owner, RuleSpec(
+        name, (Condition("payee", "contains", name),), actions)).id
+
+
+def _rule_actions(book: SmallBook) -> dict[str, tuple[tuple[str, object], ...]]:
+    return {r.name: tuple((a.kind, a.value) for a in r.actions)
+            for r in rules.list_rules(book.owner)}
+
+
+def test_merging_a_category_points_its_rules_at_the_target(small_book: SmallBook) -> None:
+    c = small_book.categories
+    _rule(small_book, "Shell", Action("set_category", c["Fuel"]), Action("add_tags", "car"))
+    _rule(small_book, "REWE", Action("set_category", c["Groceries"]))
+    cats.merge_categories(small_book.owner, c["Fuel"], c["Groceries"])
+    assert _rule_actions(small_book) == {
+        "Shell": (("set_category", c["Groceries"]), ("add_tags", ("car",))),
+        "REWE": (("set_category", c["Groceries"]),)}
+    assert all(not r.problems for r in rules.list_rules(small_book.owner))
+
+
+def test_deleting_a_used_category_points_its_rules_at_the_move_target(
+        small_book: SmallBook) -> None:
+    c = small_book.categories
+    _rule(small_book, "Shell", Action("set_category", c["Fuel"]))
+    cats.delete_category(small_book.owner, c["Fuel"], move_to_id=c["Groceries"])
+    assert _rule_actions(small_book) == {"Shell": (("set_category", c["Groceries"]),)}
+
+
+def test_deleting_an_unused_category_drops_the_action_and_disables_a_rule_left_empty(
+        small_book: SmallBook) -> None:
+    c = small_book.categories
+    unused = cats.create_category(small_book.owner, "Parking", "expense").id
+    tagged = _rule(small_book, "Garage", Action("set_category", unused),
+                   Action("add_tags", "car"))
+    only = _rule(small_book, "Meter", Action("set_category", unused))
+    other = _rule(small_book, "REWE", Action("set_category", c["Groceries"]))
+    cats.delete_category(small_book.owner, unused)
+    by_id = {r.id: r for r in rules.list_rules(small_book.owner)}
+    assert [(a.kind, a.value) for a in by_id[tagged].actions] == [("add_tags", ("car",))]
+    assert by_id[tagged].enabled
+    assert by_id[only].actions == ()
+    assert not by_id[only].enabled  # kept with its conditions, but no longer applied
+    assert by_id[other].enabled
+    assert all(not r.problems for r in by_id.values())
