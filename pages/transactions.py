@@ -129,15 +129,10 @@ for tid in frame.index:
 selected = [int(i) for i in edited.index[edited["Select"].astype(bool)]]
 b1, b2, b3, b4 = st.columns([1, 2, 1, 1])
 if b1.button(f"Save {len(changed)} edit(s)", disabled=not changed, type="primary"):
-    errors = []
-    for tid, diff in changed:
-        try:
-            tx.update_transaction(ctx.scope, tid, **diff)
-        except FinTrackError as exc:
-            errors.append(md(f"transaction {tid}: {exc}"))
-    if errors:
-        for e in errors:
-            st.error(e)
+    try:  # one database transaction: every edit is saved, or none
+        tx.update_transactions(ctx.scope, changed)
+    except FinTrackError as exc:
+        st.error(md(f"Nothing was saved: {exc}"))
     else:
         st.session_state["flash"] = f"Saved {len(changed)} edit(s)."
         st.rerun()

@@ -161,46 +161,77 @@ def update_transaction(scope: Scope, transaction_id: int, **changes: object) -> 
     For a transfer leg, the date moves both legs; amount and account edits are refused (delete
     and re-enter the transfer so both legs stay consistent).
     """
-    allowed = {"account_id", "date", "amount", "payee", "description", "category_id", "notes",
-               "tags", "scheduled"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError(sorted(unknown)[0], "is not an editable field")
+    _check_fields(changes)
     with scope.db.write() as s:
         require(s, scope, WRITE)
-        t = _get(s, scope.book_id, transaction_id)
-        if t.transfer_id and ({"amount", "account_id"} & set(changes)):
-            raise ValidationError("amount", "a transfer's amount and accounts cannot be edited "
-                                            "leg by leg; delete the transfer and enter it again")
-        acc = get_account(s, scope.book_id, int(changes.get("account_id", t.account_id)))
-        if acc.id != t.account_id and acc.currency != t.currency and "amount" not in changes:
-            raise ValidationError("account_id", f"{acc.name!r} is in {acc.currency}, the "
-                                                f"transaction in {t.currency}; give the amount too")
-        minor = _amount(changes["amount"], acc.currency) if "amount" in changes else t.amount_minor
-        scheduled = bool(changes.get("scheduled", t.scheduled))
-        date = changes.get("date", t.date)
-        check_date(date, scheduled, acc)  # type: ignore[arg-type]
-        cat_id = changes.get("category_id", t.category_id)
-        _check_category(s, scope.book_id, cat_id, minor, is_transfer=bool(t.transfer_id))  # type: ignore[arg-type]
-        t.account_id, t.currency, t.amount_minor = acc.id, acc.currency, minor
-        t.date, t.scheduled, t.category_id = date, scheduled, cat_id  # type: ignore[assignment]
-        for name in TEXT_FIELDS:
-            if name in changes:
-                setattr(t, name, _text(changes[name], name))
-        if "tags" in changes:
-            t.tags = normalise_tags(changes["tags"])  # type: ignore[arg-type]
-        if t.transfer_id and {"date", "scheduled"} & set(changes):
-            # The other leg moves too, so its account must accept the date as well.
-            others = s.scalars(select(Transaction.account_id).where(
-                Transaction.book_id == scope.book_id, Transaction.transfer_id == t.transfer_id,
-                Transaction.id != t.id)).all()
-            for account_id in others:
-                check_date(date, scheduled, get_account(s, scope.book_id, account_id))  # type: ignore[arg-type]
-            s.execute(update(Transaction).where(Transaction.book_id == scope.book_id,
-                                                Transaction.transfer_id == t.transfer_id)
-                      .values(date=date, scheduled=scheduled))
-        s.flush()
-        return view(t)
+        return _apply(s, scope, transaction_id, changes)
+
+
+EDITABLE = frozenset({"account_id", "date", "amount", "payee", "description", "category_id",
+                      "notes", "tags", "scheduled"})
+
+
+def _check_fields(changes: dict[str, object]) -> None:
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "is not an editable field")
+
+
+def update_transactions(scope: Scope, edits: list[tuple[int, dict[str, object]]]
+                        ) -> list[TransactionView]:
+    """Apply several edits (transaction id, changed fields as for ``update_transaction``) in
+    one database transaction: all of them or none. A bad edit raises the error of that edit,
+    its field prefixed with the transaction id (``transaction 17: amount``), and the edits
+    before it are rolled back too (a grid's "Save" is one write)."""
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        views = []
+        for transaction_id, changes in edits:
+            try:
+                _check_fields(changes)
+                views.append(_apply(s, scope, transaction_id, dict(changes)))
+            except ValidationError as exc:
+                raise ValidationError(f"transaction {transaction_id}: {exc.field}",
+                                      exc.message) from None
+        return views
+
+
+def _apply(s: Session, scope: Scope, transaction_id: int,
+           changes: dict[str, object]) -> TransactionView:
+    """One edit inside the caller's write session (role already checked)."""
+    t = _get(s, scope.book_id, transaction_id)
+    if t.transfer_id and ({"amount", "account_id"} & set(changes)):
+        raise ValidationError("amount", "a transfer's amount and accounts cannot be edited "
+                                        "leg by leg; delete the transfer and enter it again")
+    acc = get_account(s, scope.book_id, int(changes.get("account_id", t.account_id)))
+    if acc.id != t.account_id and acc.currency != t.currency and "amount" not in changes:
+        raise ValidationError("account_id", f"{acc.name!r} is in {acc.currency}, the "
+                                            f"transaction in {t.currency}; give the amount too")
+    minor = _amount(changes["amount"], acc.currency) if "amount" in changes else t.amount_minor
+    scheduled = bool(changes.get("scheduled", t.scheduled))
+    date = changes.get("date", t.date)
+    check_date(date, scheduled, acc)  # type: ignore[arg-type]
+    cat_id = changes.get("category_id", t.category_id)
+    _check_category(s, scope.book_id, cat_id, minor, is_transfer=bool(t.transfer_id))  # type: ignore[arg-type]
+    t.account_id, t.currency, t.amount_minor = acc.id, acc.currency, minor
+    t.date, t.scheduled, t.category_id = date, scheduled, cat_id  # type: ignore[assignment]
+    for name in TEXT_FIELDS:
+        if name in changes:
+            setattr(t, name, _text(changes[name], name))
+    if "tags" in changes:
+        t.tags = normalise_tags(changes["tags"])  # type: ignore[arg-type]
+    if t.transfer_id and {"date", "scheduled"} & set(changes):
+        # The other leg moves too, so its account must accept the date as well.
+        others = s.scalars(select(Transaction.account_id).where(
+            Transaction.book_id == scope.book_id, Transaction.transfer_id == t.transfer_id,
+            Transaction.id != t.id)).all()
+        for account_id in others:
+            check_date(date, scheduled, get_account(s, scope.book_id, account_id))  # type: ignore[arg-type]
+        s.execute(update(Transaction).where(Transaction.book_id == scope.book_id,
+                                            Transaction.transfer_id == t.transfer_id)
+                  .values(date=date, scheduled=scheduled))
+    s.flush()
+    return view(t)
 
 
 def delete_transaction(scope: Scope, transaction_id: int) -> int:

@@ -233,6 +233,8 @@ OPS: list[Op] = [
        lambda s, i: tx.add_transaction(s, _input(i))),
     Op("ledger.transactions.update_transaction", "write",
        lambda s, i: tx.update_transaction(s, i.transaction, payee="Edited", notes="changed")),
+    Op("ledger.transactions.update_transactions", "write",
+       lambda s, i: tx.update_transactions(s, [(i.transaction, {"payee": "Edited"})])),
     Op("ledger.transactions.delete_transaction", "write",
        lambda s, i: tx.delete_transaction(s, i.transaction)),
     Op("ledger.transactions.delete_transaction[transfer leg]", "write",
@@ -506,6 +508,10 @@ MIXED: list[tuple[str, Callable[[Scope, Ids], Any]]] = [
         s, i.b_transaction, category_id=i.category2)),
     ("update_transaction: A's account", lambda s, i: tx.update_transaction(
         s, i.b_transaction, account_id=i.account, amount="-5.80")),
+    ("update_transactions: own row, then A's row", lambda s, i: tx.update_transactions(
+        s, [(i.b_transaction, {"payee": "Mine"}), (i.transaction, {"payee": "Theirs"})])),
+    ("update_transactions: A's category", lambda s, i: tx.update_transactions(
+        s, [(i.b_transaction, {"category_id": i.category2})])),
     ("transfer: to A's account", lambda s, i: tx.transfer(
         s, i.b_account, i.account, "5", DAY, received="5.85")),
     ("create_category: under A's parent", lambda s, i: categories.create_category(

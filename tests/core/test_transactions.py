@@ -17,6 +17,7 @@ from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger import accounts
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.categories import list_categories
+from fintrack_core.ledger.search import list_transactions
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook
@@ -549,3 +550,39 @@ def test_bulk_delete_with_a_foreign_or_missing_id_deletes_nothing(
 def test_tags_are_stored_in_one_canonical_form(tags: object, stored_form: str) -> None:
     assert tx.normalise_tags(tags) == stored_form  # type: ignore[arg-type]
     assert tx.split_tags(stored_form) == [t for t in stored_form.split(",") if t]
+
+
+# --- several edits at once (the grid's Save) -------------------------------------------------
+
+
+def test_several_edits_are_saved_together(small_book: SmallBook) -> None:
+    rows = {r.payee: r for r in list_transactions(small_book.owner).rows}
+    views = tx.update_transactions(small_book.owner, [
+        (rows["REWE"].id, {"payee": "REWE Markt", "amount": "-65.00"}),
+        (rows["Landlord"].id, {"tags": "home, rent"})])
+    assert [(v.payee, v.amount_minor, v.tags) for v in views] == [
+        ("REWE Markt", -6500, ["food", "weekly"]), ("Landlord", -85000, ["home", "rent"])]
+
+
+def test_a_bad_edit_saves_none_of_the_edits_and_names_its_transaction_and_field(
+        small_book: SmallBook) -> None:
+    before = [(r.id, r.payee, r.amount_minor) for r in list_transactions(small_book.owner).rows]
+    rows = {r.payee: r for r in list_transactions(small_book.owner).rows}
+    bad = rows["Shell"].id
+    with pytest.raises(ValidationError) as err:
+        tx.update_transactions(small_book.owner, [
+            (rows["REWE"].id, {"payee": "REWE Markt"}),
+            (rows["Landlord"].id, {"amount": "-900"}),
+            (bad, {"amount": "-1.001"})])
+    assert err.value.field == f"transaction {bad}: amount"
+    assert "more decimals" in str(err.value)
+    assert [(r.id, r.payee, r.amount_minor)
+            for r in list_transactions(small_book.owner).rows] == before
+
+
+def test_an_unknown_field_in_one_edit_saves_nothing(small_book: SmallBook) -> None:
+    rows = {r.payee: r for r in list_transactions(small_book.owner).rows}
+    with pytest.raises(ValidationError, match="colour: is not an editable field"):
+        tx.update_transactions(small_book.owner, [(rows["REWE"].id, {"payee": "X"}),
+                                                  (rows["Landlord"].id, {"colour": "red"})])
+    assert {r.payee for r in list_transactions(small_book.owner).rows} >= {"REWE"}

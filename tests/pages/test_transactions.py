@@ -205,3 +205,17 @@ def test_a_filter_matching_nothing_shows_an_empty_table(small_book: SmallBook,
     assert not at.exception, at.exception
     assert len(grid(at)) == 0
     assert at.caption[0].value.startswith("0 matching transactions")
+
+
+def test_saving_several_edits_with_one_bad_row_saves_none(small_book: SmallBook,
+                                                          as_owner) -> None:
+    at = as_owner(PAGE)
+    payee_col = list(grid(at)["Payee"])
+    at.session_state[GRID] = {"edited_rows": {
+        payee_col.index("Landlord"): {"Payee": "Landlady"},
+        payee_col.index("REWE"): {"Amount": "-65.001"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    next(b for b in at.button if b.label.startswith("Save 2")).click().run()
+    assert "Nothing was saved" in at.error[0].value
+    assert md("amount: -65.001 has more decimals than EUR allows (2)") in at.error[0].value
+    assert payees(small_book.owner, text="Land") == ["Landlord"]
