@@ -316,7 +316,9 @@ def reapply_rules(scope: Scope, transaction_filter: TransactionFilter | None = N
             return 0
         params = [{"id": int(r.id), "payee": r.payee, "tags": r.tags,
                    "category_id": _opt(r.category_id)} for r in changed.itertuples()]
-        s.execute(update(Transaction), params)
+        # by primary key, and still only this book's rows (defence in depth)
+        s.execute(update(Transaction).where(Transaction.book_id == scope.book_id), params,
+                  execution_options={"synchronize_session": None})
         record_for(s, scope, "rules.reapply", changed=len(params), ids=[p["id"] for p in params])
         return len(params)
 
