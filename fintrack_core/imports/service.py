@@ -248,6 +248,7 @@ def _anything_stored(scope: Scope, frame: pd.DataFrame) -> bool:
     lo, hi = pd.Timestamp(frame["date"].min()).date(), pd.Timestamp(frame["date"].max()).date()
     with scope.db.read() as s:
         return s.scalar(select(Transaction.id).where(
+            Transaction.book_id == scope.book_id,
             Transaction.account_id.in_([int(a) for a in pd.unique(frame["account_id"])]),
             Transaction.date >= lo, Transaction.date <= hi).limit(1)) is not None
 

@@ -154,7 +154,7 @@ def transaction_count(scope: Scope, account_id: int) -> int:
         require(s, scope, READ)
         get_account(s, scope.book_id, account_id)
         return int(s.scalar(select(func.count(Transaction.id)).where(
-            Transaction.account_id == account_id)) or 0)
+            Transaction.book_id == scope.book_id, Transaction.account_id == account_id)) or 0)
 
 
 def delete_account(scope: Scope, account_id: int, *, confirm_transactions: int = 0) -> int:
@@ -167,18 +167,18 @@ def delete_account(scope: Scope, account_id: int, *, confirm_transactions: int =
     with scope.db.write() as s:
         require(s, scope, WRITE)
         acc = get_account(s, scope.book_id, account_id)
-        count = int(s.scalar(select(func.count(Transaction.id)).where(
-            Transaction.account_id == account_id)) or 0)
+        in_account = (Transaction.book_id == acc.book_id) & (Transaction.account_id == acc.id)
+        count = int(s.scalar(select(func.count(Transaction.id)).where(in_account)) or 0)
         if count and confirm_transactions != count:
             raise Conflict(f"account {acc.name!r} has {count} transactions; "
                            f"confirm deleting them ({count})")
         transfer_ids = select(Transaction.transfer_id).where(
-            Transaction.account_id == account_id, Transaction.transfer_id.is_not(None))
+            in_account, Transaction.transfer_id.is_not(None))
         s.execute(Transaction.__table__.update().where(
             Transaction.book_id == acc.book_id, Transaction.transfer_id.in_(transfer_ids),
             Transaction.account_id != account_id
         ).values(transfer_id=None))
-        s.execute(delete(Transaction).where(Transaction.account_id == account_id))
+        s.execute(delete(Transaction).where(in_account))
         s.delete(acc)
         record_for(s, scope, "account.delete", id=acc.id, name=acc.name, transactions=count)
         return count
