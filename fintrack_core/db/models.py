@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -142,7 +143,12 @@ class Membership(Base):
 
 class Account(Base):
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("book_id", "name", name="uq_accounts_book_name"),)
+    __table_args__ = (
+        UniqueConstraint("book_id", "name", name="uq_accounts_book_name"),
+        # The parent key of transactions' (account_id, book_id): an account's transactions
+        # live in its own book, enforced by the database (revision 0008).
+        Index("uq_accounts_id_book", "id", "book_id", unique=True),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -158,6 +164,7 @@ class Category(Base):
     __tablename__ = "categories"
     __table_args__ = (
         UniqueConstraint("book_id", "parent_id", "name", name="uq_categories_sibling_name"),
+        Index("uq_categories_id_book", "id", "book_id", unique=True),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
@@ -174,6 +181,12 @@ class Transaction(Base):
     __tablename__ = "transactions"
     __table_args__ = (
         CheckConstraint("amount_minor <> 0", name="nonzero_amount"),
+        # Defence in depth (revision 0008): a transaction's account and category belong to
+        # the transaction's own book, whatever a bug in a query might try.
+        ForeignKeyConstraint(["account_id", "book_id"], ["accounts.id", "accounts.book_id"],
+                             name="fk_transactions_account_in_book", ondelete="CASCADE"),
+        ForeignKeyConstraint(["category_id", "book_id"], ["categories.id", "categories.book_id"],
+                             name="fk_transactions_category_in_book"),
         Index("ix_transactions_book_date", "book_id", "date"),
         Index("ix_transactions_account_date", "account_id", "date"),
         # Partial indexes: most rows have no category yet / are not transfers, and a bulk
