@@ -46,6 +46,18 @@ def pg(pg_server: str) -> Iterator[Database]:
     db.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The test runs twice: on a SQLite file and on the PostgreSQL server (``pg``)."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("pg")
+        return
+    db = Database(f"sqlite:///{tmp_path / 'fintrack.db'}")
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
 # Days on which date arithmetic breaks first: a month end, a year end and the day after, and
 # a leap day. Tests that depend on "today" take ``today`` and run once on each of them.
 CRITICAL_DAYS = (dt.date(2026, 11, 30), dt.date(2026, 12, 31), dt.date(2027, 1, 1),

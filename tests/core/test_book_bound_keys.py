@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -13,24 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
-from fintrack_core.db.schema import upgrade
 from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger.categories import list_categories
 
 INSERT = ("INSERT INTO transactions (book_id, account_id, date, amount_minor, currency, payee, "
           "description, category_id) VALUES (:book, :account, '2025-01-02', -100, 'EUR', "
           "'X', '', :category)")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "postgresql":
-        yield request.getfixturevalue("pg")
-        return
-    db = Database(f"sqlite:///{tmp_path / 'fintrack.db'}")
-    upgrade(db)
-    yield db
-    db.dispose()
 
 
 def two_books(db: Database) -> tuple[Scope, Scope, int, int, int]:

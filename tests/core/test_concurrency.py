@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,6 @@ from fintrack_core.access import Scope
 from fintrack_core.db import engine as engine_module
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import ImportBatch, Transaction
-from fintrack_core.db.schema import upgrade
 from fintrack_core.errors import Busy
 from fintrack_core.imports.service import import_statement
 from fintrack_core.ledger import accounts, users
@@ -63,17 +61,6 @@ def counts(db: Database) -> tuple[int, int]:
     with db.read() as s:
         return (int(s.scalar(select(func.count(Transaction.id))) or 0),
                 int(s.scalar(select(func.count(ImportBatch.id))) or 0))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "postgresql":
-        yield request.getfixturevalue("pg")
-        return
-    db = Database(f"sqlite:///{tmp_path / 'fintrack.db'}")
-    upgrade(db)
-    yield db
-    db.dispose()
 
 
 # --- the report copy never touches the live SQLite file with a second SQLite library ------
