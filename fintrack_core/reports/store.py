@@ -185,7 +185,7 @@ class ReportStore:
         One statement instead of copy-then-rewrite keeps the peak memory near the size of the
         copy itself (a 10M-row book rewritten twice peaked at 5.3 GB).
         """
-        sql = _COPY_SQL.format(base=_quote(base), to_base=to_base_sql("t.amount_minor"),
+        sql = _COPY_SQL.format(base=sql_literal(base), to_base=to_base_sql("t.amount_minor"),
                                source="{source}")
         if self.db.is_sqlite:
             with self._snapshot() as path:
@@ -320,8 +320,17 @@ def _ancestors(by_id: dict, cid: int) -> list[int]:  # type: ignore[type-arg]
     return out
 
 
-def _quote(text: str) -> str:  # only for the base currency code (validated ISO 4217)
+def sql_literal(text: str) -> str:
+    """A SQL string literal for fixed text: the base currency code (validated ISO 4217) and
+    the reports' own labels such as "Uncategorised" — never user input, which is always a
+    bound parameter. Why a literal at all: DuckDB cannot bind a parameter inside the
+    ``CREATE TABLE AS`` of the copy, and a label repeated in several CTEs reads clearer
+    inline than as the same parameter bound five times.
+    """
     return "'" + text.replace("'", "''") + "'"
+
+
+_quote = sql_literal  # the name ``_append`` still uses (that method is another fold's)
 
 
 # The book's rows in one pass: converted to the base currency with the rate of the day or the
