@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         url = f"sqlite:///{args.db}"
     db = Database(url)
     upgrade(db)
-    demo.RAW_INSERT = args.insert == "raw"
+    demo.load.RAW_INSERT = args.insert == "raw"
 
     marks: dict[str, float] = {}
 

@@ -1,4 +1,21 @@
-"""Checks shared by every filter (``search.TransactionFilter``, ``reports.ReportFilter``).
+"""The checks and pieces both filters share (``ledger.search.TransactionFilter``,
+``reports.filters.ReportFilter``).
+
+Why two filters at all: they answer two questions and must not be swapped silently.
+
+==================  ================================  ===================================
+                    ``TransactionFilter`` (the list)  ``ReportFilter`` (every report)
+==================  ================================  ===================================
+categories          one, or "uncategorised"           several, any of them
+tags                one                               several, any of them
+amount bounds       in each row's own currency        in the book's base currency
+text                payee, description and notes      payee and description
+scheduled rows      always listed                     future ones left out by default
+==================  ================================  ===================================
+
+What they share is one piece of code here: dates, amount bounds, accounts and text are
+checked by ``check_filter``, and a tag is matched by ``tag_needle`` — literally in both
+(``%`` or ``_`` in a tag is a character, never a LIKE wildcard).
 
 Why at construction: a filter is built from what a person typed into a page, the CLI or the
 API. Checking it once, where it is made, means no interface can send ``NaN``, ``1e400``, an
@@ -11,12 +28,16 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 from decimal import Decimal
+from typing import Protocol
 
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import amount_bound
 
 MAX_TEXT = 500  # characters of a text or tag filter; longer is not a search but a paste
 MAX_IDS = 10_000  # accounts/categories picked at once
+# Rows one page may hold, for the Transactions list and a report's drill-down alike: both
+# page in SQL so the browser never receives more, and one bound keeps the two in step.
+MAX_PAGE_SIZE = 500
 
 
 def check_dates(date_from: object, date_to: object) -> None:
@@ -51,3 +72,32 @@ def check_ids(ids: tuple[int, ...], field: str) -> None:
     for i in ids:
         if isinstance(i, bool) or not isinstance(i, numbers.Integral):
             raise ValidationError(field, f"{i!r} is not an id")
+
+
+class _Filter(Protocol):
+    """The fields every filter has (read by ``check_filter``)."""
+
+    date_from: dt.date | None
+    date_to: dt.date | None
+    account_ids: tuple[int, ...]
+    amount_min: Decimal | None
+    amount_max: Decimal | None
+    text: str | None
+
+
+def check_filter(flt: _Filter) -> None:
+    """The checks every filter's ``__post_init__`` makes; its amount bounds become
+    ``Decimal`` (set on the frozen dataclass, as its own ``__post_init__`` may)."""
+    check_dates(flt.date_from, flt.date_to)
+    low, high = check_amounts(flt.amount_min, flt.amount_max)
+    object.__setattr__(flt, "amount_min", low)
+    object.__setattr__(flt, "amount_max", high)
+    check_ids(tuple(flt.account_ids), "account_ids")
+    check_text(flt.text, "text")
+
+
+def tag_needle(tag: str) -> str:
+    """What to look for in the stored ``,a,b,`` tags (see ``transactions.normalise_tags``):
+    the tag as stored, between commas, so ``food`` never matches ``seafood``. Callers match
+    it literally (no LIKE wildcards)."""
+    return f",{tag.strip().lower().lstrip('#')},"

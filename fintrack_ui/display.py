@@ -20,7 +20,9 @@ log = logging.getLogger("fintrack.ui")
 
 
 def money(minor: int | None, currency: str, locale: str) -> str:
-    return "—" if minor is None else format_money(minor, currency, locale)
+    """The one way a page shows an amount: minor units (a Python or numpy integer, e.g. from
+    a report frame) as text in the user's locale, or "—" for no amount (NA included)."""
+    return "—" if minor is None or pd.isna(minor) else format_money(int(minor), currency, locale)
 
 
 def attempt(action: Callable[[], T], success: str | Callable[[T], str] | None = None) -> bool:

@@ -17,10 +17,9 @@ import streamlit as st
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
-from fintrack_core.money import format_money
 from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import report_store
-from fintrack_ui.display import money as display_money
+from fintrack_ui.display import money
 from fintrack_ui.markdown import md
 from fintrack_ui.session import Context, get_db
 
@@ -81,22 +80,16 @@ def cached(ctx: Context, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> A
                    args, tuple(sorted(kwargs.items())), fn)
 
 
-def money(ctx: Context, minor: int | None) -> str:
-    """Base-currency amount as text in the user's locale."""
-    return display_money(None if minor is None else int(minor), ctx.book.base_currency,
-                         ctx.locale)
-
-
 def money_table(ctx: Context, frame: pd.DataFrame, columns: list[str],
                 currency_column: str | None = None) -> pd.DataFrame:
     """Format minor-unit columns as text for display (exact; no float)."""
     out = frame.copy()
     for col in columns:
         if currency_column:
-            out[col] = [format_money(int(v), c, ctx.locale) if pd.notna(v) else "—"
+            out[col] = [money(v, c, ctx.locale)
                         for v, c in zip(frame[col], frame[currency_column], strict=True)]
         else:
-            out[col] = [money(ctx, v) if pd.notna(v) else "—" for v in frame[col]]
+            out[col] = [money(v, ctx.book.base_currency, ctx.locale) for v in frame[col]]
     return out
 
 
@@ -115,7 +108,7 @@ def show_drilldown(ctx: Context, title: str, flt: ReportFilter, **keys: Any) -> 
 
     result = cached(ctx, drilldown, flt, page_size=200, **keys)
     st.markdown(f"**{md(title)}** · {result.total:,} transaction(s) · "
-                f"{money(ctx, result.sum_base)}")
+                f"{money(result.sum_base, ctx.book.base_currency, ctx.locale)}")
     rows = result.rows
     if rows.empty:
         st.caption("No transactions.")

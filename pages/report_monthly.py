@@ -5,10 +5,10 @@ import streamlit as st
 from fintrack_core.reports.report_export import report_file
 from fintrack_core.reports.summary import monthly_summary
 from fintrack_ui.charts import category_sunburst
+from fintrack_ui.display import money
 from fintrack_ui.reports import (
     cached,
     clicked,
-    money,
     money_table,
     month_picker,
     report_filter,
@@ -24,9 +24,9 @@ s = cached(ctx, monthly_summary, month, flt)
 cur = s.base_currency
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Income", money(ctx, s.income))
-c2.metric("Expenses", money(ctx, s.expenses))
-c3.metric("Net", money(ctx, s.net))
+c1.metric("Income", money(s.income, ctx.book.base_currency, ctx.locale))
+c2.metric("Expenses", money(s.expenses, ctx.book.base_currency, ctx.locale))
+c3.metric("Net", money(s.net, ctx.book.base_currency, ctx.locale))
 c4.metric("Savings rate", "—" if s.savings_rate is None else f"{s.savings_rate * 100:.1f} %")
 if s.unconverted:
     st.warning("No exchange rate for: " + ", ".join(s.unconverted) + " — those amounts are "

@@ -5,7 +5,8 @@ import streamlit as st
 from fintrack_core.reports.networth import net_worth
 from fintrack_core.reports.trends import last_months
 from fintrack_ui.charts import net_worth_lines
-from fintrack_ui.reports import cached, money, money_table
+from fintrack_ui.display import money
+from fintrack_ui.reports import cached, money_table
 from fintrack_ui.session import current
 
 ctx = current()
@@ -16,9 +17,9 @@ nw = cached(ctx, net_worth, start, end)
 if not nw.monthly.empty:
     last = nw.monthly.iloc[-1]
     c1, c2, c3 = st.columns(3)
-    c1.metric("Assets", money(ctx, last["assets"]))
-    c2.metric("Liabilities", money(ctx, last["liabilities"]))
-    c3.metric("Net worth", money(ctx, last["net_worth"]))
+    c1.metric("Assets", money(last["assets"], ctx.book.base_currency, ctx.locale))
+    c2.metric("Liabilities", money(last["liabilities"], ctx.book.base_currency, ctx.locale))
+    c3.metric("Net worth", money(last["net_worth"], ctx.book.base_currency, ctx.locale))
     st.plotly_chart(net_worth_lines(nw.monthly, nw.base_currency, ctx.locale), key="rn_chart",
                     width="stretch")
     st.dataframe(money_table(ctx, nw.monthly, ["assets", "liabilities", "net_worth"]),

@@ -62,7 +62,11 @@ def create_default_tree(session: Session, book_id: int) -> None:
                 add(grandchild, kind, color, child_id)
 
 
-def _tree(session: Session, book_id: int) -> list[CategoryView]:
+def category_tree(session: Session, book_id: int) -> list[CategoryView]:
+    """The book's categories with paths and depths, inside a session whose role check is
+    done — for callers that already hold one (a filter, a move or merge), where
+    ``list_categories`` would open a second session.
+    """
     cats = session.scalars(select(Category).where(Category.book_id == book_id)).all()
     by_id = {c.id: c for c in cats}
 
@@ -84,7 +88,7 @@ def list_categories(scope: Scope) -> list[CategoryView]:
     """The whole tree, ordered income first, then expenses, transfers, each by path."""
     with scope.db.read() as s:
         require(s, scope, READ)
-        return _tree(s, scope.book_id)
+        return category_tree(s, scope.book_id)
 
 
 def descendant_ids(categories: list[CategoryView], root_id: int) -> set[int]:
@@ -147,7 +151,7 @@ def create_category(scope: Scope, name: str, kind: str | CategoryKind | None = N
                        color=color or "#888888")
         s.add(cat)
         s.flush()
-        return next(v for v in _tree(s, scope.book_id) if v.id == cat.id)
+        return next(v for v in category_tree(s, scope.book_id) if v.id == cat.id)
 
 
 def rename_category(scope: Scope, category_id: int, name: str,
@@ -167,7 +171,7 @@ def move_category(scope: Scope, category_id: int, new_parent_id: int | None) -> 
         cat = get_category(s, scope.book_id, category_id)
         if new_parent_id is not None:
             parent = get_category(s, scope.book_id, new_parent_id, "parent")
-            tree = _tree(s, scope.book_id)
+            tree = category_tree(s, scope.book_id)
             if new_parent_id in descendant_ids(tree, cat.id):
                 raise ValidationError("parent", "a category cannot move under itself or "
                                                 "one of its sub-categories")
@@ -201,7 +205,7 @@ def merge_categories(scope: Scope, source_id: int, target_id: int) -> int:
         if src.kind != dst.kind:
             raise ValidationError("target", f"{dst.name!r} is {dst.kind.value}, "
                                             f"{src.name!r} is {src.kind.value}")
-        if target_id in descendant_ids(_tree(s, scope.book_id), source_id):
+        if target_id in descendant_ids(category_tree(s, scope.book_id), source_id):
             raise ValidationError("target", "cannot merge a category into its own sub-category")
         _adopt_children(s, scope.book_id, source_id, target_id)
         moved = _reassign(s, scope.book_id, source_id, target_id)
@@ -230,7 +234,7 @@ def delete_category(scope: Scope, category_id: int, move_to_id: int | None = Non
             if move_to_id == category_id:
                 raise ValidationError("move_to", "choose a different category")
             dst = get_category(s, scope.book_id, move_to_id, "move_to")
-            if move_to_id in descendant_ids(_tree(s, scope.book_id), category_id):
+            if move_to_id in descendant_ids(category_tree(s, scope.book_id), category_id):
                 raise ValidationError("move_to", "cannot move into a sub-category being orphaned")
             if dst.kind != cat.kind:
                 raise ValidationError("move_to", f"{dst.name!r} is {dst.kind.value}, "

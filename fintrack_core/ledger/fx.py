@@ -1,14 +1,19 @@
 """Exchange rates: manual rates per book (providers come later), looked up as of a date.
 
 The rate used for a date is the one of that day or the latest before it. Inverse pairs are
-derived (1 / rate) so a user entering EUR→USD also gets USD→EUR.
+derived (1 / rate) so a user entering EUR→USD also gets USD→EUR. Which rate applies on a day
+is decided in one place, ``daily_rates``, used by ``RateTable`` (pages, balances) and by the
+report copy (``reports.store``), so a balance and a report agree to the cent.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from sqlalchemy import or_, select
 
@@ -25,6 +30,9 @@ class RateView:
     date: dt.date
     rate: Decimal
     source: str
+    # The book's own (manual) rate, not a shared provider one. Not part of equality: the same
+    # rate is the same rate, whoever stored it.
+    own: bool = field(default=True, compare=False)
 
 
 def _rate(value: Decimal | str) -> Decimal:
@@ -72,38 +80,65 @@ def list_rates(scope: Scope) -> list[RateView]:
         rows = s.scalars(select(FxRate).where(
             or_(FxRate.book_id == scope.book_id, FxRate.book_id.is_(None)))
             .order_by(FxRate.base, FxRate.quote, FxRate.date.desc())).all()
-        return [RateView(r.base, r.quote, r.date, Decimal(r.rate), r.source) for r in rows]
+        return [RateView(r.base, r.quote, r.date, Decimal(r.rate), r.source,
+                         own=r.book_id is not None) for r in rows]
+
+
+def daily_rates(rates: Iterable[RateView], quote: str) -> dict[tuple[str, dt.date], Fraction]:
+    """For each currency and day with a rate to or from ``quote``: 1 unit of it in ``quote``,
+    as an exact fraction. The one rule of which rate applies on a day:
+
+    - the book's own manual rate beats a shared provider rate of the same day (the user
+      typed it because the market rate was not what their bank charged);
+    - a direct pair (X→quote) beats an inverted one (quote→X, taken as 1 / rate).
+
+    Across days the latest day on or before the date wins (``RateTable.rate``; the report
+    copy's ASOF join), whichever kind it is.
+    """
+    best: dict[tuple[str, dt.date], tuple[tuple[bool, bool], Fraction]] = {}
+    for r in rates:
+        if r.rate <= 0 or r.base == r.quote:
+            continue
+        if r.quote == quote:
+            ccy, value, direct = r.base, Fraction(r.rate), True
+        elif r.base == quote:
+            ccy, value, direct = r.quote, 1 / Fraction(r.rate), False
+        else:
+            continue
+        key, rank = (ccy, r.date), (r.own, direct)
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, value)
+    return {key: value for key, (_, value) in best.items()}
 
 
 class RateTable:
     """An in-memory snapshot of the rates one book may use, for converting many amounts."""
 
     def __init__(self, rates: list[RateView]) -> None:
-        self._by_pair: dict[tuple[str, str], list[tuple[dt.date, Decimal]]] = {}
-        for r in rates:
-            self._by_pair.setdefault((r.base, r.quote), []).append((r.date, r.rate))
-        for series in self._by_pair.values():
-            series.sort()
+        self._rates = list(rates)
+        # quote -> currency -> (days ascending, rates): built on first use of each quote.
+        self._by_quote: dict[str, dict[str, tuple[list[dt.date], list[Fraction]]]] = {}
 
     def rate(self, base: str, quote: str, on: dt.date) -> Decimal | None:
         """1 ``base`` in ``quote`` on ``on`` (latest rate on or before), or ``None``."""
         if base == quote:
             return Decimal(1)
-        direct = self._latest((base, quote), on)
-        inverse = self._latest((quote, base), on)
-        if direct and (not inverse or direct[0] >= inverse[0]):
-            return direct[1]
-        if inverse:
-            return Decimal(1) / inverse[1]
-        return None
+        days, values = self._series(quote).get(base, ([], []))
+        i = bisect.bisect_right(days, on)
+        if i == 0:
+            return None
+        value = values[i - 1]
+        return Decimal(value.numerator) / Decimal(value.denominator)
 
-    def _latest(self, pair: tuple[str, str], on: dt.date) -> tuple[dt.date, Decimal] | None:
-        best = None
-        for day, rate in self._by_pair.get(pair, []):
-            if day > on:
-                break
-            best = (day, rate)
-        return best
+    def _series(self, quote: str) -> dict[str, tuple[list[dt.date], list[Fraction]]]:
+        if quote not in self._by_quote:
+            series: dict[str, tuple[list[dt.date], list[Fraction]]] = {}
+            for (ccy, day), value in sorted(daily_rates(self._rates, quote).items()):
+                days, values = series.setdefault(ccy, ([], []))
+                days.append(day)
+                values.append(value)
+            self._by_quote[quote] = series
+        return self._by_quote[quote]
 
 
 def rate_table(scope: Scope) -> RateTable:

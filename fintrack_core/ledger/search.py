@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from fintrack_core.access import READ, Scope, require
 from fintrack_core.db.models import Account, Category, Transaction
 from fintrack_core.errors import ValidationError
-from fintrack_core.filter_checks import check_amounts, check_dates, check_ids, check_text
+from fintrack_core.filter_checks import MAX_PAGE_SIZE, check_filter, check_text, tag_needle
 from fintrack_core.ledger.accounts import get_account
-from fintrack_core.ledger.categories import _tree, descendant_ids, get_category
+from fintrack_core.ledger.categories import category_tree, descendant_ids, get_category
 from fintrack_core.money import exponent
 
 SORTABLE = {
@@ -24,15 +24,15 @@ SORTABLE = {
     "account": Account.name,
     "category": Category.name,
 }
-MAX_PAGE_SIZE = 500
 
 
 @dataclass(frozen=True, slots=True)
 class TransactionFilter:
-    """Every field optional; an empty filter means the whole book.
+    """What the Transactions list shows; every field optional, empty means the whole book.
 
     Amount bounds compare the size of an amount (money in or out alike), as a decimal in each
-    transaction's own currency.
+    transaction's own currency; the text is searched in payee, description and notes. How
+    this differs from the reports' ``ReportFilter``: see ``filter_checks``.
     """
 
     date_from: dt.date | None = None
@@ -47,13 +47,8 @@ class TransactionFilter:
 
     def __post_init__(self) -> None:
         """Refuse what SQL cannot take (see ``filter_checks``); amounts become ``Decimal``."""
-        check_dates(self.date_from, self.date_to)
-        low, high = check_amounts(self.amount_min, self.amount_max)
-        object.__setattr__(self, "amount_min", low)
-        object.__setattr__(self, "amount_max", high)
-        check_ids(tuple(self.account_ids), "account_ids")
+        check_filter(self)
         check_text(self.tag, "tag")
-        check_text(self.text, "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +109,7 @@ def _filtered(scope: Scope, flt: TransactionFilter, category_ids: set[int] | Non
     if flt.uncategorised:
         q = q.where(Transaction.category_id.is_(None))
     if flt.tag:
-        tag = f",{flt.tag.strip().lower().lstrip('#')},"
-        q = q.where(Transaction.tags.contains(tag, autoescape=True))
+        q = q.where(Transaction.tags.contains(tag_needle(flt.tag), autoescape=True))
     if flt.amount_min is not None:
         q = q.where(_amount_bound(currencies, Decimal(flt.amount_min), True))
     if flt.amount_max is not None:
@@ -137,7 +131,7 @@ def matching_ids(s: Session, scope: Scope, flt: TransactionFilter) -> Select:
     cat_ids = None
     if flt.category_id is not None:
         get_category(s, scope.book_id, flt.category_id)
-        cat_ids = descendant_ids(_tree(s, scope.book_id), flt.category_id)
+        cat_ids = descendant_ids(category_tree(s, scope.book_id), flt.category_id)
     currencies = list(s.scalars(select(Account.currency).distinct()
                                 .where(Account.book_id == scope.book_id)))
     return _filtered(scope, flt, cat_ids, currencies)

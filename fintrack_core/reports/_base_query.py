@@ -1,6 +1,7 @@
-"""Small pieces the breakdown, cash-flow, net-worth, pivot and drill-down reports share.
+"""Small pieces every report (summary, trends, breakdowns, cash flow, net worth, pivot,
+drill-down) shares.
 
-Why a module of its own: each of those reports needs the same three things — the book's base
+Why a module of its own: each report needs the same three things — the book's base
 currency (for the filter's amount bounds and the result), the filter turned into SQL, and the
 amounts that could not be converted (so a missing FX rate is reported, never silently
 dropped) — and getting any of them subtly different per report would make two charts of one
@@ -9,15 +10,19 @@ page disagree.
 
 from __future__ import annotations
 
-import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
 
+import numpy as np
 import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import exponent
 from fintrack_core.reports.filters import ReportFilter, where
-from fintrack_core.reports.store import report_store
+from fintrack_core.reports.store import report_store, sql_literal
+
+__all__ = ["FLOWS", "ROOTS_SQL", "UNCATEGORISED", "UNCATEGORISED_LABEL", "BookQuery",
+           "as_dates", "div_half_even", "flow_condition", "sql_literal", "unconverted_sql"]
 
 # Category id used for "no category" rows in breakdowns and accepted by ``drilldown``:
 # database ids start at 1, so 0 never names a real category.
@@ -45,6 +50,26 @@ class BookQuery:
         """One query on the book (the store checks access again and applies its time limit)."""
         return report_store(self.scope.db).query(self.scope, sql, params)
 
+    def frames(self, sql: str, params: list[object],
+               shapes: dict[str, dict[str, str]]) -> dict[str, pd.DataFrame]:
+        """Run a report as *one* query whose single row holds each result frame as a list of
+        row structs (``SELECT (SELECT list(x) FROM x) AS x, ...``), and unpack the frames.
+
+        Why one query: the transactions are scanned once for all the frames (a materialised
+        CTE) instead of once per frame, and every frame comes from the same data version even
+        if a write lands while the report runs. Dates arrive as ``datetime.date`` and sums as
+        exact Python ints. ``shapes`` gives each frame's columns and dtypes, so an empty list
+        still yields a typed, empty frame.
+        """
+        row = self.run(sql, params).iloc[0]
+        out = {}
+        for name, dtypes in shapes.items():
+            value = row[name]  # an array of dicts, or NA when the list is empty
+            records = list(value) if isinstance(value, (list, np.ndarray)) else []
+            frame = pd.DataFrame(records, columns=list(dtypes), dtype=object)
+            out[name] = frame.astype({c: t for c, t in dtypes.items() if t != "object"})
+        return out
+
     def unconverted(self, extra: str = "TRUE", extra_params: list[object] | None = None
                     ) -> dict[str, int]:
         """Own-currency sums of the rows matching the report that have no exchange rate.
@@ -53,12 +78,7 @@ class BookQuery:
         rows are the ones the report summed, so the two together account for every matching
         transaction.
         """
-        sql = f"""
-            SELECT t.currency, sum(t.amount_minor) AS amount
-            FROM tx t
-            WHERE t.amount_base IS NULL AND ({self.cond}) AND ({extra})
-            GROUP BY t.currency ORDER BY t.currency
-        """  # noqa: S608 - conditions are built from fixed text, values are bound parameters
+        sql = unconverted_sql(f"({self.cond}) AND ({extra})") + " ORDER BY t.currency"
         frame = self.run(sql, [*self.params, *(extra_params or [])])
         return {str(r.currency): int(r.amount) for r in frame.itertuples()}
 
@@ -80,9 +100,30 @@ def as_dates(series: pd.Series) -> pd.Series:
                      index=series.index, dtype=object)
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
+def unconverted_sql(cond: str) -> str:
+    """The query for rows matching ``cond`` (on ``tx t``) that have no exchange rate, summed
+    per currency in their own minor units (columns ``currency``, ``amount``).
+
+    Why one text for every report: a report leaves these rows out of its totals and names
+    them instead; if two reports chose them differently, a missing rate would show in one
+    page's note and silently vanish from another.
+    """
+    return (f"SELECT t.currency, CAST(sum(t.amount_minor) AS BIGINT) AS amount FROM tx t "  # noqa: S608 - cond is built from fixed text
+            f"WHERE t.amount_base IS NULL AND ({cond}) GROUP BY t.currency")
 
 
-def next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+def div_half_even(total: int, n: int) -> int:
+    """``total / n`` rounded half-even to an integer, exactly.
+
+    Done in ``Decimal`` on the (few) result rows because DuckDB divides DECIMALs in DOUBLE.
+    """
+    return int((Decimal(int(total)) / Decimal(n)).quantize(Decimal(1), ROUND_HALF_EVEN))
+
+
+# Top-level category of every category (ancestor-or-self without a parent), as a CTE.
+ROOTS_SQL = """
+    roots AS (
+        SELECT a.category_id, r.id AS root_id, r.path AS root_path
+        FROM category_ancestors a JOIN categories r ON r.id = a.ancestor_id
+        WHERE r.parent_id IS NULL)
+"""

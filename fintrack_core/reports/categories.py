@@ -25,10 +25,9 @@ from fintrack_core.reports._base_query import (
     UNCATEGORISED_LABEL,
     BookQuery,
     flow_condition,
-    month_start,
-    next_month,
 )
 from fintrack_core.reports.filters import ReportFilter
+from fintrack_core.reports.periods import month_start, next_month
 
 __all__ = ["NO_PAYEE", "UNCATEGORISED", "WEEKDAYS", "category_breakdown", "month_over_month",
            "spending_by_day_of_month", "spending_by_weekday", "top_payees"]

@@ -16,18 +16,17 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
+from fintrack_core.filter_checks import MAX_PAGE_SIZE
 from fintrack_core.reports._base_query import (
     UNCATEGORISED,
     BookQuery,
     as_dates,
-    month_start,
-    next_month,
 )
 from fintrack_core.reports.categories import NO_PAYEE
 from fintrack_core.reports.filters import ReportFilter
+from fintrack_core.reports.periods import month_start, next_month
 from fintrack_core.reports.pivot import NO_TAG
 
-MAX_PAGE_SIZE = 500
 ROW_COLUMNS = ["id", "date", "account", "payee", "description", "category", "amount",
                "currency", "amount_base", "tags"]
 FLOWS = ("income", "expense", "transfer", "all")

@@ -1,5 +1,8 @@
 """Exports: transactions and report tables as CSV or XLSX files a spreadsheet opens safely.
 
+This module prepares what to write (frames, the transactions query, streaming batches); the
+formats themselves and their cell rules are the sinks in ``sinks``.
+
 Three rules shape everything here:
 
 - **No cell runs as a formula.** A payee like ``=HYPERLINK("http://evil", "Refund")`` comes
@@ -25,52 +28,39 @@ the local ANSI code page and turns ``€`` and umlauts into mojibake; LibreOffic
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import io
-import math
 import os
-import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import pandas as pd
-import xlsxwriter
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import exponent, to_decimal
 from fintrack_core.reports.filters import ReportFilter, where
+from fintrack_core.reports.sinks import (
+    FORMULA_STARTS,
+    XLSX_MAX_ROWS,
+    CsvSink,
+    Shown,
+    Sink,
+    XlsxSink,
+    missing,
+    number_pattern,
+    plain_cell,
+    text_cell,
+)
 from fintrack_core.reports.store import report_store
 
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
-# OWASP CSV-injection list: = + - @ and tab / carriage return at the start of a cell.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_MAX_ROWS = 1_048_576  # per sheet, header included
 BATCH_ROWS = 50_000
 
 TRANSACTION_COLUMNS = ("date", "account", "payee", "description", "category", "amount",
                        "currency", "amount_base", "tags", "transfer")
-_XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False,
-                 "strings_to_urls": False, "strings_to_numbers": False,
-                 "nan_inf_to_errors": False, "default_date_format": "yyyy-mm-dd"}
-
-
-def neutralise(text: str) -> str:
-    """``text`` as a spreadsheet shows it literally: a formula-like start gets a ``'`` prefix.
-
-    Why a prefix and not stripping: the exported text must still say what the bank said
-    (``-5% voucher`` stays readable as ``'-5% voucher``) while Excel/LibreOffice never evaluate
-    it. Only call this on free text; numbers must stay numbers.
-    """
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def check_format(fmt: str) -> Format:
     """``fmt`` as one of the export formats, or a ``ValidationError`` naming the choices."""
     norm = (fmt or "").strip().lower()
@@ -88,187 +78,9 @@ def money_columns_to_decimal(df: pd.DataFrame, columns: Iterable[str],
     """
     out = df.copy()
     for col in columns:
-        out[col] = pd.Series([None if _missing(v) else to_decimal(int(v), currency)
+        out[col] = pd.Series([None if missing(v) else to_decimal(int(v), currency)
                               for v in df[col]], index=df.index, dtype=object)
     return out
-
-
-# --- cells -----------------------------------------------------------------------------------
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _plain(value: Any) -> Any:
-    """A cell value as a plain Python object: None, bool, int, Decimal, float, date, datetime
-    or str (numpy scalars and pandas timestamps unwrapped)."""
-    if _missing(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    elif hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.tzinfo is None:
-        return value.date()
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class _Shown:
-    """A number with its own display pattern in XLSX (an amount column mixes currencies with
-    0, 2 or 3 decimals; one column format would round BHD or pad JPY). CSV writes the value."""
-
-    value: Decimal
-    pattern: str
-
-
-def _text_cell(value: Any, neutral: bool) -> Any:
-    if isinstance(value, str):
-        return neutralise(value) if neutral else value
-    return value
-
-
-def _csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, _Shown):
-        value = value.value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        return format(value, "f")  # never scientific notation
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-class _Sink:
-    """Rows in, file bytes out; one class per format so transactions and report frames share
-    the exact same cell rules."""
-
-    def sheet(self, name: str, columns: Sequence[str],
-              number_formats: dict[str, str] | None = None) -> None:
-        raise NotImplementedError
-
-    def rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def abort(self) -> None:
-        """Stop after an error without finishing the file (and without closing ``out``)."""
-
-
-class _CsvSink(_Sink):
-    def __init__(self, out: BinaryIO, bom: bool = True) -> None:
-        self._text = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8",
-                                      newline="", write_through=False)
-        self._writer = csv.writer(self._text, lineterminator="\r\n")
-        self._started = False
-
-    def sheet(self, name: str, columns: Sequence[str],
-              number_formats: dict[str, str] | None = None) -> None:
-        if self._started:
-            raise ValueError("a CSV file holds one table")
-        self._started = True
-        self._writer.writerow(neutralise(str(c)) for c in columns)
-
-    def rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        self._writer.writerows([_csv_text(v) for v in row] for row in rows)
-
-    def text_rows(self, rows: Iterable[Sequence[str]]) -> None:
-        """Rows whose cells are already the final text (neutralised where needed)."""
-        self._writer.writerows(rows)
-
-    def close(self) -> None:
-        self._text.flush()
-        self._text.detach()  # leave the caller's stream open
-
-    def abort(self) -> None:
-        self._text.detach()  # a collected TextIOWrapper would close the caller's stream
-
-
-class _XlsxSink(_Sink):
-    def __init__(self, out: BinaryIO) -> None:
-        self._book = xlsxwriter.Workbook(out, _XLSX_OPTIONS)
-        self._header = self._book.add_format({"bold": True})
-        self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})
-        self._datetime = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        self._formats: dict[str, Any] = {}
-        self._sheet: Any = None
-        self._row = 0
-        self._cols = 0
-        self._col_formats: list[Any] = []
-        self._names: set[str] = set()
-
-    def _number_format(self, pattern: str) -> Any:
-        if pattern not in self._formats:
-            self._formats[pattern] = self._book.add_format({"num_format": pattern})
-        return self._formats[pattern]
-
-    def sheet(self, name: str, columns: Sequence[str],
-              number_formats: dict[str, str] | None = None) -> None:
-        self._finish_sheet()
-        self._sheet = self._book.add_worksheet(self._sheet_name(name))
-        number_formats = number_formats or {}
-        self._col_formats = [self._number_format(number_formats[c]) if c in number_formats
-                             else None for c in columns]
-        for i, col in enumerate(columns):
-            self._sheet.write_string(0, i, neutralise(str(col)), self._header)
-            self._sheet.set_column(i, i, 12 if col in number_formats or col == "date" else 22)
-        self._sheet.freeze_panes(1, 0)
-        self._row, self._cols = 1, len(columns)
-
-    def _sheet_name(self, name: str) -> str:
-        base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "Sheet"
-        candidate, n = base, 2
-        while candidate.casefold() in self._names:
-            suffix = f" ({n})"
-            candidate, n = base[:31 - len(suffix)] + suffix, n + 1
-        self._names.add(candidate.casefold())
-        return candidate
-
-    def rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        ws = self._sheet
-        for row in rows:
-            if self._row >= XLSX_MAX_ROWS:
-                raise ValidationError("format", f"more than {XLSX_MAX_ROWS - 1:,} rows do not "
-                                                "fit in one XLSX sheet; export as CSV")
-            r = self._row
-            for c, value in enumerate(row):
-                if value is None or value == "":
-                    continue  # an empty cell costs nothing; an empty string cell does
-                if isinstance(value, str):
-                    ws.write_string(r, c, value)  # never a formula, URL or number
-                elif isinstance(value, bool):
-                    ws.write_boolean(r, c, value)
-                elif isinstance(value, int | Decimal | float):
-                    ws.write_number(r, c, value, self._col_formats[c])
-                elif isinstance(value, _Shown):
-                    ws.write_number(r, c, value.value, self._number_format(value.pattern))
-                elif isinstance(value, dt.datetime):
-                    ws.write_datetime(r, c, value.replace(tzinfo=None), self._datetime)
-                elif isinstance(value, dt.date):
-                    ws.write_datetime(r, c, value, self._date)
-                else:
-                    ws.write_string(r, c, str(value))
-            self._row += 1
-
-    def _finish_sheet(self) -> None:
-        if self._sheet is not None and self._cols:
-            self._sheet.autofilter(0, 0, max(self._row - 1, 0), self._cols - 1)
-
-    def close(self) -> None:
-        if self._sheet is None:  # an empty workbook is not a valid file
-            self.sheet("Sheet", [])
-        self._finish_sheet()
-        self._book.close()
 
 
 # --- report frames ---------------------------------------------------------------------------
@@ -278,10 +90,10 @@ def _frame_rows(df: pd.DataFrame, text_columns: Iterable[str] | None) -> Iterabl
     """Rows of plain cells; ``text_columns`` None means every string cell is free text."""
     neutral = [text_columns is None or c in set(text_columns) for c in df.columns]
     for row in df.itertuples(index=False, name=None):
-        yield [_text_cell(_plain(v), n) for v, n in zip(row, neutral, strict=True)]
+        yield [text_cell(plain_cell(v), n) for v, n in zip(row, neutral, strict=True)]
 
 
-def _write_frame(sink: _Sink, name: str, df: pd.DataFrame,
+def _write_frame(sink: Sink, name: str, df: pd.DataFrame,
                  text_columns: Iterable[str] | None) -> None:
     text = None if text_columns is None else list(text_columns)
     sink.sheet(name, [str(c) for c in df.columns])
@@ -296,7 +108,7 @@ def frame_to_csv(df: pd.DataFrame, text_columns: Iterable[str] | None = None,
     as free text (safe default). Numbers, dates and Decimals are written as themselves.
     """
     out = io.BytesIO()
-    sink = _CsvSink(out, bom=bom)
+    sink = CsvSink(out, bom=bom)
     _write_frame(sink, "data", df, text_columns)
     sink.close()
     return out.getvalue()
@@ -312,7 +124,7 @@ def frame_to_xlsx(sheets: dict[str, pd.DataFrame],
     cell is free text).
     """
     out = io.BytesIO()
-    sink = _XlsxSink(out)
+    sink = XlsxSink(out)
     for name, df in sheets.items():
         cols = text_columns.get(name) if isinstance(text_columns, dict) else text_columns
         _write_frame(sink, name, df, cols)
@@ -374,9 +186,9 @@ def _tx_rows(batch: Any, base: str, as_text: bool) -> Iterable[list[Any]]:
                    ccy, "" if base_minor is None else str(to_decimal(base_minor, base)),
                    tags, transfer]
         return
-    patterns = {ccy: _pattern(exponent(ccy)) for ccy in set(cols["currency"])}
+    patterns = {ccy: number_pattern(exponent(ccy)) for ccy in set(cols["currency"])}
     for day, account, payee, desc, cat, minor, ccy, base_minor, tags, transfer in rows:
-        yield [day, account, payee, desc, cat, _Shown(to_decimal(minor, ccy), patterns[ccy]),
+        yield [day, account, payee, desc, cat, Shown(to_decimal(minor, ccy), patterns[ccy]),
                ccy, None if base_minor is None else to_decimal(base_minor, base),
                tags, transfer]
 
@@ -403,14 +215,14 @@ def write_transactions(scope: Scope, flt: ReportFilter | None, fmt: str,
                 raise ValidationError("format", f"{total:,} transactions do not fit in one XLSX "
                                                 f"sheet (at most {XLSX_MAX_ROWS - 1:,}); "
                                                 "export as CSV or narrow the filter")
-        sink: _Sink = _CsvSink(out, bom=bom) if fmt == "csv" else _XlsxSink(out)
+        sink: Sink = CsvSink(out, bom=bom) if fmt == "csv" else XlsxSink(out)
         rows = 0
         try:
             sink.sheet("Transactions", TRANSACTION_COLUMNS,
-                       {"amount": "#,##0.00", "amount_base": _pattern(exponent(base))})
+                       {"amount": "#,##0.00", "amount_base": number_pattern(exponent(base))})
             reader = cur.execute(sql, params).to_arrow_reader(BATCH_ROWS)
             for batch in reader:
-                if isinstance(sink, _CsvSink):
+                if isinstance(sink, CsvSink):
                     sink.text_rows(_tx_rows(batch, base, as_text=True))
                 else:
                     sink.rows(_tx_rows(batch, base, as_text=False))
@@ -420,10 +232,6 @@ def write_transactions(scope: Scope, flt: ReportFilter | None, fmt: str,
             raise
         sink.close()
     return rows
-
-
-def _pattern(exp: int) -> str:
-    return "#,##0" + ("." + "0" * exp if exp > 0 else "")
 
 
 def export_transactions(scope: Scope, flt: ReportFilter | None, fmt: str,

@@ -1,7 +1,9 @@
 """One set of report filters, shared by every chart of a page and kept between pages.
 
 ``where()`` turns a ``ReportFilter`` into a SQL condition on the book copy's ``tx`` table
-(alias ``t``) with bound parameters; categories include their sub-categories.
+(alias ``t``) with bound parameters; categories include their sub-categories. How this
+differs from the Transactions list's ``TransactionFilter`` (several categories and tags,
+amounts in the base currency, notes not searched): see ``filter_checks``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fintrack_core.errors import ValidationError
-from fintrack_core.filter_checks import check_amounts, check_dates, check_ids, check_text
+from fintrack_core.filter_checks import check_filter, check_ids, check_text, tag_needle
 
 MAX_TAGS = 100
 
@@ -30,17 +32,12 @@ class ReportFilter:
 
     def __post_init__(self) -> None:
         """Refuse what SQL cannot take (see ``filter_checks``); amounts become ``Decimal``."""
-        check_dates(self.date_from, self.date_to)
-        low, high = check_amounts(self.amount_min, self.amount_max)
-        object.__setattr__(self, "amount_min", low)
-        object.__setattr__(self, "amount_max", high)
-        check_ids(tuple(self.account_ids), "account_ids")
+        check_filter(self)
         check_ids(tuple(self.category_ids), "category_ids")
         if len(self.tags) > MAX_TAGS:
             raise ValidationError("tags", f"{len(self.tags)} given (at most {MAX_TAGS})")
         for tag in self.tags:
             check_text(tag, "tags")
-        check_text(self.text, "text")
 
 
 def where(flt: ReportFilter | None, alias: str = "t", base_exp: int = 2
@@ -67,8 +64,9 @@ def where(flt: ReportFilter | None, alias: str = "t", base_exp: int = 2
                      f"WHERE ancestor_id IN ({marks}))")
         params.extend(int(i) for i in flt.category_ids)
     if flt.tags:
-        parts.append("(" + " OR ".join(f"{a}.tags LIKE ?" for _ in flt.tags) + ")")
-        params.extend(f"%,{t.strip().lower().lstrip('#')},%" for t in flt.tags)
+        # contains(), not LIKE: a tag "%" or "a_b" is matched literally, as on the list.
+        parts.append("(" + " OR ".join(f"contains({a}.tags, ?)" for _ in flt.tags) + ")")
+        params.extend(tag_needle(t) for t in flt.tags)
     scale = Decimal(10) ** base_exp
     if flt.amount_min is not None:
         parts.append(f"abs({a}.amount_base) >= ?")

@@ -24,7 +24,8 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
-from fintrack_core.reports._base_query import BookQuery, as_dates, month_start
+from fintrack_core.reports._base_query import BookQuery, as_dates
+from fintrack_core.reports.periods import month_start
 from fintrack_core.reports.store import to_base_sql
 
 

@@ -26,12 +26,11 @@ import pandas as pd
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import to_decimal
 from fintrack_core.reports.exports import (
-    _pattern,
-    _Shown,
     check_format,
     frame_to_csv,
     frame_to_xlsx,
 )
+from fintrack_core.reports.sinks import Shown, missing, number_pattern
 
 # Minor-unit columns of the report frames (summary, trends, categories, net worth, drill-down).
 MONEY_COLUMNS = frozenset({
@@ -72,9 +71,6 @@ def _header(column: object, base: str | None) -> str:
     return HEADERS.get(name, name.replace("_", " ").capitalize())
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
 
 def prepare_report_frame(df: pd.DataFrame, currency: str | None,
                          money: Iterable[object] | None = None) -> pd.DataFrame:
@@ -98,7 +94,7 @@ def prepare_report_frame(df: pd.DataFrame, currency: str | None,
         if col in money_cols:
             row_ccy = ROW_CURRENCY.get(str(col))
             ccys = df[row_ccy] if row_ccy in df.columns else [currency] * len(df)
-            values = pd.Series([None if _missing(v) else to_decimal(int(v), str(c))
+            values = pd.Series([None if missing(v) else to_decimal(int(v), str(c))
                                 for v, c in zip(values, ccys, strict=True)], dtype=object)
         out[_header(col, currency)] = pd.Series(list(values), dtype=object)
     return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
@@ -109,7 +105,7 @@ def _money_formatted(df: pd.DataFrame) -> pd.DataFrame:
     def shown(value: Any) -> Any:
         if isinstance(value, Decimal):
             exp = value.as_tuple().exponent
-            return _Shown(value, _pattern(-exp if isinstance(exp, int) and exp < 0 else 0))
+            return Shown(value, number_pattern(-exp if isinstance(exp, int) and exp < 0 else 0))
         return value
     return df.apply(lambda col: col.map(shown)) if len(df) else df
 

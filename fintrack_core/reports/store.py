@@ -47,6 +47,7 @@ from fintrack_core.db.models import Account, Book, FxRate, Transaction
 from fintrack_core.duck import attach_sqlite_file, connect
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.categories import list_categories
+from fintrack_core.ledger.fx import RateView, daily_rates
 from fintrack_core.money import exponent
 
 QUERY_TIME_LIMIT_S = 10.0
@@ -211,7 +212,7 @@ class ReportStore:
         One statement instead of copy-then-rewrite keeps the peak memory near the size of the
         copy itself (a 10M-row book rewritten twice peaked at 5.3 GB).
         """
-        sql = _COPY_SQL.format(base=_quote(base), to_base=to_base_sql("t.amount_minor"),
+        sql = _COPY_SQL.format(base=sql_literal(base), to_base=to_base_sql("t.amount_minor"),
                                source="{source}")
         if self.db.is_sqlite:
             with self._snapshot() as path:
@@ -346,8 +347,17 @@ def _ancestors(by_id: dict, cid: int) -> list[int]:  # type: ignore[type-arg]
     return out
 
 
-def _quote(text: str) -> str:  # only for the base currency code (validated ISO 4217)
+def sql_literal(text: str) -> str:
+    """A SQL string literal for fixed text: the base currency code (validated ISO 4217) and
+    the reports' own labels such as "Uncategorised" — never user input, which is always a
+    bound parameter. Why a literal at all: DuckDB cannot bind a parameter inside the
+    ``CREATE TABLE AS`` of the copy, and a label repeated in several CTEs reads clearer
+    inline than as the same parameter bound five times.
+    """
     return "'" + text.replace("'", "''") + "'"
+
+
+_quote = sql_literal  # the name ``_append`` still uses (that method is another fold's)
 
 
 # The book's rows in one pass: converted to the base currency with the rate of the day or the
@@ -396,28 +406,17 @@ def to_base_sql(amount: str, rate: str = "r") -> str:
 def _rates_to_base(raw: pd.DataFrame, base: str) -> pa.Table:
     """Per currency and day, the multiplier from its minor units to the base's minor units.
 
-    Direct pairs (X→base) and inverted ones (base→X, 1/rate); the book's own manual rate
-    wins over a shared provider rate of the same day, a direct one over an inverted one.
-    Same rule as ``fx.RateTable``, so pages and reports agree to the cent. ``mult`` is the
-    multiplier as a 12-place decimal (for display and approximate use); ``num``/``den`` are
-    the exact fraction that conversions use (see ``to_base_sql``).
+    Which rate applies is ``fx.daily_rates`` — the rule ``fx.RateTable`` uses too, so pages
+    and reports agree to the cent. ``mult`` is the multiplier as a 12-place decimal (for
+    display and approximate use); ``num``/``den`` are the exact fraction that conversions use
+    (see ``to_base_sql``).
     """
-    best: dict[tuple[str, object], tuple[tuple[bool, bool], Fraction]] = {}
-    for row in raw.itertuples():
-        rate = Decimal(str(row.rate))
-        if rate <= 0:
-            continue
-        if row.quote == base and row.base != base:
-            ccy, value, direct = row.base, Fraction(rate), True
-        elif row.base == base and row.quote != base:
-            ccy, value, direct = row.quote, 1 / Fraction(rate), False
-        else:
-            continue
-        key, rank = (ccy, row.date), (row.book_id is not None and not pd.isna(row.book_id),
-                                      direct)
-        if key not in best or rank > best[key][0]:
-            best[key] = (rank, value * Fraction(10) ** (exponent(base) - exponent(ccy)))
-    fractions = [v[1] for v in best.values()]
+    views = [RateView(str(r.base), str(r.quote), r.date, Decimal(str(r.rate)), "",
+                      own=r.book_id is not None and not pd.isna(r.book_id))
+             for r in raw.itertuples()]
+    best = {key: value * Fraction(10) ** (exponent(base) - exponent(key[0]))
+            for key, value in daily_rates(views, base).items()}
+    fractions = list(best.values())
     return pa.table({
         "ccy": pa.array([k[0] for k in best], type=pa.string()),
         "date": pa.array([k[1] for k in best], type=pa.date32()),

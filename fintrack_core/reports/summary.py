@@ -1,8 +1,8 @@
 """Monthly summary: one month's income, expenses, net, savings rate and where the money went.
 
 Every figure is summed in DuckDB over the book's columnar copy (``store``), in one query per
-report (see ``_parts``); Python only turns the few result rows into the dataclass. Transfers
-are never income or expense (``tx.flow``), so moving money to savings does not look like
+report (see ``BookQuery.frames``); Python only turns the few result rows into the dataclass.
+Transfers are never income or expense (``tx.flow``), so moving money to savings does not look like
 spending, and a refund in an expense category lowers that category's spending instead of
 counting as income. Rows without an exchange rate are left out of every total and reported
 in ``unconverted`` (own-currency minor units per currency) instead.
@@ -19,14 +19,20 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-import numpy as np
 import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import exponent
+from fintrack_core.reports._base_query import (
+    ROOTS_SQL,
+    BookQuery,
+    div_half_even,
+    sql_literal,
+    unconverted_sql,
+)
 from fintrack_core.reports.filters import ReportFilter, where
-from fintrack_core.reports.store import report_store
+from fintrack_core.reports.periods import add_months, month_end, month_start
 
 UNCATEGORISED = "Uncategorised"
 UNCATEGORISED_COLOR = "#9e9e9e"
@@ -56,47 +62,6 @@ class MonthlySummary:
     budgets: None = None  # budget against actual arrives with budgets
 
 
-# --- helpers shared with ``trends`` -------------------------------------------------------
-
-
-def _prepare(scope: Scope, flt: ReportFilter | None) -> tuple[str, str, list[object]]:
-    """Check access and return (base currency, filter condition on ``t``, its parameters).
-
-    The base currency has to be known first: the filter's amount bounds are in its minor
-    units (JPY has none).
-    """
-    base = report_store(scope.db).info(scope).base_currency
-    cond, params = where(flt, "t", exponent(base))
-    return base, cond, params
-
-
-def _run(scope: Scope, sql: str, params: list[object]) -> pd.DataFrame:
-    """One query on the scope's book; the store checks READ access and refreshes the copy."""
-    return report_store(scope.db).query(scope, sql, params)
-
-
-def _div_half_even(total: int, n: int) -> int:
-    """``total / n`` rounded half-even to an integer, exactly.
-
-    Done in ``Decimal`` on the (few) result rows because DuckDB divides DECIMALs in DOUBLE.
-    """
-    return int((Decimal(int(total)) / Decimal(n)).quantize(Decimal(1), ROUND_HALF_EVEN))
-
-
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """First day of the month ``months`` after (or before, if negative) ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _check_month_range(month: dt.date, compare_months: int) -> None:
     """Dates end at 9999-12-31 and start at 0001-01-01: the month after ``month`` and the
     first compared month must exist, or the date arithmetic overflows."""
@@ -107,41 +72,6 @@ def _check_month_range(month: dt.date, compare_months: int) -> None:
         raise ValidationError("month", f"{month.year:04d}-{month.month:02d} is out of range: "
                                        f"with {compare_months} months compared, reports cover "
                                        f"{first} to 9999-11")
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal for one of this module's constant labels (never user input)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _parts(scope: Scope, sql: str, params: list[object],
-           shapes: dict[str, dict[str, str]]) -> dict[str, pd.DataFrame]:
-    """Run a report as *one* query whose single row holds each result frame as a list of
-    row structs (``SELECT (SELECT list(x) FROM x) AS x, ...``), and unpack the frames.
-
-    Why one query: the transactions are scanned once for all the frames (a materialised
-    CTE) instead of once per frame, and every frame comes from the same data version even
-    if a write lands while the report runs. Dates arrive as ``datetime.date`` and sums as
-    exact Python ints. ``shapes`` gives each frame's columns and dtypes, so an empty list
-    still yields a typed, empty frame.
-    """
-    row = _run(scope, sql, params).iloc[0]
-    out = {}
-    for name, dtypes in shapes.items():
-        value = row[name]  # an array of dicts, or NA when the list is empty
-        records = list(value) if isinstance(value, (list, np.ndarray)) else []
-        frame = pd.DataFrame(records, columns=list(dtypes), dtype=object)
-        out[name] = frame.astype({c: t for c, t in dtypes.items() if t != "object"})
-    return out
-
-
-# Top-level category of every category (ancestor-or-self without a parent).
-_ROOTS_SQL = """
-    roots AS (
-        SELECT a.category_id, r.id AS root_id, r.path AS root_path
-        FROM category_ancestors a JOIN categories r ON r.id = a.ancestor_id
-        WHERE r.parent_id IS NULL)
-"""
 
 
 # --- the report -------------------------------------------------------------------------
@@ -187,11 +117,7 @@ vs_average AS (
     WHERE NOT c.is_income
     GROUP BY r.root_id, r.root_path),
 -- Rows without a rate (usually none: the scan skips row groups without NULLs).
-unconverted AS (
-    SELECT t.currency, CAST(sum(t.amount_minor) AS BIGINT) AS amount FROM tx t
-    WHERE ({cond}) AND t.date BETWEEN ? AND ? AND t.flow <> 'transfer'
-      AND t.amount_base IS NULL
-    GROUP BY t.currency),
+unconverted AS ({unconverted}),
 biggest AS (
     SELECT t.id, t.date, a.name AS account, t.payee, t.description,
            coalesce(c.path, {uncategorised}) AS category, t.amount_minor AS amount,
@@ -237,18 +163,22 @@ def monthly_summary(scope: Scope, month: dt.date, flt: ReportFilter | None = Non
         raise ValidationError("compare_months", "compare with at least one previous month")
     _check_month_range(month, compare_months)
     flt = flt or ReportFilter()
-    first, last = _month_start(month), _month_end(month)
-    base, cond, params = _prepare(scope, flt)
+    first, last = month_start(month), month_end(month)
+    q = BookQuery(scope, flt)
+    base, cond, params = q.base_currency, q.cond, q.params
     exp = exponent(base)
     # The filter without its dates (for the earlier months), and its dates alone.
     other, other_params = where(replace(flt, date_from=None, date_to=None), "t", exp)
     dates, dates_params = where(ReportFilter(date_from=flt.date_from, date_to=flt.date_to,
                                              include_scheduled=True), "t", exp)
-    sql = _SUMMARY_SQL.format(other=other, dates=dates, cond=cond, roots=_ROOTS_SQL,
-                              limit=BIGGEST, uncategorised=_literal(UNCATEGORISED),
-                              color=_literal(UNCATEGORISED_COLOR))
-    frames = _parts(scope, sql, [
-        first, _add_months(first, -compare_months), last, *other_params, first, *dates_params,
+    unconverted = unconverted_sql(f"({cond}) AND t.date BETWEEN ? AND ? "
+                                  "AND t.flow <> 'transfer'")
+    sql = _SUMMARY_SQL.format(other=other, dates=dates, cond=cond, roots=ROOTS_SQL,
+                              unconverted=unconverted, limit=BIGGEST,
+                              uncategorised=sql_literal(UNCATEGORISED),
+                              color=sql_literal(UNCATEGORISED_COLOR))
+    frames = q.frames(sql, [
+        first, add_months(first, -compare_months), last, *other_params, first, *dates_params,
         *params, first, last, *params, first, last], _SHAPES)
 
     income = int(frames["totals"].at[0, "income"])
@@ -258,7 +188,7 @@ def monthly_summary(scope: Scope, month: dt.date, flt: ReportFilter | None = Non
         Decimal("0.0001"), ROUND_HALF_EVEN)
     vs = frames["vs_average"]
     vs["average_previous"] = pd.Series(
-        [_div_half_even(p, compare_months) for p in vs["previous"]], index=vs.index,
+        [div_half_even(p, compare_months) for p in vs["previous"]], index=vs.index,
         dtype="int64")
     vs["change"] = vs["this_month"] - vs["average_previous"]
     return MonthlySummary(

@@ -3,7 +3,7 @@
 Each month of the range gets a row even when nothing happened in it (a month without
 spending is information, and averages must count it as zero), so the report starts from a
 DuckDB ``generate_series`` of months and left-joins the sums onto it. Everything is one query
-(see ``summary._parts``): the range's transactions are scanned once for all frames. Transfers
+(see ``BookQuery.frames``): the range's transactions are scanned once for all frames. Transfers
 are never income or expense, so moving money between one's own accounts leaves the trend
 flat; rows without an exchange rate are reported in ``unconverted``, not summed.
 
@@ -22,19 +22,17 @@ import pandas as pd
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import exponent
-from fintrack_core.reports.filters import ReportFilter, where
-from fintrack_core.reports.store import to_base_sql
-from fintrack_core.reports.summary import (
-    _ROOTS_SQL,
-    UNCATEGORISED,
-    _add_months,
-    _div_half_even,
-    _literal,
-    _month_end,
-    _month_start,
-    _parts,
-    _prepare,
+from fintrack_core.reports._base_query import (
+    ROOTS_SQL,
+    BookQuery,
+    div_half_even,
+    sql_literal,
+    unconverted_sql,
 )
+from fintrack_core.reports.filters import ReportFilter, where
+from fintrack_core.reports.periods import add_months, month_end, month_start
+from fintrack_core.reports.store import to_base_sql
+from fintrack_core.reports.summary import UNCATEGORISED
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ def last_months(n: int, end: dt.date | None = None) -> tuple[dt.date, dt.date]:
     if n < 1:
         raise ValidationError("months", "give at least one month")
     end = end or dt.date.today()
-    return _add_months(end, -(n - 1)), _month_end(end)
+    return add_months(end, -(n - 1)), month_end(end)
 
 
 _TRENDS_SQL = """
@@ -106,11 +104,7 @@ category_stats AS (
            CAST(round_even(median(CAST(amount AS DECIMAL(38, 1))), 0) AS BIGINT) AS median
     FROM grid GROUP BY category_id, path),
 -- Rows without a rate (usually none: the scan skips row groups without NULLs).
-unconverted AS (
-    SELECT t.currency, CAST(sum(t.amount_minor) AS BIGINT) AS amount FROM tx t
-    WHERE ({cond}) AND t.date BETWEEN ? AND ? AND t.flow <> 'transfer'
-      AND t.amount_base IS NULL
-    GROUP BY t.currency),
+unconverted AS ({unconverted}),
 -- Balances: every row of the accounts up to the range's end, history before it included.
 moves AS (
     SELECT t.account_id, year(t.date) * 12 + month(t.date) - 1 AS mi,
@@ -167,24 +161,28 @@ def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
     if date_to < date_from:
         raise ValidationError("date_to", f"{date_to} is before {date_from}")
     flt = flt or ReportFilter()
-    base, cond, params = _prepare(scope, flt)
+    q = BookQuery(scope, flt)
+    base, cond, params = q.base_currency, q.cond, q.params
     # Balances take only the accounts (and whether scheduled rows count) from the filter.
     balance_cond, balance_params = where(ReportFilter(
         account_ids=flt.account_ids, include_scheduled=flt.include_scheduled), "t",
         exponent(base))
     ids = [int(i) for i in flt.account_ids]
     account_cond = f"a.id IN ({', '.join('?' * len(ids))})" if ids else "TRUE"
-    sql = _TRENDS_SQL.format(cond=cond, roots=_ROOTS_SQL, uncategorised=_literal(UNCATEGORISED),
+    unconverted = unconverted_sql(f"({cond}) AND t.date BETWEEN ? AND ? "
+                                  "AND t.flow <> 'transfer'")
+    sql = _TRENDS_SQL.format(cond=cond, roots=ROOTS_SQL, unconverted=unconverted,
+                             uncategorised=sql_literal(UNCATEGORISED),
                              balance_cond=balance_cond, account_cond=account_cond,
                              to_base=to_base_sql("b.balance"))
-    frames = _parts(scope, sql, [
-        _month_start(date_from), _month_start(date_to), *params, date_from, date_to,
+    frames = q.frames(sql, [
+        month_start(date_from), month_start(date_to), *params, date_from, date_to,
         *params, date_from, date_to, *balance_params, date_to, date_to, date_to, *ids, base],
         _SHAPES)
 
     stats = frames["category_stats"]
     stats["average"] = pd.Series(
-        [_div_half_even(t, n) for t, n in zip(stats["total"], stats["months"], strict=True)],
+        [div_half_even(t, n) for t, n in zip(stats["total"], stats["months"], strict=True)],
         index=stats.index, dtype="int64")
     unconverted = frames["unconverted"]
     return Trends(

@@ -280,7 +280,7 @@ def test_a_failed_fill_leaves_nothing_behind(
 def test_the_fill_is_one_database_transaction(
         db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """Even the raw sqlite3 inserts roll back with the session (cleanup switched off here)."""
-    monkeypatch.setattr(demo, "_remove_user", lambda *args: None)
+    monkeypatch.setattr(demo.load, "_remove_user", lambda *args: None)
 
     def interrupt(done: int, total: int) -> None:
         if done == total:
@@ -309,7 +309,7 @@ def test_raw_sqlite_and_core_inserts_store_the_same_rows(
     """The Core path is what PostgreSQL uses; it must store exactly what the fast path does."""
     stored = []
     for raw in (True, False):
-        monkeypatch.setattr(demo, "RAW_INSERT", raw)
+        monkeypatch.setattr(demo.load, "RAW_INSERT", raw)
         db = _fresh(tmp_path, f"{raw}.db")
         result = create_demo(db, 1_000, end=END)
         with db.read() as s:
@@ -333,7 +333,7 @@ def test_postgresql_gets_the_same_book_through_copy_in_one_transaction(
     assert rows(pg, on_pg.book_id) == rows(lite, on_lite.book_id)
     assert overview(Scope(pg, on_pg.user_id, on_pg.book_id), as_of=END).unconverted == []
 
-    monkeypatch.setattr(demo, "_remove_user", lambda *args: None)
+    monkeypatch.setattr(demo.load, "_remove_user", lambda *args: None)
 
     def interrupt(done: int, total: int) -> None:
         if done == total:

@@ -13,6 +13,8 @@ import pytest
 
 from fintrack_core.errors import ValidationError
 from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.transactions import TransactionInput, add_transaction
+from fintrack_core.reports.drilldown import drilldown
 from fintrack_core.reports.filters import ReportFilter
 from tests.conftest import SmallBook
 
@@ -66,3 +68,16 @@ def test_good_bounds_become_exact_decimals(make) -> None:  # type: ignore[no-unt
 def test_the_largest_bound_still_runs_in_sql(small_book: SmallBook) -> None:
     top = TransactionFilter(amount_min=Decimal("0.001"), amount_max=Decimal("999999999999.999"))
     assert list_transactions(small_book.owner, top).total == 7
+
+
+def test_a_percent_tag_matches_only_a_literal_percent_in_both_filters(
+        small_book: SmallBook) -> None:
+    """The report filter used ``LIKE`` unescaped, so a tag ``%`` matched every tagged row."""
+    day = dt.date(2024, 3, 5)
+    for payee, tags in (("Percent", ["%"]), ("Fifty", ["50%"]), ("Food", ["food"])):
+        add_transaction(small_book.owner, TransactionInput(
+            small_book.checking.id, day, Decimal("-1.00"), payee=payee, tags=tags))
+    listed = list_transactions(small_book.owner, TransactionFilter(tag="%"))
+    assert [r.payee for r in listed.rows] == ["Percent"]
+    report = drilldown(small_book.owner, ReportFilter(tags=("%",)))
+    assert list(report.rows["payee"]) == ["Percent"]

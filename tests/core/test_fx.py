@@ -118,3 +118,27 @@ def test_on_the_same_day_the_direct_rate_wins() -> None:
                           fx.RateView("USD", "EUR", FEB1, Decimal("0.93"), "manual")])
     assert table.rate("USD", "EUR", FEB1) == Decimal("0.93")
     assert table.rate("EUR", "USD", FEB1) == Decimal("1.08")
+
+
+@pytest.mark.parametrize(("book_pair", "book_rate", "expected"), [
+    (("USD", "EUR"), "0.90", Decimal("0.90")),   # both direct: the book's, not the shared
+    (("EUR", "USD"), "1.25", Decimal("0.8")),    # the book's inverted beats a shared direct
+])
+def test_pages_and_reports_pick_the_books_rate_over_a_shared_one_of_the_same_day(
+        small_book: SmallBook, book_pair: tuple[str, str], book_rate: str,
+        expected: Decimal) -> None:
+    """``RateTable`` and the report copy used to apply two rules: the table took the larger
+    rate of a day (or the direct pair), the copy the book's own. Now both ask ``daily_rates``."""
+    from fintrack_core.ledger.transactions import TransactionInput, add_transaction
+    from fintrack_core.reports.drilldown import drilldown
+    from fintrack_core.reports.filters import ReportFilter
+
+    sb = small_book
+    with sb.db.write() as s:
+        s.add(FxRate(book_id=None, base="USD", quote="EUR", date=FEB1, rate="0.95",
+                     source="ecb"))
+    fx.set_rate(sb.owner, *book_pair, FEB1, book_rate)
+    assert fx.rate_table(sb.owner).rate("USD", "EUR", FEB1) == expected
+    add_transaction(sb.owner, TransactionInput(sb.card.id, FEB1, "-10.00", "Diner"))
+    rows = drilldown(sb.owner, ReportFilter(date_from=FEB1, date_to=FEB1)).rows
+    assert list(rows["amount_base"]) == [int(Decimal("-1000") * expected)]

@@ -26,9 +26,9 @@ from fintrack_core.reports.exports import (
     frame_to_csv,
     frame_to_xlsx,
     money_columns_to_decimal,
-    neutralise,
 )
 from fintrack_core.reports.filters import ReportFilter
+from fintrack_core.reports.sinks import neutralise
 from tests.core.reports.conftest import LEDGER, RATES, TRANSFERS, TYPES, ReportBook
 
 EVIL = ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x","y")']
