@@ -163,7 +163,7 @@ class ReportStore:
         self._load_small_tables(cur, scope, current.base_currency)
         frame, expected = self._fetch_counted(scope.book_id, after_id=current.max_id)
         cur.register("src_frame", frame)
-        sql = _COPY_SQL.format(base=_quote(current.base_currency),
+        sql = _COPY_SQL.format(base=sql_literal(current.base_currency),
                                to_base=to_base_sql("t.amount_minor"))
         sql = sql.replace("CREATE OR REPLACE TABLE tx AS", "INSERT INTO tx")
         cur.execute(sql.replace("ORDER BY t.date", "").format(source="src_frame"),
@@ -357,7 +357,6 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-_quote = sql_literal  # the name ``_append`` still uses (that method is another fold's)
 
 
 # The book's rows in one pass: converted to the base currency with the rate of the day or the
