@@ -58,7 +58,9 @@ def check_amount_size(value: Decimal, field: str = "amount") -> Decimal:
     """
     if not value.is_finite():
         raise ValidationError(field, f"{value} is not a finite number")
-    if abs(value) >= MAX_AMOUNT:
+    # ``adjusted()`` (the exponent of the leading digit) involves no arithmetic: ``abs()`` of
+    # 1E+999999999 would overflow the decimal context instead of answering.
+    if value and value.adjusted() >= MAX_WHOLE_DIGITS:
         raise ValidationError(field, f"{value} is too large: amounts must be below "
                                      f"{MAX_AMOUNT:,.0f} ({MAX_WHOLE_DIGITS} whole digits)")
     return value

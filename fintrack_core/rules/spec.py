@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from fintrack_core.errors import ValidationError
 from fintrack_core.ledger.transactions import normalise_tags, split_tags
+from fintrack_core.money import amount_bound
 from fintrack_core.text import MAX_NAME, MAX_PAYEE, clean_text
 
 TEXT_OPS = ("contains", "equals", "starts_with", "regex")
@@ -75,20 +76,15 @@ def check_regex(pattern: str, name: str = "value") -> None:
 
 
 def _decimal(value: object, name: str) -> Decimal:
+    """A rule's amount, read by the one amount rule of every interface (``money``): ASCII
+    digits and a '.' point, finite, below the amount bound; never a float."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(name, "is empty; give an amount such as -12.50")
-    if isinstance(value, float | bool):
+    if not isinstance(value, Decimal | int | str) or isinstance(value, bool):
         raise ValidationError(name, "amounts must be decimals (text or Decimal), not "
                                     f"{type(value).__name__}")
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError(name, f"{value!r} is not a decimal amount (e.g. -12.50)") from None
-    if not amount.is_finite():
-        raise ValidationError(name, f"{value!r} is not a finite amount")
-    # Bounds become integers of minor units: "1E+999999999" must not build a billion digits.
-    if amount and (amount.adjusted() > 15 or amount.as_tuple().exponent < -12):  # type: ignore[operator]
-        raise ValidationError(name, f"{value!r} is out of range for an amount")
+    amount = amount_bound(value, name)
+    assert amount is not None  # only None gives None, refused above
     return amount
 
 

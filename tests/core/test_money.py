@@ -181,3 +181,14 @@ def test_money_parse_names_the_field() -> None:
     with pytest.raises(ValidationError) as err:
         Money.parse("1.234", "EUR", field="row 3: amount")
     assert err.value.field == "row 3: amount"
+
+
+def test_an_absurd_exponent_is_refused_not_overflowed() -> None:
+    from fintrack_core.money import check_amount_size
+
+    with pytest.raises(ValidationError, match="too large"):
+        check_amount_size(Decimal("1E+999999999"))
+    with pytest.raises(ValidationError, match="too large"):
+        check_amount_size(Decimal("-1E+12"))
+    assert check_amount_size(Decimal("999999999999.999")) == Decimal("999999999999.999")
+    assert check_amount_size(Decimal("1E-999999999")) == Decimal("1E-999999999")

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -89,10 +90,14 @@ def hits(frame: pd.DataFrame, *conds: Condition, match: str = "all") -> list[str
     (("payee", "regex", r"(\d+)-\1"), "value", "invalid escape sequence"),
     (("payee", "regex", r"(?=REWE)"), "value", "not a usable regular expression"),
     (("payee", "regex", "[unclosed"), "value", "missing ]"),
-    (("amount", "equals", "12,99"), "value", "not a decimal amount"),
+    (("amount", "equals", "12,99"), "value", "'12,99' is not a number"),
+    (("amount", "equals", "1_000"), "value", "'1_000' is not a number"),
+    (("amount", "equals", "١٢٣"), "value", "is not a number"),
     (("amount", "equals", 12.99), "value", "not float"),
-    (("amount", "equals", "NaN"), "value", "not a finite amount"),
-    (("amount", "greater_than", "1E+999999999"), "value", "out of range"),
+    (("amount", "equals", "NaN"), "value", "'NaN' is not a number"),
+    (("amount", "equals", Decimal("NaN")), "value", "NaN is not a finite number"),
+    (("amount", "greater_than", "1E+999999999"), "value", "is not a number"),
+    (("amount", "greater_than", Decimal("1E+999999999")), "value", "is too large"),
     (("amount", "between", "-10", None), "value2", "empty"),
     (("amount", "between", "10", "-10"), "value2", "low to high"),
     (("amount", "less_than", "10", "20"), "value2", "only 'between'"),
