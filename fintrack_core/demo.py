@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.db.engine import Database
@@ -229,8 +229,9 @@ class _Builder:
         for parts, v, t in zip(self.parts, values, _DTYPES, strict=True):
             parts.append(np.broadcast_to(np.asarray(v, t), (len(day),)))
 
-    def transfer(self, day: np.ndarray, src: str, dst: str, sent: np.ndarray,
-                 received: np.ndarray, category: str | None, description: str) -> None:
+    def transfer(self, day: np.ndarray, src: str, dst: str, sent: np.ndarray | np.integer[Any],
+                 received: np.ndarray | np.integer[Any], category: str | None,
+                 description: str) -> None:
         """Both legs share an id: money leaves ``src`` and arrives in ``dst`` the same day."""
         ids = np.arange(self.transfers, self.transfers + len(day), dtype=np.int32)
         self.transfers += len(day)
@@ -248,7 +249,10 @@ class _Builder:
         return out
 
 
-def _ceil_to(values: np.ndarray, step: int) -> np.ndarray:
+_Ints = TypeVar("_Ints", np.ndarray, np.int64)  # amounts: a column or one scalar
+
+
+def _ceil_to(values: _Ints, step: int) -> _Ints:
     return -(-values // step) * step
 
 
@@ -327,7 +331,7 @@ def _day_weights(kind: _Kind, cal: _Calendar, trip: np.ndarray, starts: np.ndarr
         w = w * booking
     else:  # "home": everyday spending slows down while away
         w = w * np.where(away, 0.3, 1.0)
-    return w / w.sum()
+    return np.asarray(w / w.sum())
 
 
 def _allocate(total: int, weights: Sequence[float]) -> np.ndarray:
@@ -546,7 +550,7 @@ def _store(s: Session, book_id: int, data: DemoData,
     if missing:
         raise LookupError(f"the default category tree lacks {missing}; update demo.py")
     conn = s.connection()
-    conn.execute(insert(FxRate.__table__), [
+    conn.execute(insert(cast(Table, FxRate.__table__)), [
         {"book_id": book_id, "base": "EUR", "quote": "USD", "date": d, "rate": r,
          "source": "manual"} for d, r in data.rates])
 
@@ -612,7 +616,7 @@ def _insert(conn: Connection, path: str, cols: tuple[Iterable[object], ...]) -> 
             for row in zip(*cols, *constants, strict=False):
                 copy.write_row(row)
     else:
-        conn.execute(insert(Transaction.__table__),
+        conn.execute(insert(cast(Table, Transaction.__table__)),
                      [dict(zip(_COLUMNS, row, strict=True), **_CONSTANTS)
                       for row in zip(*cols, strict=False)])
 

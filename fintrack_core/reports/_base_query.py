@@ -10,6 +10,8 @@ page disagree.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -60,7 +62,8 @@ class BookQuery:
             GROUP BY t.currency ORDER BY t.currency
         """  # noqa: S608 - conditions are built from fixed text, values are bound parameters
         frame = self.run(sql, [*self.params, *(extra_params or [])])
-        return {str(r.currency): int(r.amount) for r in frame.itertuples()}
+        rows: Iterable[Any] = frame.itertuples()  # fields: the query's columns
+        return {str(r.currency): int(r.amount) for r in rows}
 
 
 def flow_condition(flow: str, field: str = "kind", allow_all: bool = False

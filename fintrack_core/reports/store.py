@@ -29,12 +29,13 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -174,7 +175,8 @@ class ReportStore:
         with self.db.read() as s:
             rows = s.execute(select(*cols).where(Transaction.book_id == book_id,
                                                  Transaction.id > after_id)).all()
-        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _FETCH_SCHEMA]
+        columns: list[Sequence[object]] = (list(zip(*rows, strict=True)) if rows
+                                           else [[] for _ in _FETCH_SCHEMA])
         return pa.table([pa.array(list(c), type=f.type) for c, f in
                          zip(columns, _FETCH_SCHEMA, strict=True)], schema=_FETCH_SCHEMA)
 
@@ -377,6 +379,7 @@ def _rates_to_base(raw: pd.DataFrame, base: str) -> pa.Table:
     the exact fraction that conversions use (see ``to_base_sql``).
     """
     best: dict[tuple[str, object], tuple[tuple[bool, bool], Fraction]] = {}
+    row: Any  # a row of the rates query; the stubs type each field as any scalar
     for row in raw.itertuples():
         rate = Decimal(str(row.rate))
         if rate <= 0:
