@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -150,6 +150,8 @@ def open_book(path: Path) -> Book:
             .order_by(Account.id).limit(1))
         category_id = s.scalar(select(Category.id).where(
             Category.book_id == book.id, Category.name == "Groceries"))
+    assert account_id is not None  # the demo book has both
+    assert category_id is not None
     date_to = dt.date.fromisoformat(last)
     month_end = date_to.replace(day=1)
     month = (month_end - dt.timedelta(days=1)).replace(day=1)
@@ -298,8 +300,9 @@ class Question:
 
 
 def _expenses(frame: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
-    return frame[(frame["flow"] == "expense") & (frame["date"] >= p["date_from"])
-                 & (frame["date"] <= p["date_to"])]
+    part: pd.DataFrame = frame[(frame["flow"] == "expense") & (frame["date"] >= p["date_from"])
+                               & (frame["date"] <= p["date_to"])]
+    return part
 
 
 def _pd_categories(frame: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
@@ -317,8 +320,10 @@ def _pd_monthly(frame: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
 
 
 def _pd_payees(frame: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
-    return (_expenses(frame, p).groupby("payee")["amount_base"].agg(total="sum", n="count")
-            .sort_values("total").head(10).reset_index())
+    # Named aggregation gives a frame; pandas-stubs type SeriesGroupBy.agg as a Series.
+    totals = cast(pd.DataFrame, _expenses(frame, p).groupby("payee")["amount_base"]
+                  .agg(total="sum", n="count"))
+    return totals.sort_values("total").head(10).reset_index()
 
 
 def _pd_weekday(frame: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
@@ -426,6 +431,7 @@ def _keyed(frame: pd.DataFrame) -> dict[tuple[object, ...], float]:
     frame = frame.reset_index(drop=True)
     key_cols = [c for c in frame.columns if c not in ("total", "n", "income", "expense")]
     out = {}
+    row: Any  # pandas-stubs type _asdict as one more field
     for row in frame.itertuples(index=False):  # answers are small (tens of rows)
         values = row._asdict()
         key = tuple(None if pd.isna(values[c]) else values[c] for c in key_cols)

@@ -25,9 +25,10 @@ from fintrack_cli.common import (
 )
 from fintrack_core.api import AccountType
 from fintrack_core.errors import ValidationError
+from fintrack_core.filter_checks import MAX_PAGE_SIZE
 from fintrack_core.ledger.accounts import AccountView, balances, create_account, list_accounts
 from fintrack_core.ledger.categories import list_categories
-from fintrack_core.ledger.search import MAX_PAGE_SIZE, TransactionFilter, list_transactions
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
 from fintrack_core.ledger.transactions import TransactionInput, add_transaction, split_tags
 from fintrack_core.money import format_money
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, cast
 
 import pandas as pd
 import typer
@@ -164,6 +165,7 @@ def _records(df: pd.DataFrame, money: list[str], currency: str) -> list[dict[str
     for row in df.to_dict("records"):
         rec: dict[str, Any] = {}
         for key, value in row.items():
+            key = str(key)  # column names are text
             if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
                 rec[key] = None
             elif key in money:
@@ -185,7 +187,7 @@ def _summary_json(s: MonthlySummary, book_id: int, book_name: str,
                 "payee": r.payee, "description": r.description, "category": r.category,
                 "amount": money_str(int(r.amount), r.currency), "currency": r.currency,
                 "amount_base": money_str(int(r.amount_base), base)}
-               for r in s.biggest.itertuples()]
+               for r in cast(Iterable[Any], s.biggest.itertuples())]  # stubs: any scalar
     return {
         "book": {"id": book_id, "name": book_name},
         "month": s.month.strftime("%Y-%m"),
@@ -235,6 +237,7 @@ def _print_summary(s: MonthlySummary, book_name: str, compare_months: int) -> No
     cats.add_column("Kind")
     cats.add_column("Total", justify="right")
     cats.add_column("Directly", justify="right")
+    r: Any  # a summary row; pandas-stubs type each field as any scalar
     for r in s.by_category.itertuples():
         cats.add_row("  " * int(r.depth) + str(r.name), str(r.kind), money(r.total),
                      money(r.own) if int(r.own) not in (0, int(r.total)) else "")

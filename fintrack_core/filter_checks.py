@@ -77,12 +77,18 @@ def check_ids(ids: tuple[int, ...], field: str) -> None:
 class _Filter(Protocol):
     """The fields every filter has (read by ``check_filter``)."""
 
-    date_from: dt.date | None
-    date_to: dt.date | None
-    account_ids: tuple[int, ...]
-    amount_min: Decimal | None
-    amount_max: Decimal | None
-    text: str | None
+    @property
+    def date_from(self) -> dt.date | None: ...
+    @property
+    def date_to(self) -> dt.date | None: ...
+    @property
+    def account_ids(self) -> tuple[int, ...]: ...
+    @property
+    def amount_min(self) -> Decimal | str | None: ...  # text as typed, until checked
+    @property
+    def amount_max(self) -> Decimal | str | None: ...
+    @property
+    def text(self) -> str | None: ...
 
 
 def check_filter(flt: _Filter) -> None:

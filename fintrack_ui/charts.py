@@ -9,6 +9,7 @@ drilled into carries ``customdata`` with the key the drill-down needs.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast, overload
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,10 +23,15 @@ LAYOUT = {"margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "height": 420,
           "legend": {"orientation": "h", "y": -0.15}}
 
 
+@overload
+def _num(minor: pd.Series, currency: str) -> pd.Series: ...
+@overload
+def _num(minor: int, currency: str) -> float: ...
 def _num(minor: pd.Series | int, currency: str) -> pd.Series | float:
     scale = 10 ** exponent(currency)
     if isinstance(minor, pd.Series):
-        return minor.astype("float64") / scale
+        scaled: pd.Series = minor.astype("float64") / scale
+        return scaled
     return float(Decimal(int(minor)) / scale)
 
 
@@ -60,7 +66,8 @@ def category_stack(by_category: pd.DataFrame, currency: str, locale: str = "en_U
     for (cid, path), part in by_category.groupby(["category_id", "path"], sort=False):
         months = pd.to_datetime(part["month"])
         fig.add_bar(x=months, y=_num(-part["amount"], currency), name=str(path),
-                    customdata=[["category", int(cid), m.date().isoformat()] for m in months],
+                    customdata=[["category", int(cast(int, cid)), m.date().isoformat()]
+                                for m in months],
                     hovertext=_fmt(-part["amount"], currency, locale), hoverinfo="x+text+name")
     fig.update_layout(title=title, barmode="stack", yaxis_title=currency, **LAYOUT)
     return fig

@@ -112,7 +112,7 @@ def sign_out() -> None:
 def session_is_current(db: Any) -> bool:
     """False when the user's password was changed or reset elsewhere (or the user is gone)."""
     username = st.session_state.get("username")
-    return bool(username) and session_epoch(db, username) == st.session_state.get(
+    return bool(username) and session_epoch(db, str(username)) == st.session_state.get(
         "session_epoch")
 
 

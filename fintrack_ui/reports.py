@@ -39,9 +39,9 @@ def report_filter(ctx: Context) -> ReportFilter:
     dates = side.date_input("Dates", value=saved.get("dates", ()), key="rf_dates",
                             format="YYYY-MM-DD", help="Leave empty for all dates")
     acc = side.multiselect("Accounts", list(accounts), default=saved.get("accounts", []),
-                           format_func=accounts.get, key="rf_accounts")
+                           format_func=accounts.__getitem__, key="rf_accounts")
     cat = side.multiselect("Categories", list(cats), default=saved.get("categories", []),
-                           format_func=cats.get, key="rf_categories")
+                           format_func=cats.__getitem__, key="rf_categories")
     tag = side.text_input("Tag", value=saved.get("tag", ""), key="rf_tag")
     text = side.text_input("Text", value=saved.get("text", ""), key="rf_text")
     lo = side.text_input("Amount at least", value=saved.get("amin", ""), key="rf_amin")
@@ -63,8 +63,8 @@ def report_filter(ctx: Context) -> ReportFilter:
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def _cached(db_url: str, name: str, user_id: int, book_id: int, version: int, args: tuple,
-            kwargs: tuple, _fn: Callable[..., Any]) -> Any:
+def _cached(db_url: str, name: str, user_id: int, book_id: int, version: int,
+            args: tuple[Any, ...], kwargs: tuple[Any, ...], _fn: Callable[..., Any]) -> Any:
     from fintrack_core.access import Scope
 
     return _fn(Scope(get_db(), user_id, book_id), *args, **dict(kwargs))
@@ -96,7 +96,7 @@ def money_table(ctx: Context, frame: pd.DataFrame, columns: list[str],
 def clicked(event: Any) -> list[Any]:
     """The ``customdata`` of the points a user clicked/selected in a Plotly chart."""
     try:
-        points = event.selection.points  # type: ignore[union-attr]
+        points = event.selection.points
     except AttributeError:
         return []
     return [p.get("customdata") for p in points if p.get("customdata") is not None]

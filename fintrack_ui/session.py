@@ -34,7 +34,7 @@ def get_db() -> Database:
 
 def secret_cookie_key() -> str | None:
     try:
-        return st.secrets.get("cookie_key")  # type: ignore[no-any-return]
+        return st.secrets.get("cookie_key")
     except Exception:
         return None
 

@@ -1,6 +1,8 @@
 """Import: upload statements, preview and correct the mapping, review duplicates, import, undo."""
 
 import hashlib
+from functools import partial
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -8,7 +10,12 @@ import streamlit as st
 from fintrack_core.errors import FinTrackError
 from fintrack_core.imports.dates import ORDERS
 from fintrack_core.imports.mapping import Mapping
-from fintrack_core.imports.service import import_statement, list_batches, undo_batch
+from fintrack_core.imports.service import (
+    ImportResult,
+    import_statement,
+    list_batches,
+    undo_batch,
+)
 from fintrack_core.imports.statement import StatementError
 from fintrack_core.ledger.accounts import create_account, list_accounts
 from fintrack_core.ledger.categories import list_categories
@@ -44,6 +51,7 @@ if ctx.can_write:
             st.divider()
             st.subheader(md(upload.name))
             fixes: dict[str, object] = st.session_state.setdefault(f"fix_{fid}", {})
+            preview: ImportResult | None
             try:
                 options = Mapping.from_dict(fixes)
                 preview = import_statement(ctx.scope, data, upload.name, chosen or [],
@@ -52,7 +60,7 @@ if ctx.can_write:
                 st.error(md(f"{upload.name}: {exc}"))
                 preview = None
             detected = preview.detected if preview else {}
-            mapping = detected.get("mapping")
+            mapping = cast(Mapping | None, detected.get("mapping"))  # the CSV reader's mapping
             if preview is not None:
                 c1, c2, c3, c4 = st.columns(4)
                 c1.metric("New", f"{preview.imported:,}")
@@ -80,8 +88,7 @@ if ctx.can_write:
                     for ccy in preview.missing_currencies:
                         new_name = f"{upload.name[:40]} {ccy}"
                         if st.button(f"Create a {ccy} account", key=f"mk_{fid}_{ccy}") and attempt(
-                                lambda c=ccy, n=new_name: create_account(ctx.scope, n, "checking",
-                                                                         c),
+                                partial(create_account, ctx.scope, new_name, "checking", ccy),
                                 f"Account {new_name!r} created; add it to 'Import into'."):
                             st.rerun()
                 rows = preview.preview
@@ -119,7 +126,7 @@ if ctx.can_write:
                             anyway.add(d.line)
             if detected.get("format", "csv") == "csv":  # OFX/QFX/QIF: no columns to map
                 with st.expander("Correct the mapping", expanded=preview is None):
-                    columns = list(detected.get("columns") or [])
+                    columns = list(cast("list[str]", detected.get("columns") or []))
                     # Widgets are keyed on the mapping in force, so they show it afresh after
                     # every correction instead of keeping a stale choice (which would loop).
                     ver = hashlib.sha256((mapping.to_json() if mapping else repr(fixes))
@@ -159,8 +166,8 @@ if ctx.can_write:
                         new["date_order"] = order
                         new["date_format"] = None
                     skip = g2.number_input("Lines before the header", min_value=0, step=1,
-                                           value=int(fixes.get("skip_rows",
-                                                               mapping.skip_rows or 0)
+                                           value=int(cast(int, fixes.get("skip_rows",
+                                                                         mapping.skip_rows or 0))
                                                      if mapping else 0),
                                            key=f"map_{fid}_{ver}_skip")
                     if mapping is not None and skip != (mapping.skip_rows or 0):

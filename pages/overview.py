@@ -52,7 +52,7 @@ with right:
         chart = pd.DataFrame({
             "Account": [a.account.name for a in converted],
             # Plotly needs numbers: display only, the exact values are in the table.
-            base: [float(to_decimal(a.base_minor, base)) for a in converted],
+            base: [float(to_decimal(a.base_minor or 0, base)) for a in converted],
         })
         fig = px.bar(chart, x=base, y="Account", orientation="h", title=f"Balances in {base}")
         fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10})

@@ -58,8 +58,8 @@ with members_tab:
         others = [m for m in members if m.user_id != ctx.user.id]
         if others:
             gone = st.selectbox("Remove member", [m.user_id for m in others],
-                                format_func={m.user_id: m.username for m in others}.get)
-            if st.button("Remove") and attempt(
+                                format_func={m.user_id: m.username for m in others}.__getitem__)
+            if st.button("Remove") and gone is not None and attempt(
                     lambda: books.remove_member(ctx.scope, gone), "Member removed."):
                 st.rerun()
     else:

@@ -146,11 +146,12 @@ if b3.button(f"Apply to {len(selected)}", disabled=not selected) and attempt(
 if b4.button(f"Delete {len(selected)}", disabled=not selected):
     st.session_state["confirm_delete"] = selected
 if pending := st.session_state.get("confirm_delete"):
+    pending_ids: list[int] = pending  # module level: the lambda below does not see narrowing
     st.warning(f"Delete {len(pending)} transaction(s)? Transfers lose both legs.")
     y, n = st.columns(8)[:2]
     if y.button("Yes, delete", type="primary"):
         st.session_state.pop("confirm_delete")
-        if attempt(lambda: tx.bulk_delete(ctx.scope, pending),
+        if attempt(lambda: tx.bulk_delete(ctx.scope, pending_ids),
                    lambda n: f"Deleted {n} transaction(s)."):
             st.rerun()
     if n.button("Cancel"):

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ENV_URL = "FINTRACK_TEST_POSTGRES_URL"
 
@@ -53,7 +54,7 @@ def postgres_url() -> Iterator[str | None]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    run = {"check": True, "capture_output": True, "timeout": 120}
+    run: dict[str, Any] = {"check": True, "capture_output": True, "timeout": 120}
     subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
                                  "--auth=trust", "-E", "UTF8", "--no-sync"]), **run)
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -133,7 +134,7 @@ def lock_for(failures: int) -> dt.timedelta | None:
     """How long a username stays locked after ``failures`` consecutive failures."""
     if failures < USER_LOCK_AFTER:
         return None
-    return min(LOCK_MAX, LOCK_BASE * 2 ** (failures - USER_LOCK_AFTER))
+    return min(LOCK_MAX, LOCK_BASE * int(2 ** (failures - USER_LOCK_AFTER)))
 
 
 def _origin(ip: str | None) -> str | None:
@@ -143,7 +144,7 @@ def _origin(ip: str | None) -> str | None:
 
 
 def _record_failure(db: Database, key: str, ip: str | None, now: dt.datetime,
-                    message: str | None = None, *, actor_id: int | None = None) -> None:
+                    message: str | None = None, *, actor_id: int | None = None) -> NoReturn:
     """Count the failure (username, and address if known) in one transaction with its audit
     entries (the failure, and the lockout it starts), then raise."""
     for attempt in range(3):  # two first failures at once may both try to insert the row

@@ -17,6 +17,7 @@ from typing import Literal
 
 import pyotp
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from fintrack_core.auth.passwords import check_password
 from fintrack_core.db.engine import Database
@@ -71,7 +72,7 @@ def _matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
     return None
 
 
-def _user_with_password(s, user_id: int, password: str) -> User:  # type: ignore[no-untyped-def]
+def _user_with_password(s: Session, user_id: int, password: str) -> User:
     user = s.get(User, user_id)
     if user is None:
         raise NotFound("user", user_id)

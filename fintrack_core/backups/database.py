@@ -203,7 +203,7 @@ def _known_revision(revision: str | None, path: Path, field_name: str) -> str:
     if revision not in known_revisions():
         raise ValidationError(field_name, f"{path} has schema revision {revision!r}, which this "
                                           "FinTrack does not know (made by a newer version?)")
-    return revision  # type: ignore[return-value]
+    return revision
 
 
 @contextmanager

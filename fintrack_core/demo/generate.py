@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -74,8 +75,9 @@ class _Builder:
         for parts, v, t in zip(self.parts, values, _DTYPES, strict=True):
             parts.append(np.broadcast_to(np.asarray(v, t), (len(day),)))
 
-    def transfer(self, day: np.ndarray, src: str, dst: str, sent: np.ndarray,
-                 received: np.ndarray, category: str | None, description: str) -> None:
+    def transfer(self, day: np.ndarray, src: str, dst: str, sent: np.ndarray | np.integer[Any],
+                 received: np.ndarray | np.integer[Any], category: str | None,
+                 description: str) -> None:
         """Both legs share an id: money leaves ``src`` and arrives in ``dst`` the same day."""
         ids = np.arange(self.transfers, self.transfers + len(day), dtype=np.int32)
         self.transfers += len(day)
@@ -93,7 +95,7 @@ class _Builder:
         return out
 
 
-def _ceil_to(values: np.ndarray, step: int) -> np.ndarray:
+def _ceil_to(values: Any, step: int) -> Any:  # an array, or one numpy integer
     return -(-values // step) * step
 
 
@@ -172,7 +174,7 @@ def _day_weights(kind: Kind, cal: _Calendar, trip: np.ndarray, starts: np.ndarra
         w = w * booking
     else:  # "home": everyday spending slows down while away
         w = w * np.where(away, 0.3, 1.0)
-    return w / w.sum()
+    return np.asarray(w / w.sum())
 
 
 def _allocate(total: int, weights: Sequence[float]) -> np.ndarray:

@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.db.engine import Database
@@ -116,7 +116,7 @@ def _store(s: Session, book_id: int, data: DemoData,
         raise LookupError(f"the default category tree lacks {missing}; "
                           "update fintrack_core/demo/household.py")
     conn = s.connection()
-    conn.execute(insert(FxRate.__table__), [
+    conn.execute(insert(cast(Table, FxRate.__table__)), [
         {"book_id": book_id, "base": "EUR", "quote": "USD", "date": d, "rate": r,
          "source": "manual"} for d, r in data.rates])
 
@@ -182,7 +182,7 @@ def _insert(conn: Connection, path: str, cols: tuple[Iterable[object], ...]) -> 
             for row in zip(*cols, *constants, strict=False):
                 copy.write_row(row)
     else:
-        conn.execute(insert(Transaction.__table__),
+        conn.execute(insert(cast(Table, Transaction.__table__)),
                      [dict(zip(_COLUMNS, row, strict=True), **_CONSTANTS)
                       for row in zip(*cols, strict=False)])
 

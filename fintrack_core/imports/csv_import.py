@@ -202,7 +202,7 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping) -> ParsedStateme
                                                  f"in the format {describe(fmt.fmt)}"))
     bad_amount = ~amount_ok & ~skip & ~bad_date
     for pos in np.flatnonzero(bad_amount):
-        invalid.append(RowError(int(lines[pos]), _amount_error(frame, pos, amount_col,
+        invalid.append(RowError(int(lines[pos]), _amount_error(frame, int(pos), amount_col,
                                                                debit_col, credit_col)))
     keep = ~skip & ~bad_date & ~bad_amount
     keep_arr = pa.array(keep)

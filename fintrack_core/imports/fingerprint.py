@@ -92,4 +92,4 @@ def already_stored(session: Session, book_id: int, frame: pd.DataFrame) -> np.nd
         return np.zeros(len(frame), dtype=bool)
     old = pc.split_pattern(pa.array([joined]), ",").flatten()
     new = pa.array(frame["fingerprint"].astype("object"), type=pa.string())
-    return pc.is_in(new, value_set=old).to_numpy(zero_copy_only=False).astype(bool)
+    return np.asarray(pc.is_in(new, value_set=old).to_numpy(zero_copy_only=False), dtype=bool)

@@ -134,7 +134,8 @@ class _LenientTreeBuilder(TreeBuilder):
         self._open.append(tag)
         return super().start(tag, attrs)
 
-    def end(self, tag: str) -> ET.Element | None:
+    # A stray end tag has no element to return; XMLParser does not use end()'s result.
+    def end(self, tag: str) -> ET.Element | None:  # type: ignore[override]
         if tag not in self._open:
             self.stray_end_tags += 1
             return None
@@ -251,7 +252,8 @@ def _read_header(text: str, body_start: int) -> tuple[int | None, str | None]:
     head = text[:body_start].encode("utf-8", "replace") + b"<OFX></OFX>"
     try:
         header, _ = parse_header(io.BytesIO(head))
-        return int(header.version), None
+        # Both concrete headers (OFXHeaderV1, V2) have a version; their base class does not.
+        return int(header.version), None  # type: ignore[attr-defined]
     except (OFXHeaderError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         sniffed = re.search(r"VERSION(?::\s*|=\")(\d{3})", text[:body_start])

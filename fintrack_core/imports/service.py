@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,8 @@ from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.fingerprint import already_stored, fingerprints
 from fintrack_core.imports.mapping import Mapping
-from fintrack_core.imports.read import MAX_BYTES, read_statement
+from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
+from fintrack_core.imports.read import read_statement
 from fintrack_core.imports.statement import ParsedStatement, RowError
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.money import exponent, to_decimal
@@ -278,7 +280,7 @@ def _likely_duplicates(scope: Scope, frame: pd.DataFrame) -> list[LikelyDuplicat
     return [LikelyDuplicate(int(r.line), pd.Timestamp(r.date).date(),
                             to_decimal(int(r.amount_minor), r.currency), r.currency, r.payee,
                             int(r.id), r.existing_date.date(), r.existing_payee)
-            for r in merged.itertuples()]
+            for r in cast(Iterable[Any], merged.itertuples())]  # row fields untyped in the stubs
 
 
 def _apply_rules(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
@@ -332,7 +334,8 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
 def _pylist(values: pd.Series) -> list[object]:
     """Python values of a column; Arrow-backed text converts in C, not element by element."""
     if isinstance(values.dtype, pd.ArrowDtype):
-        return values.array._pa_array.to_pylist()
+        pylist: list[object] = values.array._pa_array.to_pylist()  # private: not in the stubs
+        return pylist
     return values.tolist()
 
 
@@ -365,6 +368,7 @@ def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
     values = f"({int(book_id)}, {int(batch_id)}, {', '.join([mark] * len(columns))})"
     sql = _INSERT_SQL + values
     raw = conn.connection.driver_connection
+    assert raw is not None  # a checked-out connection always has its driver connection
     cursor = raw.cursor()
     if is_sqlite and n > INSERT_CHUNK:
         # A big page cache keeps the indexes' pages in memory during a large import.

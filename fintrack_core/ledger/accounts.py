@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import Table, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
@@ -174,7 +175,7 @@ def delete_account(scope: Scope, account_id: int, *, confirm_transactions: int =
                            f"confirm deleting them ({count})")
         transfer_ids = select(Transaction.transfer_id).where(
             in_account, Transaction.transfer_id.is_not(None))
-        s.execute(Transaction.__table__.update().where(
+        s.execute(cast(Table, Transaction.__table__).update().where(
             Transaction.book_id == acc.book_id, Transaction.transfer_id.in_(transfer_ids),
             Transaction.account_id != account_id
         ).values(transfer_id=None))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, Scope, require
@@ -41,8 +42,8 @@ class TransactionFilter:
     category_id: int | None = None  # includes its sub-categories
     uncategorised: bool = False
     tag: str | None = None
-    amount_min: Decimal | None = None
-    amount_max: Decimal | None = None
+    amount_min: Decimal | str | None = None  # text as typed is parsed: Decimal after init
+    amount_max: Decimal | str | None = None
     text: str | None = None
 
     def __post_init__(self) -> None:
@@ -94,7 +95,7 @@ def _amount_bound(currencies: list[str], value: Decimal, at_least: bool):  # typ
 
 
 def _filtered(scope: Scope, flt: TransactionFilter, category_ids: set[int] | None,
-              currencies: list[str]) -> Select:
+              currencies: list[str]) -> Select[int]:
     q = select(Transaction.id).where(Transaction.book_id == scope.book_id)
     if flt.date_from:
         q = q.where(Transaction.date >= flt.date_from)
@@ -123,7 +124,7 @@ def _filtered(scope: Scope, flt: TransactionFilter, category_ids: set[int] | Non
     return q
 
 
-def matching_ids(s: Session, scope: Scope, flt: TransactionFilter) -> Select:
+def matching_ids(s: Session, scope: Scope, flt: TransactionFilter) -> Select[int]:
     """A SELECT of the ids of the book's transactions matching ``flt`` (inside a session whose
     role check is done). Ids of another book's accounts or categories are NotFound."""
     for account_id in flt.account_ids:
@@ -168,7 +169,7 @@ def list_transactions(
             sums[ccy] = int(amount or 0)
             total += int(n)
         order = SORTABLE[sort]
-        order_by = [order.desc() if descending else order.asc(),
+        order_by: list[ColumnElement[Any]] = [order.desc() if descending else order.asc(),
                     Transaction.id.desc() if descending else Transaction.id.asc()]
         q = (select(Transaction.id, Transaction.date, Transaction.account_id, Account.name,
                     Transaction.amount_minor, Transaction.currency, Transaction.payee,
@@ -179,5 +180,5 @@ def list_transactions(
              .outerjoin(Category, Category.id == Transaction.category_id)
              .where(Transaction.id.in_(select(ids.c.id)))
              .order_by(*order_by).limit(page_size).offset((page - 1) * page_size))
-        rows = [Row(*r) for r in s.execute(q)]
+        rows = [Row(*tuple(r)) for r in s.execute(q)]  # tuple(): mypy misreads *Row[..., *Any]
         return Page(rows, total if totals else len(rows), page, page_size, sums)

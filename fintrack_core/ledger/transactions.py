@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import WRITE, Scope, require
@@ -203,11 +204,14 @@ def _apply(s: Session, scope: Scope, transaction_id: int,
     if t.transfer_id and ({"amount", "account_id"} & set(changes)):
         raise ValidationError("amount", "a transfer's amount and accounts cannot be edited "
                                         "leg by leg; delete the transfer and enter it again")
-    acc = get_account(s, scope.book_id, int(changes.get("account_id", t.account_id)))
+    # Caller-given values are checked where they are used (int() here, _amount below).
+    acc = get_account(s, scope.book_id,
+                      int(cast("int | str", changes.get("account_id", t.account_id))))
     if acc.id != t.account_id and acc.currency != t.currency and "amount" not in changes:
         raise ValidationError("account_id", f"{acc.name!r} is in {acc.currency}, the "
                                             f"transaction in {t.currency}; give the amount too")
-    minor = _amount(changes["amount"], acc.currency) if "amount" in changes else t.amount_minor
+    minor = (_amount(cast("Decimal | str | int", changes["amount"]), acc.currency)
+             if "amount" in changes else t.amount_minor)
     scheduled = bool(changes.get("scheduled", t.scheduled))
     date = changes.get("date", t.date)
     check_date(date, scheduled, acc)  # type: ignore[arg-type]
@@ -345,7 +349,7 @@ def bulk_delete(scope: Scope, transaction_ids: list[int]) -> int:
         if missing:
             raise NotFound("transaction", min(missing))
         tids = {r.transfer_id for r in rows if r.transfer_id}
-        cond = Transaction.id.in_(ids)
+        cond: ColumnElement[bool] = Transaction.id.in_(ids)
         if tids:
             cond = cond | Transaction.transfer_id.in_(tids)
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id, cond))

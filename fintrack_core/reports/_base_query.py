@@ -10,7 +10,9 @@ page disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,7 +82,8 @@ class BookQuery:
         """
         sql = unconverted_sql(f"({self.cond}) AND ({extra})") + " ORDER BY t.currency"
         frame = self.run(sql, [*self.params, *(extra_params or [])])
-        return {str(r.currency): int(r.amount) for r in frame.itertuples()}
+        rows: Iterable[Any] = frame.itertuples()  # fields: the query's columns
+        return {str(r.currency): int(r.amount) for r in rows}
 
 
 def flow_condition(flow: str, field: str = "kind", allow_all: bool = False

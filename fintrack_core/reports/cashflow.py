@@ -13,6 +13,7 @@ All sums are taken in DuckDB; Python only lays out the handful of resulting rows
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -82,6 +83,7 @@ def cashflow_sankey(scope: Scope, flt: ReportFilter | None = None) -> Sankey:
     nodes: list[tuple[str, str, str, int | None]] = []
     sources: list[tuple[str, str, int, int | None]] = []
     targets: list[tuple[str, str, int, int | None]] = []
+    row: Any  # a row of the query's columns; the stubs type each field as any scalar
     for row in sums.itertuples(index=False):
         flow, cid, value = str(row.flow), int(row.category_id), int(row.value)
         if cid == UNCATEGORISED:

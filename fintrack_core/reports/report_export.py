@@ -17,7 +17,7 @@ Text cells keep the CSV-injection rules of ``exports`` (this module only shapes 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +55,7 @@ HEADERS = {
 }
 
 
-def _internal(column: object, columns: list[object]) -> bool:
+def _internal(column: object, columns: Sequence[object]) -> bool:
     name = str(column)
     if name in INTERNAL or name.endswith("_id"):
         return True

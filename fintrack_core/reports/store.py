@@ -29,12 +29,13 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, cast
 
 import duckdb
 import pandas as pd
@@ -201,7 +202,8 @@ class ReportStore:
             if count:
                 total = int(s.scalar(select(func.count()).select_from(Transaction)
                                      .where(Transaction.book_id == book_id)) or 0)
-        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _FETCH_SCHEMA]
+        columns: list[Sequence[Any]] = (list(zip(*rows, strict=True)) if rows
+                                        else [[] for _ in _FETCH_SCHEMA])
         return pa.table([pa.array(list(c), type=f.type) for c, f in
                          zip(columns, _FETCH_SCHEMA, strict=True)], schema=_FETCH_SCHEMA), total
 
@@ -412,7 +414,7 @@ def _rates_to_base(raw: pd.DataFrame, base: str) -> pa.Table:
     """
     views = [RateView(str(r.base), str(r.quote), r.date, Decimal(str(r.rate)), "",
                       own=r.book_id is not None and not pd.isna(r.book_id))
-             for r in raw.itertuples()]
+             for r in cast(Iterable[Any], raw.itertuples())]  # fields: see the query
     best = {key: value * Fraction(10) ** (exponent(base) - exponent(key[0]))
             for key, value in daily_rates(views, base).items()}
     fractions = list(best.values())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import cast
 
 import pandas as pd
 
@@ -181,8 +182,8 @@ def monthly_summary(scope: Scope, month: dt.date, flt: ReportFilter | None = Non
         first, add_months(first, -compare_months), last, *other_params, first, *dates_params,
         *params, first, last, *params, first, last], _SHAPES)
 
-    income = int(frames["totals"].at[0, "income"])
-    expenses = int(frames["totals"].at[0, "expenses"])
+    income = int(cast(int, frames["totals"].at[0, "income"]))  # an integer column
+    expenses = int(cast(int, frames["totals"].at[0, "expenses"]))
     net = income + expenses
     rate = None if income == 0 else (Decimal(net) / Decimal(income)).quantize(
         Decimal("0.0001"), ROUND_HALF_EVEN)

@@ -184,12 +184,11 @@ def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
     stats["average"] = pd.Series(
         [div_half_even(t, n) for t, n in zip(stats["total"], stats["months"], strict=True)],
         index=stats.index, dtype="int64")
-    unconverted = frames["unconverted"]
+    missing = frames["unconverted"]
     return Trends(
         base_currency=base, date_from=date_from, date_to=date_to,
         monthly=frames["monthly"], by_category=frames["by_category"],
         balances=frames["balances"],
         category_stats=stats[["category_id", "path", "average", "median"]],
-        unconverted=dict(zip(unconverted["currency"], map(int, unconverted["amount"]),
-                             strict=True)),
+        unconverted=dict(zip(missing["currency"], map(int, missing["amount"]), strict=True)),
     )

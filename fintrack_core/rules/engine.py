@@ -15,8 +15,10 @@ Two promises shape it:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -89,7 +91,7 @@ class _Text:
             changed = rows & (self.codes != idx)
             self.codes[changed] = idx
         self.touched = self.touched or bool(changed.any())
-        return changed
+        return np.asarray(changed)
 
     def series(self, index: pd.Index) -> pd.Series:
         values = self.values if self.codes is None else self.values.take(pa.array(self.codes))
@@ -163,7 +165,7 @@ class _Frame:
                     & (amount <= bound(cond.value2, ROUND_FLOOR)))
         # equals: only where the amount is exactly representable in that currency
         lo, hi = bound(cond.value, ROUND_CEILING), bound(cond.value, ROUND_FLOOR)
-        return (amount == lo) & (lo == hi)
+        return np.asarray((amount == lo) & (lo == hi))
 
     def add_tags(self, rows: np.ndarray, tags: tuple[str, ...]) -> np.ndarray:
         """Merge ``tags`` into the rows' tags, computed once per distinct tag string."""
@@ -176,7 +178,7 @@ class _Frame:
                 self.tag_values.append(merged)
             remap[code] = index[merged]
         new = np.where(rows, remap[self.tag_codes], self.tag_codes)
-        changed = new != self.tag_codes
+        changed: np.ndarray = new != self.tag_codes
         self.tag_codes = new
         self.tags_touched = self.tags_touched or bool(changed.any())
         return changed
@@ -197,7 +199,7 @@ def _days(series: pd.Series) -> np.ndarray:
         days = pa.array(series, from_pandas=True, type=pa.date32())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pd.to_datetime(series).to_numpy().astype("datetime64[D]")
-    return days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    return np.asarray(days.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
 
 
 def _clamp(value: Decimal) -> int:
@@ -205,14 +207,14 @@ def _clamp(value: Decimal) -> int:
 
 
 def _date_test(dates: np.ndarray, cond: Condition) -> np.ndarray:
-    day = np.datetime64(cond.value, "D")
+    day = np.datetime64(cast(dt.date, cond.value), "D")  # the spec holds dates as dt.date
     if cond.op == "on":
-        return dates == day
+        return np.asarray(dates == day)
     if cond.op == "before":
         return dates < day
     if cond.op == "after":
         return dates > day
-    return (dates >= day) & (dates <= np.datetime64(cond.value2, "D"))
+    return (dates >= day) & (dates <= np.datetime64(cast(dt.date, cond.value2), "D"))
 
 
 _COST = {"account": 0, "amount": 1, "date": 2, "payee": 3, "description": 4}
@@ -224,7 +226,7 @@ def _matches(state: _Frame, rule: RuleView, candidates: np.ndarray) -> np.ndarra
         hit = np.zeros(state.n, dtype=bool)
         for cond in conds:
             hit |= state.test(cond)
-        return hit & candidates
+        return np.asarray(hit & candidates)
     hit = candidates.copy()
     for cond in conds:
         if not hit.any():

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import func, select, update
@@ -164,7 +166,7 @@ def _check_refs(s: Session, book_id: int, spec: RuleSpec) -> RuleSpec:
     spec.check()
     for cond in spec.conditions:
         if cond.field == "account":
-            for account_id in cond.value:  # type: ignore[union-attr]
+            for account_id in cast(tuple[int, ...], cond.value):  # account conditions hold ids
                 get_account(s, book_id, account_id)
     for action in spec.actions:
         if action.kind == "set_category":
@@ -289,7 +291,8 @@ def preview_rule(scope: Scope, rule_or_spec: int | RuleSpec | RuleView,
     rows = rows.sort_values(["date", "id"], ascending=False)
     changes = [RuleChange(int(r.id), r.date, int(r.account_id), int(r.amount_minor), r.currency,
                           r.payee, r.payee_after, _opt(r.category_id), _opt(r.category_after),
-                          r.tags, r.tags_after) for r in rows.head(limit).itertuples()]
+                          r.tags, r.tags_after)
+               for r in cast(Iterable[Any], rows.head(limit).itertuples())]  # fields: see columns
     return RulePreview(len(rows), changes)
 
 
@@ -315,7 +318,8 @@ def reapply_rules(scope: Scope, transaction_filter: TransactionFilter | None = N
         if changed.empty:
             return 0
         params = [{"id": int(r.id), "payee": r.payee, "tags": r.tags,
-                   "category_id": _opt(r.category_id)} for r in changed.itertuples()]
+                   "category_id": _opt(r.category_id)}
+                  for r in cast(Iterable[Any], changed.itertuples())]  # fields: see columns
         # by primary key, and still only this book's rows (defence in depth)
         s.execute(update(Transaction).where(Transaction.book_id == scope.book_id), params,
                   execution_options={"synchronize_session": None})

@@ -12,9 +12,10 @@ pattern that could not run, or could run for ever, is refused here, not at impor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -102,9 +103,10 @@ def _date(value: object, name: str) -> dt.date:
 
 
 def _account_ids(value: object, name: str) -> tuple[int, ...]:
-    items = [value] if isinstance(value, int | str) else value or ()
+    # Anything else is taken as a list; one that is not iterable raises TypeError below.
+    items = [value] if isinstance(value, int | str) else cast(Iterable[object], value or ())
     try:
-        ids = {int(str(v)) for v in items}  # type: ignore[union-attr]
+        ids = {int(str(v)) for v in items}
     except (TypeError, ValueError):
         raise ValidationError(name, f"{value!r} is not a list of account ids") from None
     if not ids:
@@ -173,7 +175,8 @@ class Condition:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Condition:
-        return cls(data.get("field", ""), data.get("op", ""), data.get("value"),
+        # Values from JSON are unchecked here: __post_init__ validates and normalises them.
+        return cls(data.get("field", ""), data.get("op", ""), cast(Value, data.get("value")),
                    data.get("value2"))
 
 
@@ -214,7 +217,8 @@ class Action:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Action:
-        return cls(data.get("kind", ""), data.get("value"))
+        # __post_init__ validates the value (a missing one included).
+        return cls(data.get("kind", ""), cast("int | str | tuple[str, ...]", data.get("value")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +293,8 @@ def suggest_payee_condition(payee: str) -> Condition:
 def describe_condition(cond: Condition, account_names: dict[int, str] | None = None) -> str:
     names = account_names or {}
     if cond.field == "account":
-        value = ", ".join(names.get(i, f"#{i}") for i in cond.value)  # type: ignore[union-attr]
+        ids = cast(tuple[int, ...], cond.value)  # an account condition holds ids
+        value = ", ".join(names.get(i, f"#{i}") for i in ids)
     elif isinstance(cond.value, str):
         value = f"“{cond.value}”"
     else:

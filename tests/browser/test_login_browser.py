@@ -4,6 +4,7 @@ password change elsewhere (issue 7, items 9 and 12)."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -18,7 +19,7 @@ from tests.browser.test_overview_browser import log_in
 pytestmark = pytest.mark.browser
 
 
-def login_cookie(context: BrowserContext, timeout: float = 15) -> dict | None:
+def login_cookie(context: BrowserContext, timeout: float = 15) -> dict[str, Any] | None:
     """The login cookie, once the browser has it (the component sets it asynchronously)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

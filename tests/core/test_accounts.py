@@ -53,7 +53,8 @@ def test_a_new_account_opens_today_by_default(small_book: SmallBook) -> None:
     ],
 )
 def test_create_account_validation_names_the_field(small_book: SmallBook,
-                                                   args: tuple[str, ...], field: str) -> None:
+                                                   args: tuple[str, str, str, str],
+                                                   field: str) -> None:
     with pytest.raises(ValidationError) as err:
         accounts.create_account(small_book.owner, *args)
     assert err.value.field == field

@@ -59,9 +59,10 @@ def tx_ids(sb: SmallBook) -> dict[str, int]:
     return {payee: id_ for id_, payee in found}
 
 
-def grocer_rule(sb: SmallBook) -> None:
-    rules.create_rule(sb.owner, RuleSpec("Shell is fuel", (Condition("payee", "equals", "Shell"),),
-                                         (Action("set_category", sb.categories["Groceries"]),)))
+def grocer_rule(sb: SmallBook) -> object:
+    spec = RuleSpec("Shell is fuel", (Condition("payee", "equals", "Shell"),),
+                    (Action("set_category", sb.categories["Groceries"]),))
+    return rules.create_rule(sb.owner, spec)
 
 
 # Each audited action: (name, set-up, the call, expected action, expected detail subset).

@@ -36,7 +36,7 @@ def db_file(db: Database) -> Path:
 
 def count(path: Path, table: str = "transactions") -> int:
     with sqlite3.connect(path) as con:
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def add(sb: SmallBook, payee: str, amount: str = "-1.00") -> None:
@@ -221,7 +221,7 @@ def test_restore_round_trip_into_the_live_file(small_book: SmallBook, tmp_path: 
     assert restored_log[-1][cols_of("audit_log").index("action")] == "backup.restore"
     assert after == before
     with app.read() as s:  # report caches keyed on the versions must refresh
-        now = dict(s.execute(text("SELECT id, data_version FROM books")).all())
+        now: dict[int, int] = dict(s.execute(text("SELECT id, data_version FROM books")).all())
     assert all(now[r[0]] > r[moved[0]] for r in changed["books"])
     assert result.safety_backup.path.name.endswith("-pre-restore.db")
     with sqlite3.connect(result.safety_backup.path) as con:

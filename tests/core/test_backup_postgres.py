@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -135,4 +135,4 @@ def test_a_book_archive_round_trips_through_postgresql(pg: Database, tmp_path: P
     book_archive.import_book(pg, io.BytesIO(second.getvalue()))
     assert book_rows(pg, scope.book_id) == expected
     new = tx.add_transaction(scope, tx.TransactionInput(giro, dt.date(2024, 3, 2), "-1", "Next"))
-    assert new.id == max(r[0] for r in expected["transactions"]) + 1
+    assert new.id == max(cast(int, r[0]) for r in expected["transactions"]) + 1

@@ -174,7 +174,7 @@ def test_a_database_with_data_is_refused(rich_book: SmallBook,
     assert snapshot(rich_book.db) == before
 
 
-def _rewrite(data: bytes, change: Callable[[dict[str, bytes]], None]) -> bytes:
+def _rewrite(data: bytes, change: Callable[[dict[str, bytes]], object]) -> bytes:
     zf = zipfile.ZipFile(io.BytesIO(data))
     files = {n: zf.read(n) for n in zf.namelist()}
     change(files)
@@ -209,7 +209,7 @@ def _unknown_column(files: dict[str, bytes]) -> None:
     files["manifest.json"] = json.dumps(manifest).encode()
 
 
-DAMAGE: dict[str, Callable[[dict[str, bytes]], None]] = {
+DAMAGE: dict[str, Callable[[dict[str, bytes]], object]] = {
     "checksum": _edit_csv,
     "row count": _drop_row,
     "unknown column": _unknown_column,

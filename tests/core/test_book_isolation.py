@@ -151,9 +151,9 @@ def _input(i: Ids) -> tx.TransactionInput:
 
 def _rule(category: int, account: int | None = None) -> RuleSpec:
     """A rule naming one of A's categories (and accounts), as a member of A would write it."""
-    conds = (Condition("payee", "contains", "grocer"),)
+    conds: tuple[Condition, ...] = (Condition("payee", "contains", "grocer"),)
     if account is not None:
-        conds += (Condition("account", "in", [account]),)
+        conds += (Condition("account", "in", (account,)),)
     return RuleSpec("Grocer rule", conds, (Action("set_category", category),))
 
 
@@ -354,7 +354,7 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
         (Action("set_category", cats["Restaurants"]),)))
     payroll_rule = rules.create_rule(a, RuleSpec(
         "ACME Payroll", (Condition("payee", "equals", "ACME Payroll"),
-                         Condition("account", "in", [giro.id])), (Action("add_tags", "salary"),)))
+                         Condition("account", "in", (giro.id,))), (Action("add_tags", "salary"),)))
     # The file name holds a marker: a listing of B's imports must not show it.
     kiosk = imports.import_statement(a, b"Date,Description,Amount\n2024-03-10,Kiosk,-3.20\n",
                                      "Alice Girokonto March.csv", [giro.id])

@@ -294,7 +294,8 @@ def test_tx_add_and_list_with_filters(alice: str) -> None:
            "--category", "Transportation -> Car -> Parking")
 
     def listing(*args: str) -> dict[str, Any]:
-        return as_json(ok("tx", "list", "--user", "alice", "--json", *args))
+        listed: dict[str, Any] = as_json(ok("tx", "list", "--user", "alice", "--json", *args))
+        return listed
 
     everything = listing()
     assert everything["total"] == 5

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.filter_checks import MAX_PAGE_SIZE
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.accounts import create_account
-from fintrack_core.ledger.search import MAX_PAGE_SIZE, TransactionFilter, list_transactions
+from fintrack_core.ledger.search import TransactionFilter, list_transactions
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook

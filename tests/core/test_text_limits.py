@@ -98,11 +98,11 @@ WRITE_PATHS: dict[str, tuple[WritePath, str, int]] = {
                   200),
     "book rename": (lambda sb, v: books.update_book(sb.owner, name=v), "name", 200),
     "rule renames payee": (lambda sb, v: rules.create_rule(sb.owner, rules.RuleSpec(
-        "r", [rules.Condition("payee", "contains", "x")], [rules.Action("rename_payee", v)])),
+        "r", (rules.Condition("payee", "contains", "x"),), (rules.Action("rename_payee", v),))),
         "payee", 200),
     "rule name": (lambda sb, v: rules.create_rule(sb.owner, rules.RuleSpec(
-        v, [rules.Condition("payee", "contains", "x")],
-        [rules.Action("rename_payee", "X")])), "name", 200),
+        v, (rules.Condition("payee", "contains", "x"),),
+        (rules.Action("rename_payee", "X"),))), "name", 200),
 }
 
 

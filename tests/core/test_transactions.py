@@ -460,7 +460,7 @@ def fixture_ids(sb: SmallBook) -> dict[str, int]:
 
 def categories_of(sb: SmallBook) -> dict[int, int | None]:
     with sb.db.read() as s:
-        return dict(s.execute(select(Transaction.id, Transaction.category_id)).all())  # type: ignore[arg-type]
+        return dict(s.execute(select(Transaction.id, Transaction.category_id)).all())
 
 
 def test_bulk_set_category_recategorises_all_given(small_book: SmallBook) -> None:
@@ -484,6 +484,7 @@ def test_bulk_set_category_with_a_foreign_or_missing_id_changes_nothing(
     ids = fixture_ids(sb)
     with sb.db.read() as s:
         carol_tx = s.scalar(select(Transaction.id).where(Transaction.book_id == sb.other.book_id))
+    assert carol_tx is not None
     bad = carol_tx if intruder == "carol" else 999_999
     before = snapshot(sb.db)
     with pytest.raises(NotFound) as err:
@@ -530,6 +531,7 @@ def test_bulk_delete_with_a_foreign_or_missing_id_deletes_nothing(
     ids = fixture_ids(sb)
     with sb.db.read() as s:
         carol_tx = s.scalar(select(Transaction.id).where(Transaction.book_id == sb.other.book_id))
+    assert carol_tx is not None
     bad = carol_tx if intruder == "carol" else 999_999
     before = snapshot(sb.db)
     with pytest.raises(NotFound):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from streamlit_authenticator.utilities.hasher import Hasher
 
 from fintrack_core.access import Scope
+from fintrack_core.auth import passwords
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role, User
 from fintrack_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -84,10 +85,10 @@ def test_passwords_are_stored_only_as_bcrypt_hashes(db: Database, alice: users.U
 def test_production_hashing_uses_bcrypt_default_cost(
         monkeypatch: pytest.MonkeyPatch, real_gensalt: Callable[..., bytes]) -> None:
     monkeypatch.setattr(bcrypt, "gensalt", real_gensalt)  # lift the suite's fast hashing
-    pw_hash = users.hash_password("correct horse")
+    pw_hash = passwords.hash_password("correct horse")
     assert pw_hash.startswith("$2b$12$")
-    assert users.check_password("correct horse", pw_hash)
-    assert not users.check_password("Correct horse", pw_hash)
+    assert passwords.check_password("correct horse", pw_hash)
+    assert not passwords.check_password("Correct horse", pw_hash)
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fintrack_core.db.engine import Database
 from tests.conftest import SmallBook
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 TIMEOUT = 30
+
+
+class OpenPage(Protocol):
+    """What the ``as_owner`` / ``as_viewer`` fixtures give: log in, then open a page."""
+
+    def __call__(self, page: str | None = None) -> AppTest: ...
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +36,7 @@ def navigation_steady_state(monkeypatch: pytest.MonkeyPatch) -> None:
 
     original = pages_manager.PagesManager.__init__
 
-    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init(self: pages_manager.PagesManager, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         pages_manager.PagesManager.uses_pages_directory = False
 
@@ -36,7 +44,7 @@ def navigation_steady_state(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own database file and cookie key; pages resolve from the repo root."""
     db_file = tmp_path / "fintrack.db"
     monkeypatch.setenv("FINTRACK_DATABASE_URL", f"sqlite:///{db_file}")
@@ -46,9 +54,8 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture
-def db(app_env: Path):  # type: ignore[no-untyped-def]
+def db(app_env: Path) -> Iterator[Database]:
     """Override the core ``db`` fixture: the pages must see the same file as the test."""
-    from fintrack_core.db.engine import Database
     from fintrack_core.db.schema import upgrade
 
     database = Database(f"sqlite:///{app_env}")
@@ -73,7 +80,7 @@ def log_in(username: str, password: str) -> AppTest:
 
 
 @pytest.fixture
-def as_owner(small_book: SmallBook) -> Callable[[str | None], AppTest]:
+def as_owner(small_book: SmallBook) -> OpenPage:
     def open_page(page: str | None = None) -> AppTest:
         at = log_in("alice", "wonderland-42")
         if page:
@@ -84,7 +91,7 @@ def as_owner(small_book: SmallBook) -> Callable[[str | None], AppTest]:
 
 
 @pytest.fixture
-def as_viewer(small_book: SmallBook) -> Callable[[str | None], AppTest]:
+def as_viewer(small_book: SmallBook) -> OpenPage:
     def open_page(page: str | None = None) -> AppTest:
         at = log_in("bob", "builder-jobs1")
         if page:

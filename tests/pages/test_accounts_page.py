@@ -5,17 +5,18 @@ from __future__ import annotations
 from fintrack_core.ledger.accounts import list_accounts, transaction_count
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 PAGE = "pages/accounts.py"
 
 
-def test_lists_accounts_with_balances(small_book: SmallBook, as_owner) -> None:
+def test_lists_accounts_with_balances(small_book: SmallBook, as_owner: OpenPage) -> None:
     table = as_owner(PAGE).dataframe[0].value
     assert list(table["Account"]) == ["Girokonto", "Tagesgeld", "US Visa"]
     assert list(table["Balance"]) == ["€2,785.63", "€5,300.00", "-$27.10"]
 
 
-def test_create_an_account(small_book: SmallBook, as_owner) -> None:
+def test_create_an_account(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     form = {t.label: t for t in at.text_input if t.form_id == "new_account"}
     form["Name"].input("Yen wallet")
@@ -29,7 +30,7 @@ def test_create_an_account(small_book: SmallBook, as_owner) -> None:
     assert (yen.currency, yen.opening_balance, yen.type.value) == ("JPY", 12000, "cash")
 
 
-def test_bad_currency_is_named(small_book: SmallBook, as_owner) -> None:
+def test_bad_currency_is_named(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     form = {t.label: t for t in at.text_input if t.form_id == "new_account"}
     form["Name"].input("Broken")
@@ -39,7 +40,7 @@ def test_bad_currency_is_named(small_book: SmallBook, as_owner) -> None:
     assert "Broken" not in [a.name for a in list_accounts(small_book.owner)]
 
 
-def test_close_and_reopen(small_book: SmallBook, as_owner) -> None:
+def test_close_and_reopen(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.selectbox(key="edit_account").set_value(small_book.card.id).run()
     next(b for b in at.button if b.label == "Close account").click().run()
@@ -51,7 +52,7 @@ def test_close_and_reopen(small_book: SmallBook, as_owner) -> None:
 
 
 def test_delete_says_how_many_transactions_go_and_needs_confirmation(small_book: SmallBook,
-                                                                      as_owner) -> None:
+                                                                      as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.selectbox(key="edit_account").set_value(small_book.card.id).run()
     assert "also deletes its **2** transactions" in at.warning[0].value
@@ -64,7 +65,7 @@ def test_delete_says_how_many_transactions_go_and_needs_confirmation(small_book:
     assert transaction_count(small_book.owner, small_book.checking.id) == 4
 
 
-def test_viewer_cannot_see_forms(small_book: SmallBook, as_viewer) -> None:
+def test_viewer_cannot_see_forms(small_book: SmallBook, as_viewer: OpenPage) -> None:
     at = as_viewer(PAGE)
     assert len(at.dataframe[0].value) == 3
     assert not at.tabs

@@ -4,6 +4,9 @@ taken in the browser are recorded as coming from the web."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -11,18 +14,19 @@ from fintrack_core.audit import book_audit
 from fintrack_core.ledger import books, transactions
 from fintrack_core.ledger.search import list_transactions
 from tests.conftest import SmallBook
-from tests.pages.conftest import ROOT, TIMEOUT, log_in
+from tests.pages.conftest import ROOT, TIMEOUT, OpenPage, log_in
 
 AUDIT = "pages/audit.py"
 ADMIN = "pages/admin.py"
 HOSTILE = "![](https://tracker.example/p.png) **bold**"
 
 
-def table(at: AppTest) -> list[dict[str, object]]:
+def table(at: AppTest) -> list[dict[Hashable, Any]]:
     return at.dataframe[-1].value.to_dict("records")
 
 
-def test_owner_sees_the_books_events_newest_first(small_book: SmallBook, as_owner) -> None:
+def test_owner_sees_the_books_events_newest_first(small_book: SmallBook,
+                                                  as_owner: OpenPage) -> None:
     sb = small_book
     rewe = next(r.id for r in list_transactions(sb.owner).rows if r.payee == "REWE")
     transactions.delete_transaction(sb.owner, rewe)
@@ -35,7 +39,7 @@ def test_owner_sees_the_books_events_newest_first(small_book: SmallBook, as_owne
     assert "Events 1–2 of 2" in at.main.caption[-1].value
 
 
-def test_owner_filters_by_action(small_book: SmallBook, as_owner) -> None:
+def test_owner_filters_by_action(small_book: SmallBook, as_owner: OpenPage) -> None:
     sb = small_book
     rewe = next(r.id for r in list_transactions(sb.owner).rows if r.payee == "REWE")
     transactions.delete_transaction(sb.owner, rewe)
@@ -44,7 +48,7 @@ def test_owner_filters_by_action(small_book: SmallBook, as_owner) -> None:
     assert [r["Action"] for r in table(at)] == ["book.share"]
 
 
-def test_a_hostile_book_name_is_shown_literally(small_book: SmallBook, as_owner) -> None:
+def test_a_hostile_book_name_is_shown_literally(small_book: SmallBook, as_owner: OpenPage) -> None:
     books.update_book(small_book.owner, name=HOSTILE)
     at = as_owner(AUDIT)
     caption = at.main.caption[0].value
@@ -52,7 +56,7 @@ def test_a_hostile_book_name_is_shown_literally(small_book: SmallBook, as_owner)
     assert "\\!\\[\\]\\(" in caption
 
 
-def test_viewers_do_not_get_the_page(small_book: SmallBook, as_viewer) -> None:
+def test_viewers_do_not_get_the_page(small_book: SmallBook, as_viewer: OpenPage) -> None:
     at = as_viewer()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(AUDIT)
@@ -71,7 +75,7 @@ def test_the_page_itself_refuses_a_viewer(small_book: SmallBook) -> None:
 
 
 def test_sharing_in_the_browser_is_recorded_from_the_web(small_book: SmallBook,
-                                                         as_owner) -> None:
+                                                         as_owner: OpenPage) -> None:
     at = as_owner("pages/settings.py")
     next(t for t in at.text_input if t.form_id == "share").input("carol")
     next(b for b in at.button if b.label == "Share / change role").click().run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fintrack_core.ledger.categories import list_categories, usage_count
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 PAGE = "pages/categories.py"
 
@@ -13,13 +14,13 @@ def paths(scope) -> set[str]:  # type: ignore[no-untyped-def]
     return {c.path for c in list_categories(scope)}
 
 
-def test_shows_the_tree_with_paths(small_book: SmallBook, as_owner) -> None:
+def test_shows_the_tree_with_paths(small_book: SmallBook, as_owner: OpenPage) -> None:
     table = as_owner(PAGE).dataframe[0].value
     assert "Transportation → Car → Fuel" in set(table["Path"])
     assert table["Path"].iloc[0] == "Income"
 
 
-def test_add_a_sub_category(small_book: SmallBook, as_owner) -> None:
+def test_add_a_sub_category(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     next(t for t in at.text_input if t.form_id == "add_category").input("EV charging")
     next(s for s in at.selectbox if s.form_id == "add_category").set_value(
@@ -29,7 +30,7 @@ def test_add_a_sub_category(small_book: SmallBook, as_owner) -> None:
     assert "Transportation → Car → EV charging" in paths(small_book.owner)
 
 
-def test_merge_moves_transactions(small_book: SmallBook, as_owner) -> None:
+def test_merge_moves_transactions(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.selectbox(key="mg_src").set_value(small_book.categories["Fuel"])
     at.selectbox(key="mg_dst").set_value(small_book.categories["Car"])
@@ -40,7 +41,7 @@ def test_merge_moves_transactions(small_book: SmallBook, as_owner) -> None:
 
 
 def test_delete_a_used_category_asks_where_its_transactions_go(small_book: SmallBook,
-                                                              as_owner) -> None:
+                                                              as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.selectbox(key="del_cat").set_value(small_book.categories["Groceries"]).run()
     assert "used by 1 transaction(s)" in at.warning[0].value
@@ -51,7 +52,7 @@ def test_delete_a_used_category_asks_where_its_transactions_go(small_book: Small
     assert "Food → Groceries" not in paths(small_book.owner)
 
 
-def test_viewer_sees_the_tree_only(small_book: SmallBook, as_viewer) -> None:
+def test_viewer_sees_the_tree_only(small_book: SmallBook, as_viewer: OpenPage) -> None:
     at = as_viewer(PAGE)
     assert len(at.dataframe[0].value) == len(list_categories(small_book.owner))
     assert not at.tabs

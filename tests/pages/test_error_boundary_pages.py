@@ -11,6 +11,7 @@ import pytest
 
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
                 "pages/report_categories.py", "pages/report_cashflow.py",
@@ -18,7 +19,7 @@ REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
 
 
 def test_a_bug_in_a_page_shows_an_error_id_not_a_traceback(
-        small_book: SmallBook, as_owner, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_book: SmallBook, as_owner: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
     import fintrack_core.ledger.overview
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -39,7 +40,7 @@ def test_a_bug_in_a_page_shows_an_error_id_not_a_traceback(
 
 @pytest.mark.parametrize("amount", ["NaN", "Infinity", "-inf", "1e400"])
 def test_transactions_filter_amounts_that_are_not_numbers_name_the_field(
-        small_book: SmallBook, as_owner, amount: str) -> None:
+        small_book: SmallBook, as_owner: OpenPage, amount: str) -> None:
     at = as_owner("pages/transactions.py")
     at.text_input(key="f_amin").input(amount).run()
     assert not at.exception, at.exception
@@ -49,7 +50,7 @@ def test_transactions_filter_amounts_that_are_not_numbers_name_the_field(
 
 
 def test_transactions_inverted_amount_range_is_explained(small_book: SmallBook,
-                                                         as_owner) -> None:
+                                                         as_owner: OpenPage) -> None:
     at = as_owner("pages/transactions.py")
     at.text_input(key="f_amin").input("70").run()
     at.text_input(key="f_amax").input("40").run()
@@ -60,7 +61,7 @@ def test_transactions_inverted_amount_range_is_explained(small_book: SmallBook,
 @pytest.mark.parametrize("page", REPORT_PAGES)
 @pytest.mark.parametrize("amount", ["NaN", "1e400"])
 def test_report_filter_amounts_that_are_not_numbers_name_the_field(
-        small_book: SmallBook, as_owner, page: str, amount: str) -> None:
+        small_book: SmallBook, as_owner: OpenPage, page: str, amount: str) -> None:
     at = as_owner(page)
     at.sidebar.text_input(key="rf_amax").input(amount).run()
     assert not at.exception, at.exception

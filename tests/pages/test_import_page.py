@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from fintrack_core.imports.service import list_batches
 from fintrack_core.ledger.search import TransactionFilter, list_transactions
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 PAGE = "pages/import_statements.py"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "statements"
@@ -26,8 +28,8 @@ def upload(at, name: str, data: bytes, mime: str = "text/csv"):  # type: ignore[
     return at
 
 
-def metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
-    return next(m.value for m in at.metric if m.label == label)
+def metric(at: AppTest, label: str) -> str:
+    return str(next(m.value for m in at.metric if m.label == label))
 
 
 def imported_payees(scope) -> list[str]:  # type: ignore[no-untyped-def]
@@ -35,7 +37,8 @@ def imported_payees(scope) -> list[str]:  # type: ignore[no-untyped-def]
         scope, TransactionFilter(text="")).rows if r.date.year == 2024 and r.date.month == 4)
 
 
-def test_upload_shows_a_preview_and_imports_on_confirm(small_book: SmallBook, as_owner) -> None:
+def test_upload_shows_a_preview_and_imports_on_confirm(small_book: SmallBook,
+                                                       as_owner: OpenPage) -> None:
     at = upload(as_owner(PAGE), "april.csv", STATEMENT)
     assert (metric(at, "New"), metric(at, "Duplicates"), metric(at, "Invalid")) == ("3", "0", "0")
     preview = at.dataframe[0].value
@@ -48,19 +51,20 @@ def test_upload_shows_a_preview_and_imports_on_confirm(small_book: SmallBook, as
     assert (batches[0].filename, batches[0].imported) == ("april.csv", 3)
 
 
-def test_the_same_file_again_is_all_duplicates(small_book: SmallBook, as_owner) -> None:
+def test_the_same_file_again_is_all_duplicates(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = upload(as_owner(PAGE), "april.csv", STATEMENT)
     next(b for b in at.button if b.label.startswith("Import 3")).click().run()
     at = upload(as_owner(PAGE), "april.csv", STATEMENT)
     assert (metric(at, "New"), metric(at, "Duplicates")) == ("0", "3")
 
 
-def test_a_bank_file_is_recognised(small_book: SmallBook, as_owner) -> None:
+def test_a_bank_file_is_recognised(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = upload(as_owner(PAGE), "dkb.csv", (FIXTURES / "banks" / "dkb_giro.csv").read_bytes())
     assert "profile **dkb_giro**" in at.caption[0].value
 
 
-def test_correcting_the_date_order_updates_the_preview(small_book: SmallBook, as_owner) -> None:
+def test_correcting_the_date_order_updates_the_preview(small_book: SmallBook,
+                                                       as_owner: OpenPage) -> None:
     data = (FIXTURES / "quirks" / "dates_ambiguous.csv").read_bytes()
     at = upload(as_owner(PAGE), "ambiguous.csv", data)
     assert "date order cannot be told" in at.error[0].value
@@ -71,7 +75,8 @@ def test_correcting_the_date_order_updates_the_preview(small_book: SmallBook, as
     assert int(metric(at, "New")) > 0
 
 
-def test_invalid_rows_block_the_import_until_skipped(small_book: SmallBook, as_owner) -> None:
+def test_invalid_rows_block_the_import_until_skipped(small_book: SmallBook,
+                                                     as_owner: OpenPage) -> None:
     bad = STATEMENT + b"2024-04-07,Broken,12.3.4\n"
     at = upload(as_owner(PAGE), "bad.csv", bad)
     assert metric(at, "Invalid") == "1"
@@ -82,7 +87,7 @@ def test_invalid_rows_block_the_import_until_skipped(small_book: SmallBook, as_o
     assert list_batches(small_book.owner)[0].imported == 3
 
 
-def test_undo_removes_the_batch(small_book: SmallBook, as_owner) -> None:
+def test_undo_removes_the_batch(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = upload(as_owner(PAGE), "april.csv", STATEMENT)
     next(b for b in at.button if b.label.startswith("Import 3")).click().run()
     at.run()
@@ -92,7 +97,8 @@ def test_undo_removes_the_batch(small_book: SmallBook, as_owner) -> None:
     assert list_batches(small_book.owner) == []
 
 
-def test_viewer_sees_the_history_but_cannot_upload(small_book: SmallBook, as_viewer) -> None:
+def test_viewer_sees_the_history_but_cannot_upload(small_book: SmallBook,
+                                                   as_viewer: OpenPage) -> None:
     at = as_viewer(PAGE)
     assert at.info[0].value == "You have view-only access to this book."
     assert not at.get("file_uploader")
@@ -107,7 +113,8 @@ def test_viewer_sees_the_history_but_cannot_upload(small_book: SmallBook, as_vie
     ("statement.qfx", "ofx/checking_intuit.qfx", 4),
     ("statement.qif", "qif/checking_quicken.qif", 6),
 ])
-def test_ofx_qfx_and_qif_files_preview_and_import(small_book: SmallBook, as_owner, name: str,
+def test_ofx_qfx_and_qif_files_preview_and_import(small_book: SmallBook, as_owner: OpenPage,
+                                                  name: str,
                                                   path: str, count: int) -> None:
     at = as_owner(PAGE)
     at.multiselect(key="imp_accounts").set_value([small_book.card.id]).run()  # the USD card

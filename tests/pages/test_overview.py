@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from streamlit.testing.v1 import AppTest
+
 from fintrack_core.ledger import transactions as tx
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 
-def metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
-    return next(m.value for m in at.metric if m.label == label)
+def metric(at: AppTest, label: str) -> str:
+    return str(next(m.value for m in at.metric if m.label == label))
 
 
 def test_owner_sees_net_worth_converted_to_the_base_currency(small_book: SmallBook,
-                                                             as_owner) -> None:
+                                                             as_owner: OpenPage) -> None:
     # EUR: checking 1500 + 2500 - 850 - 64.37 - 300 = 2785.63; savings 5000 + 300 = 5300
     # USD card: -42.10 + 15.00 = -27.10 USD at 1.10 USD/EUR = -24.636... -> -24.64 EUR
     at = as_owner(None)
@@ -27,7 +30,7 @@ def test_owner_sees_net_worth_converted_to_the_base_currency(small_book: SmallBo
 
 def test_this_month_counts_income_and_expenses_but_not_transfers(today: dt.date,
                                                                  small_book: SmallBook,
-                                                                 as_owner) -> None:
+                                                                 as_owner: OpenPage) -> None:
     o, a = small_book.owner, small_book.checking
     tx.add_transaction(o, tx.TransactionInput(a.id, today, "1000", "Employer",
                                               category_id=small_book.categories["Salary"]))
@@ -43,7 +46,8 @@ def test_this_month_counts_income_and_expenses_but_not_transfers(today: dt.date,
     assert len(recent) == 10
 
 
-def test_accounts_without_a_rate_are_named_not_counted(small_book: SmallBook, as_owner) -> None:
+def test_accounts_without_a_rate_are_named_not_counted(small_book: SmallBook,
+                                                       as_owner: OpenPage) -> None:
     from fintrack_core.ledger.accounts import create_account
 
     create_account(small_book.owner, "Yen wallet", "cash", "JPY", "5000")
@@ -52,7 +56,7 @@ def test_accounts_without_a_rate_are_named_not_counted(small_book: SmallBook, as
     assert metric(at, "Net worth") == "€8,060.99"
 
 
-def test_viewer_sees_the_same_numbers(small_book: SmallBook, as_viewer) -> None:
+def test_viewer_sees_the_same_numbers(small_book: SmallBook, as_viewer: OpenPage) -> None:
     at = as_viewer(None)
     assert metric(at, "Net worth") == "€8,060.99"
     switcher = at.sidebar.selectbox(key="book_selector")

@@ -12,12 +12,14 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import openpyxl
 import pytest
 
 from fintrack_core.ledger import transactions as tx
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
                 "pages/report_categories.py", "pages/report_cashflow.py",
@@ -56,7 +58,7 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-def read_xlsx(data: bytes) -> dict[str, list[dict[str, tuple[object, str]]]]:
+def read_xlsx(data: bytes) -> dict[str, list[dict[Any, tuple[Any, str]]]]:
     """sheet -> rows of header -> (value, number format)."""
     book = openpyxl.load_workbook(io.BytesIO(data))
     out = {}
@@ -82,7 +84,7 @@ def big_march(small_book: SmallBook) -> SmallBook:
     return small_book
 
 
-def test_monthly_downloads_are_decimal_to_the_cent(big_march: SmallBook, as_owner,
+def test_monthly_downloads_are_decimal_to_the_cent(big_march: SmallBook, as_owner: OpenPage,
                                                    stored: dict[str, bytes]) -> None:
     at = as_owner("pages/report_monthly.py")
     at.selectbox(key="rm_month").set_value(MARCH).run()
@@ -119,7 +121,7 @@ def test_monthly_downloads_are_decimal_to_the_cent(big_march: SmallBook, as_owne
     assert cents(averages["Entertainment"]["This month"][0]) == Decimal("-10674.68")
 
 
-def test_explore_downloads_are_decimal_to_the_cent(big_march: SmallBook, as_owner,
+def test_explore_downloads_are_decimal_to_the_cent(big_march: SmallBook, as_owner: OpenPage,
                                                    stored: dict[str, bytes]) -> None:
     at = as_owner("pages/report_explore.py")
     next(b for b in at.button if b.label == "Prepare transactions CSV").click().run()
@@ -148,7 +150,7 @@ def test_explore_downloads_are_decimal_to_the_cent(big_march: SmallBook, as_owne
                                                                    "#,##0.00")
 
 
-def test_the_pivot_of_counts_exports_plain_counts(big_march: SmallBook, as_owner,
+def test_the_pivot_of_counts_exports_plain_counts(big_march: SmallBook, as_owner: OpenPage,
                                                   stored: dict[str, bytes]) -> None:
     at = as_owner("pages/report_explore.py")
     at.selectbox(key="rx_measure").set_value("count").run()
@@ -159,7 +161,7 @@ def test_the_pivot_of_counts_exports_plain_counts(big_march: SmallBook, as_owner
 
 @pytest.mark.parametrize("page", REPORT_PAGES)
 def test_no_download_on_any_report_page_has_ids_or_general_money(
-        big_march: SmallBook, as_owner, stored: dict[str, bytes], page: str) -> None:
+        big_march: SmallBook, as_owner: OpenPage, stored: dict[str, bytes], page: str) -> None:
     at = as_owner(page)
     if page == "pages/report_monthly.py":
         at.selectbox(key="rm_month").set_value(MARCH).run()
@@ -173,6 +175,6 @@ def test_no_download_on_any_report_page_has_ids_or_general_money(
                         if isinstance(value, float):  # money: never "General"
                             assert fmt == "#,##0.00", (label, name, header)
         else:
-            rows = read_csv(data)
-            assert rows, label
-            assert not IDS & set(rows[0]), label
+            csv_rows = read_csv(data)
+            assert csv_rows, label
+            assert not IDS & set(csv_rows[0]), label

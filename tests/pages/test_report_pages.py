@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
                 "pages/report_categories.py", "pages/report_cashflow.py",
@@ -14,12 +16,12 @@ REPORT_PAGES = ["pages/report_monthly.py", "pages/report_trends.py",
 MARCH = dt.date(2024, 3, 1)
 
 
-def metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
-    return next(m.value for m in at.metric if m.label == label)
+def metric(at: AppTest, label: str) -> str:
+    return str(next(m.value for m in at.metric if m.label == label))
 
 
 @pytest.mark.parametrize("page", REPORT_PAGES)
-def test_every_report_page_renders_for_the_owner(small_book: SmallBook, as_owner,
+def test_every_report_page_renders_for_the_owner(small_book: SmallBook, as_owner: OpenPage,
                                                  page: str) -> None:
     at = as_owner(page)
     assert not at.exception, at.exception
@@ -27,13 +29,13 @@ def test_every_report_page_renders_for_the_owner(small_book: SmallBook, as_owner
 
 
 @pytest.mark.parametrize("page", REPORT_PAGES)
-def test_every_report_page_renders_for_a_viewer(small_book: SmallBook, as_viewer,
+def test_every_report_page_renders_for_a_viewer(small_book: SmallBook, as_viewer: OpenPage,
                                                 page: str) -> None:
     at = as_viewer(page)
     assert not at.exception, at.exception
 
 
-def test_monthly_summary_of_march_to_the_cent(small_book: SmallBook, as_owner) -> None:
+def test_monthly_summary_of_march_to_the_cent(small_book: SmallBook, as_owner: OpenPage) -> None:
     # Income: salary 2,500.00. Expenses: rent 850.00 + groceries 64.37 + fuel 42.10 USD
     # (38.27 EUR at 1.10) - fuel refund 15.00 USD (13.64 EUR) = 939.00. Transfer excluded.
     at = as_owner("pages/report_monthly.py")
@@ -45,7 +47,7 @@ def test_monthly_summary_of_march_to_the_cent(small_book: SmallBook, as_owner) -
     assert metric(at, "Savings rate") == "62.4 %"
 
 
-def test_filters_are_shared_between_report_pages(small_book: SmallBook, as_owner) -> None:
+def test_filters_are_shared_between_report_pages(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner("pages/report_monthly.py")
     at.selectbox(key="rm_month").set_value(MARCH).run()
     at.sidebar.text_input(key="rf_text").input("REWE").run()
@@ -55,7 +57,7 @@ def test_filters_are_shared_between_report_pages(small_book: SmallBook, as_owner
     assert at.sidebar.text_input(key="rf_text").value == "REWE"
 
 
-def test_a_new_transaction_shows_up_at_once(small_book: SmallBook, as_owner) -> None:
+def test_a_new_transaction_shows_up_at_once(small_book: SmallBook, as_owner: OpenPage) -> None:
     from fintrack_core.ledger import transactions as tx
 
     at = as_owner("pages/report_monthly.py")
@@ -70,7 +72,7 @@ def test_a_new_transaction_shows_up_at_once(small_book: SmallBook, as_owner) -> 
 
 
 def test_explore_lists_the_transactions_behind_the_filters(small_book: SmallBook,
-                                                          as_owner) -> None:
+                                                          as_owner: OpenPage) -> None:
     """The drill-down table (the same one chart clicks open) for a text filter."""
     at = as_owner("pages/report_explore.py")
     at.sidebar.text_input(key="rf_text").input("shell").run()

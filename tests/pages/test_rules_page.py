@@ -11,6 +11,7 @@ from fintrack_core.rules import service as rules
 from fintrack_core.rules.service import Action, Condition, RuleSpec
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 PAGE = "pages/rules.py"
 
@@ -43,7 +44,7 @@ def fill_shell(at, sb: SmallBook) -> None:  # type: ignore[no-untyped-def]
     at.text_input(key="newrule_tags").input("auto, #card")
 
 
-def test_create_a_rule_through_the_editor(small_book: SmallBook, as_owner) -> None:
+def test_create_a_rule_through_the_editor(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     assert at.info[0].value == "No rules yet."
     fill_shell(at, small_book)
@@ -62,7 +63,7 @@ def test_create_a_rule_through_the_editor(small_book: SmallBook, as_owner) -> No
 
 
 def test_test_rule_lists_what_would_change_and_saves_nothing(small_book: SmallBook,
-                                                             as_owner) -> None:
+                                                             as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     fill_shell(at, small_book)
     button(at, "Test rule").click().run()
@@ -76,7 +77,7 @@ def test_test_rule_lists_what_would_change_and_saves_nothing(small_book: SmallBo
     assert rules.list_rules(small_book.owner) == []
 
 
-def test_a_bad_regex_is_named_and_nothing_saved(small_book: SmallBook, as_owner) -> None:
+def test_a_bad_regex_is_named_and_nothing_saved(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.text_input(key="newrule_name").input("Backreference")
     at.selectbox(key="newrule_field0").set_value("description").run()
@@ -89,7 +90,7 @@ def test_a_bad_regex_is_named_and_nothing_saved(small_book: SmallBook, as_owner)
     assert rules.list_rules(small_book.owner) == []
 
 
-def test_reapply_changes_existing_transactions(small_book: SmallBook, as_owner) -> None:
+def test_reapply_changes_existing_transactions(small_book: SmallBook, as_owner: OpenPage) -> None:
     rules.create_rule(small_book.owner, shell_rule(small_book))
     at = as_owner(PAGE)
     button(at, "Re-apply rules to existing transactions").click().run()
@@ -100,7 +101,7 @@ def test_reapply_changes_existing_transactions(small_book: SmallBook, as_owner) 
     assert category_of(small_book, "Shell") == [small_book.categories["Car"]] * 2
 
 
-def test_reorder_edit_and_delete(small_book: SmallBook, as_owner) -> None:
+def test_reorder_edit_and_delete(small_book: SmallBook, as_owner: OpenPage) -> None:
     o = small_book.owner
     first = rules.create_rule(o, shell_rule(small_book, "Shell"))
     second = rules.create_rule(o, RuleSpec("REWE", (Condition("payee", "contains", "rewe"),),
@@ -130,7 +131,7 @@ def test_reorder_edit_and_delete(small_book: SmallBook, as_owner) -> None:
     assert [r.id for r in rules.list_rules(o)] == [first.id]
 
 
-def test_rule_mode(small_book: SmallBook, as_owner) -> None:
+def test_rule_mode(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.radio(key="rule_mode").set_value("all").run()
     assert at.success[0].value == md("Rule mode saved.")
@@ -139,10 +140,12 @@ def test_rule_mode(small_book: SmallBook, as_owner) -> None:
 
 def _rewe_id(sb: SmallBook) -> int:
     with sb.db.read() as s:
-        return int(s.scalar(select(Transaction.id).where(Transaction.payee == "REWE")))
+        rewe = s.scalar(select(Transaction.id).where(Transaction.payee == "REWE"))
+    assert rewe is not None
+    return rewe
 
 
-def test_a_transaction_prefills_the_new_rule(small_book: SmallBook, as_owner) -> None:
+def test_a_transaction_prefills_the_new_rule(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner()
     at.session_state["rule_from_transaction"] = _rewe_id(small_book)
     at.switch_page(PAGE).run()
@@ -157,7 +160,7 @@ def test_a_transaction_prefills_the_new_rule(small_book: SmallBook, as_owner) ->
     assert [r.name for r in rules.list_rules(small_book.owner)] == ["REWE → Groceries"]
 
 
-def test_the_transactions_page_links_here(small_book: SmallBook, as_owner) -> None:
+def test_the_transactions_page_links_here(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner("pages/transactions.py")
     at.selectbox(key="rule_src").set_value(_rewe_id(small_book)).run()
     button(at, "Create rule from this transaction").click().run()
@@ -166,7 +169,7 @@ def test_the_transactions_page_links_here(small_book: SmallBook, as_owner) -> No
     assert at.text_input(key="newrule_name").value == "REWE → Groceries"
 
 
-def test_viewer_sees_the_rules_read_only(small_book: SmallBook, as_viewer) -> None:
+def test_viewer_sees_the_rules_read_only(small_book: SmallBook, as_viewer: OpenPage) -> None:
     rules.create_rule(small_book.owner, shell_rule(small_book))
     rules.set_rule_mode(small_book.owner, "all")
     at = as_viewer(PAGE)
@@ -178,7 +181,7 @@ def test_viewer_sees_the_rules_read_only(small_book: SmallBook, as_viewer) -> No
     assert at.info[0].value == "You have view-only access to this book."
 
 
-def test_a_date_condition_through_the_editor(small_book: SmallBook, as_owner) -> None:
+def test_a_date_condition_through_the_editor(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.text_input(key="newrule_name").input("March rent")
     at.selectbox(key="newrule_field0").set_value("date").run()
@@ -193,11 +196,11 @@ def test_a_date_condition_through_the_editor(small_book: SmallBook, as_owner) ->
     (saved,) = rules.list_rules(small_book.owner)
     assert saved.conditions == (
         Condition("date", "between", dt.date(2024, 3, 1), dt.date(2024, 3, 3)),
-        Condition("account", "in", [small_book.checking.id]))
+        Condition("account", "in", [small_book.checking.id]))  # type: ignore[arg-type]  # a list is normalised
     assert rules.preview_rule(small_book.owner, saved.id).total == 2
 
 
-def test_a_query_parameter_prefills_once(small_book: SmallBook, as_owner) -> None:
+def test_a_query_parameter_prefills_once(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner()
     at.query_params["rule_from_transaction"] = str(_rewe_id(small_book))
     at.switch_page(PAGE).run()

@@ -11,13 +11,13 @@ from fintrack_core.ledger.books import list_members
 from fintrack_core.ledger.fx import list_rates
 from fintrack_core.ledger.users import authenticate
 from tests.conftest import SmallBook
-from tests.pages.conftest import ROOT, TIMEOUT, log_in
+from tests.pages.conftest import ROOT, TIMEOUT, OpenPage, log_in
 
 SETTINGS = "pages/settings.py"
 ADMIN = "pages/admin.py"
 
 
-def test_owner_shares_the_book_as_editor(small_book: SmallBook, as_owner) -> None:
+def test_owner_shares_the_book_as_editor(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(SETTINGS)
     next(t for t in at.text_input if t.form_id == "share").input("carol")
     next(s for s in at.selectbox if s.form_id == "share").set_value("editor")
@@ -27,7 +27,7 @@ def test_owner_shares_the_book_as_editor(small_book: SmallBook, as_owner) -> Non
     assert roles == {"alice": "owner", "bob": "viewer", "carol": "editor"}
 
 
-def test_owner_adds_an_exchange_rate(small_book: SmallBook, as_owner) -> None:
+def test_owner_adds_an_exchange_rate(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(SETTINGS)
     form = {t.label: t for t in at.text_input if t.form_id == "rate"}
     form["1 unit of"].input("GBP")
@@ -38,14 +38,14 @@ def test_owner_adds_an_exchange_rate(small_book: SmallBook, as_owner) -> None:
                for r in list_rates(small_book.owner))
 
 
-def test_locale_changes_money_formatting(small_book: SmallBook, as_owner) -> None:
+def test_locale_changes_money_formatting(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(SETTINGS)
     next(s for s in at.selectbox if s.label == "Number and date format").set_value("de_DE").run()
     at.switch_page("pages/overview.py").run()
     assert next(m.value for m in at.metric if m.label == "Net worth") == "8.060,99\xa0€"
 
 
-def test_viewer_cannot_share_or_add_rates(small_book: SmallBook, as_viewer) -> None:
+def test_viewer_cannot_share_or_add_rates(small_book: SmallBook, as_viewer: OpenPage) -> None:
     at = as_viewer(SETTINGS)
     assert not [b for b in at.button if b.label in ("Share / change role", "Save rate")]
     assert "Only owners can share the book." in [c.value for c in at.caption]
@@ -68,7 +68,7 @@ def test_admin_page_is_listed_for_administrators_only(small_book: SmallBook) -> 
     assert not direct.dataframe
 
 
-def test_admin_adds_a_user_and_resets_a_password(small_book: SmallBook, as_owner) -> None:
+def test_admin_adds_a_user_and_resets_a_password(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(ADMIN)
     form = {t.label: t for t in at.text_input if t.form_id == "add_user"}
     form["Username"].input("dave")

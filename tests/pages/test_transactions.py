@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
+from streamlit.testing.v1 import AppTest
+
+from fintrack_core.access import Scope
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.search import TransactionFilter, list_transactions
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
+from tests.pages.conftest import OpenPage
 
 PAGE = "pages/transactions.py"
 GRID = "grid_1_date_True"
 
 
-def grid(at):  # type: ignore[no-untyped-def]
+def grid(at: AppTest) -> Any:  # the editable grid's frame
     return next(d for d in at.dataframe if d.editing_mode != "read_only").value
 
 
-def payees(scope, **flt) -> list[str]:  # type: ignore[no-untyped-def]
+def payees(scope: Scope, **flt: Any) -> list[str]:
     return [r.payee for r in list_transactions(scope, TransactionFilter(**flt)).rows]
 
 
 def test_lists_the_book_newest_first_with_count_and_sums(small_book: SmallBook,
-                                                          as_owner) -> None:
+                                                          as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     table = grid(at)
     assert list(table["Payee"]) == ["Girokonto", "Tagesgeld", "Shell", "Shell", "REWE",
@@ -33,7 +38,7 @@ def test_lists_the_book_newest_first_with_count_and_sums(small_book: SmallBook,
     assert at.caption[0].value.startswith("7 matching transactions · sum €1,585.63, -$27.10")
 
 
-def test_category_filter_includes_sub_categories(small_book: SmallBook, as_owner) -> None:
+def test_category_filter_includes_sub_categories(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.selectbox(key="f_category").set_value(small_book.categories["Transportation"]).run()
     assert list(grid(at)["Payee"]) == ["Shell", "Shell"]
@@ -41,7 +46,7 @@ def test_category_filter_includes_sub_categories(small_book: SmallBook, as_owner
     assert list(grid(at)["Description"]) == ["Refund"]
 
 
-def test_tag_and_amount_filters(small_book: SmallBook, as_owner) -> None:
+def test_tag_and_amount_filters(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.text_input(key="f_tag").input("food").run()
     assert list(grid(at)["Payee"]) == ["REWE"]
@@ -51,7 +56,7 @@ def test_tag_and_amount_filters(small_book: SmallBook, as_owner) -> None:
     assert list(grid(at)["Payee"]) == ["Shell", "REWE"]
 
 
-def test_paging_sends_one_page_only(small_book: SmallBook, as_owner) -> None:
+def test_paging_sends_one_page_only(small_book: SmallBook, as_owner: OpenPage) -> None:
     o, a = small_book.owner, small_book.checking
     for day in range(1, 29):
         tx.add_transaction(o, tx.TransactionInput(a.id, dt.date(2024, 2, day), "-1.00",
@@ -66,7 +71,7 @@ def test_paging_sends_one_page_only(small_book: SmallBook, as_owner) -> None:
     assert list(second["Payee"])[-1] == "Kiosk 01"
 
 
-def test_edit_a_row_in_place(small_book: SmallBook, as_owner) -> None:
+def test_edit_a_row_in_place(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     row = list(grid(at)["Payee"]).index("REWE")
     at.session_state[GRID] = {"edited_rows": {row: {"Payee": "REWE Markt", "Amount": "-65.00"}},
@@ -80,7 +85,8 @@ def test_edit_a_row_in_place(small_book: SmallBook, as_owner) -> None:
     assert rewe.amount_minor == -6500
 
 
-def test_bad_edit_names_the_field_and_keeps_the_row(small_book: SmallBook, as_owner) -> None:
+def test_bad_edit_names_the_field_and_keeps_the_row(small_book: SmallBook,
+                                                    as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     row = list(grid(at)["Payee"]).index("REWE")
     at.session_state[GRID] = {"edited_rows": {row: {"Amount": "-65.001"}},
@@ -93,7 +99,7 @@ def test_bad_edit_names_the_field_and_keeps_the_row(small_book: SmallBook, as_ow
     assert rewe.amount_minor == -6437
 
 
-def test_bulk_recategorise_selected_rows(small_book: SmallBook, as_owner) -> None:
+def test_bulk_recategorise_selected_rows(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     table = grid(at)
     shell_rows = [i for i, p in enumerate(table["Payee"]) if p == "Shell"]
@@ -107,7 +113,7 @@ def test_bulk_recategorise_selected_rows(small_book: SmallBook, as_owner) -> Non
     assert {r.category for r in rows} == {"Car"}
 
 
-def test_bulk_delete_asks_then_deletes(small_book: SmallBook, as_owner) -> None:
+def test_bulk_delete_asks_then_deletes(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     table = grid(at)
     i = list(table["Payee"]).index("Landlord")
@@ -121,7 +127,7 @@ def test_bulk_delete_asks_then_deletes(small_book: SmallBook, as_owner) -> None:
     assert payees(small_book.owner, text="Landlord") == []
 
 
-def test_add_a_transaction_with_the_form(small_book: SmallBook, as_owner) -> None:
+def test_add_a_transaction_with_the_form(small_book: SmallBook, as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     form = {t.label: t for t in at.text_input if t.form_id == "add_tx"}
     form["Amount"].input("-3.80")
@@ -135,7 +141,7 @@ def test_add_a_transaction_with_the_form(small_book: SmallBook, as_owner) -> Non
 
 
 def test_adding_a_zero_amount_is_refused_with_the_field_named(small_book: SmallBook,
-                                                             as_owner) -> None:
+                                                             as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     form = {t.label: t for t in at.text_input if t.form_id == "add_tx"}
     form["Amount"].input("0")
@@ -146,7 +152,7 @@ def test_adding_a_zero_amount_is_refused_with_the_field_named(small_book: SmallB
 
 
 def test_cross_currency_transfer_shows_the_derived_rate(small_book: SmallBook,
-                                                       as_owner) -> None:
+                                                       as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     sel = [s for s in at.selectbox if s.form_id == "transfer"]
     sel[0].set_value(small_book.checking.id)
@@ -162,7 +168,7 @@ def test_cross_currency_transfer_shows_the_derived_rate(small_book: SmallBook,
     assert legs[0].amount_minor == 10834
 
 
-def test_viewer_gets_a_read_only_table(small_book: SmallBook, as_viewer) -> None:
+def test_viewer_gets_a_read_only_table(small_book: SmallBook, as_viewer: OpenPage) -> None:
     at = as_viewer(PAGE)
     assert at.info[0].value == "You have view-only access to this book."
     assert all(d.editing_mode == "read_only" for d in at.dataframe)
@@ -199,7 +205,7 @@ def test_a_new_empty_book_renders_and_takes_its_first_transaction(db) -> None:  
 
 
 def test_a_filter_matching_nothing_shows_an_empty_table(small_book: SmallBook,
-                                                        as_owner) -> None:
+                                                        as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     at.text_input(key="f_text").input("no such payee anywhere").run()
     assert not at.exception, at.exception
@@ -208,7 +214,7 @@ def test_a_filter_matching_nothing_shows_an_empty_table(small_book: SmallBook,
 
 
 def test_saving_several_edits_with_one_bad_row_saves_none(small_book: SmallBook,
-                                                          as_owner) -> None:
+                                                          as_owner: OpenPage) -> None:
     at = as_owner(PAGE)
     payee_col = list(grid(at)["Payee"])
     at.session_state[GRID] = {"edited_rows": {

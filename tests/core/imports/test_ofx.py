@@ -13,6 +13,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -38,7 +39,7 @@ def total(statement: ParsedStatement) -> Decimal:
     return sum((Decimal(a) for a in statement.rows["amount"]), Decimal(0))
 
 
-def column(statement: ParsedStatement, name: str) -> list[object]:
+def column(statement: ParsedStatement, name: str) -> list[Any]:
     return statement.rows[name].tolist()
 
 
@@ -95,7 +96,7 @@ def test_sgml_statement_details_are_detected() -> None:
     assert detected["institution"] == "First Community Bank"
     assert detected["intuit_bid"] is None
     assert detected["statements"] == 1
-    [account] = detected["accounts"]
+    [account] = cast(list[dict[str, Any]], detected["accounts"])
     assert account["ledger_balance"] == "3882.75"
     assert account["bank_id"] == "121000358"
 
@@ -209,7 +210,8 @@ def test_multi_account_file_keeps_every_row_with_its_account() -> None:
     assert column(st_, "line") == [8, 9, 14, 15, 22, 23]
     assert total(st_) == Decimal("5150.13")
     assert st_.detected["statements"] == 3
-    assert [a["account_type"] for a in st_.detected["accounts"]] == [
+    accounts = cast(list[dict[str, Any]], st_.detected["accounts"])
+    assert [a["account_type"] for a in accounts] == [
         "CHECKING", "SAVINGS", "CREDITCARD",
     ]
     # Keys that differ between the accounts are not guessed at the top level.

@@ -47,7 +47,7 @@ AMOUNT_CELL = st.one_of(
 WORD_CELL = st.one_of(
     st.sampled_from(["REWE", "Opening balance", "Saldo", "PENDING", "COMPLETED", "EUR", "USD",
                      "GBP", "DR", "CR", "=SUM(A1)", "\tTAB", "@x", "Total", ""]),
-    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=12),
 )
 HEADER = st.sampled_from([
     ["Date", "Description", "Amount"],

@@ -11,6 +11,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +32,7 @@ def total(statement: ParsedStatement) -> Decimal:
     return sum((Decimal(a) for a in statement.rows["amount"]), Decimal(0))
 
 
-def column(statement: ParsedStatement, name: str) -> list[object]:
+def column(statement: ParsedStatement, name: str) -> list[Any]:
     return statement.rows[name].tolist()
 
 

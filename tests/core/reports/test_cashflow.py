@@ -40,7 +40,8 @@ def test_income_to_book_to_expenses_with_savings(report_book: ReportBook) -> Non
     income = lm.group([r for r in lm.rows() if r.flow == "income"], lambda r: r.category)
     expense = lm.group([r for r in lm.rows() if r.flow == "expense"],
                        lambda r: lm.top(r.category) if r.category else "Uncategorised")
-    expected = {(name, "Book"): value for name, value in income.items()}
+    expected: dict[tuple[object, object], int] = {
+        (name, "Book"): value for name, value in income.items()}
     expected |= {("Book", name): -value for name, value in expense.items()}
     savings = lm.total("income") + lm.total("expense")
     expected[("Book", "Savings")] = savings
@@ -66,9 +67,10 @@ def test_income_to_book_to_expenses_with_savings(report_book: ReportBook) -> Non
 
 
 def test_deficit_when_spending_exceeds_income(report_book: ReportBook) -> None:
-    flt = ReportFilter(date_from=D(2024, 1, 2), date_to=D(2024, 1, 31))  # no salary
+    first, last = D(2024, 1, 2), D(2024, 1, 31)
+    flt = ReportFilter(date_from=first, date_to=last)  # no salary
     sankey = cashflow_sankey(report_book.owner, flt)
-    spent = -lm.total("expense", lambda r: flt.date_from <= r.date <= flt.date_to)
+    spent = -lm.total("expense", lambda r: first <= r.date <= last)
     flows = _flows(sankey)
     assert flows[("From savings", "Book")] == spent
     assert "Savings" not in set(sankey.nodes["label"])

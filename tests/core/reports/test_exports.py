@@ -72,6 +72,7 @@ def test_csv_neutralises_text_and_keeps_numbers() -> None:
     rows = read_csv(frame_to_csv(df))
     assert rows[0] == list(df.columns)
     assert len(rows) == len(df) + 1
+    src: Any  # pandas-stubs type each itertuples field as any scalar
     for src, got in zip(df.itertuples(index=False), rows[1:], strict=True):
         assert got == [neutralise(src.payee), "'-X", "-12.50", "-3", "2024-03-01"]
 
@@ -106,6 +107,8 @@ def test_xlsx_text_is_strings_never_formulas() -> None:
     assert book.sheetnames == ["Evil", "Second"]
     ws = book["Evil"]
     assert [c.value for c in ws[1]] == list(df.columns)
+    src: Any  # pandas-stubs type each itertuples field as any scalar
+    row: Any  # openpyxl cells: the stubs type each value as any cell type
     for src, row in zip(df.itertuples(index=False), ws.iter_rows(min_row=2), strict=True):
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
@@ -166,7 +169,7 @@ def base_value(ccy: str, amount: Decimal, day: dt.date) -> Decimal:
 
 def expected_rows() -> list[dict[str, Any]]:
     """Every leg of the book as (account, date, amount, currency, amount_base, transfer)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for acc, day, amount, payee, _cat, tags in LEDGER:
         ccy = TYPES[acc][1]
         out.append({"account": acc, "date": day, "amount": Decimal(amount), "currency": ccy,
@@ -200,7 +203,9 @@ def test_csv_export_matches_the_book(report_book: ReportBook) -> None:
     assert len(got) == len(want) == 26
     assert sums(got) == sums(want)
     assert [r["date"] for r in got] == sorted(r["date"] for r in got)  # by date
-    key = lambda r: (str(r["date"]), r["account"], str(r["amount"]))  # noqa: E731
+    def key(r: dict[str, Any]) -> tuple[str, str, str]:
+        return str(r["date"]), r["account"], str(r["amount"])
+
     assert sorted(map(key, got)) == sorted(map(key, want))
     assert sorted((key(r), r["amount_base"]) for r in got) == \
         sorted((key(r), str(r["amount_base"])) for r in want)

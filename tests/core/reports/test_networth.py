@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,7 @@ def test_monthly_net_worth_to_the_cent(report_book: ReportBook) -> None:
     monthly = result.monthly
     assert list(monthly.columns) == ["month", "assets", "liabilities", "net_worth"]
     assert list(monthly["month"]) == MONTH_ENDS
+    row: Any  # pandas-stubs type each itertuples field as any scalar
     for row in monthly.itertuples():
         assets, liabilities, _ = _expected(row.month)
         assert (row.assets, row.liabilities) == (assets, liabilities), row.month
@@ -48,12 +50,12 @@ def test_monthly_net_worth_to_the_cent(report_book: ReportBook) -> None:
     # Hand-checked points: the card owes 105.90 at the end of January; US Checking holds
     # 100 - 55 = 45 USD then, 45/1.10 = 40.91 EUR; in March 141.00 USD / 1.20 = 117.50 EUR.
     by_month = monthly.set_index("month")
-    assert by_month.loc[D(2024, 1, 31), "liabilities"] == 10590
+    assert by_month.at[D(2024, 1, 31), "liabilities"] == 10590
     usd = result.accounts[result.accounts["account"] == "US Checking"].set_index("month")
-    assert usd.loc[D(2024, 1, 31), "balance_base"] == 4091
-    assert usd.loc[D(2024, 3, 31), "balance"] == 14100
-    assert usd.loc[D(2024, 3, 31), "balance_base"] == 11750
-    assert by_month.loc[D(2024, 3, 31), "net_worth"] == sum(
+    assert usd.at[D(2024, 1, 31), "balance_base"] == 4091
+    assert usd.at[D(2024, 3, 31), "balance"] == 14100
+    assert usd.at[D(2024, 3, 31), "balance_base"] == 11750
+    assert by_month.at[D(2024, 3, 31), "net_worth"] == sum(
         lm.balance_cents(n, D(2024, 3, 31)) or 0 for n in TYPES)
     assert result.base_currency == "EUR"
 
@@ -62,8 +64,9 @@ def test_month_end_rate_not_transaction_rates(report_book: ReportBook) -> None:
     """In March the whole USD balance is valued at 1.20, including February's top-up."""
     result = net_worth(report_book.owner, D(2024, 3, 1), D(2024, 3, 31))
     usd = result.accounts[result.accounts["account"] == "US Checking"]
-    flows_at_own_rates = sum(r.base for r in lm.rows() if r.account == "US Checking") + \
-        lm.to_cents("100.00", "USD", D(2024, 1, 1))
+    opening = lm.to_cents("100.00", "USD", D(2024, 1, 1))
+    assert opening is not None
+    flows_at_own_rates = sum(r.base for r in lm.rows() if r.account == "US Checking") + opening
     assert int(usd["balance_base"].iloc[0]) == 11750 != flows_at_own_rates
 
 
@@ -85,9 +88,9 @@ def test_overdrawn_asset_stays_an_asset_and_opening_waits_for_opened_on(
     for month in MONTH_ENDS[1:4]:
         assets, liabilities, _ = _expected(month)
         joint = -5000 if month >= D(2024, 2, 15) else 0
-        assert result.loc[month, "assets"] == assets + joint
-        assert result.loc[month, "liabilities"] == liabilities + 500000
-        assert result.loc[month, "net_worth"] == assets + joint - liabilities - 500000
+        assert result.at[month, "assets"] == assets + joint
+        assert result.at[month, "liabilities"] == liabilities + 500000
+        assert result.at[month, "net_worth"] == assets + joint - liabilities - 500000
 
 
 def test_month_end_tie_rounds_half_even(report_book: ReportBook) -> None:

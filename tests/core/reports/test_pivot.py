@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -24,7 +26,8 @@ PATHS = {"Salary": "Income → Salary", "Other income": "Income → Other income
 
 def _cells(frame: pd.DataFrame) -> dict[tuple[object, object], int]:
     """Non-zero cells as {(row, column): value}."""
-    return {(r, c): int(v) for (r, c), v in frame.stack().items() if pd.notna(v) and v != 0}
+    cells = cast(Iterable[tuple[tuple[object, object], Any]], frame.stack().items())
+    return {(r, c): int(v) for (r, c), v in cells if pd.notna(v) and v != 0}
 
 
 def test_constants() -> None:
@@ -40,9 +43,9 @@ def test_category_by_month_sum(report_book: ReportBook) -> None:
     assert list(frame.columns) == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
     assert frame.index.name == "category"
     assert frame.columns.name == "month"
-    assert frame.loc["Transportation → Car → Fuel", D(2024, 2, 1)] == 2500
-    assert frame.loc["Uncategorised", D(2024, 3, 1)] == -1999
-    assert frame.loc["Food → Restaurants", D(2024, 3, 1)] == 0  # empty cell
+    assert frame.at["Transportation → Car → Fuel", D(2024, 2, 1)] == 2500
+    assert frame.at["Uncategorised", D(2024, 3, 1)] == -1999
+    assert frame.at["Food → Restaurants", D(2024, 3, 1)] == 0  # empty cell
     assert frame.to_numpy().sum() == lm.total("expense")
     assert frame.attrs["base_currency"] == "EUR"
 

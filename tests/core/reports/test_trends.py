@@ -7,7 +7,9 @@ The ledger helpers (USD converted per transaction with ``Decimal``, half-even) c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -50,6 +52,7 @@ def spending_by_root(rows: list[Row], tree: Tree, month: dt.date) -> dict[str | 
     out: dict[str | None, int] = {}
     for r in rows:
         if same_month(r.date, month) and flow(r, tree) == "expense":
+            assert r.eur is not None
             key = tree.root(r.category).path if r.category else None
             out[key] = out.get(key, 0) + r.eur
     return out
@@ -70,6 +73,7 @@ def test_every_month_of_the_range_to_the_cent(report_book: ReportBook) -> None:
     assert (t.base_currency, t.date_from, t.date_to) == ("EUR", START, END)
     assert list(t.monthly.columns) == ["month", "income", "expenses", "net"]
     assert list(t.monthly["month"]) == MONTHS  # December and April are empty, still listed
+    row: Any  # pandas-stubs type each itertuples field as any scalar
     for row in t.monthly.itertuples():
         income, expenses = totals((r for r in ledger_rows() if same_month(r.date, row.month)),
                                   tree)
@@ -83,6 +87,7 @@ def test_a_range_starting_mid_month_lists_whole_months(report_book: ReportBook) 
     tree = tree_of(report_book)
     t = trends(report_book.owner, D(2024, 1, 10), D(2024, 2, 14))
     assert list(t.monthly["month"]) == [D(2024, 1, 1), D(2024, 2, 1)]
+    row: Any  # pandas-stubs type each itertuples field as any scalar
     for row in t.monthly.itertuples():
         kept = (r for r in ledger_rows() if same_month(r.date, row.month)
                 and D(2024, 1, 10) <= r.date <= D(2024, 2, 14))
@@ -100,8 +105,9 @@ def test_by_category_is_long_format_per_top_level_category(report_book: ReportBo
     frame = trends(report_book.owner, START, END).by_category
     assert list(frame.columns) == ["month", "category_id", "path", "amount"]
     got = {(r.month, None if pd.isna(r.category_id) else r.path): r.amount
-           for r in frame.itertuples()}
+           for r in cast(Iterable[Any], frame.itertuples())}
     assert got == expected
+    r: Any
     for r in frame.dropna(subset=["category_id"]).itertuples():
         assert tree.by_id[int(r.category_id)].parent_id is None
         assert tree.by_id[int(r.category_id)].path == r.path
@@ -123,7 +129,7 @@ def test_category_stats_count_months_without_spending(report_book: ReportBook,
     stats = trends(report_book.owner, date_from, date_to).category_stats
     assert list(stats.columns) == ["category_id", "path", "average", "median"]
     got = {(None if pd.isna(r.category_id) else r.path): (r.average, r.median)
-           for r in stats.itertuples()}
+           for r in cast(Iterable[Any], stats.itertuples())}
     expected = {}
     for key in keys:
         values = [spent.get(key, 0) for spent in per_month]
@@ -159,6 +165,7 @@ def test_balances_at_each_month_end(report_book: ReportBook, date_to: dt.date) -
                                    "balance_base"]
     months = [m for m in MONTHS if m <= date_to]
     assert len(frame) == len(months) * len(TYPES)
+    r: Any  # pandas-stubs type each itertuples field as any scalar
     for r in frame.itertuples():
         as_of = min(month_end(r.month), date_to)  # the last month ends at date_to
         balance, base = expected_balance(r.account, as_of)
@@ -194,6 +201,7 @@ def test_filters_change_the_monthly_figures(report_book: ReportBook, name: str) 
     make, keep = FILTERS[name]
     tree = tree_of(report_book)
     t = trends(report_book.owner, START, END, make(report_book))
+    row: Any  # pandas-stubs type each itertuples field as any scalar
     for row in t.monthly.itertuples():
         kept = (r for r in ledger_rows() if same_month(r.date, row.month) and keep(r, tree))
         assert (row.income, row.expenses) == totals(kept, tree), row.month
