@@ -62,7 +62,6 @@ biggest = money_table(ctx, s.biggest, ["amount"], currency_column="currency")
 biggest = money_table(ctx, biggest.assign(amount_base=s.biggest["amount_base"]),
                       ["amount_base"])
 st.dataframe(biggest.drop(columns=["id", "currency"]), hide_index=True, width="stretch")
-st.caption("Budget against actual appears here once budgets exist.")
 frames = {"categories": s.by_category, "biggest": s.biggest, "vs_average": s.vs_average}
 d1, d2 = st.columns(2)
 d1.download_button("Download CSV", report_file(frames, "csv", cur), f"summary-{month:%Y-%m}.csv",

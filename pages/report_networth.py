@@ -23,6 +23,5 @@ if not nw.monthly.empty:
                     width="stretch")
     st.dataframe(money_table(ctx, nw.monthly, ["assets", "liabilities", "net_worth"]),
                  hide_index=True, width="stretch")
-st.caption("Investments join the net worth once the portfolio exists.")
 if len(nw.unconverted):
     st.warning(f"No exchange rate for some months of: {nw.unconverted}")
