@@ -11,6 +11,7 @@ from fintrack_core.money import to_decimal
 from fintrack_ui.display import attempt, money, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table
 
 ctx = current()
 show_flash()
@@ -22,16 +23,17 @@ bals = acc.balances(ctx.scope)
 types = [t.value for t in AccountType]
 
 if items:
-    st.dataframe(pd.DataFrame({
+    table = pd.DataFrame({
         "Account": [a.name for a in items],
         "Type": [a.type.value.replace("_", " ") for a in items],
         "Currency": [a.currency for a in items],
-        "Institution": [a.institution for a in items],
+        "Institution": [a.institution or "" for a in items],
         "Opened": [a.opened_on for a in items],
-        "Closed": [a.closed_on for a in items],
+        "Closed": [a.closed_on.isoformat() if a.closed_on else "" for a in items],
         "Opening balance": [money(a.opening_balance, a.currency, ctx.locale) for a in items],
         "Balance": [money(bals.get(a.id, 0), a.currency, ctx.locale) for a in items],
-    }), hide_index=True, width="stretch")
+    })
+    show_table(table, {c: c for c in table.columns}, money=["Opening balance", "Balance"])
 else:
     st.info("No accounts yet.")
 

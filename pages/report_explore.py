@@ -8,6 +8,7 @@ from fintrack_core.reports.report_export import report_file
 from fintrack_ui.charts import pivot_heatmap
 from fintrack_ui.reports import cached, money_table, report_filter, show_drilldown
 from fintrack_ui.session import current
+from fintrack_ui.tables import month_label, show_table
 
 ctx = current()
 flt = report_filter(ctx)
@@ -23,11 +24,16 @@ currency = None if measure == "count" else ctx.book.base_currency
 if table.empty:
     st.info("Nothing matches these filters.")
 else:
+    def header(value: object, dimension: str) -> str:
+        return month_label(value, ctx.locale) if dimension == "month" else str(value)
+
     flat = table.copy()
-    flat.columns = [str(c) for c in flat.columns]
-    flat.index = [str(i) for i in flat.index]
+    flat.columns = [header(c, cols) for c in flat.columns]
     shown = flat if currency is None else money_table(ctx, flat, list(flat.columns))
-    st.dataframe(shown, width="stretch")
+    shown.insert(0, rows.title(), [header(i, rows) for i in flat.index])
+    show_table(shown, {c: c for c in shown.columns},
+               money=[] if currency is None else list(flat.columns),
+               right=list(flat.columns) if currency is None else [])
     st.plotly_chart(pivot_heatmap(table, currency, title=f"{measure} by {rows}"
                                   + ("" if cols == "(none)" else f" × {cols}")),
                     key="rx_heat", width="stretch")
