@@ -30,13 +30,21 @@ if ctx.can_write:
     if not accounts:
         st.info("Create an account first (Accounts page), then import its statements here.")
     else:
+        # No guessed default: a statement dropped into the alphabetically first account lands
+        # in the wrong one. The widget keeps the user's choice for the session.
         chosen = st.multiselect(
-            "Import into", list(acc_by_id), default=[accounts[0].id], key="imp_accounts",
+            "Import into", list(acc_by_id), default=[], key="imp_accounts",
             format_func=lambda i: f"{acc_by_id[i].name} ({acc_by_id[i].currency})",
+            placeholder="Choose the account the statement belongs to",
             help="For a multi-currency file choose one account per currency.")
+        # A new key after each import empties the uploader (the file was imported).
         files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF)",
-                                 accept_multiple_files=True, key="imp_files",
+                                 accept_multiple_files=True,
+                                 key=f"imp_files{st.session_state.get('imp_round', '')}",
                                  type=["csv", "tsv", "txt", "ofx", "qfx", "qif"])
+        if files and not chosen:
+            st.warning("Choose the account(s) to import into first.")
+            files = []
         skip_invalid = st.checkbox("Skip invalid rows (import the valid ones)", key="imp_skip")
         for upload in files or []:
             data = upload.getvalue()
@@ -74,6 +82,8 @@ if ctx.can_write:
                 if mapping is not None and mapping.negate:
                     facts.append("signs flipped")
                 st.caption(" · ".join(facts))
+                for warning in preview.warnings:
+                    st.warning(md(warning[:1].upper() + warning[1:] + "."))
                 if preview.missing_currencies:
                     st.warning("No chosen account in " + ", ".join(preview.missing_currencies)
                                + "; those rows cannot be imported yet.")
@@ -211,6 +221,7 @@ if ctx.can_write:
                             f"Imported {result.imported:,} transaction(s) from {upload.name} "
                             f"(batch #{result.batch_id}, {result.duplicates:,} duplicates "
                             f"skipped).")
+                        st.session_state["imp_round"] = st.session_state.get("imp_round", 0) + 1
                         st.rerun()
 
 st.divider()
