@@ -34,8 +34,9 @@ else:
     show_table(shown, {c: c for c in shown.columns},
                money=[] if currency is None else list(flat.columns),
                right=list(flat.columns) if currency is None else [])
-    st.plotly_chart(pivot_heatmap(table, currency, title=f"{measure} by {rows}"
-                                  + ("" if cols == "(none)" else f" × {cols}")),
+    st.plotly_chart(pivot_heatmap(table, currency, title=f"{measure.title()} by {rows}"
+                                  + ("" if cols == "(none)" else f" × {cols}"),
+                                  locale=ctx.locale),
                     key="rx_heat", width="stretch")
     d1, d2 = st.columns(2)
     sheet = {"pivot": table.reset_index()}
