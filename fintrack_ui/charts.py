@@ -155,6 +155,16 @@ def category_sunburst(breakdown: pd.DataFrame, currency: str, locale: str = "en_
     return _finish(fig, title, locale)
 
 
+def balance_bars(names: list[str], minor: list[int], currency: str, locale: str = "en_US",
+                 title: str = "Balances") -> go.Figure:
+    """One horizontal bar per account, in the base currency; debts (negative) in red."""
+    fig = go.Figure(go.Bar(x=[_num(m, currency) for m in minor], y=names, orientation="h",
+                           marker_color=[EXPENSE if m < 0 else NET for m in minor],
+                           hovertext=[format_money(m, currency, locale) for m in minor],
+                           hovertemplate="%{y}: %{hovertext}<extra></extra>"))
+    return _finish(fig, title, locale, height=320, xaxis_title=currency, showlegend=False)
+
+
 def payee_bars(payees: pd.DataFrame, currency: str, locale: str = "en_US",
                title: str = "Top payees") -> go.Figure:
     data = payees.iloc[::-1]
@@ -232,4 +242,5 @@ def pivot_heatmap(table: pd.DataFrame, currency: str | None, title: str = "Pivot
                                y=[name(i, table.index.name) for i in table.index],
                                colorscale="Blues", hoverongaps=False, text=cells,
                                hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
-    return _finish(fig, title, locale, height=max(360, 24 * len(table) + 120))
+    return _finish(fig, title, locale, height=max(360, 24 * len(table) + 120),
+                   yaxis={"autorange": "reversed"})  # rows in the table's order

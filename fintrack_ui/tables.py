@@ -46,13 +46,17 @@ def _is_out_flow(text: Any) -> bool:
 
 
 def show_table(frame: pd.DataFrame, labels: dict[str, str], money: list[str] | tuple[str, ...] = (),
-               right: list[str] | tuple[str, ...] = (), **kwargs: Any) -> None:
+               right: list[str] | tuple[str, ...] = (), pin: str | None = None,
+               **kwargs: Any) -> None:
     """``frame`` with only the ``labels`` columns, under those headers; ``money`` columns
-    (already text) right-aligned with out-flows in red, ``right`` columns right-aligned."""
+    (already text) right-aligned with out-flows in red, ``right`` columns right-aligned;
+    ``pin`` stays in view when a wide table scrolls sideways."""
     shown = frame[list(labels)].rename(columns=labels)
     money_cols = [labels[c] for c in money if c in labels]
     config: dict[str, Any] = {labels[c]: st.column_config.TextColumn(labels[c], alignment="right")
                               for c in [*money, *right] if c in labels}
+    if pin in labels:
+        config[labels[pin]] = st.column_config.TextColumn(labels[pin], pinned=True)
     styled = shown.style.map(lambda v: OUT_FLOW if _is_out_flow(v) else "", subset=money_cols) \
         if money_cols and not shown.empty else shown
     kwargs.setdefault("hide_index", True)

@@ -33,7 +33,7 @@ else:
     shown.insert(0, rows.title(), [header(i, rows) for i in flat.index])
     show_table(shown, {c: c for c in shown.columns},
                money=[] if currency is None else list(flat.columns),
-               right=list(flat.columns) if currency is None else [])
+               right=list(flat.columns) if currency is None else [], pin=rows.title())
     st.plotly_chart(pivot_heatmap(table, currency, title=f"{measure.title()} by {rows}"
                                   + ("" if cols == "(none)" else f" × {cols}"),
                                   locale=ctx.locale),

@@ -104,15 +104,20 @@ edited = st.data_editor(
     frame, key=f"grid_{result.page}_{sort}_{descending}", width="stretch", hide_index=True,
     disabled=["Account", "Currency", "Transfer"],
     column_config={
-        "Select": st.column_config.CheckboxColumn("✓", width="small"),
-        "Date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+        # Widths so that Tags and Notes fit beside the rest on a laptop screen.
+        "Select": st.column_config.CheckboxColumn("✓", width=36),
+        "Date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=96),
+        "Account": st.column_config.TextColumn("Account", width=100),
+        "Payee": st.column_config.TextColumn("Payee", width=150),
+        "Description": st.column_config.TextColumn("Description", width=120),
         "Category": st.column_config.SelectboxColumn(
-            "Category", options=["", *[c.path for c in cats]]),
+            "Category", options=["", *[c.path for c in cats]], width=170),
         "Amount": st.column_config.TextColumn("Amount", help="Negative = money out",
-                                              alignment="right"),
-        "Currency": st.column_config.TextColumn("Currency", width="small"),
-        "Tags": st.column_config.TextColumn("Tags", width="medium"),
-        "Transfer": st.column_config.CheckboxColumn("Transfer", width="small"),
+                                              alignment="right", width=90),
+        "Currency": st.column_config.TextColumn("", width=40),
+        "Tags": st.column_config.TextColumn("Tags", width=110),
+        "Notes": st.column_config.TextColumn("Notes", width=90),
+        "Transfer": st.column_config.CheckboxColumn("Transfer", width=60),
     },
 )
 
