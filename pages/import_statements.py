@@ -16,6 +16,7 @@ from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table
 
 ctx = current()
 show_flash()
@@ -31,12 +32,14 @@ if ctx.can_write:
         st.info("Create an account first (Accounts page), then import its statements here.")
     else:
         # No guessed default: a statement dropped into the alphabetically first account lands
-        # in the wrong one. The widget keeps the user's choice for the session.
+        # in the wrong one. The last choice is remembered for the session (across pages).
         chosen = st.multiselect(
-            "Import into", list(acc_by_id), default=[], key="imp_accounts",
+            "Import into", list(acc_by_id), key="imp_accounts",
+            default=[i for i in st.session_state.get("imp_last", []) if i in acc_by_id],
             format_func=lambda i: f"{acc_by_id[i].name} ({acc_by_id[i].currency})",
             placeholder="Choose the account the statement belongs to",
             help="For a multi-currency file choose one account per currency.")
+        st.session_state["imp_last"] = chosen
         # A new key after each import empties the uploader (the file was imported).
         files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF)",
                                  accept_multiple_files=True,
@@ -97,7 +100,7 @@ if ctx.can_write:
                 rows = preview.preview
                 if rows is not None and len(rows):
                     head = rows.head(20)
-                    st.dataframe(pd.DataFrame({
+                    show_table(pd.DataFrame({
                         "Line": head["line"],
                         "Date": pd.to_datetime(head["date"]).dt.date,
                         "Account": [acc_by_id[int(a)].name if int(a) in acc_by_id else "?"
@@ -108,7 +111,8 @@ if ctx.can_write:
                                                    strict=True)],
                         "Category (rules)": [cat_path.get(int(c), "") if pd.notna(c) else ""
                                              for c in head["category_id"]],
-                    }), hide_index=True, width="stretch")
+                    }), {c: c for c in ("Line", "Date", "Account", "Payee", "Description",
+                                        "Amount", "Category (rules)")}, money=["Amount"])
                     totals = ", ".join(f"{v} {c}" for c, v in sorted(preview.totals.items()))
                     st.caption(f"First {len(head)} of {len(rows):,} new transactions · "
                                f"totals {totals} · {preview.date_min} to {preview.date_max}")

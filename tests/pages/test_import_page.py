@@ -161,6 +161,9 @@ def test_after_an_import_the_uploader_is_empty_and_the_account_kept(small_book: 
     assert not at.exception, at.exception
     assert at.get("file_uploader")[0].value in (None, [])
     assert at.multiselect(key="imp_accounts").value == [small_book.checking.id]
+    at.switch_page("pages/overview.py").run()
+    at.switch_page(PAGE).run()
+    assert at.multiselect(key="imp_accounts").value == [small_book.checking.id]  # remembered
 
 
 def test_a_statement_older_than_the_account_is_warned_about(small_book: SmallBook,
