@@ -11,7 +11,7 @@ from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import SORTABLE, TransactionFilter, list_transactions
-from fintrack_core.money import format_money, to_decimal
+from fintrack_core.money import format_money
 from fintrack_ui.amounts import local_amount_text, parse_local_amount
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
@@ -181,10 +181,13 @@ if pending := st.session_state.get("confirm_delete"):
 
 with st.expander("Create a rule from a transaction"):
     by_row = {r.id: r for r in rows if not r.transfer_id}
-    rule_src = st.selectbox(
-        "Transaction", list(by_row), key="rule_src",
-        format_func=lambda i: f"{by_row[i].date} · {by_row[i].payee or by_row[i].description} "
-                              f"· {to_decimal(by_row[i].amount_minor, by_row[i].currency)}")
+
+    def _row_label(i: int) -> str:
+        r = by_row[i]
+        return (f"{r.date} · {r.payee or r.description} · "
+                f"{format_money(r.amount_minor, r.currency, ctx.locale)}")
+
+    rule_src = st.selectbox("Transaction", list(by_row), key="rule_src", format_func=_row_label)
     if st.button("Create rule from this transaction", disabled=rule_src is None):
         st.session_state["rule_from_transaction"] = rule_src
         st.switch_page("pages/rules.py")
