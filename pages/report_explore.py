@@ -14,11 +14,14 @@ ctx = current()
 flt = report_filter(ctx)
 st.title("Explore")
 c1, c2, c3, c4 = st.columns(4)
-rows = c1.selectbox("Rows", DIMENSIONS, index=DIMENSIONS.index("category"), key="rx_rows")
+rows = c1.selectbox("Rows", DIMENSIONS, index=DIMENSIONS.index("category"), key="rx_rows",
+                    format_func=str.capitalize)
 cols = c2.selectbox("Columns", ["(none)", *DIMENSIONS], index=1 + DIMENSIONS.index("month"),
-                    key="rx_cols")
-measure = c3.selectbox("Measure", MEASURES, key="rx_measure")
-flow = c4.selectbox("Of", ["expense", "income", "all"], key="rx_flow")
+                    key="rx_cols", format_func=str.capitalize)
+measure = c3.selectbox("Measure", MEASURES, key="rx_measure", format_func=str.capitalize)
+flow = c4.selectbox("Of", ["expense", "income", "all"], key="rx_flow",
+                    format_func={"expense": "Expenses", "income": "Income",
+                                 "all": "Everything"}.__getitem__)
 table = cached(ctx, pivot, rows, None if cols == "(none)" else cols, measure, flt, flow=flow)
 currency = None if measure == "count" else ctx.book.base_currency
 if table.empty:
