@@ -6,6 +6,8 @@ listing ``pages/`` on its own; each page also checks the login itself.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from fintrack_core.ledger.users import count_admins, count_users
@@ -15,7 +17,10 @@ from fintrack_ui.login import render_cookie_ops, restore_from_cookie, sign_out
 from fintrack_ui.markdown import md
 from fintrack_ui.session import book_switcher, current, get_db, is_logged_in, login_cookie_key
 
-st.set_page_config(page_title="FinTrack", page_icon=":material/savings:", layout="wide")
+# A file in the repository, not a ":material/...:" icon: that one is fetched from a font host
+# on every page, which fails (and logs) on a machine without internet.
+FAVICON = Path(__file__).parent / "static" / "favicon.png"
+st.set_page_config(page_title="FinTrack", page_icon=str(FAVICON), layout="wide")
 
 
 def main() -> None:
@@ -67,7 +72,9 @@ def main() -> None:
     if ctx.user.is_admin:
         pages["Settings"].append(st.Page("pages/admin.py", title="Admin",
                                          icon=":material/admin_panel_settings:"))
-    guarded(st.navigation(pages).run)  # no traceback reaches the user (display.guarded)
+    # expanded: every page visible, none behind "View N more" (13 pages > the default 10).
+    # guarded: no traceback reaches the user (display.guarded).
+    guarded(st.navigation(pages, expanded=True).run)
 
 
 guarded(main)  # also the gate, the sidebar and the book switcher

@@ -10,6 +10,10 @@ from fintrack_core.ledger.users import count_admins, count_users, create_user
 from fintrack_ui.login import client_ip, complete_sign_in
 from fintrack_ui.session import get_db, login_cookie_key
 
+# What to log in with (after the demo or the administrator was created). Not a one-shot flash:
+# the cookie component reruns the page a moment later, which would take a flash away.
+LOGIN_HINT = "login_hint"
+
 
 def first_run_page() -> None:
     """No administrator yet: create one, or explore with demo data (the demo user is never an
@@ -22,7 +26,8 @@ def first_run_page() -> None:
     st.write("Your data stays in this database. Create the first account — it becomes the "
              "administrator — or look around with two years of demo data first.")
     left, right = st.columns(2)
-    with left, st.form("first_user"):
+    # clear_on_submit: once the administrator exists, no filled-in form lingers on screen.
+    with left, st.form("first_user", clear_on_submit=True):
         st.subheader("Create the administrator")
         username = st.text_input("Username")
         name = st.text_input("Your name")
@@ -40,7 +45,8 @@ def first_run_page() -> None:
                 except FinTrackError as exc:
                     st.error(str(exc))
                 else:
-                    st.session_state["flash"] = f"Account {username!r} created — please log in."
+                    st.session_state[LOGIN_HINT] = (f"Account {username!r} created — please "
+                                                    "log in.")
                     st.session_state.pop("setup_admin", None)
                     st.rerun()
     if count_users(db):
@@ -58,8 +64,8 @@ def first_run_page() -> None:
                 except FinTrackError as exc:
                     st.error(str(exc))
                     return
-            st.session_state["flash"] = (f"Demo data ready. Log in as {DEMO_USERNAME!r} with "
-                                         f"password {DEMO_PASSWORD!r}.")
+            st.session_state[LOGIN_HINT] = (f"Demo data ready. Log in as {DEMO_USERNAME!r} "
+                                            f"with password {DEMO_PASSWORD!r}.")
             st.rerun()
 
 
@@ -69,6 +75,8 @@ def login_page() -> None:
     st.title("FinTrack")
     if flash := st.session_state.pop("flash", None):
         st.success(flash)
+    if hint := st.session_state.get(LOGIN_HINT):  # kept through reruns until a login
+        st.success(hint)
     need_code = st.session_state.get("login_needs_code", False)
     with st.form("login_form"):
         st.subheader("Login")
@@ -90,6 +98,7 @@ def login_page() -> None:
             st.error(_sentence(str(exc)))
         else:
             st.session_state.pop("login_needs_code", None)
+            st.session_state.pop(LOGIN_HINT, None)
             complete_sign_in(result, login_cookie_key())
             if result.used_recovery_code:
                 st.session_state["flash"] = ("You signed in with a recovery code; it cannot be "

@@ -22,6 +22,7 @@ from fintrack_core.reports.store import report_store
 from fintrack_ui.display import money
 from fintrack_ui.markdown import md
 from fintrack_ui.session import Context, get_db
+from fintrack_ui.tables import show_table, transaction_labels
 
 FILTER_KEY = "report_filter"
 
@@ -115,8 +116,11 @@ def show_drilldown(ctx: Context, title: str, flt: ReportFilter, **keys: Any) -> 
         return
     table = money_table(ctx, rows, ["amount"], currency_column="currency")
     table = money_table(ctx, table.assign(amount_base=rows["amount_base"]), ["amount_base"])
-    st.dataframe(table.drop(columns=["id", "currency"], errors="ignore"), hide_index=True,
-                 width="stretch")
+    if "tags" in table.columns:
+        table["tags"] = [", ".join(t) if isinstance(t, list | tuple) else (t or "")
+                         for t in table["tags"]]
+    show_table(table, transaction_labels(table, ctx.book.base_currency),
+               money=["amount", "amount_base"])
 
 
 def month_picker(label: str, key: str, default: dt.date | None = None) -> dt.date:

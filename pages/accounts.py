@@ -7,10 +7,11 @@ import streamlit as st
 
 from fintrack_core.api import AccountType
 from fintrack_core.ledger import accounts as acc
-from fintrack_core.money import to_decimal
+from fintrack_ui.amounts import local_amount_text, parse_local_amount
 from fintrack_ui.display import attempt, money, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table
 
 ctx = current()
 show_flash()
@@ -22,16 +23,17 @@ bals = acc.balances(ctx.scope)
 types = [t.value for t in AccountType]
 
 if items:
-    st.dataframe(pd.DataFrame({
+    table = pd.DataFrame({
         "Account": [a.name for a in items],
         "Type": [a.type.value.replace("_", " ") for a in items],
         "Currency": [a.currency for a in items],
-        "Institution": [a.institution for a in items],
+        "Institution": [a.institution or "" for a in items],
         "Opened": [a.opened_on for a in items],
-        "Closed": [a.closed_on for a in items],
+        "Closed": [a.closed_on.isoformat() if a.closed_on else "" for a in items],
         "Opening balance": [money(a.opening_balance, a.currency, ctx.locale) for a in items],
         "Balance": [money(bals.get(a.id, 0), a.currency, ctx.locale) for a in items],
-    }), hide_index=True, width="stretch")
+    })
+    show_table(table, {c: c for c in table.columns}, money=["Opening balance", "Balance"])
 else:
     st.info("No accounts yet.")
 
@@ -39,18 +41,25 @@ if not ctx.can_write:
     st.stop()
 
 new_tab, edit_tab = st.tabs(["New account", "Edit, close or delete"])
+NEW_KEYS = ("na_name", "na_type", "na_currency", "na_opening", "na_opened", "na_institution")
 with new_tab, st.form("new_account"):
     c1, c2 = st.columns(2)
-    name = c1.text_input("Name")
-    kind = c2.selectbox("Type", types, format_func=lambda t: t.replace("_", " "))
-    currency = c1.text_input("Currency (ISO 4217)", value=ctx.book.base_currency, max_chars=3)
-    opening = c2.text_input("Opening balance", value="0",
+    name = c1.text_input("Name", key="na_name")
+    kind = c2.selectbox("Type", types, format_func=lambda t: t.replace("_", " "), key="na_type")
+    currency = c1.text_input("Currency (ISO 4217)", value=ctx.book.base_currency, max_chars=3,
+                             key="na_currency")
+    opening = c2.text_input("Opening balance", value="0", key="na_opening",
                             help="Negative for what you owe on a card or loan")
-    opened_on = c1.date_input("Opened on", value=dt.date.today(), format="YYYY-MM-DD")
-    institution = c2.text_input("Institution")
+    opened_on = c1.date_input("Opened on", value=dt.date.today(), format="YYYY-MM-DD",
+                              key="na_opened")
+    institution = c2.text_input("Institution", key="na_institution")
     if st.form_submit_button("Create account", type="primary") and attempt(
-            lambda: acc.create_account(ctx.scope, name, kind, currency, opening, opened_on,
-                                       institution), f"Account {name!r} created."):
+            lambda: acc.create_account(ctx.scope, name, kind, currency,
+                                       str(parse_local_amount(opening, ctx.locale,
+                                                              "opening_balance")),
+                                       opened_on, institution), f"Account {name!r} created."):
+        for key in NEW_KEYS:  # an empty form for the next account (kept when refused)
+            st.session_state.pop(key, None)
         st.rerun()
 
 with edit_tab:
@@ -67,12 +76,15 @@ with edit_tab:
         e_type = c2.selectbox("Type", types, index=types.index(a.type.value),
                               format_func=lambda t: t.replace("_", " "))
         e_open = c1.text_input(f"Opening balance ({a.currency})",
-                               value=str(to_decimal(a.opening_balance, a.currency)))
+                               value=local_amount_text(a.opening_balance, a.currency,
+                                                       ctx.locale))
         e_date = c2.date_input("Opened on", value=a.opened_on, format="YYYY-MM-DD")
         e_inst = c1.text_input("Institution", value=a.institution)
         if st.form_submit_button("Save changes", type="primary") and attempt(
                 lambda: acc.update_account(ctx.scope, a.id, name=e_name, type=e_type,
-                                           opening_balance=e_open, opened_on=e_date,
+                                           opening_balance=str(parse_local_amount(
+                                               e_open, ctx.locale, "opening_balance")),
+                                           opened_on=e_date,
                                            institution=e_inst), "Account saved."):
             st.rerun()
     c1, c2 = st.columns(2)

@@ -7,6 +7,7 @@ from fintrack_core.ledger import categories as cat
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.tables import swatch
 
 ctx = current()
 show_flash()
@@ -20,10 +21,10 @@ label = {c.id: c.path for c in tree}
 st.dataframe(pd.DataFrame({
     "Category": ["\u2003" * c.depth + c.name for c in tree],
     "Kind": [c.kind.value for c in tree],
-    "Colour": [c.color for c in tree],
+    "Colour": [swatch(c.color) for c in tree],
     "Path": [c.path for c in tree],
 }), hide_index=True, width="stretch", height=min(38 + 35 * len(tree), 600),
-    column_config={"Colour": st.column_config.TextColumn("Colour", width="small")})
+    column_config={"Colour": st.column_config.ImageColumn("Colour", width="small")})
 
 if not ctx.can_write:
     st.stop()

@@ -23,6 +23,7 @@ from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table
 
 ctx = current()
 show_flash()
@@ -37,13 +38,23 @@ if ctx.can_write:
     if not accounts:
         st.info("Create an account first (Accounts page), then import its statements here.")
     else:
+        # No guessed default: a statement dropped into the alphabetically first account lands
+        # in the wrong one. The last choice is remembered for the session (across pages).
         chosen = st.multiselect(
-            "Import into", list(acc_by_id), default=[accounts[0].id], key="imp_accounts",
+            "Import into", list(acc_by_id), key="imp_accounts",
+            default=[i for i in st.session_state.get("imp_last", []) if i in acc_by_id],
             format_func=lambda i: f"{acc_by_id[i].name} ({acc_by_id[i].currency})",
+            placeholder="Choose the account the statement belongs to",
             help="For a multi-currency file choose one account per currency.")
+        st.session_state["imp_last"] = chosen
+        # A new key after each import empties the uploader (the file was imported).
         files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF)",
-                                 accept_multiple_files=True, key="imp_files",
+                                 accept_multiple_files=True,
+                                 key=f"imp_files{st.session_state.get('imp_round', '')}",
                                  type=["csv", "tsv", "txt", "ofx", "qfx", "qif"])
+        if files and not chosen:
+            st.warning("Choose the account(s) to import into first.")
+            files = []
         skip_invalid = st.checkbox("Skip invalid rows (import the valid ones)", key="imp_skip")
         for upload in files or []:
             data = upload.getvalue()
@@ -82,6 +93,8 @@ if ctx.can_write:
                 if mapping is not None and mapping.negate:
                     facts.append("signs flipped")
                 st.caption(" · ".join(facts))
+                for warning in preview.warnings:
+                    st.warning(md(warning[:1].upper() + warning[1:] + "."))
                 if preview.missing_currencies:
                     st.warning("No chosen account in " + ", ".join(preview.missing_currencies)
                                + "; those rows cannot be imported yet.")
@@ -94,7 +107,7 @@ if ctx.can_write:
                 rows = preview.preview
                 if rows is not None and len(rows):
                     head = rows.head(20)
-                    st.dataframe(pd.DataFrame({
+                    show_table(pd.DataFrame({
                         "Line": head["line"],
                         "Date": pd.to_datetime(head["date"]).dt.date,
                         "Account": [acc_by_id[int(a)].name if int(a) in acc_by_id else "?"
@@ -105,7 +118,8 @@ if ctx.can_write:
                                                    strict=True)],
                         "Category (rules)": [cat_path.get(int(c), "") if pd.notna(c) else ""
                                              for c in head["category_id"]],
-                    }), hide_index=True, width="stretch")
+                    }), {c: c for c in ("Line", "Date", "Account", "Payee", "Description",
+                                        "Amount", "Category (rules)")}, money=["Amount"])
                     totals = ", ".join(f"{v} {c}" for c, v in sorted(preview.totals.items()))
                     st.caption(f"First {len(head)} of {len(rows):,} new transactions · "
                                f"totals {totals} · {preview.date_min} to {preview.date_max}")
@@ -218,6 +232,7 @@ if ctx.can_write:
                             f"Imported {result.imported:,} transaction(s) from {upload.name} "
                             f"(batch #{result.batch_id}, {result.duplicates:,} duplicates "
                             f"skipped).")
+                        st.session_state["imp_round"] = st.session_state.get("imp_round", 0) + 1
                         st.rerun()
 
 st.divider()

@@ -1,14 +1,14 @@
 """Overview: what everything is worth now, this month's money in and out, latest activity."""
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from fintrack_core.ledger.overview import overview
-from fintrack_core.money import to_decimal
+from fintrack_ui.charts import balance_bars
 from fintrack_ui.display import money, rows_frame, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table
 
 ctx = current()
 show_flash()
@@ -45,21 +45,17 @@ with left:
             "Balance": [money(a.balance_minor, a.account.currency, loc) for a in data.accounts],
             f"In {base}": [money(a.base_minor, base, loc) for a in data.accounts],
         })
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table, {c: c for c in table.columns}, money=["Balance", f"In {base}"])
 with right:
     converted = [a for a in data.accounts if a.base_minor]
     if converted:
-        chart = pd.DataFrame({
-            "Account": [a.account.name for a in converted],
-            # Plotly needs numbers: display only, the exact values are in the table.
-            base: [float(to_decimal(a.base_minor or 0, base)) for a in converted],
-        })
-        fig = px.bar(chart, x=base, y="Account", orientation="h", title=f"Balances in {base}")
-        fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(balance_bars([a.account.name for a in converted],
+                                     [a.base_minor or 0 for a in converted], base, loc,
+                                     title=f"Balances in {base}"), width="stretch")
 
 st.subheader("Latest transactions")
 if data.recent:
-    st.dataframe(rows_frame(data.recent, loc), hide_index=True, width="stretch")
+    recent = rows_frame(data.recent, loc)
+    show_table(recent, {c: c for c in recent.columns}, money=["Amount"])
 else:
     st.info("No transactions yet.")

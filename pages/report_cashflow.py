@@ -3,7 +3,7 @@
 import streamlit as st
 
 from fintrack_core.reports.cashflow import cashflow_sankey
-from fintrack_ui.charts import sankey
+from fintrack_ui.charts import period_text, sankey
 from fintrack_ui.reports import cached, clicked, report_filter, show_drilldown
 from fintrack_ui.session import current
 
@@ -17,7 +17,9 @@ flow = cached(ctx, cashflow_sankey, flt)
 if flow.links.empty:
     st.info("No income or spending for these filters.")
 else:
-    event = st.plotly_chart(sankey(flow.nodes, flow.links, flow.base_currency, ctx.locale),
+    title = f"Cash flow · {period_text(flt.date_from, flt.date_to, ctx.locale)}"
+    event = st.plotly_chart(sankey(flow.nodes, flow.links, flow.base_currency, ctx.locale,
+                                   title=title),
                             on_select="rerun", key="rf_sankey", width="stretch")
     for pick in clicked(event)[:1]:
         show_drilldown(ctx, "Transactions behind the clicked flow", flt, category_id=int(pick))

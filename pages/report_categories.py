@@ -1,5 +1,6 @@
 """Category analytics: the tree of spending, top payees, month over month, calendar."""
 
+import datetime as dt
 
 import streamlit as st
 
@@ -20,6 +21,7 @@ from fintrack_ui.reports import (
     show_drilldown,
 )
 from fintrack_ui.session import current
+from fintrack_ui.tables import month_label, percent_text, show_table
 
 ctx = current()
 flt = report_filter(ctx)
@@ -42,8 +44,13 @@ with left:
 with right:
     month = month_picker("Month over month", "rc_month")
     mom = cached(ctx, month_over_month, month, flt)
-    st.dataframe(money_table(ctx, mom, ["previous", "current", "change"])
-                 .drop(columns=["category_id"]), hide_index=True, width="stretch")
+    before = (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    table = money_table(ctx, mom, ["previous", "current", "change"]).assign(
+        change_pct=[percent_text(v, ctx.locale) for v in mom["change_pct"]])
+    show_table(table, {"path": "Category", "previous": month_label(before, ctx.locale),
+                       "current": month_label(month, ctx.locale), "change": "Change",
+                       "change_pct": "Change %"},
+               money=["previous", "current", "change"], right=["change_pct"])
 
 left, right = st.columns(2)
 with left:

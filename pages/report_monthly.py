@@ -15,6 +15,7 @@ from fintrack_ui.reports import (
     show_drilldown,
 )
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table, transaction_labels
 
 ctx = current()
 flt = report_filter(ctx)
@@ -38,9 +39,9 @@ with left:
     spend = s.by_category[s.by_category["kind"] == "expense"]
     table = spend.assign(Category=["\u2003" * int(d) + str(n) for d, n in
                                    zip(spend["depth"], spend["name"], strict=True)])
-    shown = money_table(ctx, table, ["own", "total"])[["Category", "total", "own"]]
-    st.dataframe(shown.rename(columns={"total": "With sub-categories", "own": "Directly"}),
-                 hide_index=True, width="stretch")
+    show_table(money_table(ctx, table, ["own", "total"]),
+               {"Category": "Category", "total": "With sub-categories", "own": "Directly"},
+               money=["total", "own"])
 with right:
     if not spend.empty and spend["category_id"].notna().any():
         event = st.plotly_chart(category_sunburst(spend.dropna(subset=["category_id"]), cur,
@@ -52,17 +53,15 @@ with right:
                            month=month, category_id=int(picks[0]))
 
 st.subheader("Change against the previous months' average")
-st.dataframe(money_table(ctx, s.vs_average, ["this_month", "average_previous", "change"])
-             .drop(columns=["category_id"]).rename(columns={
-                 "path": "Category", "this_month": f"{month:%B}",
-                 "average_previous": "Average before", "change": "Change"}),
-             hide_index=True, width="stretch")
+show_table(money_table(ctx, s.vs_average, ["this_month", "average_previous", "change"]),
+           {"path": "Category", "this_month": f"{month:%B}",
+            "average_previous": "Average before", "change": "Change"},
+           money=["this_month", "average_previous", "change"])
 st.subheader("Biggest expenses")
 biggest = money_table(ctx, s.biggest, ["amount"], currency_column="currency")
 biggest = money_table(ctx, biggest.assign(amount_base=s.biggest["amount_base"]),
                       ["amount_base"])
-st.dataframe(biggest.drop(columns=["id", "currency"]), hide_index=True, width="stretch")
-st.caption("Budget against actual appears here once budgets exist.")
+show_table(biggest, transaction_labels(biggest, cur), money=["amount", "amount_base"])
 frames = {"categories": s.by_category, "biggest": s.biggest, "vs_average": s.vs_average}
 d1, d2 = st.columns(2)
 d1.download_button("Download CSV", report_file(frames, "csv", cur), f"summary-{month:%Y-%m}.csv",

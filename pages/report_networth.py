@@ -8,6 +8,7 @@ from fintrack_ui.charts import net_worth_lines
 from fintrack_ui.display import money
 from fintrack_ui.reports import cached, money_table
 from fintrack_ui.session import current
+from fintrack_ui.tables import month_label, show_table
 
 ctx = current()
 st.title("Net worth")
@@ -22,8 +23,9 @@ if not nw.monthly.empty:
     c3.metric("Net worth", money(last["net_worth"], ctx.book.base_currency, ctx.locale))
     st.plotly_chart(net_worth_lines(nw.monthly, nw.base_currency, ctx.locale), key="rn_chart",
                     width="stretch")
-    st.dataframe(money_table(ctx, nw.monthly, ["assets", "liabilities", "net_worth"]),
-                 hide_index=True, width="stretch")
-st.caption("Investments join the net worth once the portfolio exists.")
+    table = money_table(ctx, nw.monthly, ["assets", "liabilities", "net_worth"])
+    table["month"] = [month_label(m, ctx.locale) for m in nw.monthly["month"]]
+    show_table(table, {"month": "Month", "assets": "Assets", "liabilities": "Liabilities",
+                       "net_worth": "Net worth"}, money=["assets", "liabilities", "net_worth"])
 if len(nw.unconverted):
     st.warning(f"No exchange rate for some months of: {nw.unconverted}")

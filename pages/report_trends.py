@@ -8,6 +8,7 @@ from fintrack_core.reports.trends import last_months, trends
 from fintrack_ui.charts import balance_lines, category_stack, income_expense_bars
 from fintrack_ui.reports import cached, clicked, money_table, report_filter, show_drilldown
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table
 
 ctx = current()
 flt = report_filter(ctx)
@@ -38,7 +39,6 @@ for pick in clicked(event)[:1]:
 
 st.plotly_chart(balance_lines(t.balances, cur, ctx.locale), key="rt_bal", width="stretch")
 st.subheader("Average and median monthly spending")
-st.dataframe(money_table(ctx, t.category_stats, ["average", "median"])
-             .drop(columns=["category_id"]).rename(columns={
-                 "path": "Category", "average": "Average per month",
-                 "median": "Median per month"}), hide_index=True, width="stretch")
+show_table(money_table(ctx, t.category_stats, ["average", "median"]),
+           {"path": "Category", "average": "Average per month", "median": "Median per month"},
+           money=["average", "median"])

@@ -10,11 +10,12 @@ from fintrack_core.errors import FinTrackError, ValidationError
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import TransactionFilter
-from fintrack_core.money import to_decimal
+from fintrack_core.money import format_money
 from fintrack_core.rules import service as rl
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.tables import show_table
 
 ROWS = 3  # condition rows in the editor
 FIELDS = {"payee": "Payee", "description": "Description", "amount": "Amount",
@@ -166,10 +167,10 @@ def show_preview(build: Callable[[], rl.RuleSpec]) -> None:
     if preview.changes:
         def arrow(before: str, after: str) -> str:
             return before if before == after else f"{before}  ⇒  {after}"
-        st.dataframe(pd.DataFrame({
+        changes = pd.DataFrame({
             "Date": [c.date for c in preview.changes],
             "Account": [acc_name.get(c.account_id, "") for c in preview.changes],
-            "Amount": [f"{to_decimal(c.amount_minor, c.currency)} {c.currency}"
+            "Amount": [format_money(c.amount_minor, c.currency, ctx.locale)
                        for c in preview.changes],
             "Payee": [arrow(c.payee_before, c.payee_after) for c in preview.changes],
             "Category": [arrow(cat_path.get(c.category_before or 0, "—"),
@@ -177,7 +178,8 @@ def show_preview(build: Callable[[], rl.RuleSpec]) -> None:
                          for c in preview.changes],
             "Tags": [arrow(c.tags_before.strip(","), c.tags_after.strip(","))
                      for c in preview.changes],
-        }), hide_index=True, width="stretch")
+        })
+        show_table(changes, {c: c for c in changes.columns}, money=["Amount"])
 
 
 source = st.session_state.pop("rule_from_transaction", None)

@@ -11,7 +11,8 @@ from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import SORTABLE, TransactionFilter, list_transactions
-from fintrack_core.money import format_money, to_decimal
+from fintrack_core.money import format_money
+from fintrack_ui.amounts import local_amount_text, parse_local_amount
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
@@ -84,7 +85,8 @@ frame = pd.DataFrame({
     "Payee": [r.payee for r in rows],
     "Description": [r.description for r in rows],
     "Category": [cat_path.get(r.category_id, "") if r.category_id else "" for r in rows],
-    "Amount": [str(to_decimal(r.amount_minor, r.currency)) for r in rows],
+    # In the user's locale ("-3.082,70"), read back the same way when edited.
+    "Amount": [local_amount_text(r.amount_minor, r.currency, ctx.locale) for r in rows],
     "Currency": [r.currency for r in rows],
     "Tags": [", ".join(t for t in r.tags.split(",") if t) for r in rows],
     "Notes": [r.notes for r in rows],
@@ -93,18 +95,29 @@ frame = pd.DataFrame({
 frame = frame.astype({c: "object" for c in frame.columns if c not in ("Select", "Transfer")})
 
 if not ctx.can_write:
-    st.dataframe(frame.drop(columns=["Select"]), width="stretch")
+    st.dataframe(frame.drop(columns=["Select"]), width="stretch", hide_index=True,
+                 column_config={"Amount": st.column_config.TextColumn("Amount",
+                                                                      alignment="right")})
     st.stop()
 
 edited = st.data_editor(
     frame, key=f"grid_{result.page}_{sort}_{descending}", width="stretch", hide_index=True,
     disabled=["Account", "Currency", "Transfer"],
     column_config={
-        "Select": st.column_config.CheckboxColumn("✓", width="small"),
-        "Date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+        # Widths so that Tags and Notes fit beside the rest on a laptop screen.
+        "Select": st.column_config.CheckboxColumn("✓", width=36),
+        "Date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=96),
+        "Account": st.column_config.TextColumn("Account", width=100),
+        "Payee": st.column_config.TextColumn("Payee", width=150),
+        "Description": st.column_config.TextColumn("Description", width=120),
         "Category": st.column_config.SelectboxColumn(
-            "Category", options=["", *[c.path for c in cats]]),
-        "Amount": st.column_config.TextColumn("Amount", help="Negative = money out"),
+            "Category", options=["", *[c.path for c in cats]], width=170),
+        "Amount": st.column_config.TextColumn("Amount", help="Negative = money out",
+                                              alignment="right", width=90),
+        "Currency": st.column_config.TextColumn("", width=40),
+        "Tags": st.column_config.TextColumn("Tags", width=110),
+        "Notes": st.column_config.TextColumn("Notes", width=90),
+        "Transfer": st.column_config.CheckboxColumn("Transfer", width=60),
     },
 )
 
@@ -122,7 +135,11 @@ for tid in frame.index:
     if (after["Category"] or "") != (before["Category"] or ""):
         diff["category_id"] = path_to_id.get(after["Category"]) if after["Category"] else None
     if str(after["Amount"]).strip() != before["Amount"]:
-        diff["amount"] = str(after["Amount"]).strip()
+        typed = str(after["Amount"]).strip()
+        try:  # the locale's form to the core's plain one; the core names what is wrong
+            diff["amount"] = str(parse_local_amount(typed, ctx.locale))
+        except FinTrackError:
+            diff["amount"] = typed
     if diff:
         changed.append((int(tid), diff))
 
@@ -160,10 +177,13 @@ if pending := st.session_state.get("confirm_delete"):
 
 with st.expander("Create a rule from a transaction"):
     by_row = {r.id: r for r in rows if not r.transfer_id}
-    rule_src = st.selectbox(
-        "Transaction", list(by_row), key="rule_src",
-        format_func=lambda i: f"{by_row[i].date} · {by_row[i].payee or by_row[i].description} "
-                              f"· {to_decimal(by_row[i].amount_minor, by_row[i].currency)}")
+
+    def _row_label(i: int) -> str:
+        r = by_row[i]
+        return (f"{r.date} · {r.payee or r.description} · "
+                f"{format_money(r.amount_minor, r.currency, ctx.locale)}")
+
+    rule_src = st.selectbox("Transaction", list(by_row), key="rule_src", format_func=_row_label)
     if st.button("Create rule from this transaction", disabled=rule_src is None):
         st.session_state["rule_from_transaction"] = rule_src
         st.switch_page("pages/rules.py")
@@ -177,7 +197,8 @@ with add_col, st.expander("Add a transaction", expanded=not rows), st.form("add_
                               format_func=lambda i: f"{acc_by_id[i].name} "
                                                     f"({acc_by_id[i].currency})")
     date = st.date_input("Date", value=dt.date.today(), format="YYYY-MM-DD")
-    amount = st.text_input("Amount", placeholder="-12.50 (negative = money out)")
+    example = local_amount_text(-1250, ctx.book.base_currency, ctx.locale)
+    amount = st.text_input("Amount", placeholder=f"{example} (negative = money out)")
     payee = st.text_input("Payee")
     description = st.text_input("Description")
     category_id = st.selectbox("Category", [None, *[c.id for c in ordinary_cats]],
@@ -186,9 +207,13 @@ with add_col, st.expander("Add a transaction", expanded=not rows), st.form("add_
     notes = st.text_area("Notes", height=68)
     scheduled = st.checkbox("Scheduled (allows a future date)")
     if st.form_submit_button("Add transaction", type="primary") and account_id is not None:
-        data = tx.TransactionInput(account_id, date, amount, payee, description, category_id,
-                                   notes, tags, scheduled)
-        if attempt(lambda: tx.add_transaction(ctx.scope, data), "Transaction added."):
+        def _add() -> tx.TransactionView:
+            typed = str(parse_local_amount(amount, ctx.locale))  # "-42,50" in a German book
+            return tx.add_transaction(ctx.scope, tx.TransactionInput(
+                account_id, date, typed, payee, description, category_id, notes, tags,
+                scheduled))
+
+        if attempt(_add, "Transaction added."):
             st.rerun()
 
 with transfer_col, st.expander("Transfer between accounts"), st.form("transfer"):
@@ -198,7 +223,8 @@ with transfer_col, st.expander("Transfer between accounts"), st.form("transfer")
     dst = st.selectbox("To", ids, index=min(1, len(ids) - 1) if ids else 0,
                        format_func=lambda i: f"{acc_by_id[i].name} ({acc_by_id[i].currency})")
     t_date = st.date_input("Date", value=dt.date.today(), key="t_date", format="YYYY-MM-DD")
-    sent = st.text_input("Amount sent", placeholder="100.00")
+    sent = st.text_input("Amount sent",
+                         placeholder=local_amount_text(10000, ctx.book.base_currency, ctx.locale))
     received = st.text_input("Amount received (only across currencies)")
     t_desc = st.text_input("Description", key="t_desc")
     if st.form_submit_button("Transfer", type="primary") and src is not None:
@@ -208,6 +234,12 @@ with transfer_col, st.expander("Transfer between accounts"), st.form("transfer")
             return (f"Transfer recorded. Rate: 1 {tr.out_leg.currency} = {tr.rate} "
                     f"{tr.in_leg.currency}.")
 
-        if attempt(lambda: tx.transfer(ctx.scope, src, dst, sent, t_date,
-                                       received=received or None, description=t_desc), _said):
+        def _transfer() -> tx.TransferView:
+            out = str(parse_local_amount(sent, ctx.locale, "amount sent"))
+            back = str(parse_local_amount(received, ctx.locale, "amount received")) \
+                if received.strip() else None
+            return tx.transfer(ctx.scope, src, dst, out, t_date, received=back,
+                               description=t_desc)
+
+        if attempt(_transfer, _said):
             st.rerun()

@@ -78,6 +78,8 @@ class ImportResult:
     preview: pd.DataFrame | None = None  # first rows as they would be stored
     detected: dict[str, object] = field(default_factory=dict)
     rejected: bool = False
+    # Things that import but look wrong, e.g. rows dated before their account was opened.
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -226,6 +228,7 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     totals = _totals(frame)
     all_dates = dates[keep]
     return ImportResult(
+        warnings=_before_opening(frame, accounts),
         file=filename, profile=parsed.profile, rows=parsed.data_rows,
         imported=len(frame), duplicates=int(is_dup.sum()) + len(skip_lines),
         invalid=invalid, totals=totals,
@@ -234,6 +237,22 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         dry_run=dry_run, likely_duplicates=likely, missing_currencies=missing,
         preview=frame, detected=dict(parsed.detected, format=parsed.format),
     )
+
+
+def _before_opening(frame: pd.DataFrame, accounts: list[Account]) -> list[str]:
+    """One warning per account that would get rows dated before its opening date (a statement
+    of another account, or an opening date set too late)."""
+    said = []
+    for acc in accounts:
+        if acc.opened_on is None:
+            continue
+        mine = frame["date"][frame["account_id"] == acc.id]
+        early = mine[mine < np.datetime64(acc.opened_on, "D")]
+        if len(early):
+            said.append(f"{len(early):,} row(s) are dated before {acc.name!r} was opened "
+                        f"({acc.opened_on.isoformat()}), the earliest "
+                        f"{pd.Timestamp(early.min()).date().isoformat()}")
+    return said
 
 
 def _totals(frame: pd.DataFrame) -> dict[str, Decimal]:

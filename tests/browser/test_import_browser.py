@@ -28,6 +28,11 @@ def test_upload_preview_and_import_through_the_file_picker(page: Page, demo_serv
     expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=30_000)
     page.get_by_role("link", name=re.compile("Import")).click()
     expect(page.get_by_text("Import statements")).to_be_visible(timeout=30_000)
+    # No account is preselected (issue 8): the user names the one the statement belongs to
+    # (the one the old default chose; Girokonto has a demo purchase these rows resemble).
+    page.get_by_test_id("stMultiSelect").first.click()
+    page.get_by_role("option", name="Car loan (EUR)").click()
+    page.keyboard.press("Escape")
     page.locator("input[type=file]").set_input_files(str(statement))
     button = page.get_by_role("button", name=re.compile(r"Import 2 transaction"))
     expect(button).to_be_visible(timeout=30_000)

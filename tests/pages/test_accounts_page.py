@@ -28,6 +28,9 @@ def test_create_an_account(small_book: SmallBook, as_owner: OpenPage) -> None:
     assert at.success[0].value == md("Account 'Yen wallet' created.")
     yen = next(a for a in list_accounts(small_book.owner) if a.name == "Yen wallet")
     assert (yen.currency, yen.opening_balance, yen.type.value) == ("JPY", 12000, "cash")
+    form = {t.label: t for t in at.text_input if t.form_id == "new_account"}
+    assert (form["Name"].value, form["Opening balance"].value) == ("", "0")  # ready for the next
+    assert next(s for s in at.selectbox if s.form_id == "new_account").value == "checking"
 
 
 def test_bad_currency_is_named(small_book: SmallBook, as_owner: OpenPage) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,26 @@ STATEMENT = b"""Date,Description,Amount
 """
 
 
+def account_id(name: str) -> int:
+    from sqlalchemy import select
+
+    from fintrack_core.db.engine import Database
+    from fintrack_core.db.models import Account
+
+    db = Database(os.environ["FINTRACK_DATABASE_URL"])
+    try:
+        with db.read() as s:
+            found = s.scalar(select(Account.id).where(Account.name == name))
+            assert found is not None, name
+            return int(found)
+    finally:
+        db.dispose()
+
+
 def upload(at, name: str, data: bytes, mime: str = "text/csv"):  # type: ignore[no-untyped-def]
+    into = at.multiselect(key="imp_accounts")
+    if not into.value:  # nothing is preselected: the user names the account
+        into.set_value([account_id("Girokonto")])
     at.file_uploader(key="imp_files").set_value([(name, data, mime)]).run()
     assert not at.exception, at.exception
     return at
@@ -128,3 +148,36 @@ def test_ofx_qfx_and_qif_files_preview_and_import(small_book: SmallBook, as_owne
     assert at.success[0].value.startswith(md(f"Imported {count} transaction(s) from {name}"))
     batch = list_batches(small_book.owner)[0]
     assert (batch.filename, batch.imported) == (name, count)
+
+
+# --- choosing the account, an emptied uploader, old statements (issue 8) -------------------
+
+
+def test_no_account_is_preselected_and_nothing_previews_until_one_is_chosen(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    at = as_owner(PAGE)
+    assert at.multiselect(key="imp_accounts").value == []
+    at.file_uploader(key="imp_files").set_value([("april.csv", STATEMENT, "text/csv")]).run()
+    assert not at.exception, at.exception
+    assert at.warning[0].value == "Choose the account(s) to import into first."
+    assert not [m for m in at.metric if m.label == "New"]
+
+
+def test_after_an_import_the_uploader_is_empty_and_the_account_kept(small_book: SmallBook,
+                                                                    as_owner: OpenPage) -> None:
+    at = upload(as_owner(PAGE), "april.csv", STATEMENT)
+    next(b for b in at.button if b.label.startswith("Import 3")).click().run()
+    assert not at.exception, at.exception
+    assert at.get("file_uploader")[0].value in (None, [])
+    assert at.multiselect(key="imp_accounts").value == [small_book.checking.id]
+    at.switch_page("pages/overview.py").run()
+    at.switch_page(PAGE).run()
+    assert at.multiselect(key="imp_accounts").value == [small_book.checking.id]  # remembered
+
+
+def test_a_statement_older_than_the_account_is_warned_about(small_book: SmallBook,
+                                                            as_owner: OpenPage) -> None:
+    old = b"Date,Description,Amount\n2023-12-30,Old shop,-5.00\n"
+    at = upload(as_owner(PAGE), "old.csv", old)
+    assert md("1 row(s) are dated before 'Girokonto' was opened (2024-01-01)") in \
+        " ".join(w.value for w in at.warning)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -80,4 +81,24 @@ def test_explore_lists_the_transactions_behind_the_filters(small_book: SmallBook
     assert any("Transactions matching the filters" in m.value and "2 transaction(s)" in m.value
                for m in at.markdown)
     table = at.dataframe[-1].value
-    assert sorted(table["description"]) == ["Fuel", "Refund"]
+    assert sorted(table["Description"]) == ["Fuel", "Refund"]
+    assert list(table.columns) == ["Date", "Account", "Payee", "Description", "Category",
+                                   "Amount", "In EUR", "Tags"]  # readable, and no id
+
+
+def test_report_tables_have_readable_headers_and_month_names(small_book: SmallBook,
+                                                             as_owner: OpenPage) -> None:
+    at = as_owner("pages/report_explore.py")
+    pivot = at.dataframe[0].value
+    assert pivot.columns[0] == "Category"
+    assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", c) for c in pivot.columns[1:]), pivot.columns
+    at.switch_page("pages/report_networth.py").run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value.columns) == ["Month", "Assets", "Liabilities",
+                                                   "Net worth"]
+    at.switch_page("pages/report_categories.py").run()
+    assert not at.exception, at.exception
+    mom = at.dataframe[0].value
+    assert mom.columns[0] == "Category"
+    assert list(mom.columns[-2:]) == ["Change", "Change %"]
+    assert all(v == "—" or v.endswith("%") for v in mom["Change %"])

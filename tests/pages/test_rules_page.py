@@ -71,7 +71,7 @@ def test_test_rule_lists_what_would_change_and_saves_nothing(small_book: SmallBo
     assert "1 existing transaction(s) would change." in [c.value for c in at.caption]
     preview = at.dataframe[-1].value
     assert list(preview["Payee"]) == ["Shell"]
-    assert list(preview["Amount"]) == ["-42.10 USD"]
+    assert list(preview["Amount"]) == ["-$42.10"]  # in the user's locale
     assert list(preview["Category"]) == ["Transportation → Car → Fuel  ⇒  Transportation → Car"]
     assert list(preview["Tags"]) == ["car  ⇒  auto,car,card"]
     assert rules.list_rules(small_book.owner) == []

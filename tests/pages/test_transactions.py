@@ -225,3 +225,42 @@ def test_saving_several_edits_with_one_bad_row_saves_none(small_book: SmallBook,
     assert "Nothing was saved" in at.error[0].value
     assert md("amount: -65.001 has more decimals than EUR allows (2)") in at.error[0].value
     assert payees(small_book.owner, text="Land") == ["Landlord"]
+
+
+# --- amounts in the user's locale (issue 8) ------------------------------------------------
+
+
+def _german(small_book: SmallBook) -> None:
+    from fintrack_core.config import set_user_setting
+
+    set_user_setting(small_book.owner.db, small_book.owner.user_id, "locale", "de_DE")
+
+
+def test_add_takes_a_decimal_comma_in_a_german_locale(small_book: SmallBook,
+                                                      as_owner: OpenPage) -> None:
+    _german(small_book)
+    at = as_owner(PAGE)
+    form = {t.label: t for t in at.text_input if t.form_id == "add_tx"}
+    form["Amount"].input("-42,50")
+    form["Payee"].input("Späti")
+    next(b for b in at.button if b.label == "Add transaction").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == md("Transaction added.")
+    row = list_transactions(small_book.owner, TransactionFilter(text="Späti")).rows[0]
+    assert row.amount_minor == -4250
+
+
+def test_grid_shows_amounts_in_the_locale_and_reads_an_edit_back(small_book: SmallBook,
+                                                                 as_owner: OpenPage) -> None:
+    _german(small_book)
+    at = as_owner(PAGE)
+    table = grid(at)
+    assert list(table["Amount"])[:3] == ["300,00", "-300,00", "15,00"]
+    row = list(table["Payee"]).index("REWE")
+    at.session_state[GRID] = {"edited_rows": {row: {"Amount": "-1.065,00"}},
+                              "added_rows": [], "deleted_rows": []}
+    at.run()
+    next(b for b in at.button if b.label.startswith("Save")).click().run()
+    assert not at.exception, at.exception
+    rewe = list_transactions(small_book.owner, TransactionFilter(text="REWE")).rows[0]
+    assert rewe.amount_minor == -106500

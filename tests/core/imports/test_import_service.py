@@ -770,3 +770,16 @@ def test_the_batch_row_records_who_imported_what(small_book: Any) -> None:
             9, 5, 4, 0, small_book.owner.user_id)
         assert s.scalar(select(func.count()).select_from(Transaction).where(
             Transaction.import_batch_id == result.batch_id)) == 5
+
+
+def test_rows_dated_before_the_account_was_opened_import_with_a_warning(small_book) -> None:  # type: ignore[no-untyped-def]
+    """A statement older than the account (another account's file, most likely) is said."""
+    old = b"Date,Description,Amount\n2023-11-30,Old shop,-5.00\n2024-01-02,New shop,-6.00\n"
+    result = import_statement(small_book.owner, old, "old.csv", [small_book.checking.id],
+                              dry_run=True)
+    assert result.imported == 2
+    assert result.warnings == ["1 row(s) are dated before 'Girokonto' was opened (2024-01-01), "
+                               "the earliest 2023-11-30"]
+    recent = b"Date,Description,Amount\n2024-01-02,New shop,-6.00\n"
+    assert import_statement(small_book.owner, recent, "new.csv", [small_book.checking.id],
+                            dry_run=True).warnings == []
