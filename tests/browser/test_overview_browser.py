@@ -14,6 +14,7 @@ from fintrack_core.ledger.books import list_books
 from fintrack_core.ledger.overview import overview
 from fintrack_core.ledger.users import get_user
 from fintrack_core.money import format_money
+from fintrack_ui.login import COOKIE_NAME
 from tests.browser.conftest import ARTIFACTS, Server
 
 pytestmark = pytest.mark.browser
@@ -33,6 +34,13 @@ def log_in(page: Page, server: Server) -> None:
     page.get_by_role("textbox", name="Username").fill(DEMO_USERNAME)
     page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Login").click()
+    # The login cookie is written by a component, confirmed by one more rerun; a click that
+    # lands during that rerun can be lost, so wait for the cookie and the rerun to settle.
+    for _ in range(300):
+        if any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(1000)
 
 
 def test_login_shows_the_right_net_worth(page: Page, demo_server: Server) -> None:

@@ -26,8 +26,12 @@ def test_every_report_page_draws_its_charts(page: Page, demo_server: Server) -> 
         # Every page is listed: none folded behind "View N more" (issue 8).
         expect(page.get_by_text(re.compile(r"^View \d+ more$"))).to_have_count(0)
         page.get_by_role("link", name=re.compile(f"^{title}$")).click()
-        expect(page.get_by_role("heading", name=re.compile(title.split()[0]))).to_be_visible(
-            timeout=30_000)
+        heading = page.get_by_role("heading", name=re.compile(title.split()[0]))
+        try:
+            expect(heading).to_be_visible(timeout=15_000)
+        except AssertionError:  # a click during a rerun of the previous page can be dropped
+            page.get_by_role("link", name=re.compile(f"^{title}$")).click()
+            expect(heading).to_be_visible(timeout=30_000)
         expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.wait_for_timeout(1500)
