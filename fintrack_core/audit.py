@@ -30,6 +30,7 @@ from fintrack_core.access import MANAGE, Scope, check_role, current_origin
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import AuditLog, User
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.text import CONTROL_CHARS
 
 # Every action code the log knows, with a label for people. Codes are stable (stored); the
 # lead wires sign-in and backup events from those features with these same codes.
@@ -58,7 +59,6 @@ ACTIONS: dict[str, str] = {
 MAX_LIMIT = 1000
 MAX_IDS = 100  # a bulk edit of 50,000 rows logs its count and the first ids, not all of them
 _SECRET_KEY = re.compile(r"pass|secret|token|hash|otp|cookie", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ def now() -> dt.datetime:
 
 def _clean(text: object, limit: int) -> str:
     """Plain one-line text of bounded length (a failed sign-in's username is anyone's input)."""
-    return _CONTROL.sub("", str(text or ""))[:limit]
+    return CONTROL_CHARS.sub("", str(text or ""))[:limit]
 
 
 def _detail_json(detail: dict[str, Any] | None) -> str:

@@ -14,6 +14,8 @@ from fintrack_core.errors import ValidationError
 # C0 controls, DEL and C1 controls. Tab and line breaks are among them; callers that allow
 # multi-line text say so.
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The same without tab and line breaks, for fields that may span lines.
+_MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -24,7 +26,7 @@ def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
     """``"a\\x1b[31mb"`` -> ``"a\\\\x1b[31mb"``: every control character as a visible escape
     (tab and line breaks kept when ``keep_newlines``), for printing to a terminal."""
     if keep_newlines:
-        return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", _visible, text)
+        return _MULTILINE_CONTROL.sub(_visible, text)
     return CONTROL_CHARS.sub(_visible, text)
 
 
@@ -37,7 +39,6 @@ MAX_TAGS = 2000          # all tags of one transaction, stored as ",a,b,"
 MAX_TAG = 100            # one tag
 
 # What multi-line fields (description, notes) may hold besides printable text.
-_MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: object, field: str, limit: int, *, multiline: bool = False,

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import re
 
+from fintrack_core.text import CONTROL_CHARS
+
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that start
 # Markdown or Streamlit syntax (emphasis, links, images, code, HTML, headings, lists, tables,
 # math, ``:material/...:`` shortcodes and ``:color[...]`` directives).
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_KEPT = {"\n": " ", "\t": "\t"}  # of the control characters: a line break reads as a space
 
 
 def md(text: object) -> str:
-    """``text`` as literal Markdown: every special character escaped, newlines as spaces."""
-    plain = _CONTROL.sub("", str(text)).replace("\r", " ").replace("\n", " ")
+    """``text`` as literal Markdown: every special character escaped, newlines as spaces,
+    other control characters (``text.CONTROL_CHARS``) dropped."""
+    plain = CONTROL_CHARS.sub(lambda m: _KEPT.get(m.group(), ""), str(text))
     return _SPECIAL.sub(r"\\\1", plain)
