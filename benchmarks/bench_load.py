@@ -43,12 +43,12 @@ from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import ImportBatch, Transaction
 from fintrack_core.db.schema import upgrade
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger.books import list_books
 from fintrack_core.ledger.overview import overview
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 from fintrack_core.ledger.users import get_user
 from fintrack_core.reports.categories import category_breakdown
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.summary import monthly_summary
 from fintrack_core.reports.trends import last_months, trends
 
@@ -83,7 +83,7 @@ def pages(scope: Scope) -> dict[str, Callable[[random.Random], object]]:
 
     def categories(_rng: random.Random) -> object:
         start, end = last_months(3, today)
-        return category_breakdown(scope, ReportFilter(date_from=start, date_to=end))
+        return category_breakdown(scope, TransactionFilter(date_from=start, date_to=end))
 
     return {"overview": lambda _rng: overview(scope), "transactions": tx_page,
             "monthly": monthly, "trends": trend, "categories": categories}

@@ -49,9 +49,9 @@ from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Account, Category, User
 from fintrack_core.db.schema import upgrade
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger.books import list_books
 from fintrack_core.ledger.transactions import TransactionInput, add_transaction, delete_transaction
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import ReportStore, report_store
 
 TARGET_MS_UP_TO_1M = 100.0
@@ -225,7 +225,7 @@ def report_call(case: ReportCase, fn: Callable[..., object], book: Book
     """A no-argument call of ``fn`` on the book, or None and the parameters it lacks.
 
     Parameters are filled by name: ``month`` (the last complete month), ``date_from`` and
-    ``date_to`` (the case's period), ``flt`` (a ``ReportFilter`` of the period, unless the
+    ``date_to`` (the case's period), ``flt`` (a ``TransactionFilter`` of the period, unless the
     report takes a ``month``, which then decides the dates); other optional ones keep their
     defaults.
     """
@@ -234,7 +234,7 @@ def report_call(case: ReportCase, fn: Callable[..., object], book: Book
     known: dict[str, object] = {"month": book.month, "date_from": date_from,
                                 "date_to": date_to}
     if "month" not in params:
-        known["flt"] = ReportFilter(date_from=date_from, date_to=date_to)
+        known["flt"] = TransactionFilter(date_from=date_from, date_to=date_to)
     given = case.kwargs(book) if case.kwargs else {}
     kwargs: dict[str, object] = {}
     missing = []

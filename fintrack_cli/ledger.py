@@ -25,10 +25,10 @@ from fintrack_cli.common import (
 )
 from fintrack_core.api import AccountType
 from fintrack_core.errors import ValidationError
-from fintrack_core.filter_checks import MAX_PAGE_SIZE
+from fintrack_core.filters import MAX_PAGE_SIZE, TransactionFilter
 from fintrack_core.ledger.accounts import AccountView, balances, create_account, list_accounts
 from fintrack_core.ledger.categories import list_categories
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 from fintrack_core.ledger.transactions import TransactionInput, add_transaction, split_tags
 from fintrack_core.money import format_money
 
@@ -186,10 +186,10 @@ def tx_list(
         scope, book_view = resolve_scope(db, user, book)
         cats = list_categories(scope)
         acc_ids = (resolve_account(scope, account).id,) if account is not None else ()
-        cat_id = resolve_category(scope, category, cats).id if category is not None else None
+        cat_ids = (resolve_category(scope, category, cats).id,) if category is not None else ()
         page = list_transactions(scope, TransactionFilter(
-            date_from=start, date_to=end, account_ids=acc_ids, category_id=cat_id, text=text,
-            tag=tag), page_size=limit)
+            date_from=start, date_to=end, account_ids=acc_ids, category_ids=cat_ids, text=text,
+            tags=(tag,) if tag else (), include_scheduled=True), page_size=limit)
     paths = {c.id: c.path for c in cats}
     if as_json:
         print_json({

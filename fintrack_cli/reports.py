@@ -41,12 +41,12 @@ from fintrack_cli.common import (
 )
 from fintrack_cli.ledger import BookOpt, UserOpt
 from fintrack_core.errors import ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.money import format_money
 from fintrack_core.reports.exports import (
     write_file_atomically,
     write_transactions,
 )
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.report_export import report_file
 from fintrack_core.reports.summary import MonthlySummary, monthly_summary
 
@@ -107,11 +107,11 @@ def export_transactions_command(
     tag: Annotated[list[str] | None, typer.Option(
         help="Only transactions with this tag; repeat for any of several.")] = None,
     text: Annotated[str | None, typer.Option(
-        help="Text found in payee or description.")] = None,
+        help="Text found in payee, description or notes.")] = None,
     min_amount: Annotated[str | None, typer.Option(
-        "--min", help="Smallest size of the amount in the base currency, e.g. 100.")] = None,
+        "--min", help="Smallest size of an amount as recorded, e.g. 100.")] = None,
     max_amount: Annotated[str | None, typer.Option(
-        "--max", help="Largest size of the amount in the base currency.")] = None,
+        "--max", help="Largest size of the amount as recorded (in its own currency).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", dir_okay=False,
         help="File to write (replaced when complete); CSV goes to stdout without it.")] = None,
@@ -133,7 +133,7 @@ def export_transactions_command(
         scope, _book = resolve_scope(db, user, book)
         acc_ids = tuple(dict.fromkeys(resolve_account(scope, a).id for a in account or ()))
         cat_ids = (resolve_category(scope, category).id,) if category is not None else ()
-        flt = ReportFilter(date_from=start, date_to=end, account_ids=acc_ids,
+        flt = TransactionFilter(date_from=start, date_to=end, account_ids=acc_ids,
                            category_ids=cat_ids, tags=tuple(tag or ()), amount_min=low,
                            amount_max=high, text=text)
         if output is None:

@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.errors import FinTrackError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.store import report_store
 from fintrack_ui.display import money
 from fintrack_ui.markdown import md
@@ -27,7 +27,7 @@ from fintrack_ui.tables import show_table, transaction_labels
 FILTER_KEY = "report_filter"
 
 
-def report_filter(ctx: Context) -> ReportFilter:
+def report_filter(ctx: Context) -> TransactionFilter:
     """Sidebar filters shared by every report page; values persist in the session."""
     saved: dict[str, Any] = st.session_state.setdefault(FILTER_KEY, {})
     if saved.get("book") != ctx.book.id:
@@ -45,13 +45,14 @@ def report_filter(ctx: Context) -> ReportFilter:
                            format_func=cats.__getitem__, key="rf_categories")
     tag = side.text_input("Tag", value=saved.get("tag", ""), key="rf_tag")
     text = side.text_input("Text", value=saved.get("text", ""), key="rf_text")
-    lo = side.text_input("Amount at least", value=saved.get("amin", ""), key="rf_amin")
+    lo = side.text_input("Amount at least", value=saved.get("amin", ""), key="rf_amin",
+                         help="Size of the amount, in or out, as recorded in its own currency")
     hi = side.text_input("Amount at most", value=saved.get("amax", ""), key="rf_amax")
     saved.update(dates=tuple(dates) if isinstance(dates, list | tuple) else (dates,),
                  accounts=acc, categories=cat, tag=tag, text=text, amin=lo, amax=hi)
     span = [d for d in saved["dates"] if d]
     try:
-        return ReportFilter(
+        return TransactionFilter(
             date_from=span[0] if span else None, date_to=span[-1] if len(span) > 1 else None,
             account_ids=tuple(acc), category_ids=tuple(cat),
             tags=tuple(t.strip() for t in tag.split(",") if t.strip()), text=text or None,
@@ -103,7 +104,7 @@ def clicked(event: Any) -> list[Any]:
     return [p.get("customdata") for p in points if p.get("customdata") is not None]
 
 
-def show_drilldown(ctx: Context, title: str, flt: ReportFilter, **keys: Any) -> None:
+def show_drilldown(ctx: Context, title: str, flt: TransactionFilter, **keys: Any) -> None:
     """The transactions behind a clicked bar, slice or link (paged in SQL)."""
     from fintrack_core.reports.drilldown import drilldown
 

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.errors import FinTrackError, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
-from fintrack_core.ledger.search import TransactionFilter
 from fintrack_core.money import format_money
 from fintrack_core.rules import service as rl
 from fintrack_ui.display import attempt, read_only_notice, show_flash
@@ -260,6 +260,7 @@ with reapply_tab:
     only_open = st.checkbox("Only transactions without a category", value=True,
                             key="reapply_uncategorised")
     if st.button("Re-apply rules to existing transactions") and attempt(
-            lambda: rl.reapply_rules(ctx.scope, TransactionFilter(uncategorised=only_open)),
+            lambda: rl.reapply_rules(ctx.scope, TransactionFilter(
+                uncategorised=only_open, include_scheduled=True)),
             lambda n: f"Rules re-applied: {n} transaction(s) changed."):
         st.rerun()

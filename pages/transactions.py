@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.errors import FinTrackError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
-from fintrack_core.ledger.search import SORTABLE, TransactionFilter, list_transactions
+from fintrack_core.ledger.search import SORTABLE, list_transactions
 from fintrack_core.money import format_money
 from fintrack_ui.amounts import local_amount_text, parse_local_amount
 from fintrack_ui.display import attempt, read_only_notice, show_flash
@@ -45,8 +46,10 @@ with st.expander("Filters", expanded=True):
     amax = f4.text_input("Amount at most", key="f_amax")
     try:
         flt = TransactionFilter(date_from=date_from, date_to=date_to,
-                                account_ids=tuple(sel_accounts), category_id=category,
-                                tag=tag or None, text=text or None,
+                                account_ids=tuple(sel_accounts),
+                                category_ids=() if category is None else (category,),
+                                tags=(tag,) if tag.strip() else (), text=text or None,
+                                include_scheduled=True,  # the list shows planned rows too
                                 # Text as typed (a decimal comma allowed): the filter
                                 # parses it and names the field when it is not an amount.
                                 amount_min=amin.strip().replace(",", ".") or None,

@@ -10,10 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from fintrack_core.access import Scope
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger.accounts import AccountView, balances, list_accounts
 from fintrack_core.ledger.books import get_book
 from fintrack_core.ledger.fx import rate_table
-from fintrack_core.ledger.search import Row, TransactionFilter, list_transactions
+from fintrack_core.ledger.search import Row, list_transactions
 from fintrack_core.money import convert_minor
 
 
@@ -81,7 +82,8 @@ def overview(scope: Scope, as_of: dt.date | None = None, recent: int = 10) -> Ov
                 unconverted.append(item)
         else:
             total += base
-    recent_rows = (list_transactions(scope, TransactionFilter(date_to=as_of), page_size=recent,
+    up_to_today = TransactionFilter(date_to=as_of, include_scheduled=True)
+    recent_rows = (list_transactions(scope, up_to_today, page_size=recent,
                                      totals=False).rows
                    if recent else [])
     return Overview(book.base_currency, as_of, rows, total, unconverted,

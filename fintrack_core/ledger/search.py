@@ -1,4 +1,8 @@
-"""Finding transactions: filters, sorting and paging done in SQL (never more than a page out)."""
+"""Finding transactions: filters, sorting and paging done in SQL (never more than a page out).
+
+``TransactionFilter`` (``fintrack_core.filters``) is the one filter; here it becomes
+SQLAlchemy on the live tables, as ``reports.filter_sql`` makes it DuckDB SQL on the copy.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from sqlalchemy.orm import Session
 from fintrack_core.access import READ, Scope, require
 from fintrack_core.db.models import Account, Category, Transaction
 from fintrack_core.errors import ValidationError
-from fintrack_core.filter_checks import MAX_PAGE_SIZE, check_filter, check_text, tag_needle
+from fintrack_core.filters import MAX_PAGE_SIZE, TransactionFilter, tag_needle
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.ledger.categories import category_tree, descendant_ids, get_category
 from fintrack_core.money import exponent
@@ -25,31 +29,6 @@ SORTABLE = {
     "account": Account.name,
     "category": Category.name,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class TransactionFilter:
-    """What the Transactions list shows; every field optional, empty means the whole book.
-
-    Amount bounds compare the size of an amount (money in or out alike), as a decimal in each
-    transaction's own currency; the text is searched in payee, description and notes. How
-    this differs from the reports' ``ReportFilter``: see ``filter_checks``.
-    """
-
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    account_ids: tuple[int, ...] = ()
-    category_id: int | None = None  # includes its sub-categories
-    uncategorised: bool = False
-    tag: str | None = None
-    amount_min: Decimal | str | None = None  # text as typed is parsed: Decimal after init
-    amount_max: Decimal | str | None = None
-    text: str | None = None
-
-    def __post_init__(self) -> None:
-        """Refuse what SQL cannot take (see ``filter_checks``); amounts become ``Decimal``."""
-        check_filter(self)
-        check_text(self.tag, "tag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,23 +80,27 @@ def _filtered(scope: Scope, flt: TransactionFilter, category_ids: set[int] | Non
         q = q.where(Transaction.date >= flt.date_from)
     if flt.date_to:
         q = q.where(Transaction.date <= flt.date_to)
-    if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
-        raise ValidationError("date_from", "is after date_to")
+    if not flt.include_scheduled:
+        q = q.where(~and_(Transaction.scheduled, Transaction.date > dt.date.today()))
     if flt.account_ids:
         q = q.where(Transaction.account_id.in_(flt.account_ids))
+    categories: list[ColumnElement[bool]] = []
     if category_ids is not None:
-        q = q.where(Transaction.category_id.in_(category_ids))
+        categories.append(Transaction.category_id.in_(category_ids))
     if flt.uncategorised:
-        q = q.where(Transaction.category_id.is_(None))
-    if flt.tag:
-        q = q.where(Transaction.tags.contains(tag_needle(flt.tag), autoescape=True))
+        categories.append(Transaction.category_id.is_(None))
+    if categories:
+        q = q.where(or_(*categories))
+    if flt.tags:
+        q = q.where(or_(*(Transaction.tags.contains(tag_needle(t), autoescape=True)
+                          for t in flt.tags)))
     if flt.amount_min is not None:
         q = q.where(_amount_bound(currencies, Decimal(flt.amount_min), True))
     if flt.amount_max is not None:
         q = q.where(_amount_bound(currencies, Decimal(flt.amount_max), False))
-    if flt.text and flt.text.strip():
+    needle = flt.text_needle
+    if needle:
         # autoescape: "50%" or "a_b" are searched literally, not as LIKE wildcards
-        needle = flt.text.strip().lower()
         q = q.where(or_(func.lower(Transaction.payee).contains(needle, autoescape=True),
                         func.lower(Transaction.description).contains(needle, autoescape=True),
                         func.lower(Transaction.notes).contains(needle, autoescape=True)))
@@ -129,10 +112,13 @@ def matching_ids(s: Session, scope: Scope, flt: TransactionFilter) -> Select[int
     role check is done). Ids of another book's accounts or categories are NotFound."""
     for account_id in flt.account_ids:
         get_account(s, scope.book_id, account_id)
-    cat_ids = None
-    if flt.category_id is not None:
-        get_category(s, scope.book_id, flt.category_id)
-        cat_ids = descendant_ids(category_tree(s, scope.book_id), flt.category_id)
+    cat_ids: set[int] | None = None
+    if flt.category_ids:
+        tree = category_tree(s, scope.book_id)
+        cat_ids = set()
+        for category_id in flt.category_ids:
+            get_category(s, scope.book_id, category_id)
+            cat_ids |= descendant_ids(tree, category_id)
     currencies = list(s.scalars(select(Account.currency).distinct()
                                 .where(Account.book_id == scope.book_id)))
     return _filtered(scope, flt, cat_ids, currencies)

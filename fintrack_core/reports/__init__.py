@@ -2,7 +2,7 @@
 
 Conventions every report module follows:
 
-- A report is a function ``name(scope, ..., flt: ReportFilter | None = None)`` that checks
+- A report is a function ``name(scope, ..., flt: TransactionFilter | None = None)`` that checks
   access through ``report_store(scope.db).query(scope, sql, params)`` (which refreshes the
   copy when the book changed) and returns a frozen dataclass of pandas DataFrames and ints.
 - Money is integer minor units of the book's base currency (``amount_base`` in ``tx``),
@@ -15,7 +15,7 @@ Conventions every report module follows:
 
 Tables in a book's schema: ``tx`` (id, account_id, date, amount_minor, currency, payee,
 description, category_id, tags, transfer_id, scheduled, amount_base, flow, search: lower-cased
-payee and description for text filters), ``accounts`` (id,
+payee, description and notes for text filters), ``accounts`` (id,
 name, type, currency, opening_balance, opened_on, closed_on, institution, is_liability),
 ``categories`` (id, name, kind, parent_id, path, depth, root_id, color),
 ``category_ancestors`` (category_id, ancestor_id — includes itself), ``rates`` (ccy, date,

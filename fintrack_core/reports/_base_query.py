@@ -19,8 +19,8 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
-from fintrack_core.money import exponent
-from fintrack_core.reports.filters import ReportFilter, where
+from fintrack_core.filters import TransactionFilter
+from fintrack_core.reports.filter_sql import where
 from fintrack_core.reports.store import report_store, sql_literal
 
 __all__ = ["FLOWS", "ROOTS_SQL", "UNCATEGORISED", "UNCATEGORISED_LABEL", "BookQuery",
@@ -38,15 +38,14 @@ class BookQuery:
     """The scope's book, checked and current, with the filter turned into SQL on ``t``.
 
     Creating one checks access (and refreshes the copy if the book changed) before any SQL
-    runs. The amount bounds of a filter are in the base currency, so its exponent (JPY has
-    none) must be known before the condition can be built — hence one object for both.
+    runs; the condition is built once, with the base currency every report needs.
     """
 
-    def __init__(self, scope: Scope, flt: ReportFilter | None = None, alias: str = "t"
+    def __init__(self, scope: Scope, flt: TransactionFilter | None = None, alias: str = "t"
                  ) -> None:
         self.scope = scope
         self.base_currency = report_store(scope.db).info(scope).base_currency
-        self.cond, self.params = where(flt, alias, exponent(self.base_currency))
+        self.cond, self.params = where(flt, alias)
 
     def run(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
         """One query on the book (the store checks access again and applies its time limit)."""

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from fintrack_core.access import Scope
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import UNCATEGORISED, BookQuery
-from fintrack_core.reports.filters import ReportFilter
 
 BOOK, SAVINGS, DEFICIT = "book", "savings", "deficit"
 UNCATEGORISED_INCOME_LABEL = "Uncategorised income"  # the default tree has "Other income"
@@ -71,7 +71,7 @@ ORDER BY abs(s.value) DESC, label
 """
 
 
-def cashflow_sankey(scope: Scope, flt: ReportFilter | None = None) -> Sankey:
+def cashflow_sankey(scope: Scope, flt: TransactionFilter | None = None) -> Sankey:
     """Income → Book → expenses for the filtered period, balanced by savings or a deficit.
 
     A category whose net goes the "wrong" way (an expense category where refunds exceed

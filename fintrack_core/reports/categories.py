@@ -20,13 +20,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pandas as pd
 
 from fintrack_core.access import Scope
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import (
     UNCATEGORISED,
     UNCATEGORISED_LABEL,
     BookQuery,
     flow_condition,
 )
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.periods import month_start, next_month
 
 __all__ = ["NO_PAYEE", "UNCATEGORISED", "WEEKDAYS", "category_breakdown", "month_over_month",
@@ -44,7 +44,7 @@ def _finish(frame: pd.DataFrame, q: BookQuery, extra: str, extra_params: list[ob
     return frame
 
 
-def category_breakdown(scope: Scope, flt: ReportFilter | None = None,
+def category_breakdown(scope: Scope, flt: TransactionFilter | None = None,
                        kind: str = "expense") -> pd.DataFrame:
     """Every category with a non-zero rolled-up total, ready for a sunburst or treemap.
 
@@ -85,7 +85,7 @@ def category_breakdown(scope: Scope, flt: ReportFilter | None = None,
     return _finish(frame, q, flow_sql, flow_params)
 
 
-def top_payees(scope: Scope, flt: ReportFilter | None = None, limit: int = 10,
+def top_payees(scope: Scope, flt: TransactionFilter | None = None, limit: int = 10,
                kind: str = "expense") -> pd.DataFrame:
     """The payees with the largest sums (by size, whatever the sign), most first.
 
@@ -123,7 +123,7 @@ def _pct(change: int, previous: int) -> Decimal | None:
                                                                  rounding=ROUND_HALF_EVEN)
 
 
-def month_over_month(scope: Scope, month: dt.date, flt: ReportFilter | None = None
+def month_over_month(scope: Scope, month: dt.date, flt: TransactionFilter | None = None
                      ) -> pd.DataFrame:
     """Spending per top-level expense category in ``month`` next to the month before.
 
@@ -136,7 +136,7 @@ def month_over_month(scope: Scope, month: dt.date, flt: ReportFilter | None = No
     current = month_start(month)
     previous = month_start(current - dt.timedelta(days=1))
     end = next_month(current)
-    flt = dataclasses.replace(flt or ReportFilter(), date_from=previous,
+    flt = dataclasses.replace(flt or TransactionFilter(), date_from=previous,
                               date_to=end - dt.timedelta(days=1))
     flow_sql, flow_params = flow_condition("expense")
     q = BookQuery(scope, flt)
@@ -166,7 +166,7 @@ def month_over_month(scope: Scope, month: dt.date, flt: ReportFilter | None = No
     return _finish(frame, q, flow_sql, flow_params)
 
 
-def spending_by_weekday(scope: Scope, flt: ReportFilter | None = None) -> pd.DataFrame:
+def spending_by_weekday(scope: Scope, flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Expenses per weekday (0 = Monday … 6 = Sunday); all seven days, empty ones as 0."""
     flow_sql, flow_params = flow_condition("expense")
     q = BookQuery(scope, flt)
@@ -187,7 +187,7 @@ def spending_by_weekday(scope: Scope, flt: ReportFilter | None = None) -> pd.Dat
     return _finish(frame, q, flow_sql, flow_params)
 
 
-def spending_by_day_of_month(scope: Scope, flt: ReportFilter | None = None) -> pd.DataFrame:
+def spending_by_day_of_month(scope: Scope, flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Expenses per day of the month (1 … 31); all 31 days, empty ones as 0."""
     flow_sql, flow_params = flow_condition("expense")
     q = BookQuery(scope, flt)

@@ -16,14 +16,13 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
-from fintrack_core.filter_checks import MAX_PAGE_SIZE
+from fintrack_core.filters import MAX_PAGE_SIZE, TransactionFilter
 from fintrack_core.reports._base_query import (
     UNCATEGORISED,
     BookQuery,
     as_dates,
 )
 from fintrack_core.reports.categories import NO_PAYEE
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.periods import month_start, next_month
 from fintrack_core.reports.pivot import NO_TAG
 
@@ -109,7 +108,7 @@ def _conditions(*, month: dt.date | None, week: dt.date | None, category_id: int
     return parts, params
 
 
-def drilldown(scope: Scope, flt: ReportFilter | None = None, *, month: dt.date | None = None,
+def drilldown(scope: Scope, flt: TransactionFilter | None = None, *, month: dt.date | None = None,
               week: dt.date | None = None, category_id: int | None = None,
               payee: str | None = None, account_id: int | None = None,
               weekday: int | None = None, day: int | None = None, tag: str | None = None,

@@ -39,8 +39,9 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.money import exponent, to_decimal
-from fintrack_core.reports.filters import ReportFilter, where
+from fintrack_core.reports.filter_sql import where
 from fintrack_core.reports.sinks import (
     FORMULA_STARTS,
     XLSX_MAX_ROWS,
@@ -193,7 +194,7 @@ def _tx_rows(batch: Any, base: str, as_text: bool) -> Iterable[list[Any]]:
                tags, transfer]
 
 
-def write_transactions(scope: Scope, flt: ReportFilter | None, fmt: str,
+def write_transactions(scope: Scope, flt: TransactionFilter | None, fmt: str,
                        out: BinaryIO, bom: bool = True) -> int:
     """Stream every transaction matching ``flt`` into the binary stream ``out``; returns the
     number of rows. Needs read access to the book (viewers may export).
@@ -205,7 +206,7 @@ def write_transactions(scope: Scope, flt: ReportFilter | None, fmt: str,
     fmt = check_format(fmt)
     store = report_store(scope.db)
     base = store.info(scope).base_currency  # checks the role before anything is read
-    cond, params = where(flt, "t", exponent(base))
+    cond, params = where(flt, "t")
     sql = _TX_SQL.format(cond=cond)
     with store.cursor(scope) as cur:
         if fmt == "xlsx":
@@ -234,7 +235,7 @@ def write_transactions(scope: Scope, flt: ReportFilter | None, fmt: str,
     return rows
 
 
-def export_transactions(scope: Scope, flt: ReportFilter | None, fmt: str,
+def export_transactions(scope: Scope, flt: TransactionFilter | None, fmt: str,
                         bom: bool = True) -> bytes:
     """Every transaction matching ``flt`` as CSV or XLSX bytes (see ``write_transactions``)."""
     out = io.BytesIO()

@@ -56,7 +56,7 @@ WITH months AS (
     SELECT t.account_id, greatest(CAST(last_day(t.date) AS DATE), b.first) AS month,
            sum(t.amount_minor) AS amount
     FROM tx t CROSS JOIN bounds b
-    WHERE t.date <= b.last AND NOT (t.scheduled AND t.date > current_date)
+    WHERE t.date <= b.last AND NOT (t.scheduled AND t.date > ?)  -- today, from Python
     GROUP BY 1, 2
 ), balances AS (
     SELECT m.month, a.id AS account_id, a.name AS account, a.currency, a.is_liability,
@@ -94,7 +94,7 @@ def net_worth(scope: Scope, date_from: dt.date, date_to: dt.date) -> NetWorth:
     q = BookQuery(scope)
     base = q.base_currency
     sql = _SQL.format(to_base=to_base_sql("b.balance"))
-    rows = q.run(sql, [month_start(date_from), month_start(date_to), base])
+    rows = q.run(sql, [month_start(date_from), month_start(date_to), dt.date.today(), base])
     rows["month"] = as_dates(rows["month"])
     rows = rows.astype({"account_id": "int64", "balance": "int64", "assets": "int64",
                         "liabilities": "int64", "balance_base": "Int64",

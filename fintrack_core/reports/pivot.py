@@ -17,6 +17,7 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import (
     UNCATEGORISED_LABEL,
     BookQuery,
@@ -24,7 +25,6 @@ from fintrack_core.reports._base_query import (
     flow_condition,
 )
 from fintrack_core.reports.categories import NO_PAYEE
-from fintrack_core.reports.filters import ReportFilter
 
 DIMENSIONS = ("month", "week", "category", "payee", "account", "tag")
 MEASURES = ("sum", "count", "average")
@@ -70,7 +70,7 @@ def _half_even_div(total: pd.Series, count: pd.Series) -> pd.Series:
 
 
 def pivot(scope: Scope, rows: str, columns: str | None, measure: str,
-          flt: ReportFilter | None = None, flow: str = "expense") -> pd.DataFrame:
+          flt: TransactionFilter | None = None, flow: str = "expense") -> pd.DataFrame:
     """``rows`` × ``columns`` (or a single "value" column when ``columns`` is None).
 
     ``measure``: "sum" (base minor units, expenses negative), "count" (transactions, with or

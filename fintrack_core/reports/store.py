@@ -74,6 +74,7 @@ _FETCH_SCHEMA = pa.schema([
     ("date", pa.date32()), ("amount_minor", pa.int64()), ("currency", pa.string()),
     ("payee", pa.string()), ("description", pa.string()), ("category_id", pa.int64()),
     ("tags", pa.string()), ("transfer_id", pa.string()), ("scheduled", pa.bool_()),
+    ("notes", pa.string()),
 ])
 _STORES: dict[str, ReportStore] = {}
 _STORES_LOCK = threading.Lock()
@@ -192,7 +193,7 @@ class ReportStore:
         cols = [Transaction.book_id, Transaction.id, Transaction.account_id, Transaction.date,
                 Transaction.amount_minor, Transaction.currency, Transaction.payee,
                 Transaction.description, Transaction.category_id, Transaction.tags,
-                Transaction.transfer_id, Transaction.scheduled]
+                Transaction.transfer_id, Transaction.scheduled, Transaction.notes]
         total: int | None = None
         with self.db.read() as s:
             if count:
@@ -374,12 +375,12 @@ SELECT t.id, t.account_id, t.date, t.amount_minor, t.currency, t.payee, t.descri
        CASE WHEN t.transfer_id IS NOT NULL OR c.kind = 'transfer' THEN 'transfer'
             WHEN c.kind IN ('income', 'expense') THEN c.kind
             WHEN t.amount_minor > 0 THEN 'income' ELSE 'expense' END AS flow,
-       lower(t.payee || chr(31) || t.description) AS search
+       lower(t.payee || chr(31) || t.description || chr(31) || t.notes) AS search
 FROM (SELECT id, account_id, CAST(date AS DATE) AS date,
              CAST(amount_minor AS BIGINT) AS amount_minor, currency,
              coalesce(payee, '') AS payee, coalesce(description, '') AS description,
              category_id, coalesce(tags, '') AS tags, transfer_id,
-             CAST(scheduled AS BOOLEAN) AS scheduled
+             CAST(scheduled AS BOOLEAN) AS scheduled, coalesce(notes, '') AS notes
       FROM {{source}} WHERE book_id = ?) t
 ASOF LEFT JOIN rates r ON t.currency = r.ccy AND t.date >= r.date
 LEFT JOIN categories c ON c.id = t.category_id

@@ -24,7 +24,7 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
-from fintrack_core.money import exponent
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import (
     ROOTS_SQL,
     BookQuery,
@@ -32,7 +32,7 @@ from fintrack_core.reports._base_query import (
     sql_literal,
     unconverted_sql,
 )
-from fintrack_core.reports.filters import ReportFilter, where
+from fintrack_core.reports.filter_sql import where
 from fintrack_core.reports.periods import add_months, month_end, month_start
 
 UNCATEGORISED = "Uncategorised"
@@ -151,7 +151,7 @@ _SHAPES = {
 }
 
 
-def monthly_summary(scope: Scope, month: dt.date, flt: ReportFilter | None = None,
+def monthly_summary(scope: Scope, month: dt.date, flt: TransactionFilter | None = None,
                     compare_months: int = 3) -> MonthlySummary:
     """Summarise ``month`` (any day of it) for the scope's book.
 
@@ -163,15 +163,14 @@ def monthly_summary(scope: Scope, month: dt.date, flt: ReportFilter | None = Non
     if compare_months < 1:
         raise ValidationError("compare_months", "compare with at least one previous month")
     _check_month_range(month, compare_months)
-    flt = flt or ReportFilter()
+    flt = flt or TransactionFilter()
     first, last = month_start(month), month_end(month)
     q = BookQuery(scope, flt)
     base, cond, params = q.base_currency, q.cond, q.params
-    exp = exponent(base)
     # The filter without its dates (for the earlier months), and its dates alone.
-    other, other_params = where(replace(flt, date_from=None, date_to=None), "t", exp)
-    dates, dates_params = where(ReportFilter(date_from=flt.date_from, date_to=flt.date_to,
-                                             include_scheduled=True), "t", exp)
+    other, other_params = where(replace(flt, date_from=None, date_to=None), "t")
+    dates, dates_params = where(TransactionFilter(date_from=flt.date_from, date_to=flt.date_to,
+                                                  include_scheduled=True), "t")
     unconverted = unconverted_sql(f"({cond}) AND t.date BETWEEN ? AND ? "
                                   "AND t.flow <> 'transfer'")
     sql = _SUMMARY_SQL.format(other=other, dates=dates, cond=cond, roots=ROOTS_SQL,

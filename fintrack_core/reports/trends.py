@@ -21,7 +21,7 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
-from fintrack_core.money import exponent
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import (
     ROOTS_SQL,
     BookQuery,
@@ -29,7 +29,7 @@ from fintrack_core.reports._base_query import (
     sql_literal,
     unconverted_sql,
 )
-from fintrack_core.reports.filters import ReportFilter, where
+from fintrack_core.reports.filter_sql import where
 from fintrack_core.reports.periods import add_months, month_end, month_start
 from fintrack_core.reports.store import to_base_sql
 from fintrack_core.reports.summary import UNCATEGORISED
@@ -150,7 +150,7 @@ _SHAPES = {
 
 
 def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
-           flt: ReportFilter | None = None) -> Trends:
+           flt: TransactionFilter | None = None) -> Trends:
     """Trends of the scope's book for every calendar month touching ``date_from..date_to``.
 
     The filter's own date range (if any) narrows the transactions further; the months listed
@@ -160,13 +160,12 @@ def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
     """
     if date_to < date_from:
         raise ValidationError("date_to", f"{date_to} is before {date_from}")
-    flt = flt or ReportFilter()
+    flt = flt or TransactionFilter()
     q = BookQuery(scope, flt)
     base, cond, params = q.base_currency, q.cond, q.params
     # Balances take only the accounts (and whether scheduled rows count) from the filter.
-    balance_cond, balance_params = where(ReportFilter(
-        account_ids=flt.account_ids, include_scheduled=flt.include_scheduled), "t",
-        exponent(base))
+    balance_cond, balance_params = where(TransactionFilter(
+        account_ids=flt.account_ids, include_scheduled=flt.include_scheduled), "t")
     ids = [int(i) for i in flt.account_ids]
     account_cond = f"a.id IN ({', '.join('?' * len(ids))})" if ids else "TRUE"
     unconverted = unconverted_sql(f"({cond}) AND t.date BETWEEN ? AND ? "

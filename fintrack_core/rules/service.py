@@ -23,9 +23,10 @@ from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.db.models import Book, Category, CategoryKind, Rule, Transaction
 from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.ledger.categories import get_category
-from fintrack_core.ledger.search import TransactionFilter, matching_ids
+from fintrack_core.ledger.search import matching_ids
 from fintrack_core.rules.engine import FRAME_COLUMNS, apply_rules_frame
 from fintrack_core.rules.spec import (
     ACTION_KINDS,

@@ -39,11 +39,11 @@ from fintrack_core.backups import archive as book_archive
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.imports import service as imports
 from fintrack_core.ledger import accounts, books, categories, fx, search, users
 from fintrack_core.ledger import overview as ov
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.ledger.search import TransactionFilter
 from fintrack_core.reports import cashflow as r_cashflow
 from fintrack_core.reports import categories as r_categories
 from fintrack_core.reports import drilldown as r_drilldown
@@ -227,7 +227,7 @@ OPS: list[Op] = [
     Op("ledger.search.list_transactions[account filter]", "read",
        lambda s, i: search.list_transactions(s, TransactionFilter(account_ids=(i.account,)))),
     Op("ledger.search.list_transactions[category filter]", "read",
-       lambda s, i: search.list_transactions(s, TransactionFilter(category_id=i.category))),
+       lambda s, i: search.list_transactions(s, TransactionFilter(category_ids=(i.category,)))),
     # transactions
     Op("ledger.transactions.add_transaction", "write",
        lambda s, i: tx.add_transaction(s, _input(i))),

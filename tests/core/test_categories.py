@@ -11,9 +11,10 @@ import pytest
 from fintrack_core.access import Scope
 from fintrack_core.db.models import CategoryKind
 from fintrack_core.errors import Conflict, NotFound, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import categories as cats
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 from fintrack_core.rules import service as rules
 from fintrack_core.rules.spec import Action, Condition, RuleSpec
 
@@ -247,7 +248,7 @@ def test_usage_count_counts_only_the_category_itself(small_book: SmallBook) -> N
     sb = small_book
     assert cats.usage_count(sb.owner, sb.categories["Fuel"]) == 2
     assert cats.usage_count(sb.owner, sb.categories["Car"]) == 0
-    rows = list_transactions(sb.owner, TransactionFilter(category_id=sb.categories["Car"])).rows
+    rows = list_transactions(sb.owner, TransactionFilter(category_ids=(sb.categories["Car"],))).rows
     assert len(rows) == 2
 
 

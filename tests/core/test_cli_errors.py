@@ -18,9 +18,10 @@ from fintrack_cli.main import app
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.schema import upgrade
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger.accounts import create_account
 from fintrack_core.ledger.books import list_books
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 from fintrack_core.ledger.users import create_user
 
 runner = CliRunner()

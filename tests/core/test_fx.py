@@ -129,9 +129,9 @@ def test_pages_and_reports_pick_the_books_rate_over_a_shared_one_of_the_same_day
         expected: Decimal) -> None:
     """``RateTable`` and the report copy used to apply two rules: the table took the larger
     rate of a day (or the direct pair), the copy the book's own. Now both ask ``daily_rates``."""
+    from fintrack_core.filters import TransactionFilter
     from fintrack_core.ledger.transactions import TransactionInput, add_transaction
     from fintrack_core.reports.drilldown import drilldown
-    from fintrack_core.reports.filters import ReportFilter
 
     sb = small_book
     with sb.db.write() as s:
@@ -140,5 +140,5 @@ def test_pages_and_reports_pick_the_books_rate_over_a_shared_one_of_the_same_day
     fx.set_rate(sb.owner, *book_pair, FEB1, book_rate)
     assert fx.rate_table(sb.owner).rate("USD", "EUR", FEB1) == expected
     add_transaction(sb.owner, TransactionInput(sb.card.id, FEB1, "-10.00", "Diner"))
-    rows = drilldown(sb.owner, ReportFilter(date_from=FEB1, date_to=FEB1)).rows
+    rows = drilldown(sb.owner, TransactionFilter(date_from=FEB1, date_to=FEB1)).rows
     assert list(rows["amount_base"]) == [int(Decimal("-1000") * expected)]

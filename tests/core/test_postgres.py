@@ -16,10 +16,11 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Base
 from fintrack_core.db.schema import current_revision
 from fintrack_core.errors import NotFound, PermissionDenied
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.overview import overview
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 
 pytestmark = pytest.mark.postgres
 
@@ -46,7 +47,7 @@ def test_ledger_services_behave_the_same_on_postgresql(pg: Database) -> None:
     tr = tx.transfer(scope, giro.id, usd.id, "50", dt.date(2024, 2, 2), received="54.17")
     assert str(tr.rate) == "1.0834"
     assert accounts.balances(scope) == {giro.id: 10000 - 1234 - 5000, usd.id: 5417}
-    page = list_transactions(scope, TransactionFilter(tag="food"))
+    page = list_transactions(scope, TransactionFilter(tags=("food",)))
     assert [r.payee for r in page.rows] == ["Bäckerei"]
     assert overview(scope).unconverted[0].account.name == "USD"
     with pytest.raises(PermissionDenied):

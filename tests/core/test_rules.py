@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from fintrack_core.db.models import Transaction
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import categories as cats
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.ledger.search import TransactionFilter
 from fintrack_core.money import to_minor
 from fintrack_core.rules import service as rules
 from fintrack_core.rules.service import Action, Condition, RuleSpec, RuleView

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.filter_checks import MAX_PAGE_SIZE
+from fintrack_core.filters import MAX_PAGE_SIZE, TransactionFilter
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.accounts import create_account
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook
@@ -77,13 +77,13 @@ def test_filter_by_accounts(small_book: SmallBook) -> None:
 def test_filter_by_category_includes_sub_categories(small_book: SmallBook) -> None:
     sb = small_book
     for name in ("Transportation", "Car", "Fuel"):
-        page = list_transactions(sb.owner, TransactionFilter(category_id=sb.categories[name]))
+        page = list_transactions(sb.owner, TransactionFilter(category_ids=(sb.categories[name],)))
         assert [r.description for r in page.rows] == ["Refund", "Fuel"], name
-    food = list_transactions(sb.owner, TransactionFilter(category_id=sb.categories["Food"]))
+    food = list_transactions(sb.owner, TransactionFilter(category_ids=(sb.categories["Food"],)))
     assert [r.payee for r in food.rows] == ["REWE"]
-    income = list_transactions(sb.owner, TransactionFilter(category_id=sb.categories["Income"]))
+    income = list_transactions(sb.owner, TransactionFilter(category_ids=(sb.categories["Income"],)))
     assert income.sums == {"EUR": 250000}
-    empty = list_transactions(sb.owner, TransactionFilter(category_id=sb.categories["Travel"]))
+    empty = list_transactions(sb.owner, TransactionFilter(category_ids=(sb.categories["Travel"],)))
     assert (empty.total, empty.rows, empty.sums) == (0, [], {})
 
 
@@ -100,7 +100,7 @@ def test_filter_uncategorised(small_book: SmallBook) -> None:
 )
 def test_filter_by_tag_matches_whole_tags(small_book: SmallBook, tag: str,
                                           expected: list[str]) -> None:
-    assert payees(small_book, TransactionFilter(tag=tag)) == expected
+    assert payees(small_book, TransactionFilter(tags=(tag,))) == expected
 
 
 @pytest.mark.parametrize(
@@ -237,7 +237,7 @@ def test_filters_with_another_books_ids_are_not_found(small_book: SmallBook) -> 
         list_transactions(sb.owner, TransactionFilter(account_ids=(sb.carol_account.id,)))
     assert err.value.kind == "account"
     with pytest.raises(NotFound) as err:
-        list_transactions(sb.other, TransactionFilter(category_id=sb.categories["Fuel"]))
+        list_transactions(sb.other, TransactionFilter(category_ids=(sb.categories["Fuel"],)))
     assert err.value.kind == "category"
 
 

@@ -19,11 +19,12 @@ from typer.testing import CliRunner
 from fintrack_cli.main import app
 from fintrack_core.db.models import Transaction
 from fintrack_core.errors import ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.imports.service import import_statement
 from fintrack_core.imports.statement import StatementError
 from fintrack_core.ledger import accounts, books, categories
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 from fintrack_core.rules import service as rules
 from fintrack_core.text import clean_text, escape_controls
 

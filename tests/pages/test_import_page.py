@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.imports.service import list_batches
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 from tests.pages.conftest import OpenPage

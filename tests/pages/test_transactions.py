@@ -9,8 +9,9 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from fintrack_core.access import Scope
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.ledger.search import TransactionFilter, list_transactions
+from fintrack_core.ledger.search import list_transactions
 from fintrack_ui.markdown import md
 from tests.conftest import SmallBook
 from tests.pages.conftest import OpenPage

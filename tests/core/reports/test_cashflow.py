@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from fintrack_core.errors import PermissionDenied
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import categories
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.cashflow import Sankey, cashflow_sankey
 from fintrack_core.reports.categories import UNCATEGORISED
-from fintrack_core.reports.filters import ReportFilter
 from tests.core.reports import ledger_math as lm
 from tests.core.reports.conftest import ReportBook
 
@@ -68,7 +68,7 @@ def test_income_to_book_to_expenses_with_savings(report_book: ReportBook) -> Non
 
 def test_deficit_when_spending_exceeds_income(report_book: ReportBook) -> None:
     first, last = D(2024, 1, 2), D(2024, 1, 31)
-    flt = ReportFilter(date_from=first, date_to=last)  # no salary
+    flt = TransactionFilter(date_from=first, date_to=last)  # no salary
     sankey = cashflow_sankey(report_book.owner, flt)
     spent = -lm.total("expense", lambda r: first <= r.date <= last)
     flows = _flows(sankey)
@@ -80,7 +80,7 @@ def test_deficit_when_spending_exceeds_income(report_book: ReportBook) -> None:
 
 def test_refund_only_period_puts_the_category_on_the_income_side(
         report_book: ReportBook) -> None:
-    flt = ReportFilter(date_from=D(2024, 2, 16), date_to=D(2024, 2, 16))
+    flt = TransactionFilter(date_from=D(2024, 2, 16), date_to=D(2024, 2, 16))
     sankey = cashflow_sankey(report_book.owner, flt)
     assert _flows(sankey) == {("Transportation", "Book"): 2500, ("Book", "Savings"): 2500}
     _assert_balanced(sankey)
@@ -95,14 +95,14 @@ def test_income_is_shown_at_the_level_below_the_root(report_book: ReportBook) ->
                         ("7.77", None)):
         tx.add_transaction(owner, tx.TransactionInput(girokonto, D(2024, 3, 31), amount,
                                                       "Somebody", category_id=cat))
-    flows = _flows(cashflow_sankey(owner, ReportFilter(date_from=D(2024, 3, 1))))
+    flows = _flows(cashflow_sankey(owner, TransactionFilter(date_from=D(2024, 3, 1))))
     assert flows[("Salary", "Book")] == 320000 + 10000
     assert flows[("Income", "Book")] == 4000
     assert flows[("Uncategorised income", "Book")] == 777
 
 
 def test_empty_period(report_book: ReportBook) -> None:
-    sankey = cashflow_sankey(report_book.owner, ReportFilter(date_from=D(2030, 1, 1)))
+    sankey = cashflow_sankey(report_book.owner, TransactionFilter(date_from=D(2030, 1, 1)))
     assert sankey.nodes.empty
     assert sankey.links.empty
     assert list(sankey.links.columns) == ["source", "target", "value", "category_id"]

@@ -10,6 +10,7 @@ from typing import cast
 import pytest
 
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import accounts
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.categories import (
@@ -21,7 +22,6 @@ from fintrack_core.reports.categories import (
     spending_by_weekday,
     top_payees,
 )
-from fintrack_core.reports.filters import ReportFilter
 from tests.core.reports import ledger_math as lm
 from tests.core.reports.conftest import ReportBook
 
@@ -72,22 +72,22 @@ def test_income_breakdown(report_book: ReportBook) -> None:
 
 def test_breakdown_honours_filters(report_book: ReportBook) -> None:
     acc = report_book.accounts
-    feb = ReportFilter(date_from=D(2024, 2, 1), date_to=D(2024, 2, 29))
+    feb = TransactionFilter(date_from=D(2024, 2, 1), date_to=D(2024, 2, 29))
     frame = category_breakdown(report_book.owner, feb)
     _, total = _expected_breakdown("expense", lambda r: r.date.month == 2)
     assert dict(zip(frame["name"], frame["total"], strict=True)) == total
     assert frame.set_index("name").loc["Fuel", "total"] == 2500  # only the refund
 
-    visa = category_breakdown(report_book.owner, ReportFilter(account_ids=(acc["Visa"],)))
+    visa = category_breakdown(report_book.owner, TransactionFilter(account_ids=(acc["Visa"],)))
     _, total = _expected_breakdown("expense", lambda r: r.account == "Visa")
     assert dict(zip(visa["name"], visa["total"], strict=True)) == total
 
-    food = ReportFilter(category_ids=(report_book.categories["Food"],), tags=("travel",))
+    food = TransactionFilter(category_ids=(report_book.categories["Food"],), tags=("travel",))
     frame = category_breakdown(report_book.owner, food)
     assert dict(zip(frame["name"], frame["total"], strict=True)) == {
         "Food": -15000, "Restaurants": -5000, "Groceries": -10000}
 
-    big = category_breakdown(report_book.owner, ReportFilter(amount_min=Decimal("100")))
+    big = category_breakdown(report_book.owner, TransactionFilter(amount_min=Decimal("100")))
     assert set(big["name"]) == {"Housing", "Rent", "Food", "Groceries"}
 
 
@@ -145,7 +145,7 @@ def test_month_over_month(report_book: ReportBook) -> None:
 
 
 def test_month_over_month_ignores_the_filter_dates(report_book: ReportBook) -> None:
-    flt = ReportFilter(date_from=D(2030, 1, 1), account_ids=(report_book.accounts["Visa"],))
+    flt = TransactionFilter(date_from=D(2030, 1, 1), account_ids=(report_book.accounts["Visa"],))
     frame = month_over_month(report_book.owner, D(2024, 2, 1), flt).set_index("path")
     assert frame.loc["Food", "previous"] == -4590
     assert frame.loc["Food", "current"] == -8900
@@ -167,7 +167,7 @@ def test_spending_by_weekday(report_book: ReportBook) -> None:
 
 
 def test_spending_by_day_of_month(report_book: ReportBook) -> None:
-    flt = ReportFilter(date_to=D(2024, 2, 29))
+    flt = TransactionFilter(date_to=D(2024, 2, 29))
     frame = spending_by_day_of_month(report_book.owner, flt)
     expense = [r for r in lm.rows() if r.flow == "expense" and r.date <= D(2024, 2, 29)]
     sums = lm.group(expense, lambda r: r.date.day)

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports.categories import NO_PAYEE, UNCATEGORISED
 from fintrack_core.reports.drilldown import ROW_COLUMNS, drilldown
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.pivot import NO_TAG
 from tests.core.reports import ledger_math as lm
 from tests.core.reports.conftest import ReportBook
@@ -78,7 +78,7 @@ def test_keys_select_what_the_reports_counted(report_book: ReportBook, keys: dic
 
 
 def test_account_and_filter_combine(report_book: ReportBook) -> None:
-    flt = ReportFilter(date_to=D(2024, 1, 31), text="shell")
+    flt = TransactionFilter(date_to=D(2024, 1, 31), text="shell")
     result = drilldown(report_book.owner, flt, account_id=report_book.accounts["Visa"])
     assert result.total == 1
     assert result.sum_base == -6000

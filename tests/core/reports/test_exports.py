@@ -17,6 +17,7 @@ import pytest
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.reports import exports
 from fintrack_core.reports.exports import (
@@ -27,7 +28,6 @@ from fintrack_core.reports.exports import (
     frame_to_xlsx,
     money_columns_to_decimal,
 )
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.sinks import neutralise
 from tests.core.reports.conftest import LEDGER, RATES, TRANSFERS, TYPES, ReportBook
 
@@ -241,7 +241,7 @@ def test_filters_apply(report_book: ReportBook) -> None:
     want = expected_rows()
 
     def export(**kw: Any) -> list[dict[str, str]]:
-        return csv_dicts(export_transactions(rb.owner, ReportFilter(**kw), "csv"))
+        return csv_dicts(export_transactions(rb.owner, TransactionFilter(**kw), "csv"))
 
     march = export(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31))
     assert len(march) == sum(r["date"].month == 3 for r in want)
@@ -262,7 +262,7 @@ def test_transaction_text_is_neutralised(report_book: ReportBook) -> None:
     tx.add_transaction(rb.owner, tx.TransactionInput(
         rb.accounts["Girokonto"], dt.date(2024, 3, 30), "-1.00", '=HYPERLINK("http://x","y")',
         description="@SUM(A1)", tags=["-minus"]))
-    flt = ReportFilter(date_from=dt.date(2024, 3, 30), date_to=dt.date(2024, 3, 30))
+    flt = TransactionFilter(date_from=dt.date(2024, 3, 30), date_to=dt.date(2024, 3, 30))
     (row,) = csv_dicts(export_transactions(rb.owner, flt, "csv"))
     assert row["payee"] == "'=HYPERLINK(\"http://x\",\"y\")"
     assert row["description"] == "'@SUM(A1)"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.pivot import DIMENSIONS, MEASURES, NO_TAG, pivot
 from tests.core.reports import ledger_math as lm
 from tests.core.reports.conftest import ReportBook
@@ -94,12 +94,12 @@ def test_average_is_exact_half_even(report_book: ReportBook) -> None:
 
 
 def test_week_dimension_and_filters(report_book: ReportBook) -> None:
-    flt = ReportFilter(date_from=D(2024, 1, 1), date_to=D(2024, 1, 31),
+    flt = TransactionFilter(date_from=D(2024, 1, 1), date_to=D(2024, 1, 31),
                        account_ids=(report_book.accounts["Visa"],))
     frame = pivot(report_book.owner, "week", "payee", "sum", flt)
     assert _cells(frame) == {(D(2024, 1, 8), "Trattoria"): -4590,
                              (D(2024, 1, 15), "Shell"): -6000}
-    empty = pivot(report_book.owner, "week", None, "average", ReportFilter(text="nothing"))
+    empty = pivot(report_book.owner, "week", None, "average", TransactionFilter(text="nothing"))
     assert empty.empty
     assert list(empty.columns) == ["value"]
 

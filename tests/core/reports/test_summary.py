@@ -19,10 +19,10 @@ import pytest
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import accounts, users
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.categories import CategoryView, list_categories
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.summary import monthly_summary
 from tests.core.reports.conftest import LEDGER, RATES, TRANSFERS, TYPES, ReportBook
 
@@ -313,23 +313,25 @@ def test_compare_months_must_be_positive(report_book: ReportBook) -> None:
 # --- filters ------------------------------------------------------------------------------
 
 
-FILTERS: dict[str, tuple[Callable[[ReportBook], ReportFilter], Callable[[Row, Tree], bool]]] = {
-    "account": (lambda b: ReportFilter(account_ids=(b.accounts["Visa"],)),
+Pick = Callable[[ReportBook], TransactionFilter]
+FILTERS: dict[str, tuple[Pick, Callable[[Row, Tree], bool]]] = {
+    "account": (lambda b: TransactionFilter(account_ids=(b.accounts["Visa"],)),
                 lambda r, t: r.account == "Visa"),
     "category with sub-categories": (
-        lambda b: ReportFilter(category_ids=(b.categories["Transportation"],
+        lambda b: TransactionFilter(category_ids=(b.categories["Transportation"],
                                              b.categories["Food"])),
         lambda r, t: r.category is not None and t.root(r.category).name in {
             "Transportation", "Food"}),
-    "sub-category": (lambda b: ReportFilter(category_ids=(b.categories["Car"],)),
+    "sub-category": (lambda b: TransactionFilter(category_ids=(b.categories["Car"],)),
                      lambda r, t: r.category == "Fuel"),
-    "tag": (lambda b: ReportFilter(tags=("food", "#Car")),
+    "tag": (lambda b: TransactionFilter(tags=("food", "#Car")),
             lambda r, t: bool({"food", "car"} & set(r.tags))),
-    "text": (lambda b: ReportFilter(text=" shell "), lambda r, t: "shell" in r.payee.lower()),
-    "date range": (lambda b: ReportFilter(date_from=D(2024, 2, 10), date_to=D(2024, 3, 15)),
+    "text": (lambda b: TransactionFilter(text=" shell "), lambda r, t: "shell" in r.payee.lower()),
+    "date range": (lambda b: TransactionFilter(date_from=D(2024, 2, 10), date_to=D(2024, 3, 15)),
                    lambda r, t: D(2024, 2, 10) <= r.date <= D(2024, 3, 15)),
-    "amount": (lambda b: ReportFilter(amount_min=Decimal("80"), amount_max=Decimal("100")),
-               lambda r, t: r.eur is not None and 8000 <= abs(r.eur) <= 10000),
+    # As recorded, in the row's own currency: Whole Foods' 120 USD (100 EUR) is not in 80-100.
+    "amount": (lambda b: TransactionFilter(amount_min=Decimal("80"), amount_max=Decimal("100")),
+               lambda r, t: Decimal(80) <= abs(Decimal(r.amount)) <= Decimal(100)),
 }
 
 
@@ -351,7 +353,7 @@ def test_a_filter_keeps_the_previous_months_but_not_their_dates(report_book: Rep
                                                                 ) -> None:
     # Food only, and only from March 5: March's Food is REWE + Whole Foods; the comparison
     # still covers Dec-Feb Food, because the date range narrows the summarised month only.
-    flt = ReportFilter(category_ids=(report_book.categories["Food"],), date_from=D(2024, 3, 5))
+    flt = TransactionFilter(category_ids=(report_book.categories["Food"],), date_from=D(2024, 3, 5))
     frame = monthly_summary(report_book.owner, MAR, flt).vs_average
     assert frame[["path", "this_month", "average_previous"]].values.tolist() == [
         ["Food", -19999, -12922]]

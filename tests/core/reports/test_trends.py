@@ -16,9 +16,9 @@ import pytest
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import PermissionDenied, ValidationError
+from fintrack_core.filters import TransactionFilter
 from fintrack_core.ledger import accounts, users
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.reports.filters import ReportFilter
 from fintrack_core.reports.trends import last_months, trends
 from tests.core.reports.conftest import OPENING, TYPES, ReportBook
 from tests.core.reports.test_summary import (
@@ -212,10 +212,10 @@ def test_filters_change_the_monthly_figures(report_book: ReportBook, name: str) 
 def test_balances_follow_the_account_filter_only(report_book: ReportBook) -> None:
     full = trends(report_book.owner, START, END).balances
     visa = trends(report_book.owner, START, END,
-                  ReportFilter(account_ids=(report_book.accounts["Visa"],))).balances
+                  TransactionFilter(account_ids=(report_book.accounts["Visa"],))).balances
     assert set(visa["account"]) == {"Visa"}
     pd.testing.assert_frame_equal(visa, full[full["account"] == "Visa"].reset_index(drop=True))
-    tagged = trends(report_book.owner, START, END, ReportFilter(tags=("food",),
+    tagged = trends(report_book.owner, START, END, TransactionFilter(tags=("food",),
                                                                 text="rewe")).balances
     pd.testing.assert_frame_equal(tagged, full)
 
@@ -228,7 +228,7 @@ def test_scheduled_rows_only_with_include_scheduled(today: dt.date,
         category_id=report_book.categories["Insurance"], scheduled=True))
     span = last_months(2, later)
     plain = trends(report_book.owner, *span)
-    ahead = trends(report_book.owner, *span, ReportFilter(include_scheduled=True))
+    ahead = trends(report_book.owner, *span, TransactionFilter(include_scheduled=True))
     assert plain.monthly["expenses"].sum() == 0
     assert ahead.monthly["expenses"].sum() == -30000
     giro = report_book.accounts["Girokonto"]
