@@ -19,7 +19,7 @@ people = list_users(db, ctx.user.id)
 st.dataframe(pd.DataFrame({"Username": [u.username for u in people],
                            "Name": [u.name for u in people],
                            "E-mail": [u.email for u in people],
-                           "Administrator": [u.is_admin for u in people]}),
+                           "Administrator": ["Yes" if u.is_admin else "No" for u in people]}),
              hide_index=True, width="stretch")
 
 add, reset, admin = st.tabs(["Add user", "Reset password", "Administrator rights"])

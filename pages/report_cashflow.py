@@ -17,7 +17,10 @@ flow = cached(ctx, cashflow_sankey, flt)
 if flow.links.empty:
     st.info("No income or spending for these filters.")
 else:
-    title = f"Cash flow · {period_text(flt.date_from, flt.date_to, ctx.locale)}"
+    # Without a date filter, the dates of the rows drawn (never "all dates").
+    period = period_text(flt.date_from or flow.first_date, flt.date_to or flow.last_date,
+                         ctx.locale)
+    title = f"Cash flow · {period}"
     event = st.plotly_chart(sankey(flow.nodes, flow.links, flow.base_currency, ctx.locale,
                                    title=title),
                             on_select="rerun", key="rf_sankey", width="stretch")

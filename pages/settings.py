@@ -46,7 +46,7 @@ with members_tab:
     members = books.list_members(ctx.scope)
     st.dataframe(pd.DataFrame({"User": [m.username for m in members],
                                "Name": [m.name for m in members],
-                               "Role": [m.role.value for m in members]}),
+                               "Role": [m.role.value.capitalize() for m in members]}),
                  hide_index=True, width="stretch")
     if ctx.is_owner:
         with st.form("share"):

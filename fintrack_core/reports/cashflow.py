@@ -12,6 +12,7 @@ All sums are taken in DuckDB; Python only lays out the handful of resulting rows
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ class Sankey:
     'deficit'), category_id (``UNCATEGORISED`` for uncategorised rows, NA for the rest).
     ``links``: source, target, value (positive base minor units), category_id.
     ``income`` and ``expenses`` are the net totals (expenses negative, as stored).
+    ``first_date`` and ``last_date``: the dates of the first and last row drawn, so a title
+    can say which period an unfiltered picture covers.
     """
 
     base_currency: str
@@ -44,6 +47,8 @@ class Sankey:
     income: int = 0
     expenses: int = 0
     unconverted: dict[str, int] = field(default_factory=dict)
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
 
 
 _SQL = """
@@ -57,14 +62,15 @@ WITH level AS (  -- each category's node: its depth-1 ancestor, or the root used
     SELECT t.flow,
            coalesce(CASE WHEN t.flow = 'income' THEN l.node_id ELSE c.root_id END,
                     {uncat}) AS category_id,
-           sum(t.amount_base) AS value
+           sum(t.amount_base) AS value, min(t.date) AS first_date, max(t.date) AS last_date
     FROM tx t
     LEFT JOIN categories c ON c.id = t.category_id
     LEFT JOIN level l ON l.category_id = t.category_id
     WHERE t.flow IN ('income', 'expense') AND ({cond})
     GROUP BY 1, 2
 )
-SELECT s.flow, s.category_id, n.name AS label, CAST(s.value AS BIGINT) AS value
+SELECT s.flow, s.category_id, n.name AS label, CAST(s.value AS BIGINT) AS value,
+       s.first_date, s.last_date
 FROM sums s LEFT JOIN categories n ON n.id = s.category_id
 WHERE s.value <> 0
 ORDER BY abs(s.value) DESC, label
@@ -122,5 +128,7 @@ def cashflow_sankey(scope: Scope, flt: TransactionFilter | None = None) -> Sanke
     link_frame = pd.DataFrame(links, columns=LINK_COLUMNS)
     link_frame["value"] = link_frame["value"].astype("int64")
     link_frame["category_id"] = link_frame["category_id"].astype("Int64")
+    first = pd.Timestamp(sums["first_date"].min()).date() if len(sums) else None
+    last = pd.Timestamp(sums["last_date"].max()).date() if len(sums) else None
     return Sankey(q.base_currency, node_frame, link_frame, income, expenses,
-                  q.unconverted("t.flow IN ('income', 'expense')"))
+                  q.unconverted("t.flow IN ('income', 'expense')"), first, last)

@@ -102,3 +102,14 @@ def test_report_tables_have_readable_headers_and_month_names(small_book: SmallBo
     assert mom.columns[0] == "Category"
     assert list(mom.columns[-2:]) == ["Change", "Change %"]
     assert all(v == "—" or v.endswith("%") for v in mom["Change %"])
+
+
+def test_cash_flow_without_a_date_filter_names_the_dates_it_covers(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    """The title said "all dates", which tells the reader nothing; it names the rows' span."""
+    import json
+
+    at = as_owner("pages/report_cashflow.py")
+    [chart] = at.get("plotly_chart")
+    title = json.loads(chart.proto.spec)["layout"]["title"]["text"]
+    assert title == "Cash flow · Mar 1, 2024 – Mar 12, 2024"  # the first and last row drawn

@@ -51,6 +51,8 @@ def test_income_to_book_to_expenses_with_savings(report_book: ReportBook) -> Non
     assert sankey.expenses == lm.total("expense")
     assert sankey.base_currency == "EUR"
     assert sankey.unconverted == {}
+    flows = [r.date for r in lm.rows() if r.flow in ("income", "expense")]
+    assert (sankey.first_date, sankey.last_date) == (min(flows), max(flows))
     _assert_balanced(sankey)
     kinds = dict(zip(sankey.nodes["label"], sankey.nodes["kind"], strict=True))
     assert kinds == {"Salary": "income", "Other income": "income", "Book": "book",
