@@ -321,3 +321,63 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="{}")
     origin: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Budget(Base):
+    """A spending limit for one expense category and its whole sub-tree, per period.
+
+    The amount is in the book's base currency (minor units); ``period`` is a
+    ``budgets.periods.PeriodKind`` and ``start_day`` its start (see that module). The budget
+    applies from ``starts_on`` (the first period is the one containing it) until ``ends_on``
+    (required for custom periods, optional for the others). ``thresholds`` are percentages,
+    comma-separated ("80,100"), at which alerts fire.
+    """
+
+    __tablename__ = "budgets"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="positive_amount"),
+        # The category belongs to the budget's own book (as for transactions, revision 0008).
+        ForeignKeyConstraint(["category_id", "book_id"], ["categories.id", "categories.book_id"],
+                             name="fk_budgets_category_in_book", ondelete="RESTRICT"),
+        Index("ix_budgets_book_category", "book_id", "category_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    period: Mapped[str] = mapped_column(String(8))
+    start_day: Mapped[int] = mapped_column(Integer, default=1)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    rollover: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    thresholds: Mapped[str] = mapped_column(String(60), default="80,100",
+                                            server_default="80,100")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class BudgetAlert(Base):
+    """A budget's spending crossed one of its thresholds in one period: recorded once.
+
+    A later edit that brings the spending back under the threshold sets ``resolved_at``
+    (the record stays); crossing again in the same period clears it. ``read_at`` and
+    ``dismissed_at`` are the user's marks on the Overview's alert list.
+    """
+
+    __tablename__ = "budget_alerts"
+    __table_args__ = (
+        UniqueConstraint("budget_id", "threshold", "period_start",
+                         name="uq_budget_alerts_once"),
+        Index("ix_budget_alerts_book", "book_id", "fired_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"))
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
+    threshold: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    spent_minor: Mapped[int] = mapped_column(BigInteger)
+    limit_minor: Mapped[int] = mapped_column(BigInteger)
+    fired_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    dismissed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
