@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
-from fintrack_core.db.models import Category, CategoryKind, Rule, Transaction
+from fintrack_core.db.models import Budget, Category, CategoryKind, Rule, Transaction
 from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.text import MAX_CATEGORY_NAME, clean_text
 
@@ -202,6 +202,7 @@ def merge_categories(scope: Scope, source_id: int, target_id: int) -> int:
         require(s, scope, WRITE)
         src = get_category(s, scope.book_id, source_id, "source")
         dst = get_category(s, scope.book_id, target_id, "target")
+        _refuse_if_budgeted(s, scope.book_id, src.id, src.name)
         if src.kind != dst.kind:
             raise ValidationError("target", f"{dst.name!r} is {dst.kind.value}, "
                                             f"{src.name!r} is {src.kind.value}")
@@ -223,6 +224,7 @@ def delete_category(scope: Scope, category_id: int, move_to_id: int | None = Non
     with scope.db.write() as s:
         require(s, scope, WRITE)
         cat = get_category(s, scope.book_id, category_id)
+        _refuse_if_budgeted(s, scope.book_id, cat.id, cat.name)
         used = int(s.scalar(select(func.count(Transaction.id)).where(
             Transaction.book_id == scope.book_id,
             Transaction.category_id == category_id)) or 0)
@@ -249,6 +251,16 @@ def delete_category(scope: Scope, category_id: int, move_to_id: int | None = Non
                    moved=moved, move_to_id=move_to_id if used else None,
                    rules_updated=updated, rules_disabled=disabled)
         return moved
+
+
+def _refuse_if_budgeted(s: Session, book_id: int, category_id: int, name: str) -> None:
+    """A budget's category cannot vanish under it: the budget would silently cover nothing
+    (or, moved along, another category's spending). The user decides what happens to it."""
+    budget_id = s.scalar(select(Budget.id).where(Budget.book_id == book_id,
+                                                 Budget.category_id == category_id).limit(1))
+    if budget_id is not None:
+        raise Conflict(f"{name!r} has a budget (#{budget_id}); delete the budget or give it "
+                       "another category first")
 
 
 def _adopt_children(s: Session, book_id: int, old_parent_id: int,

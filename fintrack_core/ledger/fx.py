@@ -130,6 +130,14 @@ class RateTable:
         value = values[i - 1]
         return Decimal(value.numerator) / Decimal(value.denominator)
 
+    def fraction(self, base: str, quote: str, on: dt.date) -> Fraction | None:
+        """``rate`` as the exact fraction the report copy converts with, or ``None``."""
+        if base == quote:
+            return Fraction(1)
+        days, values = self._series(quote).get(base, ([], []))
+        i = bisect.bisect_right(days, on)
+        return values[i - 1] if i else None
+
     def _series(self, quote: str) -> dict[str, tuple[list[dt.date], list[Fraction]]]:
         if quote not in self._by_quote:
             series: dict[str, tuple[list[dt.date], list[Fraction]]] = {}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import WRITE, Scope, require
 from fintrack_core.audit import record_for
+from fintrack_core.budgets.alerts import Touched, check_budget_alerts
 from fintrack_core.db.models import Account, CategoryKind, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger.accounts import get_account
@@ -143,6 +144,7 @@ def add_transaction(scope: Scope, data: TransactionInput) -> TransactionView:
                         tags=normalise_tags(data.tags), scheduled=data.scheduled)
         s.add(t)
         s.flush()
+        check_budget_alerts(s, scope.book_id, [(t.category_id, t.date)])
         return view(t)
 
 
@@ -165,7 +167,10 @@ def update_transaction(scope: Scope, transaction_id: int, **changes: object) -> 
     _check_fields(changes)
     with scope.db.write() as s:
         require(s, scope, WRITE)
-        return _apply(s, scope, transaction_id, changes)
+        touched: list[Touched] = []
+        changed = _apply(s, scope, transaction_id, changes, touched)
+        check_budget_alerts(s, scope.book_id, touched)
+        return changed
 
 
 EDITABLE = frozenset({"account_id", "date", "amount", "payee", "description", "category_id",
@@ -187,20 +192,24 @@ def update_transactions(scope: Scope, edits: list[tuple[int, dict[str, object]]]
     with scope.db.write() as s:
         require(s, scope, WRITE)
         views = []
+        touched: list[Touched] = []
         for transaction_id, changes in edits:
             try:
                 _check_fields(changes)
-                views.append(_apply(s, scope, transaction_id, dict(changes)))
+                views.append(_apply(s, scope, transaction_id, dict(changes), touched))
             except ValidationError as exc:
                 raise ValidationError(f"transaction {transaction_id}: {exc.field}",
                                       exc.message) from None
+        check_budget_alerts(s, scope.book_id, touched)
         return views
 
 
 def _apply(s: Session, scope: Scope, transaction_id: int,
-           changes: dict[str, object]) -> TransactionView:
-    """One edit inside the caller's write session (role already checked)."""
+           changes: dict[str, object], touched: list[Touched]) -> TransactionView:
+    """One edit inside the caller's write session (role already checked); the row's category
+    and date before and after go to ``touched`` for the budget alert check."""
     t = _get(s, scope.book_id, transaction_id)
+    touched.append((t.category_id, t.date))
     if t.transfer_id and ({"amount", "account_id"} & set(changes)):
         raise ValidationError("amount", "a transfer's amount and accounts cannot be edited "
                                         "leg by leg; delete the transfer and enter it again")
@@ -235,6 +244,7 @@ def _apply(s: Session, scope: Scope, transaction_id: int,
                                             Transaction.transfer_id == t.transfer_id)
                   .values(date=date, scheduled=scheduled))
     s.flush()
+    touched.append((t.category_id, t.date))
     return view(t)
 
 
@@ -249,7 +259,10 @@ def delete_transaction(scope: Scope, transaction_id: int) -> int:
             res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
                                                       Transaction.transfer_id == t.transfer_id))
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
+        touched = [(t.category_id, t.date)]
         s.delete(t)
+        s.flush()
+        check_budget_alerts(s, scope.book_id, touched)
         return 1
 
 
@@ -323,7 +336,8 @@ def bulk_set_category(scope: Scope, transaction_ids: list[int], category_id: int
     ids = sorted(set(transaction_ids))
     with scope.db.write() as s:
         require(s, scope, WRITE)
-        found = s.execute(select(Transaction.id, Transaction.amount_minor, Transaction.transfer_id)
+        found = s.execute(select(Transaction.id, Transaction.amount_minor, Transaction.transfer_id,
+                                 Transaction.category_id, Transaction.date)
                           .where(Transaction.book_id == scope.book_id,
                                  Transaction.id.in_(ids))).all()
         missing = set(ids) - {r.id for r in found}
@@ -335,6 +349,8 @@ def bulk_set_category(scope: Scope, transaction_ids: list[int], category_id: int
                                             Transaction.id.in_(ids))
                   .values(category_id=category_id))
         record_for(s, scope, "tx.bulk_edit", count=len(ids), ids=ids, category_id=category_id)
+        check_budget_alerts(s, scope.book_id, [(r.category_id, r.date) for r in found]
+                            + [(category_id, r.date) for r in found])
         return len(ids)
 
 
@@ -343,7 +359,8 @@ def bulk_delete(scope: Scope, transaction_ids: list[int]) -> int:
     ids = sorted(set(transaction_ids))
     with scope.db.write() as s:
         require(s, scope, WRITE)
-        rows = s.execute(select(Transaction.id, Transaction.transfer_id).where(
+        rows = s.execute(select(Transaction.id, Transaction.transfer_id, Transaction.category_id,
+                                Transaction.date).where(
             Transaction.book_id == scope.book_id, Transaction.id.in_(ids))).all()
         missing = set(ids) - {r.id for r in rows}
         if missing:
@@ -355,4 +372,5 @@ def bulk_delete(scope: Scope, transaction_ids: list[int]) -> int:
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id, cond))
         removed = int(res.rowcount or 0)  # type: ignore[attr-defined]
         record_for(s, scope, "tx.bulk_delete", count=removed, ids=ids)
+        check_budget_alerts(s, scope.book_id, [(r.category_id, r.date) for r in rows])
         return removed

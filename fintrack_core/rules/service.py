@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
+from fintrack_core.budgets.alerts import check_budget_alerts
 from fintrack_core.db.models import Book, Category, CategoryKind, Rule, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.filters import TransactionFilter
@@ -325,6 +326,10 @@ def reapply_rules(scope: Scope, transaction_filter: TransactionFilter | None = N
         s.execute(update(Transaction).where(Transaction.book_id == scope.book_id), params,
                   execution_options={"synchronize_session": None})
         record_for(s, scope, "rules.reapply", changed=len(params), ids=[p["id"] for p in params])
+        old = before.set_index("id").loc[changed["id"]]
+        check_budget_alerts(s, scope.book_id, [
+            *zip((_opt(c) for c in old["category_id"]), old["date"], strict=True),
+            *zip((_opt(c) for c in changed["category_id"]), changed["date"], strict=True)])
         return len(params)
 
 

@@ -36,6 +36,8 @@ from fintrack_cli import common as cli_common
 from fintrack_core import audit
 from fintrack_core.access import Scope
 from fintrack_core.backups import archive as book_archive
+from fintrack_core.budgets import service as budgets
+from fintrack_core.budgets import status as budget_status
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
@@ -89,6 +91,7 @@ class Ids:
     rule: int = 0  # "Alice Grocer" payee -> Restaurants
     rule2: int = 0  # ACME Payroll on the Girokonto -> tag
     batch: int = 0  # an imported statement of the Girokonto
+    budget: int = 0  # monthly Groceries budget
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,17 @@ OPS: list[Op] = [
        lambda s, i: categories.merge_categories(s, i.unused_category, i.category2)),
     Op("ledger.categories.delete_category", "write",
        lambda s, i: categories.delete_category(s, i.custom_category)),
+    # budgets
+    Op("budgets.service.list_budgets", "read", lambda s, i: budgets.list_budgets(s), False),
+    Op("budgets.service.get_budget", "read", lambda s, i: budgets.get_budget(s, i.budget)),
+    Op("budgets.service.add_budget", "write", lambda s, i: budgets.add_budget(
+        s, budgets.BudgetInput(i.category2, "120", "weekly", start_day=0))),
+    Op("budgets.service.update_budget", "write",
+       lambda s, i: budgets.update_budget(s, i.budget, amount="450", rollover=True)),
+    Op("budgets.service.delete_budget", "write",
+       lambda s, i: budgets.delete_budget(s, i.budget)),
+    Op("budgets.status.budget_status", "read",
+       lambda s, i: budget_status.budget_status(s, AS_OF), False),
     # exchange rates
     Op("ledger.fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
     Op("ledger.fx.rate_table", "read",
@@ -358,6 +372,8 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
     # The file name holds a marker: a listing of B's imports must not show it.
     kiosk = imports.import_statement(a, b"Date,Description,Amount\n2024-03-10,Kiosk,-3.20\n",
                                      "Alice Girokonto March.csv", [giro.id])
+    budget = budgets.add_budget(a, budgets.BudgetInput(cats["Groceries"], "300", "monthly",
+                                                       starts_on=start))
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -368,7 +384,7 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
                          cats["Restaurants"], cats["Coffee"], hobby.id, grocery.id,
                          tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
                          b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id,
-                         kiosk.batch_id or 0)
+                         kiosk.batch_id or 0, budget.id)
 
 
 @pytest.fixture(scope="module")
