@@ -112,7 +112,7 @@ def _spans(budget: BudgetView, as_of: dt.date) -> list[Span]:
     return [Span(max(s.start, budget.starts_on), s.end) for s in spans]
 
 
-def _daily_spending(scope: Scope, wanted: list[tuple[BudgetView, dt.date, dt.date]]
+def daily_spending(scope: Scope, wanted: list[tuple[BudgetView, dt.date, dt.date]]
                    ) -> pd.DataFrame:
     """Spending per budget and day between the given dates (one query for all budgets):
     columns budget_id, date, unconverted ('' or the currency of rows with no rate),
@@ -138,7 +138,7 @@ def budget_status(scope: Scope, as_of: dt.date | None = None,
     budgets = [b for b in list_budgets(scope) if b.span_on(day) is not None
                and (budget_ids is None or b.id in budget_ids)]
     spans = {b.id: _spans(b, day) for b in budgets}
-    frame = _daily_spending(scope, [(b, spans[b.id][0].start, spans[b.id][-1].end)
+    frame = daily_spending(scope, [(b, spans[b.id][0].start, spans[b.id][-1].end)
                                    for b in budgets])
     out = []
     for budget in budgets:

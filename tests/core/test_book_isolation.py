@@ -36,6 +36,8 @@ from fintrack_cli import common as cli_common
 from fintrack_core import audit
 from fintrack_core.access import Scope
 from fintrack_core.backups import archive as book_archive
+from fintrack_core.budgets import history as budget_history
+from fintrack_core.budgets import inbox
 from fintrack_core.budgets import service as budgets
 from fintrack_core.budgets import status as budget_status
 from fintrack_core.db.engine import Database
@@ -92,6 +94,7 @@ class Ids:
     rule2: int = 0  # ACME Payroll on the Girokonto -> tag
     batch: int = 0  # an imported statement of the Girokonto
     budget: int = 0  # monthly Groceries budget
+    alert: int = 0  # its 80 % alert of March 2024
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,18 @@ OPS: list[Op] = [
        lambda s, i: budgets.delete_budget(s, i.budget)),
     Op("budgets.status.budget_status", "read",
        lambda s, i: budget_status.budget_status(s, AS_OF), False),
+    Op("budgets.status.daily_spending", "read", lambda s, i: _report_data(
+        budget_status.daily_spending(s, [(budgets.get_budget(s, i.budget), DAY, AS_OF)]))),
+    Op("budgets.history.budget_history", "read",
+       lambda s, i: _report_data(budget_history.budget_history(s, i.budget, 6, AS_OF))),
+    Op("budgets.history.year_table", "read",
+       lambda s, i: _report_data(budget_history.year_table(s, 2024)), False),
+    Op("budgets.history.income_not_budgeted", "read",
+       lambda s, i: budget_history.income_not_budgeted(s, AS_OF), False),
+    Op("budgets.inbox.list_alerts", "read", lambda s, i: inbox.list_alerts(s), False),
+    Op("budgets.inbox.mark_read", "write", lambda s, i: inbox.mark_read(s, [i.alert])),
+    Op("budgets.inbox.dismiss_alerts", "write",
+       lambda s, i: inbox.dismiss_alerts(s, [i.alert])),
     # exchange rates
     Op("ledger.fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
     Op("ledger.fx.rate_table", "read",
@@ -372,8 +387,11 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
     # The file name holds a marker: a listing of B's imports must not show it.
     kiosk = imports.import_statement(a, b"Date,Description,Amount\n2024-03-10,Kiosk,-3.20\n",
                                      "Alice Girokonto March.csv", [giro.id])
-    budget = budgets.add_budget(a, budgets.BudgetInput(cats["Groceries"], "300", "monthly",
+    budget = budgets.add_budget(a, budgets.BudgetInput(cats["Groceries"], "70", "monthly",
                                                        starts_on=start))
+    tx.add_transaction(a, tx.TransactionInput(giro.id, dt.date(2024, 3, 6), "-1.00",
+                                              "Alice Bakery", category_id=cats["Groceries"]))
+    [alert] = inbox.list_alerts(a, include_dismissed=True)
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -384,7 +402,7 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
                          cats["Restaurants"], cats["Coffee"], hobby.id, grocery.id,
                          tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
                          b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id,
-                         kiosk.batch_id or 0, budget.id)
+                         kiosk.batch_id or 0, budget.id, alert.id)
 
 
 @pytest.fixture(scope="module")
