@@ -381,3 +381,21 @@ class BudgetAlert(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     dismissed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RecurringDecision(Base):
+    """What the user decided about a detected recurring series (``budgets.recurring``):
+    confirmed as a schedule (with optional corrections) or dismissed. Keyed by the series'
+    stable key, so a dismissed series stays dismissed however often detection runs."""
+
+    __tablename__ = "recurring_decisions"
+    __table_args__ = (UniqueConstraint("book_id", "key", name="uq_recurring_decisions_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(10))  # confirmed | dismissed
+    name: Mapped[str] = mapped_column(String(200), default="")
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cadence: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    next_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

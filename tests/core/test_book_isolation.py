@@ -37,7 +37,7 @@ from fintrack_core import audit
 from fintrack_core.access import Scope
 from fintrack_core.backups import archive as book_archive
 from fintrack_core.budgets import history as budget_history
-from fintrack_core.budgets import inbox
+from fintrack_core.budgets import inbox, subscriptions
 from fintrack_core.budgets import service as budgets
 from fintrack_core.budgets import status as budget_status
 from fintrack_core.db.engine import Database
@@ -95,6 +95,7 @@ class Ids:
     batch: int = 0  # an imported statement of the Girokonto
     budget: int = 0  # monthly Groceries budget
     alert: int = 0  # its 80 % alert of March 2024
+    series: str = ""  # the key of "Alice Streaming", paid monthly
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,14 @@ OPS: list[Op] = [
     Op("budgets.inbox.mark_read", "write", lambda s, i: inbox.mark_read(s, [i.alert])),
     Op("budgets.inbox.dismiss_alerts", "write",
        lambda s, i: inbox.dismiss_alerts(s, [i.alert])),
+    Op("budgets.subscriptions.list_subscriptions", "read",
+       lambda s, i: subscriptions.list_subscriptions(s), False),
+    Op("budgets.subscriptions.upcoming_bills", "read",
+       lambda s, i: subscriptions.upcoming_bills(s, 30, dt.date(2024, 4, 1)), False),
+    Op("budgets.subscriptions.confirm_series", "write",
+       lambda s, i: subscriptions.confirm_series(s, i.series, name="Films")),
+    Op("budgets.subscriptions.dismiss_series", "write",
+       lambda s, i: subscriptions.dismiss_series(s, i.series)),
     # exchange rates
     Op("ledger.fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
     Op("ledger.fx.rate_table", "read",
@@ -392,6 +401,10 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
     tx.add_transaction(a, tx.TransactionInput(giro.id, dt.date(2024, 3, 6), "-1.00",
                                               "Alice Bakery", category_id=cats["Groceries"]))
     [alert] = inbox.list_alerts(a, include_dismissed=True)
+    for month in (1, 2, 3):
+        tx.add_transaction(a, tx.TransactionInput(giro.id, dt.date(2024, month, 20), "-9.99",
+                                                  "Alice Streaming"))
+    [series] = subscriptions.list_subscriptions(a).series
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -402,7 +415,7 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
                          cats["Restaurants"], cats["Coffee"], hobby.id, grocery.id,
                          tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
                          b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id,
-                         kiosk.batch_id or 0, budget.id, alert.id)
+                         kiosk.batch_id or 0, budget.id, alert.id, series.series.key)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""budgets and budget_alerts: spending limits per category and period, and the threshold
-crossings recorded once per budget, threshold and period.
+"""budgets, budget_alerts and recurring_decisions: spending limits per category and period,
+the threshold crossings recorded once per budget, threshold and period, and what the user
+decided about each detected recurring payment.
 
 Revision ID: 0010
 Revises: 0008
@@ -59,9 +60,27 @@ def upgrade() -> None:
                             name="uq_budget_alerts_once"),
     )
     op.create_index("ix_budget_alerts_book", "budget_alerts", ["book_id", "fired_at"])
+    op.create_table(
+        "recurring_decisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("book_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("cadence", sa.String(length=10), nullable=True),
+        sa.Column("next_date", sa.Date(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.ForeignKeyConstraint(["book_id"], ["books.id"],
+                                name=op.f("fk_recurring_decisions_book_id_books"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recurring_decisions")),
+        sa.UniqueConstraint("book_id", "key", name="uq_recurring_decisions_key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("recurring_decisions")
     op.drop_index("ix_budget_alerts_book", table_name="budget_alerts")
     op.drop_table("budget_alerts")
     op.drop_index("ix_budgets_book_category", table_name="budgets")

@@ -1,0 +1,185 @@
+"""Subscriptions and bills: the recurring series of a book, what the user decided about each,
+their monthly and yearly cost, and the bills due soon.
+
+Detection runs on the book's columnar copy (every non-transfer, non-scheduled row), so it
+sees the same history as the reports; the user's decisions (confirm as a schedule, correct,
+dismiss) are stored by series key and applied on top. A dismissed series stays dismissed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from fintrack_core.access import READ, WRITE, Scope, require
+from fintrack_core.budgets.recurring import (
+    BY_NAME,
+    CADENCES,
+    MIN_OCCURRENCES,
+    Series,
+    detect_series,
+    normalise_payee,
+)
+from fintrack_core.db.models import RecurringDecision
+from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.money import to_minor
+from fintrack_core.reports.store import report_store
+from fintrack_core.text import MAX_NAME, clean_text
+
+# A payee paid more often than this many times a week over its whole span is shopping, not
+# a subscription: dropped before any per-payee work (most of a big book's rows).
+MAX_PER_WEEK = 1.5
+
+_ROWS_SQL = """
+SELECT account_id, date, payee, amount_minor, currency, category_id
+FROM tx WHERE flow <> 'transfer' AND NOT scheduled AND payee <> ''
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesView:
+    """A series with the user's decision applied (``status``: detected, confirmed,
+    dismissed) and its name (the user's, or the payee)."""
+
+    series: Series
+    status: str
+    name: str
+    amount_minor: int
+    cadence: str
+    next_date: dt.date
+
+    @property
+    def monthly_minor(self) -> int:
+        return dataclasses.replace(self.series, amount_minor=self.amount_minor,
+                                   cadence=self.cadence).monthly_minor
+
+    @property
+    def price_change(self) -> tuple[int, int, dt.date] | None:
+        """(old amount, new amount, from) when the latest payments cost something else."""
+        s = self.series
+        if s.previous_amount_minor is None or s.price_changed_on is None:
+            return None
+        return s.previous_amount_minor, s.amount_minor, s.price_changed_on
+
+    def missed(self, today: dt.date) -> bool:
+        return today > self.next_date + dt.timedelta(days=BY_NAME[self.cadence].grace)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriptions:
+    series: list[SeriesView]
+    monthly: dict[str, int]  # per currency: what the series cost (negative) or bring a month
+    yearly: dict[str, int]
+
+
+def _candidate_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of payees that could recur, normalised once per distinct payee."""
+    if frame.empty:
+        return frame
+    codes, uniques = pd.factorize(frame["payee"])
+    norms = np.array([normalise_payee(str(p)) for p in uniques], dtype=object)
+    frame = frame.assign(norm=norms[codes], sign=np.sign(frame["amount_minor"].to_numpy()))
+    frame["date"] = pd.to_datetime(frame["date"])
+    keys = ["account_id", "norm", "sign"]
+    stats = frame.groupby(keys)["date"].agg(["size", "min", "max"])
+    weeks = (stats["max"] - stats["min"]).dt.days / 7 + 1
+    keep = stats[(stats["size"] >= MIN_OCCURRENCES) & (stats["size"] <= weeks * MAX_PER_WEEK)]
+    frame = frame.merge(keep[[]], left_on=keys, right_index=True)
+    frame["date"] = frame["date"].dt.date
+    return frame.drop(columns=["norm", "sign"])
+
+
+def _decisions(scope: Scope) -> dict[str, RecurringDecision]:
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        rows = s.scalars(select(RecurringDecision).where(
+            RecurringDecision.book_id == scope.book_id)).all()
+        for r in rows:
+            s.expunge(r)
+        return {r.key: r for r in rows}
+
+
+def list_subscriptions(scope: Scope, *, include_dismissed: bool = False) -> Subscriptions:
+    """The book's recurring series (biggest monthly amount first) with their totals."""
+    rows = report_store(scope.db).query(scope, _ROWS_SQL)
+    found = detect_series(_candidate_rows(rows))
+    decided = _decisions(scope)
+    views = []
+    for s in found:
+        d = decided.get(s.key)
+        status = d.status if d is not None else "detected"
+        if status == "dismissed" and not include_dismissed:
+            continue
+        views.append(SeriesView(
+            s, status, (d.name if d is not None and d.name else s.payee),
+            d.amount_minor if d is not None and d.amount_minor is not None else s.amount_minor,
+            d.cadence if d is not None and d.cadence else s.cadence,
+            d.next_date if d is not None and d.next_date and d.next_date > s.last_date
+            else s.next_date))
+    monthly: dict[str, int] = defaultdict(int)
+    for v in views:
+        if v.status != "dismissed":
+            monthly[v.series.currency] += v.monthly_minor
+    return Subscriptions(views, dict(monthly), {c: m * 12 for c, m in monthly.items()})
+
+
+def upcoming_bills(scope: Scope, days: int = 7, as_of: dt.date | None = None
+                   ) -> list[SeriesView]:
+    """Payments (money out) expected from ``as_of`` through the next ``days`` days."""
+    if not 1 <= int(days) <= 366:
+        raise ValidationError("days", "choose 1 to 366 days")
+    today = as_of or dt.date.today()
+    last = today + dt.timedelta(days=int(days))
+    return sorted((v for v in list_subscriptions(scope).series
+                   if v.amount_minor < 0 and today <= v.next_date <= last),
+                  key=lambda v: (v.next_date, v.name))
+
+
+def _decide(scope: Scope, key: str, status: str, **values: object) -> None:
+    key = clean_text(key, "key", 400)
+    with scope.db.write() as s:
+        require(s, scope, WRITE)
+        row = s.scalar(select(RecurringDecision).where(RecurringDecision.book_id == scope.book_id,
+                                                       RecurringDecision.key == key))
+        if row is None:
+            row = RecurringDecision(book_id=scope.book_id, key=key)
+            s.add(row)
+        row.status = status
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+def _known(scope: Scope, key: str) -> Series:
+    for v in list_subscriptions(scope, include_dismissed=True).series:
+        if v.series.key == key:
+            return v.series
+    raise NotFound("series", key)
+
+
+def confirm_series(scope: Scope, key: str, *, name: str | None = None,
+                   amount: str | None = None, cadence: str | None = None,
+                   next_date: dt.date | None = None) -> None:
+    """Keep a series as a schedule, optionally corrected (name, signed amount in the
+    account's currency, cadence, next date)."""
+    series = _known(scope, key)
+    if cadence is not None and cadence not in BY_NAME:
+        raise ValidationError("cadence", f"choose one of {', '.join(c.name for c in CADENCES)}")
+    if next_date is not None and next_date <= series.last_date:
+        raise ValidationError("next_date", f"must be after the last payment {series.last_date}")
+    amount_minor = None if amount is None else to_minor(amount, series.currency)
+    if amount_minor == 0:
+        raise ValidationError("amount", "must not be zero")
+    _decide(scope, key, "confirmed", name=clean_text(name or "", "name", MAX_NAME),
+            amount_minor=amount_minor, cadence=cadence, next_date=next_date)
+
+
+def dismiss_series(scope: Scope, key: str) -> None:
+    """Hide a series for good: detection will find it again, the decision keeps it away."""
+    _known(scope, key)
+    _decide(scope, key, "dismissed")
