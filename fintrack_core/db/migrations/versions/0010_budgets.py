@@ -3,13 +3,13 @@ the threshold crossings recorded once per budget, threshold and period, and what
 decided about each detected recurring payment.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
