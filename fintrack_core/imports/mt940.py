@@ -51,6 +51,10 @@ _DUTCH_KEYS = ("TRTP", "IBAN", "BIC", "NAME", "REMI", "EREF", "MARF", "CSID", "C
                "BENM", "ULTC", "ULTD", "PURP", "ADDR", "PREF", "RTRN", "ISDT")
 _DUTCH_RE = re.compile(r"/(" + "|".join(_DUTCH_KEYS) + r")/")
 _SIGNS = {"C": 1, "D": -1, "RC": -1, "RD": 1}
+# SWIFT transaction type codes, the description of an entry that has no other text.
+_TYPES = {"CHG": "Charges", "INT": "Interest", "TRF": "Transfer", "DDT": "Direct debit",
+          "STO": "Standing order", "CHK": "Cheque", "DCR": "Card payment",
+          "RTI": "Returned item", "FEX": "Foreign exchange", "MSC": "Miscellaneous"}
 
 
 @dataclass
@@ -159,8 +163,9 @@ def _entry(f: _Field, stmt: AccountStatement, out: Collected) -> _Row | None:
     bank = (match["bank"] or "").strip()
     ref = match["ref"].strip()
     extra = " ".join(s.strip() for s in f.lines[1:] if s.strip())
+    described = extra or ("" if ref.upper() == "NONREF" else ref)
     return _Row(f.line, day, amount, stmt.currency,
-                extra or ("" if ref.upper() == "NONREF" else ref),
+                described or _TYPES.get(match["type"][1:], ""),
                 bank if bank and bank.upper() != "NONREF" else None, stmt.account)
 
 
