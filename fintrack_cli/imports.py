@@ -101,7 +101,8 @@ def _report(result: ImportResult, names: dict[int, str] | None = None) -> None:
         names = names or {}
         counts = result.preview["account_id"].value_counts(sort=False)
         _say("Into " + ", ".join(f"{names.get(int(a), f'#{a}')}: {int(n)}"
-                                 for a, n in counts.items()))
+                                 for a, n in zip(counts.index.tolist(), counts.tolist(),
+                                                 strict=True)))
     if result.unmatched_accounts:
         _say("Nothing was written: no chosen account has the number of "
              + ", ".join(result.unmatched_accounts)

@@ -149,7 +149,8 @@ if ctx.can_write:
                     if len(per_account) > 1:
                         st.caption("Into " + " · ".join(
                             f"**{md(acc_by_id[int(i)].name)}** {int(n):,}"
-                            for i, n in per_account.items() if int(i) in acc_by_id))
+                            for i, n in zip(per_account.index.tolist(), per_account.tolist(),
+                                            strict=True) if int(i) in acc_by_id))
                 if preview.invalid:
                     with st.expander(f"{len(preview.invalid)} invalid row(s)",
                                      expanded=not skip_invalid):

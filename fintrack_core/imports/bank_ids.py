@@ -94,4 +94,5 @@ def _by_bank_id(session: Session, book_id: int, frame: pd.DataFrame) -> np.ndarr
             Transaction.date >= lo, Transaction.date <= hi,
             Transaction.external_id.is_(None),
             Transaction.fingerprint.in_(wanted_prints[start:start + CHUNK]))))
-    return found | np.array([p in matched for p in prints], dtype=bool)
+    also = np.array([p in matched for p in prints], dtype=bool)
+    return np.asarray(found | also, dtype=bool)

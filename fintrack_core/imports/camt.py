@@ -21,8 +21,9 @@ Each ``Ntry`` becomes a row:
   (the reversal of a debit is a ``CRDT``); its description says "Reversal";
 * status: ``BOOK`` imports; ``PDNG`` (pending) and ``INFO`` are skipped with the reason;
 * payee: the debtor's name for money in, the creditor's for money out (ultimate party as
-  fallback; a reversal names the party of the payment it reverses); description: the ``RmtInf/Ustrd`` lines joined, the structured creditor
-  reference, else ``AddtlTxInf``/``AddtlNtryInf``;
+  fallback; a reversal names the party of the payment it reverses); description: the
+  ``RmtInf/Ustrd`` lines joined, the structured creditor reference, else
+  ``AddtlTxInf``/``AddtlNtryInf``;
 * bank id (the duplicate key): ``AcctSvcrRef`` of the entry (of its one detail when the entry
   has none). ``NtryRef`` is *not* used: it is unique only within one report, and banks number
   it 1, 2, 3... in each statement, so it would mark next month's entry 1 a duplicate.
@@ -84,7 +85,7 @@ def parse_camt(data: bytes) -> ParsedStatement:
         "camt_version": version.group(2) if version else None,
         "namespace": namespace or None,
     }
-    entries = [e for e in root.iter("Ntry")]
+    entries = list(root.iter("Ntry"))
     lines = _entry_lines(data, len(entries))
     if lines is None:
         detected["line_numbers"] = "entry order (the file's entry tags could not be located)"
@@ -177,7 +178,7 @@ def _read_entry(entry: ET.Element, stmt: AccountStatement, line: int, out: Colle
     if indicator not in ("CRDT", "DBIT"):
         problems.append(f"credit/debit indicator (CdtDbtInd) is {indicator!r}, "
                         "not CRDT or DBIT")
-    if problems or amount is None or day is None:
+    if problems or amount is None or day is None or indicator is None:
         stmt.unreadable += 1
         out.invalid.append(RowError(line, "; ".join(problems)))
         return

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from fintrack_core.access import Scope
@@ -146,7 +146,7 @@ def test_rows_stored_without_bank_ids_are_recognised_by_fingerprint(db: Database
     usd = account(scope, "Checking", "USD")
     run(scope, ofx(("20240801", "-10.00", "A", "SHOP")), [usd.id])
     with db.write() as s:  # as imported before bank ids were stored
-        s.execute(Transaction.__table__.update().values(external_id=None))
+        s.execute(update(Transaction).values(external_id=None))
 
     assert run(scope, ofx(("20240801", "-10.00", "A", "SHOP")), [usd.id]).duplicates == 1
 

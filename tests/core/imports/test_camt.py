@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -188,5 +188,6 @@ def test_an_unreadable_entry_is_invalid_with_its_line_and_the_rest_imports() -> 
 
     assert st_.invalid == [RowError(129, "bad amount '64,37'")]
     assert len(st_.rows) == 5
-    [warning] = st_.detected["warnings"]  # type: ignore[misc]
-    assert "1 entry(ies) could not be read" in warning
+    warnings = cast(list[str], st_.detected["warnings"])
+    assert len(warnings) == 1
+    assert "1 entry(ies) could not be read" in warnings[0]
