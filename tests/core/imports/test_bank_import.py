@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from alembic import command
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Transaction
+from fintrack_core.db.schema import alembic_config, upgrade
 from fintrack_core.errors import ValidationError
 from fintrack_core.imports.service import ImportResult, import_statement, undo_batch
 from fintrack_core.imports.statement import RowError
@@ -265,3 +267,23 @@ def test_account_numbers_are_checked_when_set(db: Database) -> None:
     with pytest.raises(ValidationError, match="letters and digits only"):
         accounts.update_account(scope, giro.id, number="DE89;DROP")
     assert accounts.update_account(scope, giro.id, number="").number == ""
+
+
+def test_revision_0009_goes_down_and_up_keeping_the_partial_indexes(any_db: Database) -> None:
+    cfg = alembic_config(any_db)
+    with any_db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    assert "external_id" not in {c["name"] for c in inspect(any_db.engine).get_columns(
+        "transactions")}
+    partial = {i["name"] for i in inspect(any_db.engine).get_indexes("transactions")
+               if i.get("dialect_options", {}).get(f"{any_db.engine.dialect.name}_where")
+               is not None}
+    assert partial == {"ix_transactions_category", "ix_transactions_import_batch",
+                       "ix_transactions_transfer"}
+
+    upgrade(any_db)
+
+    scope = owner(any_db)
+    usd = account(scope, "Checking", "USD", "555")
+    assert run(scope, ofx(("20240801", "-10.00", "A", "SHOP")), [usd.id]).imported == 1

@@ -31,8 +31,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild of transactions would lose the WHERE
+    # clauses of its partial indexes.
     op.drop_index("uq_transactions_account_external_id", "transactions")
-    with op.batch_alter_table("transactions") as batch:
-        batch.drop_column("external_id")
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("number")
+    op.drop_column("transactions", "external_id")
+    op.drop_column("accounts", "number")
