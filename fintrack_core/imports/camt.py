@@ -80,8 +80,10 @@ def parse_camt(data: bytes) -> ParsedStatement:
         raise StatementError("not a CAMT statement: the XML file has no ISO 20022 Document")
     child, kind = _MESSAGES[message.tag]
     version = _VERSION_RE.search(namespace)
+    declared = re.match(rb"<\?xml[^>]*encoding=[\"']([\w.-]+)", data.lstrip(b"\xef\xbb\xbf"))
     detected: dict[str, object] = {
-        "encoding": "xml", "camt_message": kind,
+        "encoding": declared.group(1).decode("ascii").lower() if declared else "utf-8",
+        "camt_message": kind,
         "camt_version": version.group(2) if version else None,
         "namespace": namespace or None,
     }

@@ -22,6 +22,8 @@ from fintrack_core.db.models import Account
 from fintrack_core.ledger.accounts import number_key
 
 _GERMAN_ACCOUNT = re.compile(r"(\d{8})/(\d{1,10})")  # MT940 :25: "BLZ/Kontonummer"
+# MT940 :25: "NL91RABO0123456789 EUR": an IBAN (ending in a digit) and the currency after it.
+_IBAN_AND_CURRENCY = re.compile(r"([A-Z]{2}\d{2}[A-Z0-9]*\d)([A-Z]{3})")
 
 
 @dataclass
@@ -33,12 +35,16 @@ class Routing:
 
 
 def ref_keys(ref: str) -> set[str]:
-    """The forms an account named in a file can be matched in: its number as written, and
-    for a German ``BLZ/Kontonummer`` the IBAN's national part (BLZ + 10-digit number)."""
+    """The forms an account named in a file can be matched in: its number as written; for a
+    German ``BLZ/Kontonummer`` the IBAN's national part (BLZ + 10-digit number); for an IBAN
+    followed by its currency (some banks' ``:25:``) the IBAN."""
     keys = {number_key(ref)}
     german = _GERMAN_ACCOUNT.fullmatch(ref.strip())
     if german:
         keys.add(german[1] + german[2].zfill(10))
+    with_currency = _IBAN_AND_CURRENCY.fullmatch(number_key(ref))
+    if with_currency:
+        keys.add(with_currency[1])
     return keys
 
 

@@ -21,6 +21,7 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Transaction
 from fintrack_core.db.schema import alembic_config, upgrade
 from fintrack_core.errors import ValidationError
+from fintrack_core.imports.routing import account_keys, ref_keys
 from fintrack_core.imports.service import ImportResult, import_statement, undo_batch
 from fintrack_core.imports.statement import RowError
 from fintrack_core.ledger import accounts, books, users
@@ -287,3 +288,21 @@ def test_revision_0009_goes_down_and_up_keeping_the_partial_indexes(any_db: Data
     scope = owner(any_db)
     usd = account(scope, "Checking", "USD", "555")
     assert run(scope, ofx(("20240801", "-10.00", "A", "SHOP")), [usd.id]).imported == 1
+
+
+@pytest.mark.parametrize(("in_file", "on_account"), [
+    ("DE89370400440532013000", "de89 3704 0044 0532 0130 00"),
+    ("37040044/532013000", "DE89370400440532013000"),  # BLZ/Konto of a German IBAN
+    ("NL91RABO0123456789 EUR", "NL91 RABO 0123 4567 89"),  # IBAN and currency in :25:
+    ("062000 12345678", "062000-12345678"),
+])
+def test_how_a_file_account_matches_an_account_number(in_file: str, on_account: str) -> None:
+    assert ref_keys(in_file) & account_keys(on_account)
+
+
+@pytest.mark.parametrize(("in_file", "on_account"), [
+    ("12345678", "062000 12345678"),  # a part of a number is not the number
+    ("37040044/532013000", "DE89370400440532013001"),
+])
+def test_a_different_number_never_matches(in_file: str, on_account: str) -> None:
+    assert not ref_keys(in_file) & account_keys(on_account)
