@@ -201,9 +201,10 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         "payee": rows["payee"][keep].reset_index(drop=True).fillna(""),
         "description": rows["description"][keep].reset_index(drop=True).fillna(""),
     })
-    bank_ids, id_warnings = external_ids(
-        rows["external_id"][keep] if "external_id" in rows else pd.Series([None] * len(frame)),
-        frame["account_id"].to_numpy(), frame["line"].to_numpy())
+    bank_ids, id_warnings = (external_ids(rows["external_id"][keep], frame["account_id"]
+                                          .to_numpy(), frame["line"].to_numpy())
+                             if "external_id" in rows else  # CSV and QIF: no bank ids
+                             (np.full(len(frame), None, dtype=object), []))
     frame["external_id"] = pd.Series(bank_ids, dtype=object)  # None stays None, not NaN
     if dry_run and not _anything_stored(scope, frame):
         # Preview of a first import: nothing stored can match, so skip the hashing.
@@ -353,6 +354,13 @@ def _pylist(values: pd.Series) -> list[object]:
     return values.tolist()
 
 
+def _ids(values: pd.Series) -> list[object]:
+    """Bank ids to bind, None where there is none (a NaN would be stored as a text)."""
+    if values.isna().all():
+        return [None] * len(values)
+    return [v if isinstance(v, str) else None for v in values]
+
+
 _INSERT_SQL = ("INSERT INTO transactions (book_id, import_batch_id, account_id, date, "
                "amount_minor, currency, payee, description, category_id, tags, fingerprint, "
                "external_id) "
@@ -375,7 +383,7 @@ def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
         frame["amount_minor"].astype(int).tolist(), _pylist(frame["currency"]),
         _pylist(frame["payee"]), _pylist(frame["description"]), cats.tolist(),
         _pylist(frame["tags"]), _pylist(frame["fingerprint"]),
-        [v if isinstance(v, str) else None for v in frame["external_id"]],
+        _ids(frame["external_id"]),
     )
     conn = s.connection()
     is_sqlite = conn.dialect.name == "sqlite"
