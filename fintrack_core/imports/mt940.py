@@ -89,9 +89,10 @@ def parse_mt940(data: bytes) -> ParsedStatement:
     pending: _Row | None = None
     for f in fields:
         value = "\n".join(f.lines)
-        if f.tag == "20" or stmt is None:
+        if f.tag != "86":  # an entry's :86: follows its :61: at once; a later one is not its
             _flush(pending, out)
             pending = None
+        if f.tag == "20" or stmt is None:
             stmt = AccountStatement(account="", currency=None, label=f"statement {value}")
             out.statements.append(stmt)
         if f.tag == "25":
@@ -102,7 +103,6 @@ def parse_mt940(data: bytes) -> ParsedStatement:
         elif f.tag in ("60F", "60M", "62F", "62M"):
             _balance(f, value, stmt, out)
         elif f.tag == "61":
-            _flush(pending, out)
             pending = _entry(f, stmt, out)
         elif f.tag == "86" and pending is not None:
             payee, description = _information(f.lines)

@@ -129,3 +129,12 @@ def test_mt940_is_recognised_by_content_and_other_text_is_refused() -> None:
     assert sniff_format(load("volksbank_two_accounts.sta"), "") == "mt940"
     with pytest.raises(StatementError, match="not an MT940"):
         read_statement(b"just some text\nwith lines\n", "statement.sta")
+
+
+def test_a_statement_level_86_after_the_closing_balance_is_no_entrys_text() -> None:
+    data = MINIMAL % (b":61:2401030103D10,00NTRFNONREF", b"90,00") + (
+        b":86:Kontoauszug Nr. 1 - Rechnungsabschluss folgt\n")
+
+    row = parse_mt940(data).rows.iloc[0]
+
+    assert (row["payee"], row["description"]) == ("", "Transfer")
