@@ -47,7 +47,7 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
                                          "categories", "transactions", "fx_rates",
                                          "import_batches", "import_profiles", "rules",
                                          "recovery_codes", "sign_in_throttle", "audit_log"}
-    assert current_revision(fresh) == head(fresh) == "0008"
+    assert current_revision(fresh) == head(fresh) == "0009"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
