@@ -81,7 +81,7 @@ def _say(text: str) -> None:
     err_console().print(text, highlight=False, markup=False, soft_wrap=True)
 
 
-def _report(result: ImportResult) -> None:
+def _report(result: ImportResult, names: dict[int, str] | None = None) -> None:
     verb = "Would import" if result.dry_run else ("Rejected" if result.rejected else "Imported")
     totals = ", ".join(f"{v} {c}" for c, v in sorted(result.totals.items())) or "nothing"
     _say(f"{verb} {result.imported} of {result.rows} rows from {result.file} "
@@ -93,7 +93,21 @@ def _report(result: ImportResult) -> None:
         _say(f"  … and {len(result.invalid) - 50} more")
     for dup in result.likely_duplicates:
         _say(f"  line {dup.line}: skipped, likely duplicate — {dup.reason}")
-    if result.rejected:
+    for skipped in result.skipped:
+        _say(f"  line {skipped.line}: skipped, {skipped.error}")
+    for warning in result.warnings:
+        _say(f"Warning: {warning}")
+    if result.preview is not None and result.preview["account_id"].nunique() > 1:
+        names = names or {}
+        counts = result.preview["account_id"].value_counts(sort=False)
+        _say("Into " + ", ".join(f"{names.get(int(a), f'#{a}')}: {int(n)}"
+                                 for a, n in zip(counts.index.tolist(), counts.tolist(),
+                                                 strict=True)))
+    if result.unmatched_accounts:
+        _say("Nothing was written: no chosen account has the number of "
+             + ", ".join(result.unmatched_accounts)
+             + " (set it with `fintrack account number NAME NUMBER`, and choose that account).")
+    elif result.rejected:
         _say("Nothing was written. Fix the rows, or import the valid ones with --skip-invalid.")
 
 
@@ -106,10 +120,13 @@ def _rejected_json(path: str, message: str) -> dict[str, object]:
 def import_command(
     args: Annotated[list[str], typer.Argument(
         metavar="FILE | list | undo BATCH",
-        help="A statement file (CSV, OFX/QFX, QIF); or 'list'; or 'undo BATCH'.")],
+        help="A statement file (CSV, OFX/QFX, QIF, CAMT.052/053 XML, MT940; the format is "
+             "told from the content); or 'list'; or 'undo BATCH'.")],
     account: Annotated[list[str] | None, typer.Option(
         "--account", "-a", help="Account to import into; repeat for a multi-currency file "
-                                "(each row goes to the chosen account of its currency).")] = None,
+                                "(each row goes to the chosen account of its currency) or a "
+                                "file of several accounts (each row goes to the chosen "
+                                "account with its number, see `account number`).")] = None,
     profile: Annotated[str | None, typer.Option(
         help="Bank profile (e.g. dkb_giro) or a saved profile name.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")
@@ -157,7 +174,8 @@ def import_command(
     options = _options(encoding, delimiter, skip_rows, no_header, date_order, negate, mapping)
     with open_db() as db:
         scope, _ = resolve_scope(db, user, book)
-        ids = [resolve_account(scope, name).id for name in account]
+        chosen = [resolve_account(scope, name) for name in account]
+        ids = [a.id for a in chosen]
         try:
             data = _read(path)
             with Progress(TextColumn("{task.description}"), BarColumn(),
@@ -181,7 +199,7 @@ def import_command(
             raise typer.Exit(EXIT_ERROR) from None
     if as_json:
         print_json(result.as_json())
-    _report(result)
+    _report(result, {a.id: a.name for a in chosen})
     if result.rejected:
         raise typer.Exit(EXIT_ERROR)
 

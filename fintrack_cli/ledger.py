@@ -26,7 +26,13 @@ from fintrack_cli.common import (
 from fintrack_core.api import AccountType
 from fintrack_core.errors import ValidationError
 from fintrack_core.filters import MAX_PAGE_SIZE, TransactionFilter
-from fintrack_core.ledger.accounts import AccountView, balances, create_account, list_accounts
+from fintrack_core.ledger.accounts import (
+    AccountView,
+    balances,
+    create_account,
+    list_accounts,
+    update_account,
+)
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import list_transactions
 from fintrack_core.ledger.transactions import TransactionInput, add_transaction, split_tags
@@ -67,13 +73,17 @@ def account_add(
     opened_on: Annotated[str | None, typer.Option(
         help="YYYY-MM-DD the opening balance applies from (default today).")] = None,
     institution: Annotated[str, typer.Option(help="Bank or broker.")] = "",
+    number: Annotated[str, typer.Option(
+        help="Account number or IBAN as in the bank's statements (routes multi-account "
+             "files).")] = "",
 ) -> None:
     """Add an account to a book."""
     opening = parse_decimal(opening_balance, "opening_balance")
     opened = parse_date(opened_on, "opened_on")
     with open_db() as db:
         scope, book_view = resolve_scope(db, user, book)
-        acc = create_account(scope, name, type_, currency, opening, opened, institution)
+        acc = create_account(scope, name, type_, currency, opening, opened, institution,
+                             number)
         typer.echo(f"Added account #{acc.id} {acc.name!r} ({acc.type.value}, {acc.currency}) "
                    f"to book {book_view.name!r}: opening balance "
                    f"{money_str(acc.opening_balance, acc.currency)} {acc.currency} "
@@ -86,7 +96,22 @@ def _account_json(acc: AccountView, balance: int) -> dict[str, Any]:
             "opening_balance": money_str(acc.opening_balance, acc.currency),
             "opened_on": acc.opened_on.isoformat(),
             "closed_on": acc.closed_on.isoformat() if acc.closed_on else None,
-            "institution": acc.institution}
+            "institution": acc.institution, "number": acc.number}
+
+
+@account_app.command("number")
+def account_number(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The account.")],
+    number: Annotated[str, typer.Argument(
+        metavar="NUMBER", help="IBAN or account number as in its statements; '' clears it.")],
+    user: UserOpt = None,
+    book: BookOpt = None,
+) -> None:
+    """Set an account's number (IBAN), so statements naming it import into it."""
+    with open_db() as db:
+        scope, _ = resolve_scope(db, user, book)
+        acc = update_account(scope, resolve_account(scope, name).id, number=number)
+    typer.echo(f"Account {acc.name!r}: number {acc.number or '(none)'}.")
 
 
 @account_app.command("list")

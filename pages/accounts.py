@@ -28,6 +28,7 @@ if items:
         "Type": [a.type.value.replace("_", " ") for a in items],
         "Currency": [a.currency for a in items],
         "Institution": [a.institution or "" for a in items],
+        "Number / IBAN": [a.number for a in items],
         "Opened": [a.opened_on for a in items],
         "Closed": [a.closed_on.isoformat() if a.closed_on else "" for a in items],
         "Opening balance": [money(a.opening_balance, a.currency, ctx.locale) for a in items],
@@ -41,7 +42,10 @@ if not ctx.can_write:
     st.stop()
 
 new_tab, edit_tab = st.tabs(["New account", "Edit, close or delete"])
-NEW_KEYS = ("na_name", "na_type", "na_currency", "na_opening", "na_opened", "na_institution")
+NEW_KEYS = ("na_name", "na_type", "na_currency", "na_opening", "na_opened", "na_institution",
+            "na_number")
+NUMBER_HELP = ("As the bank writes it in statements (IBAN, or the account id of OFX files): "
+               "a file with several accounts puts each row in the account with its number.")
 with new_tab, st.form("new_account"):
     c1, c2 = st.columns(2)
     name = c1.text_input("Name", key="na_name")
@@ -53,11 +57,13 @@ with new_tab, st.form("new_account"):
     opened_on = c1.date_input("Opened on", value=dt.date.today(), format="YYYY-MM-DD",
                               key="na_opened")
     institution = c2.text_input("Institution", key="na_institution")
+    number = c1.text_input("Account number / IBAN", key="na_number", help=NUMBER_HELP)
     if st.form_submit_button("Create account", type="primary") and attempt(
             lambda: acc.create_account(ctx.scope, name, kind, currency,
                                        str(parse_local_amount(opening, ctx.locale,
                                                               "opening_balance")),
-                                       opened_on, institution), f"Account {name!r} created."):
+                                       opened_on, institution, number),
+            f"Account {name!r} created."):
         for key in NEW_KEYS:  # an empty form for the next account (kept when refused)
             st.session_state.pop(key, None)
         st.rerun()
@@ -80,12 +86,14 @@ with edit_tab:
                                                        ctx.locale))
         e_date = c2.date_input("Opened on", value=a.opened_on, format="YYYY-MM-DD")
         e_inst = c1.text_input("Institution", value=a.institution)
+        e_number = c2.text_input("Account number / IBAN", value=a.number, help=NUMBER_HELP)
         if st.form_submit_button("Save changes", type="primary") and attempt(
                 lambda: acc.update_account(ctx.scope, a.id, name=e_name, type=e_type,
                                            opening_balance=str(parse_local_amount(
                                                e_open, ctx.locale, "opening_balance")),
                                            opened_on=e_date,
-                                           institution=e_inst), "Account saved."):
+                                           institution=e_inst, number=e_number),
+                "Account saved."):
             st.rerun()
     c1, c2 = st.columns(2)
     if a.is_closed:

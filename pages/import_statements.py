@@ -17,7 +17,7 @@ from fintrack_core.imports.service import (
     undo_batch,
 )
 from fintrack_core.imports.statement import StatementError
-from fintrack_core.ledger.accounts import create_account, list_accounts
+from fintrack_core.ledger.accounts import create_account, list_accounts, update_account
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
@@ -45,13 +45,16 @@ if ctx.can_write:
             default=[i for i in st.session_state.get("imp_last", []) if i in acc_by_id],
             format_func=lambda i: f"{acc_by_id[i].name} ({acc_by_id[i].currency})",
             placeholder="Choose the account the statement belongs to",
-            help="For a multi-currency file choose one account per currency.")
+            help="For a multi-currency file choose one account per currency; for a file with "
+                 "several accounts (CAMT, MT940, OFX) choose each, with its number (IBAN) "
+                 "set.")
         st.session_state["imp_last"] = chosen
         # A new key after each import empties the uploader (the file was imported).
-        files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF)",
+        files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF, CAMT XML, MT940)",
                                  accept_multiple_files=True,
                                  key=f"imp_files{st.session_state.get('imp_round', '')}",
-                                 type=["csv", "tsv", "txt", "ofx", "qfx", "qif"])
+                                 type=["csv", "tsv", "txt", "ofx", "qfx", "qif", "xml",
+                                       "sta", "mt940", "940"])
         if files and not chosen:
             st.warning("Choose the account(s) to import into first.")
             files = []
@@ -95,6 +98,25 @@ if ctx.can_write:
                 st.caption(" · ".join(facts))
                 for warning in preview.warnings:
                     st.warning(md(warning[:1].upper() + warning[1:] + "."))
+                if preview.skipped:
+                    with st.expander(f"{len(preview.skipped)} entry(ies) skipped, not "
+                                     "transactions yet"):
+                        st.dataframe(pd.DataFrame({"Line": [e.line for e in preview.skipped],
+                                                   "Why": [e.error for e in preview.skipped]}),
+                                     hide_index=True, width="stretch")
+                for ref in preview.unmatched_accounts:
+                    # Never guessed: the user says which account this is, once; its number
+                    # is stored, so the next file of it routes by itself.
+                    st.error(md(f"Account {ref} in the file matches none of the chosen "
+                                "accounts, so nothing can be imported yet. Which account is "
+                                "it?"))
+                    u1, u2 = st.columns([3, 1])
+                    owner_id = u1.selectbox(f"Account {ref}", chosen, key=f"num_{fid}_{ref}",
+                                            format_func=lambda i: acc_by_id[i].name)
+                    if u2.button("Set its number", key=f"num_go_{fid}_{ref}") and attempt(
+                            partial(update_account, ctx.scope, owner_id, number=ref),
+                            f"{acc_by_id[owner_id].name} now has number {ref}."):
+                        st.rerun()
                 if preview.missing_currencies:
                     st.warning("No chosen account in " + ", ".join(preview.missing_currencies)
                                + "; those rows cannot be imported yet.")
@@ -123,6 +145,12 @@ if ctx.can_write:
                     totals = ", ".join(f"{v} {c}" for c, v in sorted(preview.totals.items()))
                     st.caption(f"First {len(head)} of {len(rows):,} new transactions · "
                                f"totals {totals} · {preview.date_min} to {preview.date_max}")
+                    per_account = rows["account_id"].value_counts(sort=False)
+                    if len(per_account) > 1:
+                        st.caption("Into " + " · ".join(
+                            f"**{md(acc_by_id[int(i)].name)}** {int(n):,}"
+                            for i, n in zip(per_account.index.tolist(), per_account.tolist(),
+                                            strict=True) if int(i) in acc_by_id))
                 if preview.invalid:
                     with st.expander(f"{len(preview.invalid)} invalid row(s)",
                                      expanded=not skip_invalid):
@@ -209,7 +237,8 @@ if ctx.can_write:
             if preview is not None and st.button(
                     f"Import {preview.imported:,} transaction(s) from {md(upload.name)}",
                     type="primary", key=f"go_{fid}",
-                    disabled=not chosen or (bool(preview.invalid) and not skip_invalid)):
+                    disabled=not chosen or bool(preview.unmatched_accounts)
+                    or (bool(preview.invalid) and not skip_invalid)):
                 bar = st.progress(0.0, text="Importing…")
 
                 def progress(phase: str, done: int, total: int, bar=bar) -> None:  # type: ignore[no-untyped-def]

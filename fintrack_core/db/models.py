@@ -158,6 +158,9 @@ class Account(Base):
     opened_on: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     institution: Mapped[str] = mapped_column(String(200), default="")
+    # IBAN / account number as the bank writes it in statements (revision 0009): a file with
+    # several accounts routes each row to the account whose number it names.
+    number: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
 
 
 class Category(Base):
@@ -200,6 +203,10 @@ class Transaction(Base):
         Index("ix_transactions_import_batch", "import_batch_id",
               sqlite_where=text("import_batch_id IS NOT NULL"),
               postgresql_where=text("import_batch_id IS NOT NULL")),
+        # The bank's transaction id is the duplicate key where it gives one (revision 0009).
+        Index("uq_transactions_account_external_id", "account_id", "external_id", unique=True,
+              sqlite_where=text("external_id IS NOT NULL"),
+              postgresql_where=text("external_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"))
@@ -219,6 +226,8 @@ class Transaction(Base):
     transfer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     import_batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # OFX FITID, CAMT AcctSvcrRef, MT940 bank reference: unique per account where set.
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 

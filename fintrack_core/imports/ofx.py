@@ -421,6 +421,9 @@ def _summarise_accounts(accounts: list[dict[str, object]], detected: dict[str, o
     """Top-level keys hold a value only when it is true of the whole file."""
     detected["accounts"] = accounts
     detected["statements"] = len(accounts)
+    # The importer routes rows by these (ACCTID) to the accounts with that number.
+    detected["account_refs"] = list(dict.fromkeys(str(a["account_id"]) for a in accounts
+                                                  if a["account_id"]))
     for key in ("account_id", "account_type", "currency"):
         values = {a[key] for a in accounts}
         detected[key] = values.pop() if len(values) == 1 else None

@@ -1,6 +1,9 @@
-"""Which parser reads a file: OFX/QFX, QIF or CSV, told from the content (the name helps)."""
+"""Which parser reads a file: CAMT (XML), OFX/QFX, MT940, QIF or CSV, told from the content
+(the name helps only when the content does not tell)."""
 
 from __future__ import annotations
+
+import re
 
 from fintrack_core.imports.clean import clean_statement_text
 from fintrack_core.imports.csv_import import read_csv_statement
@@ -12,14 +15,27 @@ from fintrack_core.imports.statement import ParsedStatement, StatementError
 __all__ = ["MAX_BYTES", "read_statement", "sniff_format"]
 
 
+# A :20: line followed by :25: (an optional :21: between): the start of every MT940 statement.
+_MT940_RE = re.compile(rb"(?:^|[\r\n:])[ \t]*:20:[^\r\n]*[\r\n]+[ \t]*"
+                       rb"(?::21:[^\r\n]*[\r\n]+[ \t]*)?:25:")
+
+
 def sniff_format(data: bytes, filename: str = "") -> str:
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
     name = filename.lower()
+    if head.startswith(b"<") and (b"BKTOCSTMR" in head or b"CAMT.05" in head):
+        return "camt"
+    if _MT940_RE.search(data[:4096]):
+        return "mt940"
     if head.startswith(b"OFXHEADER") or b"<OFX>" in head or (
             head.startswith(b"<?XML") and b"OFX" in head) or name.endswith((".ofx", ".qfx")):
         return "ofx"
     if head.startswith((b"!TYPE", b"!ACCOUNT", b"!OPTION", b"!CLEAR")) or name.endswith(".qif"):
         return "qif"
+    if name.endswith((".sta", ".mt940", ".940")):
+        return "mt940"
+    if name.endswith(".xml") or head.startswith(b"<?XML"):
+        return "camt"  # its parser says clearly when the XML is not a CAMT statement
     return "csv"
 
 
@@ -33,7 +49,7 @@ def read_statement(data: bytes, filename: str = "", *, options: Mapping | None =
     if not data.strip():
         raise StatementError("the file is empty")
     kind = sniff_format(data, filename)
-    if kind != "ofx":  # OFX may be one long line; its parser reads it as XML/SGML
+    if kind not in ("ofx", "camt"):  # XML may be one long line; those parsers read a tree
         check_lines(data, count_rows=kind == "csv")
     parsed = _parse(kind, data, options, saved, profile)
     check_rows(parsed.data_rows or len(parsed.rows) + len(parsed.invalid))
@@ -46,6 +62,14 @@ def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | Non
         from fintrack_core.imports.ofx import parse_ofx
 
         return parse_ofx(data)
+    if kind == "camt":
+        from fintrack_core.imports.camt import parse_camt
+
+        return parse_camt(data)
+    if kind == "mt940":
+        from fintrack_core.imports.mt940 import parse_mt940
+
+        return parse_mt940(data)
     if kind == "qif":
         from fintrack_core.imports.qif import parse_qif
 

@@ -24,10 +24,12 @@ from fintrack_core.audit import record_for
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
-from fintrack_core.imports.fingerprint import already_stored, fingerprints
+from fintrack_core.imports.bank_ids import external_ids, stored_duplicates
+from fintrack_core.imports.fingerprint import fingerprints
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
 from fintrack_core.imports.read import read_statement
+from fintrack_core.imports.routing import route
 from fintrack_core.imports.statement import ParsedStatement, RowError
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.money import exponent, to_decimal
@@ -80,6 +82,10 @@ class ImportResult:
     rejected: bool = False
     # Things that import but look wrong, e.g. rows dated before their account was opened.
     warnings: list[str] = field(default_factory=list)
+    # Entries of the file that are not transactions yet (pending), with line and reason.
+    skipped: list[RowError] = field(default_factory=list)
+    # Accounts the file names that no chosen account matches: nothing is written then.
+    unmatched_accounts: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -98,29 +104,6 @@ def _saved_mapping(s: Session, book_id: int, account_id: int, name: str | None) 
         ImportProfile.account_id == account_id)
     text = s.scalar(q.order_by(ImportProfile.updated_at.desc()).limit(1))
     return Mapping.from_json(text) if text else None
-
-
-def _route(rows: pd.DataFrame, accounts: list[Account]) -> tuple[np.ndarray, list[str]]:
-    """Account id per row: the chosen account in the row's currency (multi-currency files)."""
-    by_ccy: dict[str, int] = {}
-    for a in accounts:
-        by_ccy.setdefault(a.currency, a.id)
-    ccy = rows["currency"].astype("object").to_numpy()
-    target = np.full(len(rows), accounts[0].id, dtype=np.int64)
-    missing: set[str] = set()
-    if len(accounts) == 1 and not any(isinstance(c, str) and c and c != accounts[0].currency
-                                      for c in pd.unique(ccy)):
-        return target, []
-    for code in pd.unique(ccy):
-        if not isinstance(code, str) or not code:
-            continue
-        mask = ccy == code
-        if code in by_ccy:
-            target[mask] = by_ccy[code]
-        else:
-            target[mask] = -1
-            missing.add(code)
-    return target, sorted(missing)
 
 
 def import_statement(
@@ -157,6 +140,9 @@ def import_statement(
     result = _prepare(scope, parsed, filename, accounts, import_likely_duplicates, dry_run)
     if result.rejected or dry_run:
         return result
+    if result.unmatched_accounts:  # never guess where a file's account belongs
+        result.rejected, result.imported, result.totals = True, 0, {}
+        return result
     frame = result.preview
     assert frame is not None
     if len(result.invalid) and not skip_invalid:
@@ -173,7 +159,9 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
              import_likely: frozenset[int], dry_run: bool) -> ImportResult:
     rows = parsed.rows.reset_index(drop=True)
     invalid = list(parsed.invalid)
-    target, missing = _route(rows, accounts)
+    refs = cast("list[str]", parsed.detected.get("account_refs") or [])
+    routing = route(rows, accounts, refs if parsed.format in ("ofx", "camt", "mt940") else [])
+    target, missing = routing.target, routing.missing_currencies
     # Per row, from the account it goes to (rows with no account: "" and 2 decimals).
     by_target = pd.Series(target)
     currency = by_target.map({a.id: a.currency for a in accounts}).fillna("").to_numpy(
@@ -190,7 +178,8 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     bad = np.zeros(len(rows), dtype=bool)
     lines = rows["line"].to_numpy(dtype=np.int64)
     for pos in np.flatnonzero(target == -1):
-        invalid.append(RowError(int(lines[pos]), f"no chosen account in {rows['currency'][pos]}"))
+        invalid.append(RowError(int(lines[pos]), routing.reasons.get(
+            int(pos), f"no chosen account in {rows['currency'][pos]}")))
     bad |= target == -1
     for pos in np.flatnonzero(unusable & ~bad):
         invalid.append(RowError(int(lines[pos]), f"amount {rows['amount'][pos]} has too many "
@@ -212,6 +201,11 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         "payee": rows["payee"][keep].reset_index(drop=True).fillna(""),
         "description": rows["description"][keep].reset_index(drop=True).fillna(""),
     })
+    bank_ids, id_warnings = (external_ids(rows["external_id"][keep], frame["account_id"]
+                                          .to_numpy(), frame["line"].to_numpy())
+                             if "external_id" in rows else  # CSV and QIF: no bank ids
+                             (np.full(len(frame), None, dtype=object), []))
+    frame["external_id"] = pd.Series(bank_ids, dtype=object)  # None stays None, not NaN
     if dry_run and not _anything_stored(scope, frame):
         # Preview of a first import: nothing stored can match, so skip the hashing.
         frame["fingerprint"] = None
@@ -219,7 +213,7 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     else:
         frame["fingerprint"] = fingerprints(frame)
         with scope.db.read() as s:
-            is_dup = already_stored(s, scope.book_id, frame)
+            is_dup = stored_duplicates(s, scope.book_id, frame)
     frame = frame[~is_dup].reset_index(drop=True)
     likely = _likely_duplicates(scope, frame)
     skip_lines = {d.line for d in likely} - set(import_likely)
@@ -228,7 +222,9 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     totals = _totals(frame)
     all_dates = dates[keep]
     return ImportResult(
-        warnings=_before_opening(frame, accounts),
+        warnings=[*_before_opening(frame, accounts), *id_warnings,
+                  *cast("list[str]", parsed.detected.get("warnings") or [])],
+        skipped=list(parsed.skipped), unmatched_accounts=routing.unmatched,
         file=filename, profile=parsed.profile, rows=parsed.data_rows,
         imported=len(frame), duplicates=int(is_dup.sum()) + len(skip_lines),
         invalid=invalid, totals=totals,
@@ -327,7 +323,7 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:space, :book)"),
                       {"space": IMPORT_LOCK_SPACE, "book": int(scope.book_id)})
-        landed = already_stored(s, scope.book_id, frame)
+        landed = stored_duplicates(s, scope.book_id, frame)
         if landed.any():
             frame = frame[~landed].reset_index(drop=True)
             result.duplicates += int(landed.sum())
@@ -358,8 +354,16 @@ def _pylist(values: pd.Series) -> list[object]:
     return values.tolist()
 
 
+def _ids(values: pd.Series) -> list[object]:
+    """Bank ids to bind, None where there is none (a NaN would be stored as a text)."""
+    if values.isna().all():
+        return [None] * len(values)
+    return [v if isinstance(v, str) else None for v in values]
+
+
 _INSERT_SQL = ("INSERT INTO transactions (book_id, import_batch_id, account_id, date, "
-               "amount_minor, currency, payee, description, category_id, tags, fingerprint) "
+               "amount_minor, currency, payee, description, category_id, tags, fingerprint, "
+               "external_id) "
                "VALUES ")
 
 
@@ -379,6 +383,7 @@ def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
         frame["amount_minor"].astype(int).tolist(), _pylist(frame["currency"]),
         _pylist(frame["payee"]), _pylist(frame["description"]), cats.tolist(),
         _pylist(frame["tags"]), _pylist(frame["fingerprint"]),
+        _ids(frame["external_id"]),
     )
     conn = s.connection()
     is_sqlite = conn.dialect.name == "sqlite"

@@ -35,13 +35,16 @@ class ParsedStatement:
 
     rows: pd.DataFrame
     invalid: list[RowError] = field(default_factory=list)
-    format: str = "csv"            # csv | ofx | qif
+    format: str = "csv"            # csv | ofx | qif | camt | mt940
     profile: str | None = None     # built-in or saved profile name used
     detected: dict[str, object] = field(default_factory=dict)  # encoding, delimiter, ...
     data_rows: int = 0             # data rows read (valid + invalid, not preamble/trailer)
     # Optional fast path: the amounts as int64 at ``amounts.SCALE`` (same rows as ``rows``),
     # so the importer need not re-parse ``amount`` strings of a million-row CSV.
     scaled: object = None
+    # Entries the file holds that are not transactions yet, each with its line and the reason
+    # (a CAMT entry still pending): counted in ``data_rows``, never imported.
+    skipped: list[RowError] = field(default_factory=list)
 
 
 def empty_rows() -> pd.DataFrame:

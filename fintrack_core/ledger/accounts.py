@@ -18,6 +18,23 @@ from fintrack_core.money import check_currency, to_minor
 from fintrack_core.text import MAX_NAME, clean_text
 
 LIABILITY_TYPES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
+MAX_NUMBER = 64
+# What banks put between the groups of an IBAN or account number ("DE89 3704 0044 ...").
+_NUMBER_SEPARATORS = str.maketrans("", "", " -./")
+
+
+def number_key(number: str) -> str:
+    """The form two account numbers are compared in: IBANs are printed in groups of four and
+    in either case, so ``de89 3704-0044`` and ``DE8937040044`` are the same account."""
+    return number.translate(_NUMBER_SEPARATORS).upper()
+
+
+def _check_number(value: str) -> str:
+    number = clean_text(value, "number", MAX_NUMBER)
+    if number and not number_key(number).isalnum():
+        raise ValidationError("number", f"{number!r}: an account number or IBAN has letters "
+                                        "and digits only (spaces and dashes allowed)")
+    return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +47,7 @@ class AccountView:
     opened_on: dt.date
     closed_on: dt.date | None
     institution: str
+    number: str = ""  # IBAN or account number as in the bank's statements ("" when unset)
 
     @property
     def is_closed(self) -> bool:
@@ -42,7 +60,7 @@ class AccountView:
 
 def _view(a: Account) -> AccountView:
     return AccountView(a.id, a.name, a.type, a.currency, a.opening_balance, a.opened_on,
-                       a.closed_on, a.institution)
+                       a.closed_on, a.institution, a.number)
 
 
 def get_account(session: Session, book_id: int, account_id: int, field: str = "account") -> Account:
@@ -90,6 +108,7 @@ def create_account(
     opening_balance: Decimal | str | int = 0,
     opened_on: dt.date | None = None,
     institution: str = "",
+    number: str = "",
 ) -> AccountView:
     ccy = check_currency(currency)
     acc_type = _account_type(type)
@@ -99,7 +118,8 @@ def create_account(
         acc = Account(book_id=scope.book_id, name=_check_name(s, scope.book_id, name),
                       type=acc_type, currency=ccy, opening_balance=opening,
                       opened_on=opened_on or dt.date.today(),
-                      institution=clean_text(institution, "institution", MAX_NAME))
+                      institution=clean_text(institution, "institution", MAX_NAME),
+                      number=_check_number(number))
         s.add(acc)
         s.flush()
         return _view(acc)
@@ -114,6 +134,7 @@ def update_account(
     opening_balance: Decimal | str | int | None = None,
     opened_on: dt.date | None = None,
     institution: str | None = None,
+    number: str | None = None,
 ) -> AccountView:
     """Edit an account. The currency is fixed once created (its transactions are in it)."""
     with scope.db.write() as s:
@@ -129,6 +150,8 @@ def update_account(
             acc.opened_on = opened_on
         if institution is not None:
             acc.institution = clean_text(institution, "institution", MAX_NAME)
+        if number is not None:
+            acc.number = _check_number(number)
         return _view(acc)
 
 

@@ -239,7 +239,7 @@ def test_account_add_and_list_with_exact_balances(alice: str) -> None:
     assert accounts["Girokonto"] == {
         "id": accounts["Girokonto"]["id"], "name": "Girokonto", "type": "checking",
         "currency": "EUR", "balance": "3935.63", "opening_balance": "1500.00",
-        "opened_on": "2024-01-01", "closed_on": None, "institution": "DKB"}
+        "opened_on": "2024-01-01", "closed_on": None, "institution": "DKB", "number": ""}
     assert accounts["US Visa"]["balance"] == "-41.80"  # 0.1 + 0.2 is exactly 0.3 here
     assert accounts["US Visa"]["type"] == "credit_card"
     before = as_json(ok("account", "list", "--user", "alice", "--json", "--as-of",

@@ -47,7 +47,7 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
                                          "categories", "transactions", "fx_rates",
                                          "import_batches", "import_profiles", "rules",
                                          "recovery_codes", "sign_in_throttle", "audit_log",
-                                             "budgets", "budget_alerts", "recurring_decisions"}
+                                         "budgets", "budget_alerts", "recurring_decisions"}
     assert current_revision(fresh) == head(fresh) == "0010"
 
 

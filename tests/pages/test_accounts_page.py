@@ -73,3 +73,18 @@ def test_viewer_cannot_see_forms(small_book: SmallBook, as_viewer: OpenPage) -> 
     assert len(at.dataframe[0].value) == 3
     assert not at.tabs
     assert not [b for b in at.button if b.label == "Create account"]
+
+
+def test_an_account_number_is_set_in_the_edit_form_and_listed(small_book: SmallBook,
+                                                              as_owner: OpenPage) -> None:
+    at = as_owner(PAGE)
+    at.selectbox(key="edit_account").set_value(small_book.savings.id).run()
+    edit = next(t for t in at.text_input
+                if t.label == "Account number / IBAN" and t.form_id != "new_account")
+    edit.input("DE62 3704 0044 0532 0130 01")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert not at.exception
+    savings = next(a for a in list_accounts(small_book.owner) if a.id == small_book.savings.id)
+    assert savings.number == "DE62 3704 0044 0532 0130 01"
+    table = at.dataframe[0].value
+    assert list(table["Number / IBAN"]) == ["", "DE62 3704 0044 0532 0130 01", ""]

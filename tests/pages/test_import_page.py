@@ -182,3 +182,52 @@ def test_a_statement_older_than_the_account_is_warned_about(small_book: SmallBoo
     at = upload(as_owner(PAGE), "old.csv", old)
     assert md("1 row(s) are dated before 'Girokonto' was opened (2024-01-01)") in \
         " ".join(w.value for w in at.warning)
+
+
+# --- CAMT, MT940 and files with several accounts (issue 9) ---------------------------------
+
+
+@pytest.mark.parametrize(("name", "path", "count"), [
+    ("abnamro.sta", "mt940/abnamro_nl.sta", 4),
+    ("intraday.xml", "camt/de_camt052_v06_intraday.xml", 2),
+])
+def test_mt940_and_camt_files_preview_and_import(small_book: SmallBook, as_owner: OpenPage,
+                                                 name: str, path: str, count: int) -> None:
+    at = upload(as_owner(PAGE), name, (FIXTURES / path).read_bytes(), "application/xml")
+    assert not at.error, [e.value for e in at.error]
+    assert (metric(at, "New"), metric(at, "Invalid")) == (str(count), "0")
+    next(b for b in at.button if b.label.startswith(f"Import {count}")).click().run()
+    assert not at.exception, at.exception
+    assert list_batches(small_book.owner)[0].imported == count
+
+
+def test_a_pending_entry_is_listed_as_skipped(small_book: SmallBook, as_owner: OpenPage) -> None:
+    data = (FIXTURES / "camt" / "de_camt052_v06_intraday.xml").read_bytes()
+    at = upload(as_owner(PAGE), "intraday.xml", data, "application/xml")
+    assert at.expander[0].label == "1 entry(ies) skipped, not transactions yet"
+    skipped = next(d.value for d in at.dataframe if "Why" in d.value.columns)
+    assert list(skipped["Why"]) == [
+        "pending (Sts PDNG): not booked yet, imported once the bank books it"]
+
+
+def test_accounts_of_a_file_are_matched_once_by_the_user_then_by_number(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    data = (FIXTURES / "camt" / "nl_camt053_v08_two_accounts.xml").read_bytes()
+    at = as_owner(PAGE)
+    at.multiselect(key="imp_accounts").set_value([small_book.checking.id,
+                                                  small_book.savings.id]).run()
+    at = upload(at, "april.xml", data, "application/xml")
+    assert [e.value for e in at.error] == [
+        md(f"Account {ref} in the file matches none of the chosen accounts, so nothing can be "
+           "imported yet. Which account is it?")
+        for ref in ("NL91ABNA0417164300", "NL02ABNA0123456789")]
+    assert next(b for b in at.button if b.label.startswith("Import ")).disabled
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label.endswith("NL02ABNA0123456789"))
+                 ).set_value(small_book.savings.id)
+    for ref in ("NL91ABNA0417164300", "NL02ABNA0123456789"):  # each click reruns the page
+        next(b for b in at.button if b.key and b.key.endswith(ref)).click().run()
+        assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "Into **Girokonto** 4 · **Tagesgeld** 2" in [c.value for c in at.caption]
+    next(b for b in at.button if b.label.startswith("Import 6")).click().run()
+    assert list_batches(small_book.owner)[0].imported == 6

@@ -912,6 +912,72 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "new_after_overlap_a": 5,
         "new_sums_after_overlap_a": {"USD": "361.55"},
     },
+    # --- bank formats: CAMT (ISO 20022 XML), MT940, OFX with several accounts ----------------
+    # ``accounts``: {account id in the file: signed sum of its rows}; ``skipped``: entries that
+    # are not transactions yet (pending). Balances are each statement's opening and closing.
+    "camt/sparkasse_camt053_v02.xml": {
+        "profile": None, "count": 6, "sums": {"EUR": "1854.18"},
+        "date_min": "2024-03-01", "date_max": "2024-03-28", "account_currency": "EUR",
+        # -850.00 rent, +2780.55 salary, -64.37 card, -45.90 direct debit and its +45.90
+        # return (RvslInd), -12.00 fee; 1523.40 (PRCD) + 1854.18 = 3377.58 (CLBD)
+        "amounts": ["-850.00", "2780.55", "-64.37", "-45.90", "45.90", "-12.00"],
+        "opening_balance": "1523.40", "closing_balance": "3377.58",
+        "accounts": {"DE02120300000000202051": "1854.18"},
+    },
+    "camt/nl_camt053_v08_two_accounts.xml": {
+        "profile": None, "count": 6, "sums": {"EUR": "2136.18"},
+        "date_min": "2024-04-02", "date_max": "2024-04-30", "account_currency": "EUR",
+        "amounts": ["-1250.00", "-32.15", "3410.00", "-500.00", "500.00", "8.33"],
+        # current account 2150.00 -> 3777.85; savings 10000.00 -> 10508.33
+        "accounts": {"NL91ABNA0417164300": "1627.85", "NL02ABNA0123456789": "508.33"},
+    },
+    "camt/ch_camt053_v04_batch.xml": {
+        "profile": None, "count": 6, "sums": {"CHF": "4262.15"},
+        "date_min": "2024-05-02", "date_max": "2024-05-27", "account_currency": "CHF",
+        # the 312.45 batch splits into its three payments; the 75.60 batch whose details
+        # carry no amounts stays one row. 4210.75 + 4262.15 = 8472.90
+        "amounts": ["-1890.00", "-120.00", "-142.45", "-50.00", "6540.20", "-75.60"],
+        "opening_balance": "4210.75", "closing_balance": "8472.90",
+        "accounts": {"CH9300762011623852957": "4262.15"},
+    },
+    "camt/de_camt052_v06_intraday.xml": {
+        "profile": None, "count": 2, "sums": {"EUR": "126.20"},
+        "date_min": "2024-06-03", "date_max": "2024-06-03", "account_currency": "EUR",
+        "amounts": ["-23.80", "150.00"],
+        "skipped": 1,  # the pending (PDNG) 89.99 Amazon payment
+        "opening_balance": "980.45", "closing_balance": "1106.65",
+        "accounts": {"DE89370400440532013000": "126.20"},
+    },
+    "mt940/commerzbank_de_cp1252.sta": {
+        "profile": None, "count": 5, "sums": {"EUR": "1920.60"},
+        "date_min": "2024-03-01", "date_max": "2024-03-12", "account_currency": "EUR",
+        "encoding": "cp1252",
+        # RD 64,37 is the reversal of a debit: money back in
+        "amounts": ["-850.00", "2780.55", "-64.37", "-9.95", "64.37"],
+        "opening_balance": "1245.67", "closing_balance": "3166.27",
+        "accounts": {"20040000/0123456700": "1920.60"},
+    },
+    "mt940/abnamro_nl.sta": {
+        "profile": None, "count": 4, "sums": {"EUR": "2125.60"},
+        "date_min": "2024-04-02", "date_max": "2024-04-30", "account_currency": "EUR",
+        "amounts": ["-1250.00", "-32.15", "3410.00", "-2.25"],
+        "opening_balance": "2150.00", "closing_balance": "4275.60",
+        "accounts": {"417164300": "2125.60"},
+    },
+    "mt940/volksbank_two_accounts.sta": {
+        "profile": None, "count": 4, "sums": {"EUR": "191.87"},
+        "date_min": "2024-07-01", "date_max": "2024-07-31", "account_currency": "EUR",
+        "amounts": ["-120.00", "60.00", "250.00", "1.87"],
+        # 500.00 -> 440.00 and 3000.00 -> 3251.87
+        "accounts": {"DE89370400440532013000": "-60.00", "37040044/0532013001": "251.87"},
+    },
+    "ofx/chase_two_accounts_fitid.ofx": {
+        "profile": None, "count": 7, "sums": {"USD": "1242.23"},
+        "date_min": "2024-08-02", "date_max": "2024-08-31", "account_currency": "USD",
+        # two identical 4.50 coffees the same day, told apart only by their FITIDs
+        "amounts": ["-4.50", "-4.50", "-1200.00", "2450.00", "-300.00", "300.00", "1.23"],
+        "accounts": {"000123456789": "941.00", "000987654321": "301.23"},
+    },
     "quirks/header_only.csv": {"reject": True},
     "quirks/empty.csv": {"reject": True},
     "quirks/binary.bin": {"reject": True},

@@ -506,3 +506,48 @@ def test_help_describes_the_command(db_file: Path) -> None:
         assert option in result.stdout
     assert "list" in result.stdout
     assert "undo BATCH" in result.stdout
+
+
+# --- CAMT, MT940 and files of several accounts (issue 9) -----------------------------------
+
+
+def test_mt940_is_read_by_its_content_whatever_its_name(db_file: Path, tmp_path: Path) -> None:
+    renamed = tmp_path / "export.txt"
+    renamed.write_bytes(fixture("mt940/commerzbank_de_cp1252.sta").read_bytes())
+
+    result = ok("import", renamed, "--account", "Giro", "--json")
+
+    assert contract(result)["totals"] == {"EUR": "1920.60"}
+    assert account_sums(db_file) == {"Giro": 192060}
+
+
+def test_a_file_of_two_accounts_routes_by_account_number(db_file: Path) -> None:
+    ok("account", "add", "Savings", "--type", "savings", "--currency", "USD",
+       "--opened-on", "2023-01-01", "--number", "000987654321")
+    refused = cli("import", fixture("ofx/chase_two_accounts_fitid.ofx"), "--account", "Chase",
+                  "--account", "Savings", "--json")
+    assert refused.exit_code == 1
+    assert "no chosen account has the number of 000123456789" in refused.stderr
+    assert count_transactions(db_file) == 0
+
+    assert "number 000123456789" in ok("account", "number", "Chase", "000123456789").stdout
+    result = ok("import", fixture("ofx/chase_two_accounts_fitid.ofx"), "--account", "Chase",
+                "--account", "Savings", "--json")
+
+    assert "Into Chase: 5, Savings: 2" in result.stderr
+    assert account_sums(db_file) == {"Chase": 94100, "Savings": 30123}
+    again = contract(ok("import", fixture("ofx/chase_two_accounts_fitid.ofx"), "--account",
+                        "Chase", "--account", "Savings", "--json"))
+    assert (again["imported"], again["duplicates"]) == (0, 7)
+
+
+def test_pending_entries_and_balance_warnings_are_reported(db_file: Path, tmp_path: Path
+                                                           ) -> None:
+    broken = tmp_path / "intraday.xml"
+    broken.write_bytes(fixture("camt/de_camt052_v06_intraday.xml").read_bytes()
+                       .replace(b">1106.65<", b">1106.56<"))
+
+    result = ok("import", broken, "--account", "Giro", "--dry-run")
+
+    assert "line 5: skipped, pending (Sts PDNG)" in result.stderr
+    assert "closing balance is 1106.56 EUR (difference -0.09 EUR)" in result.stderr

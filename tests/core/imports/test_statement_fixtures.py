@@ -84,3 +84,26 @@ def test_formula_like_descriptions_are_kept_verbatim() -> None:
         assert text in texts
     if "tab_text" in EXPECTED[name]:
         assert EXPECTED[name]["tab_text"] in texts
+
+
+@pytest.mark.parametrize("name", sorted(k for k, v in EXPECTED.items() if "accounts" in v))
+def test_bank_format_rows_keep_their_account_and_balances_agree(name: str) -> None:
+    """CAMT, MT940 and multi-account OFX: every row names the account it belongs to, the
+    amounts come in file order, and each statement's balances add up (no warning)."""
+    spec = EXPECTED[name]
+    parsed = read_statement((FIXTURES / name).read_bytes(), name)
+    assert list(parsed.rows["amount"]) == spec["amounts"]
+    per_account: dict[str, Decimal] = {}
+    for account, amount in zip(parsed.rows["source_account"], parsed.rows["amount"],
+                               strict=True):
+        per_account[account] = per_account.get(account, Decimal(0)) + Decimal(amount)
+    assert per_account == {a: Decimal(v) for a, v in spec["accounts"].items()}
+    assert parsed.detected["account_refs"] == list(spec["accounts"])
+    assert len(parsed.skipped) == spec.get("skipped", 0)
+    assert parsed.detected.get("warnings", []) == []
+    if "closing_balance" in spec:
+        [statement] = cast(list[dict[str, object]], parsed.detected["accounts"])
+        assert (statement["opening_balance"], statement["closing_balance"]) == (
+            spec["opening_balance"], spec["closing_balance"])
+    if "encoding" in spec:
+        assert parsed.detected["encoding"] == spec["encoding"]
