@@ -28,6 +28,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import pandas as pd
 
+from fintrack_core.reports.periods import add_months, month_end
+
 MIN_OCCURRENCES = 3
 AMOUNT_TOLERANCE = Decimal("0.15")  # rows within 15 % of each other are one price level
 
@@ -134,10 +136,8 @@ def _next_date(cadence: Cadence, dates: list[dt.date]) -> dt.date:
         months = {"monthly": 1, "quarterly": 3, "yearly": 12}[cadence.name]
         # The usual day of the month (a payment that slipped to the 2nd comes back to the 30th).
         day = int(np.median([d.day for d in dates[-6:]]))
-        index = last.year * 12 + last.month - 1 + months
-        year, month = index // 12, index % 12 + 1
-        last_day = (pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)).day
-        return dt.date(year, month, min(day, last_day))
+        target = add_months(last, months)
+        return target.replace(day=min(day, month_end(target).day))
     return last + dt.timedelta(days=round(cadence.days))
 
 

@@ -30,3 +30,10 @@ def next_month(day: dt.date) -> dt.date:
 def month_end(day: dt.date) -> dt.date:
     """The last day of ``day``'s month (the inclusive end, for ``BETWEEN``)."""
     return next_month(day) - dt.timedelta(days=1)
+
+
+def shift_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier), on the month's last day where the month is
+    shorter: 31 January + 1 month = 28 or 29 February."""
+    first = add_months(day, months)
+    return first.replace(day=min(day.day, month_end(first).day))

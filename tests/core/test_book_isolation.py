@@ -36,8 +36,8 @@ from fintrack_cli import common as cli_common
 from fintrack_core import audit
 from fintrack_core.access import Scope
 from fintrack_core.backups import archive as book_archive
+from fintrack_core.budgets import forecast, inbox, subscriptions
 from fintrack_core.budgets import history as budget_history
-from fintrack_core.budgets import inbox, subscriptions
 from fintrack_core.budgets import service as budgets
 from fintrack_core.budgets import status as budget_status
 from fintrack_core.db.engine import Database
@@ -249,6 +249,8 @@ OPS: list[Op] = [
        lambda s, i: subscriptions.confirm_series(s, i.series, name="Films")),
     Op("budgets.subscriptions.dismiss_series", "write",
        lambda s, i: subscriptions.dismiss_series(s, i.series)),
+    Op("budgets.forecast.forecast", "read",
+       lambda s, i: _report_data(forecast.forecast(s, 60, dt.date(2024, 3, 20))), False),
     # exchange rates
     Op("ledger.fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
     Op("ledger.fx.rate_table", "read",
