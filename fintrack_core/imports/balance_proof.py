@@ -1,0 +1,172 @@
+"""The bank's running balance as proof of the amounts, their signs, the row order and the fee.
+
+A statement with a balance column says, row by row, what the bank thinks the account held
+after each transaction. If the amounts we read are right, each one equals the change of that
+balance from the row before it in time. That one fact settles questions a file cannot answer
+about itself: whether the rows come newest-first or oldest-first, whether every sign is
+inverted, whether a fee column is already inside the amount, and whether a row is missing
+(the balance jumps by an amount no row explains).
+
+Everything is whole-array integer arithmetic at ``amounts.SCALE`` (no float, no row loop), so
+a million-row file costs a few numpy passes. Rows without a balance cell are not skipped: the
+amounts between two known balances are summed, so a blank cell does not read as a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from fintrack_core.imports.amounts import SCALE_DIGITS, parse_amounts, to_scaled
+from fintrack_core.imports.statement import canonical_amount
+
+# How a fee column relates to the amount, as the balance shows it. ``scaled`` from the CSV
+# reader is ``amount - fee``; the other two undo that subtraction.
+FEE_SUBTRACTED, FEE_INCLUDED, FEE_ADDED = "subtracted", "included", "added"
+FEE_SHIFT = {FEE_SUBTRACTED: 0, FEE_INCLUDED: 1, FEE_ADDED: 2}
+MAX_BREAKS = 20  # breaks kept for display; the count is always exact
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceBreak:
+    """Where the balance stops agreeing: after ``previous_line`` (older) the row on ``line``
+    should leave ``expected`` but the bank shows ``found`` (both at SCALE)."""
+
+    previous_line: int
+    line: int
+    expected: int
+    found: int
+    currency: str | None
+
+    @property
+    def unexplained(self) -> int:
+        """The jump no row explains: a missing row of this amount, if one row is missing."""
+        return self.found - self.expected
+
+
+@dataclass(frozen=True)
+class BalanceProof:
+    """The reading of the amounts that agrees best with the running balance."""
+
+    rows: int                 # rows compared with a balance change
+    newest_first: bool
+    inverted: bool            # every amount is the opposite of its balance change
+    fee: str | None           # FEE_* when the file has a fee column, else None
+    mismatches: int
+    breaks: list[BalanceBreak] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return self.mismatches == 0
+
+
+def read_balances(values: object, decimal: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """A balance column's text -> (int64 at SCALE, known mask). Unreadable cells are unknown."""
+    canonical, status = parse_amounts(values, decimal)  # type: ignore[arg-type]
+    scaled, unusable = to_scaled(canonical)
+    known = (status == "ok").to_numpy() & ~unusable
+    return np.where(known, scaled, 0), known
+
+
+def _groups(currency: np.ndarray | None, n: int) -> list[tuple[str | None, np.ndarray]]:
+    """Row positions per currency: a multi-currency export keeps one balance per currency."""
+    if currency is None or n == 0:
+        return [(None, np.arange(n))]
+    codes, uniques = pd.factorize(pd.Series(currency, dtype=object), use_na_sentinel=False)
+    if len(uniques) == 1:
+        return [(uniques[0] if isinstance(uniques[0], str) else None, np.arange(n))]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return [(uniques[int(codes[part[0]])] if isinstance(uniques[int(codes[part[0]])], str)
+             else None, part) for part in np.split(order, bounds)]
+
+
+def _pairs(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, newest_first: bool
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For consecutive rows with a known balance: (balance change in time order, the sum of
+    the amounts that should explain it, positions (older, newer) of the pair)."""
+    idx = np.flatnonzero(known)
+    if len(idx) < 2:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, np.empty((2, 0), dtype=np.int64)
+    cum = np.concatenate(([0], np.cumsum(amounts, dtype=np.int64)))
+    first, second = idx[:-1], idx[1:]
+    if newest_first:  # row ``first`` is the newer one; rows first..second-1 lead up to it
+        change = balances[first] - balances[second]
+        explained = cum[second] - cum[first]
+        return change, explained, np.vstack((second, first))
+    change = balances[second] - balances[first]
+    explained = cum[second + 1] - cum[first + 1]
+    return change, explained, np.vstack((first, second))
+
+
+def prove(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, lines: np.ndarray,
+          currency: np.ndarray | None = None, fees: np.ndarray | None = None,
+          ) -> BalanceProof | None:
+    """Try every reading (row order x sign x fee handling) and keep the one the balance
+    confirms on the most rows; ties keep the file as read (oldest-first, signs as written,
+    fee as mapped). None when no currency has two rows with a balance."""
+    amounts = np.asarray(amounts, dtype=np.int64)
+    groups = _groups(currency, len(amounts))
+    fee_modes = [FEE_SUBTRACTED, FEE_INCLUDED, FEE_ADDED] if fees is not None else [None]
+    best: tuple[int, int] | None = None
+    chosen: tuple[bool, bool, str | None] = (False, False, None)
+    compared = 0
+    for rank, (fee, newest, inverted) in enumerate(
+            (f, nf, inv) for f in fee_modes for nf in (False, True) for inv in (False, True)):
+        shift = FEE_SHIFT[fee] if fee is not None else 0
+        value = amounts if not shift else amounts + shift * np.asarray(fees, dtype=np.int64)
+        sign = -1 if inverted else 1
+        matches = compared = 0
+        for _, part in groups:
+            change, explained, _ = _pairs(value[part], balances[part], known[part], newest)
+            matches += int(np.count_nonzero(change == sign * explained))
+            compared += len(change)
+        if compared == 0:
+            return None
+        key = (matches, -rank)
+        if best is None or key > best:
+            best, chosen = key, (newest, inverted, fee)
+    newest, inverted, fee = chosen
+    assert best is not None
+    shift = FEE_SHIFT[fee] if fee is not None else 0
+    value = amounts if not shift else amounts + shift * np.asarray(fees, dtype=np.int64)
+    sign = -1 if inverted else 1
+    breaks: list[BalanceBreak] = []
+    for code, part in groups:
+        change, explained, pair = _pairs(value[part], balances[part], known[part], newest)
+        for k in np.flatnonzero(change != sign * explained)[:MAX_BREAKS]:
+            older, newer = part[pair[0, k]], part[pair[1, k]]
+            breaks.append(BalanceBreak(int(lines[older]), int(lines[newer]),
+                                       int(balances[older] + sign * explained[k]),
+                                       int(balances[newer]), code))
+    breaks.sort(key=lambda b: b.line)
+    return BalanceProof(compared + len(groups), newest, inverted, fee, compared - best[0],
+                        breaks[:MAX_BREAKS])
+
+
+def decimal_text(scaled: int) -> str:
+    """An int at SCALE as a plain decimal for messages (``-44.5`` -> ``-44.50``)."""
+    return canonical_amount(Decimal(scaled).scaleb(-SCALE_DIGITS).normalize())
+
+
+def describe(proof: BalanceProof) -> str:
+    """The preview's one-line verdict."""
+    if proof.agrees:
+        return f"✓ agrees with the bank's running balance on all {proof.rows:,} rows"
+    first = proof.breaks[0]
+    ccy = f" {first.currency}" if first.currency else ""
+    return (f"✗ disagrees with the bank's running balance on {proof.mismatches:,} of "
+            f"{proof.rows:,} rows; first at line {first.line}: after line "
+            f"{first.previous_line} the balance should be {decimal_text(first.expected)}{ccy} "
+            f"but the file shows {decimal_text(first.found)}{ccy}, a change of "
+            f"{decimal_text(first.unexplained)}{ccy} that no row explains (a row missing "
+            f"between lines {min(first.previous_line, first.line)} and "
+            f"{max(first.previous_line, first.line)}?)")
+
+
+__all__ = ["FEE_ADDED", "FEE_INCLUDED", "FEE_SHIFT", "FEE_SUBTRACTED", "BalanceBreak", "BalanceProof",
+           "decimal_text", "describe", "prove", "read_balances"]
