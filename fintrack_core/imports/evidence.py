@@ -33,7 +33,12 @@ from fintrack_core.imports.balance_proof import (
     prove,
 )
 from fintrack_core.imports.date_evidence import ORDER_NAMES
-from fintrack_core.imports.sign_evidence import LIABILITY_TYPES, card_signs, payment_like
+from fintrack_core.imports.sign_evidence import (
+    LIABILITY_TYPES,
+    card_signs,
+    payment_like,
+    row_labels,
+)
 from fintrack_core.imports.statement import ParsedStatement, canonical_amount
 
 SIGN_ANSWERS = ("flip", "keep")
@@ -85,9 +90,8 @@ def weigh(parsed: ParsedStatement, account_types: list[str], signs: str | None =
     flip_reason = _prove_balance(parsed, ev)
     verdict = None
     if flip_reason is None and liability is not None and not negate_given:
-        verdict = card_signs(_amounts(parsed), payment_like(parsed.rows["payee"],
-                                                            parsed.rows["description"]),
-                             [str(p) for p in parsed.rows["payee"]], liability)
+        labels = row_labels(parsed.rows["payee"], parsed.rows["description"])
+        verdict = card_signs(_amounts(parsed), payment_like(labels), labels, liability)
         if verdict is not None and verdict.flip:
             flip_reason = verdict.reason
         elif verdict is not None and _owed_balance(parsed, ev.proof):

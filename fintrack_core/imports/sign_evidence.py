@@ -32,14 +32,19 @@ class SignVerdict:
     reason: str
 
 
-def payment_like(payee: pd.Series, description: pd.Series) -> np.ndarray:
-    text = pa.array((payee.astype(str) + " " + description.astype(str)).tolist(),
-                    type=pa.string())
+def row_labels(payee: pd.Series, description: pd.Series) -> list[str]:
+    """Payee and description of each row, as a person would name the row."""
+    return [" · ".join(t for t in (str(p).strip(), str(d).strip()) if t and t != "nan")
+            for p, d in zip(payee.fillna(""), description.fillna(""), strict=True)]
+
+
+def payment_like(labels: list[str]) -> np.ndarray:
+    text = pa.array(labels, type=pa.string())
     return np.asarray(pc.match_substring_regex(text, PAYMENT_WORDS).to_numpy(
         zero_copy_only=False), dtype=bool)
 
 
-def card_signs(amounts: np.ndarray, payment: np.ndarray, payees: list[str],
+def card_signs(amounts: np.ndarray, payment: np.ndarray, labels: list[str],
                account_type: str) -> SignVerdict | None:
     """What the rows say about the signs of a liability account's file; None when the file
     already writes charges as money out (most non-payment rows negative)."""
@@ -52,7 +57,7 @@ def card_signs(amounts: np.ndarray, payment: np.ndarray, payees: list[str],
     pay_negative = payment & (amounts < 0)
     n_pay = int((payment & (amounts != 0)).sum())
     if n_pay and int(pay_negative.sum()) >= FLIP_SHARE * n_pay:
-        example = payees[int(np.flatnonzero(pay_negative)[0])]
+        example = labels[int(np.flatnonzero(pay_negative)[0])]
         return SignVerdict(True, f"in a {label} account charges are money out, but "
                                  f"{positive} of {n_other} charges in the file are positive "
                                  f"and {int(pay_negative.sum())} of {n_pay} payment-like "
@@ -65,4 +70,5 @@ def card_signs(amounts: np.ndarray, payment: np.ndarray, payees: list[str],
                              "charges are negative, or keep the file's signs?")
 
 
-__all__ = ["LIABILITY_TYPES", "PAYMENT_WORDS", "SignVerdict", "card_signs", "payment_like"]
+__all__ = ["LIABILITY_TYPES", "PAYMENT_WORDS", "SignVerdict", "card_signs", "payment_like",
+           "row_labels"]
