@@ -21,6 +21,7 @@ from fintrack_core.ledger.accounts import create_account, list_accounts
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.import_evidence import show_evidence, sign_answer
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 from fintrack_ui.tables import show_table
@@ -66,7 +67,8 @@ if ctx.can_write:
             try:
                 options = Mapping.from_dict(fixes)
                 preview = import_statement(ctx.scope, data, upload.name, chosen or [],
-                                           options=options, dry_run=True)
+                                           options=options, dry_run=True,
+                                           signs=sign_answer(fid))
             except (StatementError, FinTrackError) as exc:
                 st.error(md(f"{upload.name}: {exc}"))
                 preview = None
@@ -95,6 +97,7 @@ if ctx.can_write:
                 st.caption(" · ".join(facts))
                 for warning in preview.warnings:
                     st.warning(md(warning[:1].upper() + warning[1:] + "."))
+                show_evidence(preview, fid)
                 if preview.missing_currencies:
                     st.warning("No chosen account in " + ", ".join(preview.missing_currencies)
                                + "; those rows cannot be imported yet.")
@@ -209,7 +212,8 @@ if ctx.can_write:
             if preview is not None and st.button(
                     f"Import {preview.imported:,} transaction(s) from {md(upload.name)}",
                     type="primary", key=f"go_{fid}",
-                    disabled=not chosen or (bool(preview.invalid) and not skip_invalid)):
+                    disabled=not chosen or (bool(preview.invalid) and not skip_invalid)
+                    or bool(preview.questions)):
                 bar = st.progress(0.0, text="Importing…")
 
                 def progress(phase: str, done: int, total: int, bar=bar) -> None:  # type: ignore[no-untyped-def]
@@ -220,7 +224,7 @@ if ctx.can_write:
                     result = import_statement(
                         ctx.scope, data, upload.name, chosen, options=Mapping.from_dict(fixes),
                         skip_invalid=skip_invalid, import_likely_duplicates=frozenset(anyway),
-                        progress=progress)
+                        progress=progress, signs=sign_answer(fid))
                 except (StatementError, FinTrackError) as exc:
                     st.error(md(exc))
                 else:

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from fintrack_core.imports.amounts import SCALE_DIGITS, parse_amounts, to_scaled
 from fintrack_core.imports.statement import canonical_amount
@@ -63,9 +64,9 @@ class BalanceProof:
         return self.mismatches == 0
 
 
-def read_balances(values: object, decimal: str | None) -> tuple[np.ndarray, np.ndarray]:
+def read_balances(values: pa.Array, decimal: str | None) -> tuple[np.ndarray, np.ndarray]:
     """A balance column's text -> (int64 at SCALE, known mask). Unreadable cells are unknown."""
-    canonical, status = parse_amounts(values, decimal)  # type: ignore[arg-type]
+    canonical, status = parse_amounts(values, decimal)
     scaled, unusable = to_scaled(canonical)
     known = (status == "ok").to_numpy() & ~unusable
     return np.where(known, scaled, 0), known
@@ -168,5 +169,5 @@ def describe(proof: BalanceProof) -> str:
             f"{max(first.previous_line, first.line)}?)")
 
 
-__all__ = ["FEE_ADDED", "FEE_INCLUDED", "FEE_SHIFT", "FEE_SUBTRACTED", "BalanceBreak", "BalanceProof",
-           "decimal_text", "describe", "prove", "read_balances"]
+__all__ = ["FEE_ADDED", "FEE_INCLUDED", "FEE_SHIFT", "FEE_SUBTRACTED", "BalanceBreak",
+           "BalanceProof", "decimal_text", "describe", "prove", "read_balances"]

@@ -107,6 +107,12 @@ def read_csv_statement(data: bytes, options: Mapping | None = None,
     parsed = apply_mapping(records, layout, mapping, hints)
     if parsed.detected.get("date_order_reason"):  # remembered for the account's next file
         mapping = replace(mapping, date_order=str(parsed.detected["date_order"]))
+    elif parsed.detected.get("date_order_ambiguous"):  # the order came with the mapping
+        parsed.detected["date_order_reason"] = (
+            "your choice" if options.date_order or options.date_format
+            else "the account's earlier imports" if source == "saved"
+            else f"the {profile.label} profile" if profile is not None and source == "profile"
+            else "your choice")
     parsed.profile = profile.name if profile is not None and source != "guessed" else None
     parsed.detected.update({"encoding": encoding, "delimiter": delimiter,
                             "header_line": None if layout.header_line is None
@@ -236,7 +242,8 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping,
     data_rows = int(keep.sum()) + len(invalid)
     parsed = ParsedStatement(rows, invalid, "csv", None,
                              {"date_format": describe(fmt.fmt), "date_order": fmt.order,
-                              "date_order_reason": order_reason},
+                              "date_order_reason": order_reason,
+                              "date_order_ambiguous": fmt.ambiguous},
                              data_rows)
     parsed.scaled = scaled[keep]
     # Evidence for balance_proof / payment_exports: the running balance, the fee as read, and

@@ -10,9 +10,10 @@ When none can, other evidence can, and the preview says which one decided:
    ("Buchungstag", "Montant", "Fecha"...) and amounts with a decimal comma (1.234,56);
 4. the user's own locale setting (only when they set one).
 
-The first group that has anything to say decides; if what it says disagrees (a value date
-says month-first but the header is German) nothing is guessed: ``DateOrderNeeded`` is raised
-and the user is asked, as before.
+The first three are evidence about this file and account; the locale is only asked when
+they say nothing. If the evidence disagrees (a value date says month-first but the header is
+German, or the account's earlier files were day-first) nothing is guessed:
+``DateOrderNeeded`` is raised and the user is asked, as before.
 
 A card export with both a transaction date and a posting date is read by its transaction date
 (the day the money was spent; see ``mapping.SYNONYMS``); the mapping can name the other.
@@ -111,11 +112,11 @@ def decide_order(frame: pd.DataFrame, columns: list[str], date_col: str,
     else:  # not ambiguous after all: nothing to decide
         raise ValueError("decide_order is for ambiguous date columns")
     hints = hints or DateHints()
-    tiers = [
-        _other_columns(frame, columns, date_col, candidates),
-        [(hints.earlier_order, "the account's earlier imports")]
-        if hints.earlier_order in candidates else [],
-        _conventions(frame, columns, amount_cols),
+    tiers = [  # what this file and this account say; then, only if they say nothing, you
+        [*_other_columns(frame, columns, date_col, candidates),
+         *([(hints.earlier_order, "the account's earlier imports")]
+           if hints.earlier_order in candidates else []),
+         *_conventions(frame, columns, amount_cols)],
         _locale(hints.locale),
     ]
     for votes in tiers:

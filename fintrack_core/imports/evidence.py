@@ -133,8 +133,9 @@ def _prove_balance(parsed: ParsedStatement, ev: Evidence) -> str | None:
     ev.proof = proof
     parsed.detected["row_order"] = "newest first" if proof.newest_first else "oldest first"
     if proof.fee is not None and proof.fee != FEE_SUBTRACTED and fees is not None:
-        parsed.scaled = parsed.scaled + FEE_SHIFT[proof.fee] * fees
-        parsed.rows["amount"] = from_scaled(parsed.scaled).array
+        fixed = parsed.scaled + FEE_SHIFT[proof.fee] * fees
+        parsed.scaled = fixed
+        parsed.rows["amount"] = from_scaled(fixed).array
         ev.notes.append(_FEE_NOTES[proof.fee])
     parsed.detected["fee"] = proof.fee
     ev.notes.append(describe(proof) + (f" (rows {parsed.detected['row_order']})"))
@@ -155,7 +156,7 @@ def _owed_balance(parsed: ParsedStatement, proof: BalanceProof | None) -> bool:
 def _amounts(parsed: ParsedStatement) -> np.ndarray:
     if isinstance(parsed.scaled, np.ndarray):
         return parsed.scaled
-    return np.array([int(np.sign(Decimal(str(a)))) for a in parsed.rows["amount"]],
+    return np.array([Decimal(str(a)).compare(Decimal(0)) for a in parsed.rows["amount"]],
                     dtype=np.int64)
 
 

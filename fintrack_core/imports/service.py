@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
+from fintrack_core.config import user_settings
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
-from fintrack_core.config import user_settings
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.date_evidence import DateHints
 from fintrack_core.imports.evidence import Question, weigh
