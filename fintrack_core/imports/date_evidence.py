@@ -75,7 +75,7 @@ def _conventions(frame: pd.DataFrame, columns: list[str], amount_cols: list[str]
     votes = []
     headers = [norm(c) for c in columns]
     for language, words in HEADER_LANGUAGES.items():
-        word = next((w for w in words for h in headers if h == w or h.startswith(w + " ")),
+        word = next((w for h in headers for w in words if h == w or h.startswith(w + " ")),
                     None)
         if word:
             votes.append(("dmy", f"the header's language ({language}, {word!r}), written "
