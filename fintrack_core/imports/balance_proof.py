@@ -58,6 +58,9 @@ class BalanceProof:
     fee: str | None           # FEE_* when the file has a fee column, else None
     mismatches: int
     breaks: list[BalanceBreak] = field(default_factory=list)
+    # False when every fee reading fits the balance equally (no checked row has a fee): then
+    # ``fee`` is only the mapping's reading, not something the balance proved.
+    fee_proven: bool = False
 
     @property
     def agrees(self) -> bool:
@@ -114,6 +117,7 @@ def prove(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, lines: n
     groups = _groups(currency, len(amounts))
     fee_modes = [FEE_SUBTRACTED, FEE_INCLUDED, FEE_ADDED] if fees is not None else [None]
     best: tuple[int, int] | None = None
+    by_reading: dict[tuple[str | None, bool, bool], int] = {}
     chosen: tuple[bool, bool, str | None] = (False, False, None)
     compared = 0
     for rank, (fee, newest, inverted) in enumerate(
@@ -128,6 +132,7 @@ def prove(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, lines: n
             compared += len(change)
         if compared == 0:
             return None
+        by_reading[(fee, newest, inverted)] = matches
         key = (matches, -rank)
         if best is None or key > best:
             best, chosen = key, (newest, inverted, fee)
@@ -145,8 +150,10 @@ def prove(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, lines: n
                                        int(balances[older] + sign * explained[k]),
                                        int(balances[newer]), code))
     breaks.sort(key=lambda b: b.line)
+    fee_proven = fee is not None and len({by_reading[(f, newest, inverted)]
+                                           for f in fee_modes}) > 1
     return BalanceProof(compared + len(groups), newest, inverted, fee, compared - best[0],
-                        breaks[:MAX_BREAKS])
+                        breaks[:MAX_BREAKS], fee_proven)
 
 
 def decimal_text(scaled: int) -> str:

@@ -42,6 +42,8 @@ from fintrack_core.imports.sign_evidence import (
 from fintrack_core.imports.statement import ParsedStatement, canonical_amount
 
 SIGN_ANSWERS = ("flip", "keep")
+UNPROVEN_FEE = ("the fee column is subtracted from the amount as the mapping says; no running "
+                "balance in the file confirms it (check one row against your account)")
 _FEE_NOTES = {
     FEE_INCLUDED: "the amount already includes the fee: the running balance moves by the "
                   "amount alone, so the fee column is not subtracted again",
@@ -122,6 +124,8 @@ def _prove_balance(parsed: ParsedStatement, ev: Evidence) -> str | None:
     """Run the balance proof; put back an included fee; return why the signs should flip
     (every amount is the opposite of its balance change), or None."""
     if not isinstance(parsed.balances, np.ndarray) or not isinstance(parsed.scaled, np.ndarray):
+        if isinstance(parsed.fees, np.ndarray) and parsed.fees.any():
+            ev.notes.append(UNPROVEN_FEE)
         return None
     balances, known = parsed.balances, np.asarray(parsed.balance_known, dtype=bool)
     fees = parsed.fees if isinstance(parsed.fees, np.ndarray) else None
@@ -138,6 +142,8 @@ def _prove_balance(parsed: ParsedStatement, ev: Evidence) -> str | None:
         parsed.rows["amount"] = from_scaled(fixed).array
         ev.notes.append(_FEE_NOTES[proof.fee])
     parsed.detected["fee"] = proof.fee
+    if fees is not None and not proof.fee_proven:
+        ev.notes.append(UNPROVEN_FEE)
     ev.notes.append(describe(proof) + (f" (rows {parsed.detected['row_order']})"))
     if proof.inverted and proof.mismatches * 2 < proof.rows:
         return "every amount is the opposite of the bank's running balance change"

@@ -185,3 +185,22 @@ def test_a_file_without_a_balance_column_gets_no_verdict(small_book: Any) -> Non
     result = import_statement(small_book.owner, data, "plain.csv", [small_book.checking.id],
                               dry_run=True)
     assert not [n for n in result.notes if "running balance" in n]
+
+
+def test_a_fee_the_balance_cannot_check_is_not_called_proven() -> None:
+    # the only fee is on the first row, which has no balance before it
+    amount, fee = u("-100.00", "-50.00"), u("2.00", "0.00")
+    proof = prove(amount - fee, u("109.34", "59.34"), known(2), lines(2), fees=fee)
+    assert proof is not None
+    assert (proof.fee, proof.fee_proven) == (FEE_SUBTRACTED, False)
+
+
+def test_a_fee_column_without_a_balance_is_subtracted_and_the_preview_says_so_unproven(
+        small_book: Any) -> None:
+    data = b"Date,Description,Amount,Fee\n2024-05-02,ATM,-100.00,2.00\n"
+    result = import_statement(small_book.owner, data, "fee.csv", [small_book.checking.id],
+                              dry_run=True)
+    assert list(result.preview["amount_minor"]) == [-10200]
+    assert ("the fee column is subtracted from the amount as the mapping says; no running "
+            "balance in the file confirms it (check one row against your account)") \
+        in result.notes
