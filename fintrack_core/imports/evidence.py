@@ -90,6 +90,9 @@ def weigh(parsed: ParsedStatement, account_types: list[str], signs: str | None =
     if liability is not None and len(set(account_types)) > 1:
         liability = None  # accounts of different kinds: no single convention applies
     flip_reason = _prove_balance(parsed, ev)
+    if negate_given and flip_reason:  # the user flipped by hand: say it, do not undo it
+        ev.notes.append(f"after your sign flip {flip_reason}: untick the flip if that is wrong")
+        flip_reason = None
     verdict = None
     if flip_reason is None and liability is not None and not negate_given:
         labels = row_labels(parsed.rows["payee"], parsed.rows["description"])

@@ -20,6 +20,7 @@ from fintrack_core.imports.balance_proof import (
     describe,
     prove,
 )
+from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.service import import_statement
 from fintrack_core.ledger import accounts
 from tests.core.imports.expected_statements import EXPECTED
@@ -204,3 +205,14 @@ def test_a_fee_column_without_a_balance_is_subtracted_and_the_preview_says_so_un
     assert ("the fee column is subtracted from the amount as the mapping says; no running "
             "balance in the file confirms it (check one row against your account)") \
         in result.notes
+
+
+def test_a_sign_flip_set_by_hand_is_not_undone_by_the_balance(small_book: Any) -> None:
+    data = (b"Date,Description,Amount,Balance\n"
+            b"2024-05-02,Bakery,-4.10,95.90\n"
+            b"2024-05-03,Salary,2500.00,2595.90\n")
+    result = import_statement(small_book.owner, data, "hand.csv", [small_book.checking.id],
+                              dry_run=True, options=Mapping(negate=True))
+    assert list(result.preview["amount_minor"]) == [410, -250000]
+    assert ("after your sign flip every amount is the opposite of the bank's running balance "
+            "change: untick the flip if that is wrong") in result.notes
