@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pytest
 
 from fintrack_core.imports.balance_proof import (
     FEE_ADDED,
@@ -19,6 +21,7 @@ from fintrack_core.imports.balance_proof import (
     FEE_SUBTRACTED,
     describe,
     prove,
+    read_balances,
 )
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.service import import_statement
@@ -216,3 +219,19 @@ def test_a_sign_flip_set_by_hand_is_not_undone_by_the_balance(small_book: Any) -
     assert list(result.preview["amount_minor"]) == [410, -250000]
     assert ("after your sign flip every amount is the opposite of the bank's running balance "
             "change: untick the flip if that is wrong") in result.notes
+
+
+@pytest.mark.parametrize(("cells", "decimal", "expected"), [
+    (["1234.56", "-0.5", "", "+12", ".25"], ".", ["1234.56", "-0.5", None, "12", "0.25"]),
+    (["1.234,56", "-7,10", "12,5"], None, ["1234.56", "-7.10", "12.5"]),
+    (["1,234.56", "-7.10"], None, ["1234.56", "-7.10"]),
+    (["€ 1.234,56", "(7,10)"], ",", ["1234.56", "-7.10"]),          # symbols: the careful way
+    (["12,50-", "3,00"], ",", ["-12.50", "3.00"]),                   # trailing minus too
+    (["123456789012.50", "-123456789012.50"], ".", ["123456789012.50", "-123456789012.50"]),
+])
+def test_balance_cells_read_exactly_in_every_style(cells: list[str], decimal: str | None,
+                                                   expected: list[str | None]) -> None:
+    values, known = read_balances(pa.array(cells), decimal)
+    assert [Decimal(int(v)).scaleb(-6) if k else None
+            for v, k in zip(values, known, strict=True)] == \
+        [Decimal(e) if e is not None else None for e in expected]
