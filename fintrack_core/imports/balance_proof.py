@@ -118,36 +118,50 @@ def _plain_numbers(values: pa.Array, decimal: str | None
     return number * 10 ** (SCALE_DIGITS - places), known
 
 
-def _groups(currency: np.ndarray | None, n: int) -> list[tuple[str | None, np.ndarray]]:
+def _groups(currency: np.ndarray | None, n: int
+            ) -> list[tuple[str | None, np.ndarray | slice]]:
     """Row positions per currency: a multi-currency export keeps one balance per currency."""
     if currency is None or n == 0:
-        return [(None, np.arange(n))]
+        return [(None, slice(None))]
     codes, uniques = pd.factorize(pd.Series(currency, dtype=object), use_na_sentinel=False)
     if len(uniques) == 1:
-        return [(uniques[0] if isinstance(uniques[0], str) else None, np.arange(n))]
+        return [(uniques[0] if isinstance(uniques[0], str) else None, slice(None))]
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     return [(uniques[int(codes[part[0]])] if isinstance(uniques[int(codes[part[0]])], str)
              else None, part) for part in np.split(order, bounds)]
 
 
-def _pairs(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, newest_first: bool
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For consecutive rows with a known balance: (balance change in time order, the sum of
-    the amounts that should explain it, positions (older, newer) of the pair)."""
-    idx = np.flatnonzero(known)
-    if len(idx) < 2:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, np.empty((2, 0), dtype=np.int64)
-    cum = np.concatenate(([0], np.cumsum(amounts, dtype=np.int64)))
-    first, second = idx[:-1], idx[1:]
-    if newest_first:  # row ``first`` is the newer one; rows first..second-1 lead up to it
-        change = balances[first] - balances[second]
-        explained = cum[second] - cum[first]
-        return change, explained, np.vstack((second, first))
-    change = balances[second] - balances[first]
-    explained = cum[second + 1] - cum[first + 1]
-    return change, explained, np.vstack((first, second))
+@dataclass(frozen=True)
+class _Steps:
+    """Consecutive rows of one currency that both have a balance: positions (first, second)
+    in file order and the balance step between them (second minus first)."""
+
+    part: np.ndarray | slice
+    first: np.ndarray
+    second: np.ndarray
+    step: np.ndarray
+
+
+def _steps(groups: list[tuple[str | None, np.ndarray | slice]], balances: np.ndarray,
+           known: np.ndarray) -> list[tuple[str | None, _Steps]]:
+    out = []
+    for code, part in groups:
+        idx = np.flatnonzero(known[part])
+        if len(idx) >= 2:
+            first, second = idx[:-1], idx[1:]
+            bal = balances[part]
+            out.append((code, _Steps(part, first, second, bal[second] - bal[first])))
+    return out
+
+
+def _explained(value: np.ndarray, s: _Steps, newest_first: bool) -> np.ndarray:
+    """The amounts that should explain each step, summed (a blank balance cell is bridged).
+    Oldest-first, rows first+1..second lead to the second balance; newest-first, rows
+    first..second-1 lead from the second (older) balance to the first."""
+    cum = np.concatenate(([0], np.cumsum(value[s.part], dtype=np.int64)))
+    ends = (s.second, s.first) if newest_first else (s.second + 1, s.first + 1)
+    return np.asarray(cum[ends[0]] - cum[ends[1]], dtype=np.int64)
 
 
 def prove(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, lines: np.ndarray,
@@ -157,46 +171,46 @@ def prove(amounts: np.ndarray, balances: np.ndarray, known: np.ndarray, lines: n
     confirms on the most rows; ties keep the file as read (oldest-first, signs as written,
     fee as mapped). None when no currency has two rows with a balance."""
     amounts = np.asarray(amounts, dtype=np.int64)
-    groups = _groups(currency, len(amounts))
+    steps = _steps(_groups(currency, len(amounts)), balances, known)
+    if not steps:
+        return None
+    compared = sum(len(s.step) for _, s in steps)
     fee_modes = [FEE_SUBTRACTED, FEE_INCLUDED, FEE_ADDED] if fees is not None else [None]
-    best: tuple[int, int] | None = None
     by_reading: dict[tuple[str | None, bool, bool], int] = {}
-    chosen: tuple[bool, bool, str | None] = (False, False, None)
-    compared = 0
-    for rank, (fee, newest, inverted) in enumerate(
-            (f, nf, inv) for f in fee_modes for nf in (False, True) for inv in (False, True)):
+    for fee in fee_modes:
         shift = FEE_SHIFT[fee] if fee is not None else 0
         value = amounts if not shift else amounts + shift * np.asarray(fees, dtype=np.int64)
-        sign = -1 if inverted else 1
-        matches = compared = 0
-        for _, part in groups:
-            change, explained, _ = _pairs(value[part], balances[part], known[part], newest)
-            matches += int(np.count_nonzero(change == sign * explained))
-            compared += len(change)
-        if compared == 0:
-            return None
-        by_reading[(fee, newest, inverted)] = matches
-        key = (matches, -rank)
-        if best is None or key > best:
-            best, chosen = key, (newest, inverted, fee)
-    newest, inverted, fee = chosen
-    assert best is not None
+        for newest in (False, True):
+            agree = against = 0
+            for _, s in steps:
+                explained = _explained(value, s, newest)
+                # oldest-first the balance moves by +step, newest-first by -step
+                agree += int(np.count_nonzero((-s.step if newest else s.step) == explained))
+                against += int(np.count_nonzero((s.step if newest else -s.step) == explained))
+            by_reading[(fee, newest, False)] = agree
+            by_reading[(fee, newest, True)] = against
+    readings = list(by_reading)  # in preference order: fee as mapped, oldest-first, as written
+    fee, newest, inverted = max(readings, key=lambda r: (by_reading[r], -readings.index(r)))
     shift = FEE_SHIFT[fee] if fee is not None else 0
     value = amounts if not shift else amounts + shift * np.asarray(fees, dtype=np.int64)
     sign = -1 if inverted else 1
     breaks: list[BalanceBreak] = []
-    for code, part in groups:
-        change, explained, pair = _pairs(value[part], balances[part], known[part], newest)
-        for k in np.flatnonzero(change != sign * explained)[:MAX_BREAKS]:
-            older, newer = part[pair[0, k]], part[pair[1, k]]
+    for code, s in steps:
+        explained = sign * _explained(value, s, newest)
+        change = -s.step if newest else s.step
+        positions = np.arange(len(amounts))[s.part]
+        older_at, newer_at = (s.second, s.first) if newest else (s.first, s.second)
+        for k in np.flatnonzero(change != explained)[:MAX_BREAKS]:
+            older, newer = positions[older_at[k]], positions[newer_at[k]]
             breaks.append(BalanceBreak(int(lines[older]), int(lines[newer]),
-                                       int(balances[older] + sign * explained[k]),
+                                       int(balances[older] + explained[k]),
                                        int(balances[newer]), code))
     breaks.sort(key=lambda b: b.line)
     fee_proven = fee is not None and len({by_reading[(f, newest, inverted)]
                                            for f in fee_modes}) > 1
-    return BalanceProof(compared + len(groups), newest, inverted, fee, compared - best[0],
-                        breaks[:MAX_BREAKS], fee_proven)
+    return BalanceProof(compared + len(steps), newest, inverted, fee,
+                        compared - by_reading[(fee, newest, inverted)], breaks[:MAX_BREAKS],
+                        fee_proven)
 
 
 def decimal_text(scaled: int) -> str:

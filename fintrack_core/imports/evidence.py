@@ -132,7 +132,10 @@ def _prove_balance(parsed: ParsedStatement, ev: Evidence) -> str | None:
         return None
     balances, known = parsed.balances, np.asarray(parsed.balance_known, dtype=bool)
     fees = parsed.fees if isinstance(parsed.fees, np.ndarray) else None
-    currency = parsed.rows["currency"].to_numpy(dtype=object)
+    mapping = parsed.detected.get("mapping")
+    # One balance per currency only when a column gives each row's currency.
+    currency = (parsed.rows["currency"].to_numpy(dtype=object)
+                if getattr(mapping, "currency", None) else None)
     proof = prove(parsed.scaled, balances, known, parsed.rows["line"].to_numpy(), currency,
                   fees)
     if proof is None:
