@@ -96,20 +96,21 @@ def _plain_numbers(values: pa.Array, decimal: str | None
         if comma == point:
             return None
         decimal = "," if comma > point else "."
-    text = pc.replace_substring(values, "." if decimal == "," else ",", "")
-    if decimal == ",":
-        text = pc.replace_substring(text, ",", ".")
-    if (pc.max(pc.count_substring(text, ".")).as_py() or 0) > 1:
-        return None
-    digits = pc.replace_substring(text, ".", "")
-    known = np.asarray(pc.not_equal(digits, "").to_numpy(zero_copy_only=False), dtype=bool)
+    thousands = "." if decimal == "," else ","
+    if pc.any(pc.match_substring(values, thousands)).as_py():
+        values = pc.replace_substring(values, thousands, "")
+    digits = pc.replace_substring(values, decimal, "")
+    digit_count = np.asarray(pc.binary_length(digits), dtype=np.int64)
+    known = digit_count > 0
     try:
-        whole = pc.cast(pc.if_else(pa.array(known), digits, pa.scalar(None, pa.string())),
-                        pa.int64())
+        whole = pc.cast(digits if known.all() else pc.if_else(
+            pa.array(known), digits, pa.scalar(None, pa.string())), pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    point_at = np.asarray(pc.find_substring(text, "."), dtype=np.int64)
-    length = np.asarray(pc.binary_length(text), dtype=np.int64)
+    point_at = np.asarray(pc.find_substring(values, decimal), dtype=np.int64)
+    length = np.asarray(pc.binary_length(values), dtype=np.int64)
+    if np.any(length - digit_count > 1):
+        return None  # two decimal separators in one cell
     places = np.where(point_at >= 0, length - point_at - 1, 0)
     integer_digits = np.where(point_at >= 0, point_at, length)
     if len(places) and (places.max() > SCALE_DIGITS or integer_digits.max() > 12):

@@ -240,3 +240,13 @@ def test_rows_left_out_are_listed_with_their_reason(small_book: SmallBook, as_ow
     assert list(frame["Line"]) == [3]
     assert list(frame["Reason"]) == ["status 'Pending' — pending: not completed yet (it comes "
                                      "with a later export once it is)"]
+
+
+def test_the_evidence_that_decided_the_date_order_is_named(small_book: SmallBook,
+                                                          as_owner: OpenPage) -> None:
+    data = (FIXTURES / "generic" / "ie_bank_ambiguous_dates_value_date.csv").read_bytes()
+    at = upload(as_owner(PAGE), "ie.csv", data)
+    assert not at.error, [e.value for e in at.error]
+    assert md("Dates read day-first (dmy), decided by the 'Value Date' column, whose dates "
+              "only read day-first.") in [i.value for i in at.info]
+    assert metric(at, "New") == "9"

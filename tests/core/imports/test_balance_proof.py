@@ -235,3 +235,9 @@ def test_balance_cells_read_exactly_in_every_style(cells: list[str], decimal: st
     assert [Decimal(int(v)).scaleb(-6) if k else None
             for v, k in zip(values, known, strict=True)] == \
         [Decimal(e) if e is not None else None for e in expected]
+
+
+def test_a_cell_with_two_decimal_separators_is_not_read_as_a_number() -> None:
+    values, known = read_balances(pa.array(["1.2.3", "4.50"]), ".")
+    assert list(known) == [False, True]
+    assert int(values[1]) == 4_500_000
