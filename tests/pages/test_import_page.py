@@ -188,7 +188,8 @@ def test_a_statement_older_than_the_account_is_warned_about(small_book: SmallBoo
 
 def card_upload(at: AppTest, small_book: SmallBook, name: str, data: bytes) -> AppTest:
     at.multiselect(key="imp_accounts").set_value([small_book.card.id]).run()  # the USD card
-    return upload(at, name, data)
+    uploaded: AppTest = upload(at, name, data)
+    return uploaded
 
 
 def test_the_running_balance_verdict_is_shown(small_book: SmallBook, as_owner: OpenPage

@@ -24,12 +24,18 @@ from fintrack_core.imports.balance_proof import (
     read_balances,
 )
 from fintrack_core.imports.mapping import Mapping
-from fintrack_core.imports.service import import_statement
+from fintrack_core.imports.service import ImportResult, import_statement
 from fintrack_core.ledger import accounts
 from tests.core.imports.expected_statements import EXPECTED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
 SCALE = 1_000_000
+
+def minor_amounts(result: ImportResult) -> list[int]:
+    """The preview's amounts in minor units, in file order."""
+    assert result.preview is not None
+    return [int(m) for m in result.preview["amount_minor"]]
+
 
 
 def u(*values: str) -> np.ndarray:
@@ -105,15 +111,18 @@ def test_the_balance_says_whether_the_fee_is_already_in_the_amount() -> None:
     # (A fee on the first row has no balance before it to compare with: the second row has it.)
     gross, fee = u("-10.99", "250.00"), u("0.00", "-7.40")      # PayPal: fee written negative
     proof = prove(gross - fee, u("651.61", "894.21"), known(2), lines(2), fees=fee)
-    assert proof is not None and proof.fee == FEE_ADDED            # moved by gross + fee
+    assert proof is not None
+    assert proof.fee == FEE_ADDED
 
     amount, fee = u("-12.40", "-200.95"), u("0.00", "0.95")      # Wise: amount holds the fee
     proof = prove(amount - fee, u("1487.60", "1286.65"), known(2), lines(2), fees=fee)
-    assert proof is not None and proof.fee == FEE_INCLUDED
+    assert proof is not None
+    assert proof.fee == FEE_INCLUDED
 
     amount, fee = u("-50.00", "-100.00"), u("0.00", "2.00")      # Revolut: fee on top
     proof = prove(amount - fee, u("211.34", "109.34"), known(2), lines(2), fees=fee)
-    assert proof is not None and proof.fee == FEE_SUBTRACTED
+    assert proof is not None
+    assert proof.fee == FEE_SUBTRACTED
 
 
 def test_one_row_with_a_balance_proves_nothing() -> None:
@@ -176,11 +185,11 @@ def test_amounts_inverted_against_the_balance_are_flipped_and_it_says_so(small_b
                               [small_book.checking.id], dry_run=True)
     assert "signs flipped: every amount is the opposite of the bank's running balance " \
            "change" in result.notes
-    assert list(result.preview["amount_minor"]) == [-410, 250000, -85000]
+    assert minor_amounts(result) == [-410, 250000, -85000]
 
     kept = import_statement(small_book.owner, data, "inverted.csv", [small_book.checking.id],
                             dry_run=True, signs="keep")
-    assert list(kept.preview["amount_minor"]) == [410, -250000, 85000]
+    assert minor_amounts(kept) == [410, -250000, 85000]
     assert "signs kept as written in the file, as you chose" in kept.notes
 
 
@@ -204,7 +213,7 @@ def test_a_fee_column_without_a_balance_is_subtracted_and_the_preview_says_so_un
     data = b"Date,Description,Amount,Fee\n2024-05-02,ATM,-100.00,2.00\n"
     result = import_statement(small_book.owner, data, "fee.csv", [small_book.checking.id],
                               dry_run=True)
-    assert list(result.preview["amount_minor"]) == [-10200]
+    assert minor_amounts(result) == [-10200]
     assert ("the fee column is subtracted from the amount as the mapping says; no running "
             "balance in the file confirms it (check one row against your account)") \
         in result.notes
@@ -216,7 +225,7 @@ def test_a_sign_flip_set_by_hand_is_not_undone_by_the_balance(small_book: Any) -
             b"2024-05-03,Salary,2500.00,2595.90\n")
     result = import_statement(small_book.owner, data, "hand.csv", [small_book.checking.id],
                               dry_run=True, options=Mapping(negate=True))
-    assert list(result.preview["amount_minor"]) == [410, -250000]
+    assert minor_amounts(result) == [410, -250000]
     assert ("after your sign flip every amount is the opposite of the bank's running balance "
             "change: untick the flip if that is wrong") in result.notes
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.core.imports.test_cli_import import (  # noqa: F401  (pytest fixtures by name)
+from tests.core.imports import test_cli_import as cli_tests
+from tests.core.imports.test_cli_import import (
     account_sums,
     cli,
     contract,
     count_transactions,
-    db_file,
     fixture,
     ok,
-    template,
     write,
 )
+
+# The CLI tests' database fixtures: alice with the checking accounts Chase (USD), Giro (EUR)
+# and Barclays (GBP), one copy per test.
+template = cli_tests.template
+db_file = cli_tests.db_file
 
 CARD_FILE = "generic/us_card_charges_positive.csv"
 

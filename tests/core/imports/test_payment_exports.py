@@ -20,6 +20,12 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
 PAYPAL = "generic/ie_paypal_activity_eur_usd.csv"
 WISE = "generic/gb_wise_statement_newest_first.csv"
 
+def minor_amounts(result: ImportResult) -> list[int]:
+    """The preview's amounts in minor units, in file order."""
+    assert result.preview is not None
+    return [int(m) for m in result.preview["amount_minor"]]
+
+
 
 def pockets(book: Any, *currencies: str) -> list[int]:
     return [accounts.create_account(book.owner, f"Wallet {c}", "checking", c, "0",
@@ -69,7 +75,7 @@ def test_the_balance_decides_that_paypal_adds_its_negative_fee_to_the_gross(smal
     assert "✓ agrees with the bank's running balance on all 9 rows (rows oldest first)" \
         in result.notes
     # 250.00 gross, -7.40 fee: 242.60 arrived (not 257.40)
-    assert list(result.preview["amount_minor"][:2]) == [24260, -1099]
+    assert minor_amounts(result)[:2] == [24260, -1099]
 
 
 def test_the_balance_decides_that_wise_amounts_already_hold_the_fee(small_book: Any) -> None:

@@ -19,12 +19,18 @@ from fintrack_core.db.models import Transaction
 from fintrack_core.errors import ValidationError
 from fintrack_core.imports.csv_import import MappingError
 from fintrack_core.imports.mapping import Mapping
-from fintrack_core.imports.service import import_statement
+from fintrack_core.imports.service import ImportResult, import_statement
 from fintrack_core.ledger import accounts
 from tests.core.imports.expected_statements import EXPECTED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
 CARD_FILE = "generic/us_card_charges_positive.csv"
+
+def minor_amounts(result: ImportResult) -> list[int]:
+    """The preview's amounts in minor units, in file order."""
+    assert result.preview is not None
+    return [int(m) for m in result.preview["amount_minor"]]
+
 
 
 def load(name: str) -> bytes:
@@ -54,7 +60,7 @@ def test_charges_written_positive_are_flipped_in_a_liability_account_with_the_re
             "in the file are positive and 1 of 1 payment-like row(s) "
             "(e.g. 'INTERNET PAYMENT - THANK YOU') negative") in result.notes
     assert result.totals == {"USD": Decimal(EXPECTED[CARD_FILE]["sums"]["USD"])}  # -93.13
-    assert [f"{Decimal(int(m)) / 100:.2f}" for m in result.preview["amount_minor"]] == \
+    assert [f"{Decimal(int(m)) / 100:.2f}" for m in minor_amounts(result)] == \
         EXPECTED[CARD_FILE]["amounts"]
     assert result.detected["signs_flipped"] is True
     assert result.questions == []
@@ -182,9 +188,9 @@ def test_the_users_locale_decides_only_when_the_file_says_nothing(small_book: An
 
 def test_evidence_that_disagrees_asks_for_the_order(small_book: Any) -> None:
     # The header is German (day-first) but the value dates only read month-first.
-    data = ("Buchungstag;Valuta;Verwendungszweck;Betrag\n"
-            "03/04/2024;03/14/2024;REWE;-12.00\n05/04/2024;05/04/2024;Miete;-850.00\n"
-            ).encode()
+    data = (b"Buchungstag;Valuta;Verwendungszweck;Betrag\n"
+            b"03/04/2024;03/14/2024;REWE;-12.00\n05/04/2024;05/04/2024;Miete;-850.00\n"
+            )
     with pytest.raises(MappingError) as err:
         import_statement(small_book.owner, data, "x.csv", [small_book.checking.id],
                          dry_run=True)
@@ -199,7 +205,8 @@ def test_a_card_file_uses_the_transaction_date_and_the_mapping_can_pick_the_othe
     by_default = import_statement(small_book.owner, load(CARD_FILE), "card.csv", [card],
                                   dry_run=True)
     mapping = by_default.detected["mapping"]
-    assert isinstance(mapping, Mapping) and mapping.date == "Trans. Date"
+    assert isinstance(mapping, Mapping)
+    assert mapping.date == "Trans. Date"
     assert (str(by_default.date_min), str(by_default.date_max)) == ("2024-03-02", "2024-03-30")
     posted = import_statement(small_book.owner, load(CARD_FILE), "card.csv", [card],
                               dry_run=True, options=Mapping(date="Post Date"))
