@@ -151,9 +151,21 @@ def _prove_balance(parsed: ParsedStatement, ev: Evidence) -> str | None:
     if fees is not None and not proof.fee_proven:
         ev.notes.append(UNPROVEN_FEE)
     ev.notes.append(describe(proof) + (f" (rows {parsed.detected['row_order']})"))
+    if proof.newest_first:
+        _oldest_first(parsed)
     if proof.inverted and proof.mismatches * 2 < proof.rows:
         return "every amount is the opposite of the bank's running balance change"
     return None
+
+
+def _oldest_first(parsed: ParsedStatement) -> None:
+    """Put a newest-first file's rows in time order, so rows of the same day are stored (and
+    listed) in the order they happened, as the balance showed."""
+    parsed.rows = parsed.rows.iloc[::-1].reset_index(drop=True)
+    for name in ("scaled", "balances", "balance_known", "fees"):
+        values = getattr(parsed, name)
+        if isinstance(values, np.ndarray):
+            setattr(parsed, name, values[::-1].copy())
 
 
 def _owed_balance(parsed: ParsedStatement, proof: BalanceProof | None) -> bool:

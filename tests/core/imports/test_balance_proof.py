@@ -157,6 +157,8 @@ def test_a_newest_first_statement_is_proven_by_its_running_balance(small_book: A
     assert "✓ agrees with the bank's running balance on all 13 rows (rows newest first)" \
         in result.notes
     assert result.detected["row_order"] == EXPECTED[name]["row_order"] == "newest first"
+    assert result.preview is not None  # put in time order: the file's last line comes first
+    assert list(result.preview["line"]) == list(range(14, 1, -1))
     assert result.totals == {"AUD": Decimal(EXPECTED[name]["sums"]["AUD"])}
     assert result.questions == []
 
