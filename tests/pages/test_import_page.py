@@ -251,3 +251,13 @@ def test_the_evidence_that_decided_the_date_order_is_named(small_book: SmallBook
     assert md("Dates read day-first (dmy), decided by the 'Value Date' column, whose dates "
               "only read day-first.") in [i.value for i in at.info]
     assert metric(at, "New") == "9"
+
+
+def test_a_card_file_is_dated_by_its_transaction_date_and_the_posting_date_can_be_chosen(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    data = (FIXTURES / "generic" / "us_card_charges_positive.csv").read_bytes()
+    at = card_upload(as_owner(PAGE), small_book, "card.csv", data)
+    assert any("2024-03-02 to 2024-03-30" in c.value for c in at.caption)
+    next(s for s in at.selectbox if s.label == "Date column").set_value("Post Date").run()
+    assert not at.exception, at.exception
+    assert any("2024-03-04 to 2024-04-01" in c.value for c in at.caption)
