@@ -114,7 +114,15 @@ def weigh(parsed: ParsedStatement, account_types: list[str], signs: str | None =
         ev.notes.append("signs flipped, as you chose" + (f": {flip_reason}" if flip_reason
                                                           else ""))
         return ev
-    if flip_reason:
+    if flip_reason and ev.proof is not None and ev.proof.inverted and not ev.proof.agrees:
+        # most balance changes say "inverted", but not all: the file may be broken, not
+        # inverted, so the user decides
+        ev.questions.append(Question(
+            "signs", f"{ev.proof.rows - ev.proof.mismatches:,} of {ev.proof.rows:,} rows move "
+                     "the bank's running balance the opposite way to their amount, the others "
+                     "do not fit either way: flip the signs, or keep the file's signs?",
+            SIGN_QUESTION_CHOICES))
+    elif flip_reason:
         _flip(parsed)
         ev.flipped = True
         ev.notes.append(f"signs flipped: {flip_reason}")

@@ -252,3 +252,18 @@ def test_a_cell_with_two_decimal_separators_is_not_read_as_a_number() -> None:
     values, known = read_balances(pa.array(["1.2.3", "4.50"]), ".")
     assert list(known) == [False, True]
     assert int(values[1]) == 4_500_000
+
+
+def test_a_balance_that_mostly_but_not_wholly_says_inverted_asks_instead(small_book: Any
+                                                                         ) -> None:
+    data = (b"Date,Description,Amount,Balance\n"
+            b"2024-05-02,Bakery,4.10,95.90\n"
+            b"2024-05-03,Salary,-2500.00,2595.90\n"
+            b"2024-05-04,Rent,850.00,1745.90\n"
+            b"2024-05-05,Shop,-20.00,1700.00\n")  # fits neither way: the file is broken
+    result = import_statement(small_book.owner, data, "odd.csv", [small_book.checking.id],
+                              dry_run=True)
+    assert [q.text for q in result.questions] == [
+        "3 of 4 rows move the bank's running balance the opposite way to their amount, the "
+        "others do not fit either way: flip the signs, or keep the file's signs?"]
+    assert minor_amounts(result) == [410, -250000, 85000, -2000]  # nothing flipped yet
