@@ -31,8 +31,10 @@ PAYEES = ["REWE Markt", "EDEKA", "Aldi Süd", "Lidl", "dm-drogerie markt", "Shel
           "Starbucks", "IKEA", "MediaMarkt", "H&M", "Zalando", "PayPal", "Uber", "Arbeitgeber"]
 
 
-def make_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """A German-bank-style statement: ';' separated, dd.mm.yyyy, decimal comma, preamble."""
+def make_csv(path: Path, rows: int, seed: int = 7, balance: bool = False) -> None:
+    """A German-bank-style statement: ';' separated, dd.mm.yyyy, decimal comma, preamble;
+    with ``balance`` a running ``Kontostand`` column (the balance proof then checks every
+    row)."""
     rng = np.random.default_rng(seed)
     days = np.sort(rng.integers(0, 3 * 365, rows))
     dates = (np.datetime64("2022-01-01") + days).astype("datetime64[D]").astype(str)
@@ -47,15 +49,22 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
     refs = rng.integers(100_000, 999_999, rows)
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("Kontoauszug;Girokonto DE12 3456 7890 1234 5678 90\n\n")
-        fh.write("Buchungstag;Empfänger;Verwendungszweck;Betrag\n")
+        fh.write("Buchungstag;Empfänger;Verwendungszweck;Betrag"
+                 + (";Kontostand\n" if balance else "\n"))
+        running = 1_000_000 + np.cumsum(cents)
+
+        def german_money(values: np.ndarray) -> list[str]:
+            sign = np.where(values < 0, "-", "")
+            return [f"{s}{w},{f:02d}" for s, w, f in
+                    zip(sign, np.abs(values) // 100, np.abs(values) % 100, strict=True)]
+
         for i in range(0, rows, 200_000):
             stop = min(rows, i + 200_000)
-            whole = np.abs(cents[i:stop]) // 100
-            frac = np.abs(cents[i:stop]) % 100
-            sign = np.where(cents[i:stop] < 0, "-", "")
-            lines = [f"{d};{p};Ref {r} {p};{s}{w},{f:02d}\n" for d, p, r, s, w, f in
-                     zip(german[i:stop], payee[i:stop], refs[i:stop], sign, whole, frac,
-                         strict=True)]
+            amounts = german_money(cents[i:stop])
+            tails = (german_money(running[i:stop]) if balance else [""] * (stop - i))
+            lines = [f"{d};{p};Ref {r} {p};{a}{';' + b if balance else ''}\n"
+                     for d, p, r, a, b in zip(german[i:stop], payee[i:stop], refs[i:stop],
+                                              amounts, tails, strict=True)]
             fh.writelines(lines)
 
 
@@ -82,11 +91,13 @@ def setup(db_path: Path) -> tuple[Scope, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--balance", action="store_true",
+                        help="add a running balance column (measures the balance proof)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "statement.csv"
         t0 = time.perf_counter()
-        make_csv(csv_path, args.rows)
+        make_csv(csv_path, args.rows, balance=args.balance)
         data = csv_path.read_bytes()
         print(f"rows: {args.rows:,}; file {len(data) / 1e6:.1f} MB "
               f"(generated in {time.perf_counter() - t0:.1f} s)")

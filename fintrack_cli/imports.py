@@ -3,6 +3,7 @@
     fintrack import FILE --account NAME [--account NAME ...] [--profile P] [--dry-run]
                    [--skip-invalid] [--json] [--encoding E] [--delimiter D] [--skip-rows N]
                    [--no-header] [--date-order dmy|mdy|ymd] [--negate] [--map ROLE=COL,...]
+                   [--flip-signs | --keep-signs]
     fintrack import list
     fintrack import undo BATCH
 
@@ -93,8 +94,15 @@ def _report(result: ImportResult, names: dict[int, str] | None = None) -> None:
         _say(f"  … and {len(result.invalid) - 50} more")
     for dup in result.likely_duplicates:
         _say(f"  line {dup.line}: skipped, likely duplicate — {dup.reason}")
-    for skipped in result.skipped:
-        _say(f"  line {skipped.line}: skipped, {skipped.error}")
+    for row in result.skipped:
+        _say(f"  line {row.line}: left out, {row.reason}")
+    for note in result.notes:
+        _say(f"  {note}")
+    for question in result.questions:
+        _say(f"  Question: {question.text}")
+    if result.questions:
+        _say("Nothing was written: answer with --flip-signs or --keep-signs."
+             if result.rejected else "An import needs --flip-signs or --keep-signs.")
     for warning in result.warnings:
         _say(f"Warning: {warning}")
     if result.preview is not None and result.preview["account_id"].nunique() > 1:
@@ -107,7 +115,7 @@ def _report(result: ImportResult, names: dict[int, str] | None = None) -> None:
         _say("Nothing was written: no chosen account has the number of "
              + ", ".join(result.unmatched_accounts)
              + " (set it with `fintrack account number NAME NUMBER`, and choose that account).")
-    elif result.rejected:
+    elif result.rejected and not result.questions:
         _say("Nothing was written. Fix the rows, or import the valid ones with --skip-invalid.")
 
 
@@ -147,6 +155,12 @@ def import_command(
         "--negate", help="Flip every sign (card exports with purchases positive).")] = False,
     mapping: Annotated[str | None, typer.Option(
         "--map", help="Column roles, e.g. date=Posting Date,amount=4,payee=Name.")] = None,
+    flip_signs: Annotated[bool, typer.Option(
+        "--flip-signs", help="Answer the sign question: flip every sign (charges negative).")
+                          ] = False,
+    keep_signs: Annotated[bool, typer.Option(
+        "--keep-signs", help="Keep the file's signs, even where the evidence says to flip.")
+                          ] = False,
     user: Annotated[str | None, typer.Option("--user", "-u", help="Act as this username.")
                     ] = None,
     book: Annotated[str | None, typer.Option("--book", "-b", help="Book name or id.")] = None,
@@ -171,6 +185,9 @@ def import_command(
         raise ValidationError("file", f"{args[0]}: no such file")
     if not account:
         raise ValidationError("account", "choose the account(s) to import into with --account")
+    if flip_signs and keep_signs:
+        raise ValidationError("signs", "give either --flip-signs or --keep-signs, not both")
+    signs = "flip" if flip_signs else "keep" if keep_signs else None
     options = _options(encoding, delimiter, skip_rows, no_header, date_order, negate, mapping)
     with open_db() as db:
         scope, _ = resolve_scope(db, user, book)
@@ -189,7 +206,8 @@ def import_command(
 
                 result = import_statement(scope, data, path.name, ids, options=options,
                                           profile=profile, dry_run=dry_run,
-                                          skip_invalid=skip_invalid, progress=progress)
+                                          skip_invalid=skip_invalid, progress=progress,
+                                          signs=signs)
         except (StatementError, ValidationError) as exc:
             message = str(exc)
             if as_json:

@@ -21,6 +21,7 @@ from fintrack_core.ledger.accounts import create_account, list_accounts, update_
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
 from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.import_evidence import show_evidence, sign_answer
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 from fintrack_ui.tables import show_table
@@ -69,7 +70,8 @@ if ctx.can_write:
             try:
                 options = Mapping.from_dict(fixes)
                 preview = import_statement(ctx.scope, data, upload.name, chosen or [],
-                                           options=options, dry_run=True)
+                                           options=options, dry_run=True,
+                                           signs=sign_answer(fid))
             except (StatementError, FinTrackError) as exc:
                 st.error(md(f"{upload.name}: {exc}"))
                 preview = None
@@ -98,12 +100,7 @@ if ctx.can_write:
                 st.caption(" · ".join(facts))
                 for warning in preview.warnings:
                     st.warning(md(warning[:1].upper() + warning[1:] + "."))
-                if preview.skipped:
-                    with st.expander(f"{len(preview.skipped)} entry(ies) skipped, not "
-                                     "transactions yet"):
-                        st.dataframe(pd.DataFrame({"Line": [e.line for e in preview.skipped],
-                                                   "Why": [e.error for e in preview.skipped]}),
-                                     hide_index=True, width="stretch")
+                show_evidence(preview, fid)
                 for ref in preview.unmatched_accounts:
                     # Never guessed: the user says which account this is, once; its number
                     # is stored, so the next file of it routes by itself.
@@ -238,7 +235,7 @@ if ctx.can_write:
                     f"Import {preview.imported:,} transaction(s) from {md(upload.name)}",
                     type="primary", key=f"go_{fid}",
                     disabled=not chosen or bool(preview.unmatched_accounts)
-                    or (bool(preview.invalid) and not skip_invalid)):
+                    or (bool(preview.invalid) and not skip_invalid) or bool(preview.questions)):
                 bar = st.progress(0.0, text="Importing…")
 
                 def progress(phase: str, done: int, total: int, bar=bar) -> None:  # type: ignore[no-untyped-def]
@@ -249,7 +246,7 @@ if ctx.can_write:
                     result = import_statement(
                         ctx.scope, data, upload.name, chosen, options=Mapping.from_dict(fixes),
                         skip_invalid=skip_invalid, import_likely_duplicates=frozenset(anyway),
-                        progress=progress)
+                        progress=progress, signs=sign_answer(fid))
                 except (StatementError, FinTrackError) as exc:
                     st.error(md(exc))
                 else:

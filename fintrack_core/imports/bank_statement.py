@@ -20,6 +20,7 @@ from fintrack_core.imports.statement import (
     COLUMNS,
     ParsedStatement,
     RowError,
+    SkippedRow,
     canonical_amount,
     empty_rows,
 )
@@ -66,7 +67,7 @@ class Collected:
 
     records: list[dict[str, object]] = field(default_factory=list)
     invalid: list[RowError] = field(default_factory=list)
-    skipped: list[RowError] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
     statements: list[AccountStatement] = field(default_factory=list)
 
     def row(self, line: int, date: dt.date, amount: Decimal, currency: str | None,

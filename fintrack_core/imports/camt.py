@@ -48,7 +48,12 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from fintrack_core.imports.bank_statement import AccountStatement, Collected
-from fintrack_core.imports.statement import ParsedStatement, RowError, StatementError
+from fintrack_core.imports.statement import (
+    ParsedStatement,
+    RowError,
+    SkippedRow,
+    StatementError,
+)
 
 MAX_XML_BYTES = 100 * 1024 * 1024
 _MESSAGES = {"BkToCstmrStmt": ("Stmt", "camt.053"), "BkToCstmrAcctRpt": ("Rpt", "camt.052"),
@@ -163,7 +168,7 @@ def _read_entry(entry: ET.Element, stmt: AccountStatement, line: int, out: Colle
     status = (_text(entry, "Sts/Cd") or _text(entry, "Sts") or "BOOK").upper()
     if status != "BOOK":
         reason = _SKIP_REASONS.get(status, f"status {status} (Sts): not a booked entry")
-        out.skipped.append(RowError(line, reason))
+        out.skipped.append(SkippedRow(line, reason))
         return
     stmt.entries += 1
     amount_el = entry.find("Amt")

@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from fintrack_core.errors import ValidationError
 from fintrack_core.imports.amounts import encode, from_scaled, parse_amounts, to_scaled
+from fintrack_core.imports.balance_proof import read_balances
+from fintrack_core.imports.date_evidence import DateHints, decide_order
 from fintrack_core.imports.dates import (
     DateFormat,
     DateOrderNeeded,
@@ -26,6 +28,7 @@ from fintrack_core.imports.dates import (
 )
 from fintrack_core.imports.layout import Layout, Records, detect_layout, read_records
 from fintrack_core.imports.mapping import Mapping, guess_mapping
+from fintrack_core.imports.payment_exports import refine_guess, skipped_by_state
 from fintrack_core.imports.profiles import Profile, match_profile
 from fintrack_core.imports.sniff import decode, detect_delimiter
 from fintrack_core.imports.statement import ParsedStatement, RowError, StatementError
@@ -75,7 +78,8 @@ def prepare(data: bytes, options: Mapping, profiles: list[Profile]) -> tuple[
 
 def read_csv_statement(data: bytes, options: Mapping | None = None,
                        profiles: list[Profile] | None = None,
-                       saved: Mapping | None = None) -> ParsedStatement:
+                       saved: Mapping | None = None,
+                       hints: DateHints | None = None) -> ParsedStatement:
     """Parse a CSV statement.
 
     Precedence: explicit ``options`` > ``saved`` mapping (from an earlier import into this
@@ -93,13 +97,22 @@ def read_csv_statement(data: bytes, options: Mapping | None = None,
     elif profile is not None:
         mapping, source = profile.mapping, "profile"
     else:
-        mapping, source = guess_mapping(records.frame, layout.header_line is not None), "guessed"
+        mapping, source = refine_guess(guess_mapping(records.frame, layout.header_line
+                                                     is not None), layout.columns), "guessed"
     mapping = mapping.merged(options)
     mapping = replace(mapping, encoding=encoding, delimiter=delimiter,
                       skip_rows=layout.header_line if layout.header_line is not None
                       else layout.first_data_line,
                       has_header=layout.header_line is not None)
-    parsed = apply_mapping(records, layout, mapping)
+    parsed = apply_mapping(records, layout, mapping, hints)
+    if parsed.detected.get("date_order_reason"):  # remembered for the account's next file
+        mapping = replace(mapping, date_order=str(parsed.detected["date_order"]))
+    elif parsed.detected.get("date_order_ambiguous"):  # the order came with the mapping
+        parsed.detected["date_order_reason"] = (
+            "your choice" if options.date_order or options.date_format
+            else "the account's earlier imports" if source == "saved"
+            else f"the {profile.label} profile" if profile is not None and source == "profile"
+            else "your choice")
     parsed.profile = profile.name if profile is not None and source != "guessed" else None
     parsed.detected.update({"encoding": encoding, "delimiter": delimiter,
                             "header_line": None if layout.header_line is None
@@ -141,7 +154,8 @@ def _mask(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def apply_mapping(records: Records, layout: Layout, m: Mapping) -> ParsedStatement:
+def apply_mapping(records: Records, layout: Layout, m: Mapping,
+                  hints: DateHints | None = None) -> ParsedStatement:
     frame, cols = records.frame, layout.columns
     date_col = resolve(cols, m.date, "date")
     if date_col is None:
@@ -161,11 +175,17 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping) -> ParsedStateme
     raw_date = pc.utf8_trim_whitespace(_col(frame, date_col))
 
     # Dates, decided from all rows.
+    order_reason: str | None = None
     try:
         fmt = (DateFormat(m.date_format, m.date_order or "", ambiguous=False) if m.date_format
                else detect_format(pd.Series(raw_date.filter(pa.array(~blank))), m.date_order))
-    except DateOrderNeeded as exc:
-        raise MappingError("date_order", str(exc)) from None
+    except DateOrderNeeded:
+        try:  # every date fits both orders: other evidence may decide (date_evidence)
+            fmt, order_reason = decide_order(
+                frame, cols, date_col, [c for c in (amount_col, debit_col, credit_col) if c],
+                pd.Series(raw_date.filter(pa.array(~blank))), hints)
+        except DateOrderNeeded as exc:
+            raise MappingError("date_order", str(exc)) from None
     if fmt is None:
         raise MappingError("date", f"column {date_col!r} does not hold dates")
     dates = parse_dates_arrow(raw_date, fmt.fmt)
@@ -178,10 +198,13 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping) -> ParsedStateme
                                                   ignore_case=True))
     for pattern in m.skip_patterns:
         skip |= _mask(pc.match_substring_regex(text_for_skip, pattern, ignore_case=True))
+    not_completed = np.zeros(n, dtype=bool)
     if m.state:
         state = pc.utf8_lower(pc.utf8_trim_whitespace(_col(frame, resolve(cols, m.state,
                                                                           "state"))))
-        skip |= ~_mask(pc.is_in(state, value_set=pa.array([s.lower() for s in m.states_ok])))
+        not_completed = ~blank & ~_mask(pc.is_in(state, value_set=pa.array(
+            [s.lower() for s in m.states_ok])))
+        skip |= not_completed
     bad_date = np.isnat(dates) & ~skip
     # Trailer: unreadable rows after the last row with a good date are not data.
     good_positions = np.flatnonzero(~bad_date & ~skip)
@@ -218,9 +241,22 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping) -> ParsedStateme
     invalid.sort(key=lambda e: e.line)
     data_rows = int(keep.sum()) + len(invalid)
     parsed = ParsedStatement(rows, invalid, "csv", None,
-                             {"date_format": describe(fmt.fmt), "date_order": fmt.order},
+                             {"date_format": describe(fmt.fmt), "date_order": fmt.order,
+                              "date_order_reason": order_reason,
+                              "date_order_ambiguous": fmt.ambiguous},
                              data_rows)
     parsed.scaled = scaled[keep]
+    # Evidence for balance_proof / payment_exports: the running balance, the fee as read, and
+    # why each not-completed row was left out.
+    if m.balance:
+        parsed.balances, parsed.balance_known = read_balances(
+            _col(frame, resolve(cols, m.balance, "balance")).filter(keep_arr), m.decimal)
+    if m.fee:
+        parsed.fees = read_balances(_col(frame, resolve(cols, m.fee, "fee")).filter(keep_arr),
+                                    m.decimal)[0]
+    if m.state:
+        parsed.skipped = skipped_by_state(_col(frame, resolve(cols, m.state, "state")),
+                                          not_completed, lines)
     return parsed
 
 

@@ -80,7 +80,9 @@ class Mapping:
         return replace(self, **changes)
 
 
-# Header names (lower-case, without punctuation) per role, most specific first.
+# Header names (lower-case, without punctuation) per role, most specific first. A card file
+# with a transaction date and a posting date is read by the transaction date (the day the
+# money was spent; docs/importing.md); the mapping's ``date`` can name the other.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "date": ("transaction date", "booking date", "posting date", "buchungsdatum", "buchungstag",
              "buchung", "started date", "date", "datum", "trans date", "posted date",

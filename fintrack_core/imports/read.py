@@ -7,6 +7,7 @@ import re
 
 from fintrack_core.imports.clean import clean_statement_text
 from fintrack_core.imports.csv_import import read_csv_statement
+from fintrack_core.imports.date_evidence import DateHints
 from fintrack_core.imports.limits import MAX_BYTES, check_lines, check_rows, check_size
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.profiles import builtin_profiles
@@ -40,7 +41,8 @@ def sniff_format(data: bytes, filename: str = "") -> str:
 
 
 def read_statement(data: bytes, filename: str = "", *, options: Mapping | None = None,
-                   saved: Mapping | None = None, profile: str | None = None) -> ParsedStatement:
+                   saved: Mapping | None = None, profile: str | None = None,
+                   date_hints: DateHints | None = None) -> ParsedStatement:
     """Parse any supported statement. ``profile`` forces a built-in bank profile by name.
 
     The limits of ``imports.limits`` are checked first, cheaply, and the row count again
@@ -51,13 +53,13 @@ def read_statement(data: bytes, filename: str = "", *, options: Mapping | None =
     kind = sniff_format(data, filename)
     if kind not in ("ofx", "camt"):  # XML may be one long line; those parsers read a tree
         check_lines(data, count_rows=kind == "csv")
-    parsed = _parse(kind, data, options, saved, profile)
+    parsed = _parse(kind, data, options, saved, profile, date_hints)
     check_rows(parsed.data_rows or len(parsed.rows) + len(parsed.invalid))
     return clean_statement_text(parsed)
 
 
 def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | None,
-           profile: str | None) -> ParsedStatement:
+           profile: str | None, date_hints: DateHints | None = None) -> ParsedStatement:
     if kind == "ofx":
         from fintrack_core.imports.ofx import parse_ofx
 
@@ -81,4 +83,4 @@ def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | Non
         if chosen:
             saved = chosen[0].mapping.merged(saved) if saved else chosen[0].mapping
             profiles = chosen
-    return read_csv_statement(data, options, profiles, saved)
+    return read_csv_statement(data, options, profiles, saved, date_hints)

@@ -21,16 +21,20 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
+from fintrack_core.config import user_settings
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.bank_ids import external_ids, stored_duplicates
+from fintrack_core.imports.date_evidence import DateHints
+from fintrack_core.imports.evidence import Question, weigh
 from fintrack_core.imports.fingerprint import fingerprints
 from fintrack_core.imports.mapping import Mapping
+from fintrack_core.imports.payment_exports import link_conversions
 from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
 from fintrack_core.imports.read import read_statement
 from fintrack_core.imports.routing import route
-from fintrack_core.imports.statement import ParsedStatement, RowError
+from fintrack_core.imports.statement import ParsedStatement, RowError, SkippedRow
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.money import exponent, to_decimal
 
@@ -82,10 +86,14 @@ class ImportResult:
     rejected: bool = False
     # Things that import but look wrong, e.g. rows dated before their account was opened.
     warnings: list[str] = field(default_factory=list)
-    # Entries of the file that are not transactions yet (pending), with line and reason.
-    skipped: list[RowError] = field(default_factory=list)
+    # Rows of the file that are not transactions (pending, declined...), with line and reason.
+    skipped: list[SkippedRow] = field(default_factory=list)
     # Accounts the file names that no chosen account matches: nothing is written then.
     unmatched_accounts: list[str] = field(default_factory=list)
+    # What the file's evidence confirmed or changed (imports.evidence), what only the user
+    # can settle (nothing is written while one is open).
+    notes: list[str] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -119,8 +127,11 @@ def import_statement(
     import_likely_duplicates: frozenset[int] = frozenset(),
     save_mapping: bool = True,
     progress: Progress | None = None,
+    signs: str | None = None,
 ) -> ImportResult:
-    """Read, check and (unless ``dry_run``) store one statement file as one batch."""
+    """Read, check and (unless ``dry_run``) store one statement file as one batch.
+
+    ``signs`` answers the sign question of ``imports.evidence`` ("flip" or "keep")."""
     if not account_ids:
         raise ValidationError("account", "choose the account(s) to import into")
     if len(data) > MAX_BYTES:
@@ -134,10 +145,19 @@ def import_statement(
             if acc.closed_on is not None:
                 raise ValidationError("account", f"account {acc.name!r} is closed")
         saved = _saved_mapping(s, scope.book_id, accounts[0].id, profile)
+    hints = DateHints(saved.date_order if saved else None,
+                      user_settings(scope.db, scope.user_id).get("locale"))
     say("reading", 0, 1)
-    parsed = read_statement(data, filename, options=options, saved=saved, profile=profile)
+    parsed = read_statement(data, filename, options=options, saved=saved, profile=profile,
+                            date_hints=hints)
+    evidence = weigh(parsed, [str(a.type) for a in accounts], signs,
+                     negate_given=bool(options and options.negate))
     say("reading", 1, 1)
     result = _prepare(scope, parsed, filename, accounts, import_likely_duplicates, dry_run)
+    result.notes, result.questions = evidence.notes, evidence.questions
+    result.skipped = list(parsed.skipped)
+    if result.questions and not dry_run:  # a guess the code cannot justify: ask, write nothing
+        result.rejected, result.imported, result.totals = True, 0, {}
     if result.rejected or dry_run:
         return result
     if result.unmatched_accounts:  # never guess where a file's account belongs
@@ -219,6 +239,7 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     skip_lines = {d.line for d in likely} - set(import_likely)
     frame = frame[~frame["line"].isin(skip_lines)].reset_index(drop=True)
     frame = _apply_rules(scope, frame)
+    frame["transfer_id"] = link_conversions(frame)  # currency conversions inside the export
     totals = _totals(frame)
     all_dates = dates[keep]
     return ImportResult(
@@ -363,8 +384,7 @@ def _ids(values: pd.Series) -> list[object]:
 
 _INSERT_SQL = ("INSERT INTO transactions (book_id, import_batch_id, account_id, date, "
                "amount_minor, currency, payee, description, category_id, tags, fingerprint, "
-               "external_id) "
-               "VALUES ")
+               "external_id, transfer_id) VALUES ")
 
 
 def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
@@ -383,7 +403,7 @@ def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
         frame["amount_minor"].astype(int).tolist(), _pylist(frame["currency"]),
         _pylist(frame["payee"]), _pylist(frame["description"]), cats.tolist(),
         _pylist(frame["tags"]), _pylist(frame["fingerprint"]),
-        _ids(frame["external_id"]),
+        _ids(frame["external_id"]), _pylist(frame["transfer_id"]),
     )
     conn = s.connection()
     is_sqlite = conn.dialect.name == "sqlite"

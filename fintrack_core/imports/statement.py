@@ -29,6 +29,15 @@ class RowError:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """A row of the file that is deliberately not a transaction, and why (a pending or
+    declined payment, a reversed one...): every row is accounted for."""
+
+    line: int
+    reason: str
+
+
 @dataclass
 class ParsedStatement:
     """Rows that parsed, rows that did not (with line numbers), and what was detected."""
@@ -42,9 +51,15 @@ class ParsedStatement:
     # Optional fast path: the amounts as int64 at ``amounts.SCALE`` (same rows as ``rows``),
     # so the importer need not re-parse ``amount`` strings of a million-row CSV.
     scaled: object = None
-    # Entries the file holds that are not transactions yet, each with its line and the reason
-    # (a CAMT entry still pending): counted in ``data_rows``, never imported.
-    skipped: list[RowError] = field(default_factory=list)
+    # Rows of the file that are deliberately not transactions, each with its line and the
+    # reason (a CAMT entry still pending, a declined card payment): counted, never imported.
+    skipped: list[SkippedRow] = field(default_factory=list)
+    # Evidence the file carries beyond the amounts (same rows as ``rows``, int64 at SCALE):
+    # the bank's running balance after each row (``balance_known`` False where the cell is
+    # empty) and the fee column as read (already subtracted in ``scaled``).
+    balances: object = None
+    balance_known: object = None
+    fees: object = None
 
 
 def empty_rows() -> pd.DataFrame:

@@ -231,3 +231,83 @@ def test_accounts_of_a_file_are_matched_once_by_the_user_then_by_number(
     assert "Into **Girokonto** 4 · **Tagesgeld** 2" in [c.value for c in at.caption]
     next(b for b in at.button if b.label.startswith("Import 6")).click().run()
     assert list_batches(small_book.owner)[0].imported == 6
+
+
+# --- evidence: the running balance, signs that fit the account, rows left out (issue 9) ----
+
+
+def card_upload(at: AppTest, small_book: SmallBook, name: str, data: bytes) -> AppTest:
+    at.multiselect(key="imp_accounts").set_value([small_book.card.id]).run()  # the USD card
+    uploaded: AppTest = upload(at, name, data)
+    return uploaded
+
+
+def test_the_running_balance_verdict_is_shown(small_book: SmallBook, as_owner: OpenPage
+                                              ) -> None:
+    data = (FIXTURES / "banks" / "chase_checking.csv").read_bytes()  # Balance, newest first
+    at = as_owner(PAGE)
+    at.multiselect(key="imp_accounts").set_value([small_book.card.id]).run()
+    at = upload(at, "chase.csv", data)
+    assert md("✓ agrees with the bank's running balance on all 17 rows (rows newest first)") \
+        in [s.value for s in at.success]
+
+
+def test_a_card_file_with_positive_charges_is_flipped_and_one_click_keeps_its_signs(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    data = (FIXTURES / "generic" / "us_card_charges_positive.csv").read_bytes()
+    at = card_upload(as_owner(PAGE), small_book, "card.csv", data)
+    assert any(i.value.startswith(md("Signs flipped: in a credit card account charges are "
+                                     "money out")) for i in at.info)
+    assert list(at.dataframe[0].value["Amount"])[:3] == ["-$54.18", "-$41.07", "$612.40"]
+    next(b for b in at.button if b.label == "Keep the file's signs").click().run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["Amount"])[:3] == ["$54.18", "$41.07", "-$612.40"]
+    assert md("Signs kept as written in the file, as you chose.") in [i.value for i in at.info]
+
+
+def test_weak_sign_evidence_asks_with_two_buttons_and_blocks_the_import(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    data = b"Date,Description,Amount\n2024-05-02,DELI,12.50\n2024-05-06,STORE,48.00\n"
+    at = card_upload(as_owner(PAGE), small_book, "weak.csv", data)
+    assert any("Nothing is imported until you answer." in w.value for w in at.warning)
+    assert next(b for b in at.button if b.label.startswith("Import 2")).disabled
+    next(b for b in at.button if b.label == "Flip the signs (charges negative)").click().run()
+    assert not at.exception, at.exception
+    go = next(b for b in at.button if b.label.startswith("Import 2"))
+    assert not go.disabled
+    go.click().run()
+    assert not at.exception, at.exception
+    batch = list_batches(small_book.owner)[0]
+    assert (batch.filename, batch.imported) == ("weak.csv", 2)
+
+
+def test_rows_left_out_are_listed_with_their_reason(small_book: SmallBook, as_owner: OpenPage
+                                                    ) -> None:
+    data = (b"Date,Description,Amount,Status\n2024-04-02,Shop,-5.00,Completed\n"
+            b"2024-04-03,Cafe,-3.20,Pending\n")
+    at = upload(as_owner(PAGE), "states.csv", data)
+    assert at.expander[0].label == "1 row(s) left out, each with its reason"
+    frame = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
+    assert list(frame["Line"]) == [3]
+    assert list(frame["Reason"]) == ["status 'Pending' — pending: not completed yet (it comes "
+                                     "with a later export once it is)"]
+
+
+def test_the_evidence_that_decided_the_date_order_is_named(small_book: SmallBook,
+                                                          as_owner: OpenPage) -> None:
+    data = (FIXTURES / "generic" / "ie_bank_ambiguous_dates_value_date.csv").read_bytes()
+    at = upload(as_owner(PAGE), "ie.csv", data)
+    assert not at.error, [e.value for e in at.error]
+    assert md("Dates read day-first (dmy), decided by the 'Value Date' column, whose dates "
+              "only read day-first.") in [i.value for i in at.info]
+    assert metric(at, "New") == "9"
+
+
+def test_a_card_file_is_dated_by_its_transaction_date_and_the_posting_date_can_be_chosen(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    data = (FIXTURES / "generic" / "us_card_charges_positive.csv").read_bytes()
+    at = card_upload(as_owner(PAGE), small_book, "card.csv", data)
+    assert any("2024-03-02 to 2024-03-30" in c.value for c in at.caption)
+    next(s for s in at.selectbox if s.label == "Date column").set_value("Post Date").run()
+    assert not at.exception, at.exception
+    assert any("2024-03-04 to 2024-04-01" in c.value for c in at.caption)

@@ -17,7 +17,7 @@ import pytest
 
 from fintrack_core.imports.camt import parse_camt
 from fintrack_core.imports.read import read_statement, sniff_format
-from fintrack_core.imports.statement import RowError, StatementError
+from fintrack_core.imports.statement import RowError, SkippedRow, StatementError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements" / "camt"
 
@@ -163,7 +163,7 @@ def test_pending_entry_of_an_intraday_report_is_skipped_with_its_reason() -> Non
 
     assert st_.detected["camt_message"] == "camt.052"
     assert st_.rows["amount"].tolist() == ["-23.80", "150.00"]
-    assert st_.skipped == [RowError(5, "pending (Sts PDNG): not booked yet, imported once "
+    assert st_.skipped == [SkippedRow(5, "pending (Sts PDNG): not booked yet, imported once "
                                        "the bank books it")]
     assert st_.data_rows == 3  # two booked, one skipped: every entry accounted for
     assert st_.detected["warnings"] == []  # ITBD 1106.65 = OPBD 980.45 + 126.20 booked
