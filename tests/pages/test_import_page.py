@@ -204,9 +204,9 @@ def test_mt940_and_camt_files_preview_and_import(small_book: SmallBook, as_owner
 def test_a_pending_entry_is_listed_as_skipped(small_book: SmallBook, as_owner: OpenPage) -> None:
     data = (FIXTURES / "camt" / "de_camt052_v06_intraday.xml").read_bytes()
     at = upload(as_owner(PAGE), "intraday.xml", data, "application/xml")
-    assert at.expander[0].label == "1 entry(ies) skipped, not transactions yet"
-    skipped = next(d.value for d in at.dataframe if "Why" in d.value.columns)
-    assert list(skipped["Why"]) == [
+    assert "1 row(s) left out, each with its reason" in [e.label for e in at.expander]
+    skipped = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
+    assert list(skipped["Reason"]) == [
         "pending (Sts PDNG): not booked yet, imported once the bank books it"]
 
 

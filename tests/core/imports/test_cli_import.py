@@ -549,5 +549,5 @@ def test_pending_entries_and_balance_warnings_are_reported(db_file: Path, tmp_pa
 
     result = ok("import", broken, "--account", "Giro", "--dry-run")
 
-    assert "line 5: skipped, pending (Sts PDNG)" in result.stderr
+    assert "line 5: left out, pending (Sts PDNG)" in result.stderr
     assert "closing balance is 1106.56 EUR (difference -0.09 EUR)" in result.stderr
