@@ -251,8 +251,8 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
     mapping: dict[str, Any] = {}
     for f in fields(Mapping):
         value = getattr(profile.mapping, f.name)
-        if value is None or value == getattr(default, f.name) or f.name == "encoding":
-            continue
+        if value in (None, "") or value == getattr(default, f.name) or f.name == "encoding":
+            continue  # "" is a role the user set to "(none)": no column, nothing to write
         mapping[f.name] = list(value) if isinstance(value, tuple) else value
     return {"name": profile.name, "label": profile.label, "match": match, "mapping": mapping}
 
