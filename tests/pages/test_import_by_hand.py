@@ -5,6 +5,7 @@ exported, loaded and deleted; the last import's account is offered in a new sess
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from streamlit.testing.v1 import AppTest
 
@@ -23,6 +24,11 @@ COLUMNS = ["Kirjauspäivä", "Saaja/Maksaja", "Viesti", "Summa", "Valuutta"]
 
 def selectbox(at: AppTest, label: str):  # type: ignore[no-untyped-def]
     return next(s for s in at.selectbox if s.label == label)
+
+
+def uploader(at: AppTest, label_part: str) -> Any:
+    """The file uploader whose label holds ``label_part`` (AppTest has no typed accessor)."""
+    return next(u for u in at.get("file_uploader") if label_part in cast(Any, u).label)
 
 
 def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
@@ -80,8 +86,7 @@ def test_mapped_by_hand_imported_and_saved_as_a_profile_that_recognises_the_next
 
     # April's statement from the same bank: recognised, nothing to correct.
     april = FINNISH.replace(b"032024", b"042024")
-    statements = next(u for u in at.get("file_uploader") if u.label.startswith("Statement"))
-    statements.set_value([("huhtikuu.csv", april, "text/csv")]).run()
+    uploader(at, "Statement files").set_value([("huhtikuu.csv", april, "text/csv")]).run()
     assert r"recognised as **Nordea \(FI\)** (your profile nordea\_fi)" in at.caption[0].value
     assert metric(at, "New") == "3"
     assert not at.error
@@ -106,14 +111,13 @@ def test_a_profile_file_is_loaded_and_a_broken_one_refused(small_book: SmallBook
                                                           as_owner: OpenPage) -> None:
     good = export_profile(small_book.owner, "monzo").replace('"monzo"', '"my_monzo"')
     at = as_owner(PAGE)
-    uploader = next(u for u in at.get("file_uploader") if "profile file" in u.label)
-    uploader.set_value(("bad.toml", good.replace("[mapping]", "[mapping]\nfoo = 1").encode(),
-                        "application/toml")).run()
+    broken = good.replace("[mapping]", "[mapping]\nfoo = 1").encode()
+    uploader(at, "profile file").set_value(("bad.toml", broken, "application/toml")).run()
     button(at, "Load profile").click().run()
     assert md("bad.toml: mapping.foo: unknown key") in at.error[0].value
 
-    uploader = next(u for u in at.get("file_uploader") if "profile file" in u.label)
-    uploader.set_value(("my_monzo.toml", good.encode(), "application/toml")).run()
+    uploader(at, "profile file").set_value(("my_monzo.toml", good.encode(),
+                                            "application/toml")).run()
     button(at, "Load profile").click().run()
     assert at.success[0].value.startswith(md("Loaded the bank profile 'my_monzo'"))
     assert [p.name for p in list_profiles(small_book.owner) if p.is_own] == ["my_monzo"]
