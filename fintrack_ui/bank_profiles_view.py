@@ -30,7 +30,8 @@ def bank_profiles_section(ctx: Context) -> None:
                    "mapping as a bank profile” adds one; or load a profile file below.")
     for p in own:
         c1, c2, c3 = st.columns([3, 1, 1])
-        c1.markdown(f"**{md(p.label)}** · `{md(p.name)}` · your profile")
+        named = f" · {md(p.name)}" if p.name != p.label else ""
+        c1.markdown(f"**{md(p.label)}**{named} · your profile")
         c1.caption(md("Recognises files with the columns: " + (", ".join(p.columns)
                                                                or "(no header)")))
         try:
@@ -54,7 +55,8 @@ def bank_profiles_section(ctx: Context) -> None:
 
 def _load_form(ctx: Context) -> None:
     round_ = st.session_state.get("prof_round", 0)
-    upload = st.file_uploader("Load a profile file (.toml) from another FinTrack",
+    upload = st.file_uploader("Load a profile file (.toml, at most "
+                              f"{MAX_PROFILE_BYTES // 1024} KB) from another FinTrack",
                               type=["toml"], key=f"prof_file{round_}")
     replace = st.checkbox("Replace my profile of the same name", key="prof_replace")
     if upload is None:

@@ -164,7 +164,8 @@ if ctx.can_write:
                         if st.checkbox(f"Import anyway · {md(label)}", key=f"ld_{fid}_{d.line}"):
                             anyway.add(d.line)
             if sniff_format(data, upload.name) == "csv":  # OFX/QFX/QIF: no columns to map
-                correct_mapping(fid, data, mapping, expanded=preview is None)
+                # Open while the file cannot be read, and while the user is correcting it.
+                correct_mapping(fid, data, mapping, expanded=preview is None or bool(fixes))
                 if preview is not None and mapping is not None:
                     save_profile_form(ctx.scope, f"prof_{fid}", upload.name, preview.detected,
                                       fixes)
