@@ -140,3 +140,16 @@ def test_the_last_imports_account_is_offered_in_a_new_session(small_book: SmallB
     at = as_owner(PAGE)  # a fresh login: nothing in the session
 
     assert at.multiselect(key="imp_accounts").value == [small_book.savings.id]
+
+
+def test_a_multi_currency_preview_says_which_account_each_row_goes_to(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    two = (b"Date,Description,Amount,Currency\n2024-04-02,Bakery,-4.10,EUR\n"
+           b"2024-04-03,Diner,-9.00,USD\n")
+    at = as_owner(PAGE)
+    at.multiselect(key="imp_accounts").set_value([small_book.checking.id, small_book.card.id])
+    at = upload(at, "two.csv", two)
+
+    preview = at.dataframe[0].value
+    assert list(zip(preview["Description"], preview["Account"], strict=True)) == [
+        ("Bakery", "Girokonto"), ("Diner", "US Visa")]
