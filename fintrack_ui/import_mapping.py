@@ -36,7 +36,8 @@ COLUMN_ROLES: tuple[tuple[str, str], ...] = (
     ("direction", "Direction column (CR/DR)"), ("payee", "Payee column"),
     ("currency", "Currency column"), ("balance", "Balance column"))
 ROLE_NAMES = tuple(r for r, _ in COLUMN_ROLES)
-LAYOUT_FIELDS = ("skip_rows", "has_header")
+LAYOUT_FIELDS = ("skip_rows", "has_header", "encoding", "delimiter")
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 DATE_FORMATS: tuple[str, ...] = (AUTO, *(f for f, _ in FORMATS), *(f for f, _ in HAND_FORMATS))
 DATE_ORDERS: tuple[str, ...] = (AUTO, *ORDERS)
 DECIMALS: tuple[str, ...] = (AUTO, ".", ",")
@@ -48,6 +49,10 @@ def date_format_label(fmt: str) -> str:
     if fmt == AUTO:
         return "detect from the file"
     return f"{describe(fmt)} ({_EXAMPLE_DAY.strftime(fmt)})"
+
+
+def delimiter_label(sep: str) -> str:
+    return {",": "comma ,", ";": "semicolon ;", "\t": "tab", "|": "bar |"}.get(sep, repr(sep))
 
 
 def decimal_label(sep: str) -> str:
@@ -64,6 +69,8 @@ class MappingForm:
     description: list[str]
     skip_rows: int
     has_header: bool
+    encoding: str
+    delimiter: str
     date_format: str                 # AUTO or a strftime format
     date_order: str                  # AUTO, dmy, mdy or ymd
     decimal: str                     # AUTO, "." or ","
@@ -112,6 +119,8 @@ def build_form(table: TablePreview, used: Mapping | None, fixes: dict[str, Any]
         columns=columns, roles={r: pick(r) for r in ROLE_NAMES}, description=description,
         skip_rows=int(fixes.get("skip_rows", table.skip_rows) or 0),
         has_header=bool(fixes.get("has_header", table.header_line is not None)),
+        encoding=str(fixes.get("encoding") or table.encoding),
+        delimiter=str(fixes.get("delimiter") or table.delimiter or ","),
         date_format=str(fixes.get("date_format") or (used.date_format if used else None)
                         or AUTO),
         date_order=str(fixes.get("date_order") or (used.date_order if used else None)
@@ -133,7 +142,14 @@ def change(fixes: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
     elif field == "description":
         new["description"] = list(value)
     elif field in LAYOUT_FIELDS:
-        new[field] = int(value) if field == "skip_rows" else bool(value)
+        if field == "skip_rows":
+            new[field] = int(value)
+        elif field == "has_header":
+            new[field] = bool(value)
+        elif str(value).strip():
+            new[field] = str(value).strip()
+        else:
+            new.pop(field, None)  # an emptied encoding: detect it again
         for role in (*ROLE_NAMES, "description"):  # the columns are named anew
             new.pop(role, None)
     elif field == "date_format":
@@ -164,7 +180,8 @@ def apply_form(fixes: dict[str, Any], form: MappingForm, values: dict[str, Any]
     shows now), or None when nothing changed. A layout change wins: the other widgets
     still show the old file's columns."""
     before = {**form.roles, "description": form.description, "skip_rows": form.skip_rows,
-              "has_header": form.has_header, "date_format": form.date_format,
+              "has_header": form.has_header, "encoding": form.encoding,
+              "delimiter": form.delimiter, "date_format": form.date_format,
               "date_order": form.date_order, "decimal": form.decimal, "negate": form.negate}
     changed = [f for f, v in values.items() if f in before and v != before[f]]
     if not changed:
@@ -189,6 +206,6 @@ def profile_name_for(filename: str) -> str:
     return name or "my_bank"
 
 
-__all__ = ["AUTO", "COLUMN_ROLES", "DATE_FORMATS", "DATE_ORDERS", "DECIMALS", "NONE",
-           "MappingForm", "apply_form", "as_options", "build_form", "change",
-           "date_format_label", "decimal_label", "profile_name_for"]
+__all__ = ["AUTO", "COLUMN_ROLES", "DATE_FORMATS", "DATE_ORDERS", "DECIMALS", "DELIMITERS",
+           "NONE", "MappingForm", "apply_form", "as_options", "build_form", "change",
+           "date_format_label", "decimal_label", "delimiter_label", "profile_name_for"]

@@ -24,12 +24,14 @@ from fintrack_ui.import_mapping import (
     DATE_FORMATS,
     DATE_ORDERS,
     DECIMALS,
+    DELIMITERS,
     NONE,
     apply_form,
     as_options,
     build_form,
     date_format_label,
     decimal_label,
+    delimiter_label,
     profile_name_for,
 )
 from fintrack_ui.markdown import md
@@ -54,11 +56,17 @@ def correct_mapping(fid: str, data: bytes, used: Mapping | None, *, expanded: bo
         st.code("\n".join(f"{n:>3}  {text}" for n, text in form.raw_lines) or "(empty)",
                 language=None)
         values: dict[str, Any] = {}
-        l1, l2 = st.columns(2)
+        l1, l2, l3, l4 = st.columns(4)
         values["skip_rows"] = l1.number_input("Lines before the header", min_value=0,
                                               max_value=200, step=1, value=form.skip_rows,
                                               key=f"{key}_skip")
-        values["has_header"] = l2.checkbox("The file has a header row", value=form.has_header,
+        values["delimiter"] = l2.selectbox(
+            "Delimiter", DELIMITERS, format_func=delimiter_label,
+            index=DELIMITERS.index(form.delimiter) if form.delimiter in DELIMITERS else 0,
+            key=f"{key}_delim")
+        values["encoding"] = l3.text_input("Encoding", value=form.encoding, key=f"{key}_enc",
+                                           help="e.g. utf-8, cp1252, iso-8859-1")
+        values["has_header"] = l4.checkbox("The file has a header row", value=form.has_header,
                                            key=f"{key}_hdr")
         if form.problem:
             st.error(md(f"With these settings: {form.problem}"))

@@ -54,13 +54,26 @@ def _head(data: bytes) -> bytes:
     return head[: cut + 1] if cut > 0 else head
 
 
+def _numbered(lines: list[str]) -> list[tuple[int, str]]:
+    return [(i + 1, line) for i, line in enumerate(lines[:RAW_LINES])]
+
+
 def preview_table(data: bytes, options: Mapping | None = None) -> TablePreview:
     """The raw first lines, and the columns and first rows found with ``options``' layout
     settings. Never raises for a file that is text: ``problem`` says what is wrong instead."""
     options = options or Mapping()
-    text, encoding = decode(_head(data), options.encoding)
+    head = _head(data)
+    try:
+        text, encoding = decode(head, options.encoding)
+    except StatementError as exc:  # an encoding that does not fit, or not text at all
+        try:
+            text, _ = decode(head)
+        except StatementError:
+            return TablePreview([], problem=str(exc))
+        return TablePreview(_numbered(split_lines(text)), problem=str(exc),
+                            skip_rows=options.skip_rows or 0)
     lines = split_lines(text)
-    raw = [(i + 1, line) for i, line in enumerate(lines[:RAW_LINES])]
+    raw = _numbered(lines)
     try:
         delimiter = options.delimiter or detect_delimiter(text)
         layout = detect_layout(text, delimiter, options.skip_rows, options.has_header)

@@ -159,3 +159,13 @@ def test_the_mapping_in_force_is_shown_when_there_are_no_corrections() -> None:
     ("Crédit Agricole.CSV", "cr_dit_agricole")])
 def test_a_profile_name_is_suggested_from_the_file_name(filename: str, name: str) -> None:
     assert profile_name_for(filename) == name
+
+
+def test_encoding_and_delimiter_are_layout_settings() -> None:
+    form = form_for({})
+    assert (form.encoding, form.delimiter) == ("utf-8", ";")
+
+    fixes = change({"date": "Kirjauspäivä"}, "encoding", "cp1252")
+    assert fixes == {"encoding": "cp1252"}
+    assert change(fixes, "encoding", " ") == {}
+    assert change({}, "delimiter", ",") == {"delimiter": ","}

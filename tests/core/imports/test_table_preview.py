@@ -34,3 +34,16 @@ def test_only_the_head_of_a_big_file_is_read() -> None:
 
     assert len(table.raw_lines) == RAW_LINES
     assert len(table.rows) == SAMPLE_ROWS
+
+
+def test_an_encoding_that_does_not_fit_is_a_problem_not_an_error() -> None:
+    table = preview_table(b"Datum;Betrag\n01.03.2024;-1,20\n", Mapping(encoding="nope"))
+    assert table.problem is not None
+    assert table.problem.startswith("the file cannot be read as nope")
+    assert table.raw_lines[0] == (1, "Datum;Betrag")
+
+
+def test_a_binary_file_is_a_problem_not_an_error() -> None:
+    table = preview_table(b"\x00\x01\x02PK\x03\x04" * 100)
+    assert (table.raw_lines, table.problem) == ([], "this is a binary file, not a text "
+                                                    "statement")
