@@ -1,19 +1,23 @@
 """``fintrack import``: statements from the command line, with a JSON contract for scripts.
 
-    fintrack import FILE --account NAME [--account NAME ...] [--profile P] [--dry-run]
-                   [--skip-invalid] [--json] [--encoding E] [--delimiter D] [--skip-rows N]
-                   [--no-header] [--date-order dmy|mdy|ymd] [--negate] [--map ROLE=COL,...]
+    fintrack import FILE|- --account NAME [--account NAME ...] [--profile P] [--dry-run]
+                   [--skip-invalid] [--json] [--verbose] [--encoding E] [--delimiter D]
+                   [--skip-rows N] [--no-header] [--date-order dmy|mdy|ymd]
+                   [--date-format FMT] [--negate]
+                   [--map ROLE=COL,...] [--save-profile NAME [--replace]]
                    [--flip-signs | --keep-signs]
     fintrack import list
     fintrack import undo BATCH
 
 With ``--json`` exactly one JSON object goes to stdout (progress and notes go to stderr). A
 rejected file exits with status 1, still printing the JSON with its reasons, and writes nothing.
+``-`` reads the statement from stdin (at most the size limit, plus one byte to tell).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -30,19 +34,25 @@ from fintrack_cli.common import (
     resolve_account,
     resolve_scope,
 )
-from fintrack_core.errors import ValidationError
-from fintrack_core.imports import service
+from fintrack_core.errors import FinTrackError, ValidationError
+from fintrack_core.imports import book_profiles, service
 from fintrack_core.imports.mapping import Mapping, parse_map_option
 from fintrack_core.imports.service import ImportResult, import_statement, list_batches, undo_batch
 from fintrack_core.imports.statement import StatementError
+from fintrack_core.money import to_decimal
 
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
 def _options(encoding: str | None, delimiter: str | None, skip_rows: int | None,
              no_header: bool, date_order: str | None, negate: bool,
-             mapping: str | None) -> Mapping:
+             mapping: str | None, date_format: str | None = None) -> Mapping:
     data: dict[str, object] = {}
+    if date_format:
+        if "%" not in date_format:
+            raise ValidationError("date_format", f"{date_format!r} is not a strftime format "
+                                                 "(e.g. %d.%m.%Y or %d%m%Y)")
+        data["date_format"] = date_format
     if mapping:
         data.update(parse_map_option(mapping))
     if encoding:
@@ -66,14 +76,25 @@ def _options(encoding: str | None, delimiter: str | None, skip_rows: int | None,
     return Mapping.from_dict(data)
 
 
+def _too_big(name: str, size: str) -> ValidationError:
+    return ValidationError("file", f"{name} is larger than the {service.MAX_BYTES / 2**20:g} MB "
+                                   f"limit ({size} bytes)")
+
+
 def _read(path: Path) -> bytes:
     """The file's bytes; one over the size limit is refused from its size, before reading it
-    into memory (the service checks the same limit for callers that already hold bytes)."""
+    into memory (the service checks the same limit for callers that already hold bytes).
+    ``-`` is stdin, of unknown size: at most the limit plus one byte is read, and that byte
+    says the input is too big."""
     limit = service.MAX_BYTES
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise _too_big("stdin", f"more than {limit:,}")
+        return data
     size = path.stat().st_size
     if size > limit:
-        raise ValidationError("file", f"{path.name} is larger than the {limit / 2**20:g} MB "
-                                      f"limit ({size:,} bytes)")
+        raise _too_big(path.name, f"{size:,}")
     return path.read_bytes()
 
 
@@ -82,12 +103,22 @@ def _say(text: str) -> None:
     err_console().print(text, highlight=False, markup=False, soft_wrap=True)
 
 
-def _report(result: ImportResult, names: dict[int, str] | None = None) -> None:
+def _report(result: ImportResult, names: dict[int, str], verbose: bool) -> None:
     verb = "Would import" if result.dry_run else ("Rejected" if result.rejected else "Imported")
     totals = ", ".join(f"{v} {c}" for c, v in sorted(result.totals.items())) or "nothing"
     _say(f"{verb} {result.imported} of {result.rows} rows from {result.file} "
          f"({result.duplicates} duplicates, {len(result.invalid)} invalid); "
          f"totals {totals}" + (f"; batch #{result.batch_id}" if result.batch_id else ""))
+    if result.profile:
+        own = result.detected.get("profile_source") == "book"
+        _say(f"  recognised as {result.detected.get('profile_label', result.profile)} "
+             f"({'your profile' if own else 'built-in profile'} {result.profile})")
+    for warning in result.warnings:
+        _say(f"  warning: {warning}")
+    if verbose:
+        for new in _rows(result, names):
+            _say(f"  line {new['line']}: {new['date']} {new['amount']} {new['currency']} "
+                 f"→ {new['account']} · {new['payee'] or new['description']}")
     for err in result.invalid[:50]:
         _say(f"  line {err.line}: {err.error}")
     if len(result.invalid) > 50:
@@ -103,10 +134,7 @@ def _report(result: ImportResult, names: dict[int, str] | None = None) -> None:
     if result.questions:
         _say("Nothing was written: answer with --flip-signs or --keep-signs."
              if result.rejected else "An import needs --flip-signs or --keep-signs.")
-    for warning in result.warnings:
-        _say(f"Warning: {warning}")
     if result.preview is not None and result.preview["account_id"].nunique() > 1:
-        names = names or {}
         counts = result.preview["account_id"].value_counts(sort=False)
         _say("Into " + ", ".join(f"{names.get(int(a), f'#{a}')}: {int(n)}"
                                  for a, n in zip(counts.index.tolist(), counts.tolist(),
@@ -119,10 +147,36 @@ def _report(result: ImportResult, names: dict[int, str] | None = None) -> None:
         _say("Nothing was written. Fix the rows, or import the valid ones with --skip-invalid.")
 
 
+def _rows(result: ImportResult, names: dict[int, str]) -> list[dict[str, object]]:
+    """Each new row and the account it goes to (a multi-currency file goes to several)."""
+    frame = result.preview
+    if frame is None:
+        return []
+    return [{"line": int(line), "date": str(date)[:10], "account": names.get(int(acc), "?"),
+             "amount": str(to_decimal(int(minor), str(ccy))), "currency": str(ccy),
+             "payee": str(payee), "description": str(desc)}
+            for line, date, acc, minor, ccy, payee, desc in zip(
+                frame["line"], frame["date"], frame["account_id"], frame["amount_minor"],
+                frame["currency"], frame["payee"], frame["description"], strict=True)]
+
+
+def _as_json(result: ImportResult, names: dict[int, str], verbose: bool) -> dict[str, object]:
+    """The contract's object, with the rows per account (and each row with --verbose)."""
+    data = result.as_json()
+    counts: dict[str, int] = {}
+    if result.preview is not None and not result.rejected:
+        for acc in result.preview["account_id"]:
+            counts[names.get(int(acc), "?")] = counts.get(names.get(int(acc), "?"), 0) + 1
+    data["accounts"] = counts
+    if verbose:
+        data["transactions"] = _rows(result, names) if not result.rejected else []
+    return data
+
+
 def _rejected_json(path: str, message: str) -> dict[str, object]:
     return {"file": path, "profile": None, "rows": 0, "imported": 0, "duplicates": 0,
             "invalid": [{"line": 0, "error": message}], "totals": {}, "date_min": None,
-            "date_max": None}
+            "date_max": None, "warnings": [], "accounts": {}}
 
 
 def import_command(
@@ -151,6 +205,8 @@ def import_command(
                          ] = False,
     date_order: Annotated[str | None, typer.Option(
         help="dmy, mdy or ymd, when the file alone cannot tell.")] = None,
+    date_format: Annotated[str | None, typer.Option(
+        help="The date column's strftime format, e.g. %d%m%Y for 05032024.")] = None,
     negate: Annotated[bool, typer.Option(
         "--negate", help="Flip every sign (card exports with purchases positive).")] = False,
     mapping: Annotated[str | None, typer.Option(
@@ -161,6 +217,15 @@ def import_command(
     keep_signs: Annotated[bool, typer.Option(
         "--keep-signs", help="Keep the file's signs, even where the evidence says to flip.")
                           ] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List each new row and the account it goes to.")] = False,
+    save_profile: Annotated[str | None, typer.Option(
+        "--save-profile", metavar="NAME",
+        help="Save the mapping used for this CSV as a bank profile of the book (also with "
+             "--dry-run; see `fintrack profiles`).")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="With --save-profile: replace the book's profile of that name.")
+                       ] = False,
     user: Annotated[str | None, typer.Option("--user", "-u", help="Act as this username.")
                     ] = None,
     book: Annotated[str | None, typer.Option("--book", "-b", help="Book name or id.")] = None,
@@ -181,18 +246,21 @@ def import_command(
     if len(args) != 1:
         raise ValidationError("file", "import one file at a time")
     path = Path(args[0])
-    if not path.is_file():
+    if args[0] != "-" and not path.is_file():
         raise ValidationError("file", f"{args[0]}: no such file")
     if not account:
         raise ValidationError("account", "choose the account(s) to import into with --account")
     if flip_signs and keep_signs:
         raise ValidationError("signs", "give either --flip-signs or --keep-signs, not both")
     signs = "flip" if flip_signs else "keep" if keep_signs else None
-    options = _options(encoding, delimiter, skip_rows, no_header, date_order, negate, mapping)
+    options = _options(encoding, delimiter, skip_rows, no_header, date_order, negate, mapping,
+                       date_format)
     with open_db() as db:
         scope, _ = resolve_scope(db, user, book)
         chosen = [resolve_account(scope, name) for name in account]
         ids = [a.id for a in chosen]
+        names = {a.id: a.name for a in chosen}
+        file_name = "stdin" if args[0] == "-" else path.name
         try:
             data = _read(path)
             with Progress(TextColumn("{task.description}"), BarColumn(),
@@ -204,21 +272,33 @@ def import_command(
                 def progress(phase: str, done: int, total: int) -> None:
                     bar.update(task, description=phase, completed=done, total=total)
 
-                result = import_statement(scope, data, path.name, ids, options=options,
+                result = import_statement(scope, data, file_name, ids, options=options,
                                           profile=profile, dry_run=dry_run,
                                           skip_invalid=skip_invalid, progress=progress,
                                           signs=signs)
         except (StatementError, ValidationError) as exc:
             message = str(exc)
             if as_json:
-                typer.echo(json.dumps(_rejected_json(path.name, message), indent=2,
+                typer.echo(json.dumps(_rejected_json(file_name, message), indent=2,
                                       ensure_ascii=False))
             _say(f"Error: {message}")
             raise typer.Exit(EXIT_ERROR) from None
+        not_saved = None
+        if save_profile:  # the import stands whatever happens to the profile
+            try:
+                book_profiles.save_profile(scope, save_profile, result.detected,
+                                           options=options, replace=replace)
+            except FinTrackError as exc:
+                not_saved = str(exc)
     if as_json:
-        print_json(result.as_json())
-    _report(result, {a.id: a.name for a in chosen})
-    if result.rejected:
+        print_json(_as_json(result, names, verbose))
+    _report(result, names, verbose)
+    if save_profile and not_saved is None:
+        _say(f"Saved the mapping as bank profile {save_profile!r} (share it with `fintrack "
+             f"profiles export {save_profile}`).")
+    elif not_saved is not None:
+        _say(f"Error: the profile was not saved: {not_saved}")
+    if result.rejected or not_saved is not None:
         raise typer.Exit(EXIT_ERROR)
 
 

@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.errors import FinTrackError
-from fintrack_core.imports.dates import ORDERS
+from fintrack_core.imports.history import last_import_accounts
 from fintrack_core.imports.mapping import Mapping
+from fintrack_core.imports.read import sniff_format
 from fintrack_core.imports.service import (
     ImportResult,
     import_statement,
@@ -20,8 +21,16 @@ from fintrack_core.imports.statement import StatementError
 from fintrack_core.ledger.accounts import create_account, list_accounts, update_account
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
+from fintrack_ui.bank_profiles_view import bank_profiles_section
 from fintrack_ui.display import attempt, read_only_notice, show_flash
 from fintrack_ui.import_evidence import show_evidence, sign_answer
+from fintrack_ui.import_mapping_view import (
+    SAVE_OFFER,
+    correct_mapping,
+    fixes_of,
+    offer_after_import,
+    save_profile_form,
+)
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 from fintrack_ui.tables import show_table
@@ -30,6 +39,8 @@ ctx = current()
 show_flash()
 st.title("Import statements")
 read_only_notice(ctx.can_write)
+if ctx.can_write:
+    offer_after_import(ctx.scope)
 
 accounts = [a for a in list_accounts(ctx.scope) if not a.is_closed]
 acc_by_id = {a.id: a for a in accounts}
@@ -40,16 +51,20 @@ if ctx.can_write:
         st.info("Create an account first (Accounts page), then import its statements here.")
     else:
         # No guessed default: a statement dropped into the alphabetically first account lands
-        # in the wrong one. The last choice is remembered for the session (across pages).
+        # in the wrong one. The accounts of this user's last import in this book are offered
+        # (from the database, so across sessions); with no import yet, nothing is chosen.
+        last_key = f"imp_last_{ctx.book.id}"
+        if last_key not in st.session_state:
+            st.session_state[last_key] = last_import_accounts(ctx.scope)
         chosen = st.multiselect(
             "Import into", list(acc_by_id), key="imp_accounts",
-            default=[i for i in st.session_state.get("imp_last", []) if i in acc_by_id],
+            default=[i for i in st.session_state[last_key] if i in acc_by_id],
             format_func=lambda i: f"{acc_by_id[i].name} ({acc_by_id[i].currency})",
             placeholder="Choose the account the statement belongs to",
             help="For a multi-currency file choose one account per currency; for a file with "
                  "several accounts (CAMT, MT940, OFX) choose each, with its number (IBAN) "
                  "set.")
-        st.session_state["imp_last"] = chosen
+        st.session_state[last_key] = chosen
         # A new key after each import empties the uploader (the file was imported).
         files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF, CAMT XML, MT940)",
                                  accept_multiple_files=True,
@@ -65,7 +80,7 @@ if ctx.can_write:
             fid = hashlib.sha256(data).hexdigest()[:12]
             st.divider()
             st.subheader(md(upload.name))
-            fixes: dict[str, object] = st.session_state.setdefault(f"fix_{fid}", {})
+            fixes = fixes_of(fid)
             preview: ImportResult | None
             try:
                 options = Mapping.from_dict(fixes)
@@ -83,15 +98,25 @@ if ctx.can_write:
                 c2.metric("Duplicates", f"{preview.duplicates:,}")
                 c3.metric("Invalid", f"{len(preview.invalid):,}")
                 c4.metric("Rows read", f"{preview.rows:,}")
-                facts = [f"format **{detected.get('format', '?')}**",
-                         f"profile **{preview.profile or 'automatic detection'}**"]
+                facts = [f"format **{detected.get('format', '?')}**"]
+                if preview.profile:
+                    own = detected.get("profile_source") == "book"
+                    facts.append(f"recognised as **{md(detected.get('profile_label'))}** ("
+                                 + ("your profile" if own else "built-in profile")
+                                 + f" {md(preview.profile)})")
+                elif detected.get("mapping_source") == "saved":
+                    facts.append("read as this account's last import")
+                elif detected.get("format") == "csv":
+                    facts.append("columns " + ("as you corrected them" if fixes
+                                               else "detected automatically"))
                 if detected.get("encoding"):
                     facts.append(f"encoding **{detected['encoding']}**")
                 if detected.get("format") == "csv":  # OFX/QFX/QIF have no delimiter or header
                     facts += [f"delimiter **{detected.get('delimiter')!r}**",
                               f"header on line **{detected.get('header_line') or 'none'}**",
-                              f"dates **{detected.get('date_format')}** "
-                              f"({detected.get('date_order')})"]
+                              f"dates **{detected.get('date_format')}**"
+                              + (f" ({detected['date_order']})" if detected.get("date_order")
+                                 else "")]
                 elif detected.get("date_order"):
                     facts.append(f"dates **{detected['date_order']}**"
                                  + (" (assumed)" if detected.get("date_order_assumed") else ""))
@@ -163,74 +188,12 @@ if ctx.can_write:
                                  f"{d.currency} — likely duplicate: {d.reason}")
                         if st.checkbox(f"Import anyway · {md(label)}", key=f"ld_{fid}_{d.line}"):
                             anyway.add(d.line)
-            if detected.get("format", "csv") == "csv":  # OFX/QFX/QIF: no columns to map
-                with st.expander("Correct the mapping", expanded=preview is None):
-                    columns = list(cast("list[str]", detected.get("columns") or []))
-                    # Widgets are keyed on the mapping in force, so they show it afresh after
-                    # every correction instead of keeping a stale choice (which would loop).
-                    ver = hashlib.sha256((mapping.to_json() if mapping else repr(fixes))
-                                         .encode()).hexdigest()[:8]
-                    none = "(none)"
-                    f1, f2, f3 = st.columns(3)
-                    new: dict[str, object] = {}
-                    for box, role, label in ((f1, "date", "Date column"),
-                                             (f1, "amount", "Amount column (signed)"),
-                                             (f2, "debit", "Money-out column"),
-                                             (f2, "credit", "Money-in column"),
-                                             (f3, "payee", "Payee column"),
-                                             (f3, "currency", "Currency column")):
-                        current_value = getattr(mapping, role, None) if mapping else None
-                        options_list = [none, *columns]
-                        index = (options_list.index(current_value)
-                                 if current_value in options_list else 0)
-                        pick = box.selectbox(label, options_list, index=index,
-                                             key=f"map_{fid}_{ver}_{role}")
-                        if pick != (current_value or none):
-                            new[role] = None if pick == none else pick
-                    desc_now = list(mapping.description) if mapping else []
-                    desc = st.multiselect("Description column(s)", columns,
-                                          default=[d for d in desc_now if d in columns],
-                                          key=f"map_{fid}_{ver}_desc")
-                    if desc != desc_now:
-                        new["description"] = desc
-                    g1, g2, g3, g4 = st.columns(4)
-                    order_now = ((mapping.date_order if mapping else None)
-                                 or detected.get("date_order"))
-                    order_opts = ["auto", *ORDERS]
-                    order = g1.selectbox("Date order", order_opts,
-                                         index=order_opts.index(order_now)
-                                         if order_now in order_opts else 0,
-                                         key=f"map_{fid}_{ver}_order")
-                    if order != "auto" and order != order_now:
-                        new["date_order"] = order
-                        new["date_format"] = None
-                    skip = g2.number_input("Lines before the header", min_value=0, step=1,
-                                           value=int(cast(int, fixes.get("skip_rows",
-                                                                         mapping.skip_rows or 0))
-                                                     if mapping else 0),
-                                           key=f"map_{fid}_{ver}_skip")
-                    if mapping is not None and skip != (mapping.skip_rows or 0):
-                        new["skip_rows"] = int(skip)
-                    enc = g3.text_input("Encoding", value=str(detected.get("encoding") or ""),
-                                        key=f"map_{fid}_{ver}_enc")
-                    if enc and enc != detected.get("encoding"):
-                        new["encoding"] = enc
-                    negate = g4.checkbox("Flip signs (card: charges positive)",
-                                         value=bool(mapping and mapping.negate),
-                                         key=f"map_{fid}_{ver}_neg")
-                    if mapping is not None and negate != mapping.negate:
-                        new["negate"] = negate
-                    no_header = g4.checkbox("No header row",
-                                            value=bool(fixes.get("has_header") is False),
-                                            key=f"map_{fid}_{ver}_nohdr")
-                    if no_header and fixes.get("has_header") is not False:
-                        new["has_header"] = False
-                    if new:
-                        fixes.update(new)
-                        st.rerun()
-                    if fixes and st.button("Reset corrections", key=f"reset_{fid}"):
-                        st.session_state[f"fix_{fid}"] = {}
-                        st.rerun()
+            if sniff_format(data, upload.name) == "csv":  # OFX/QFX/QIF: no columns to map
+                # Open while the file cannot be read, and while the user is correcting it.
+                correct_mapping(fid, data, mapping, expanded=preview is None or bool(fixes))
+                if preview is not None and mapping is not None:
+                    save_profile_form(ctx.scope, f"prof_{fid}", upload.name, preview.detected,
+                                      fixes)
             if preview is not None and st.button(
                     f"Import {preview.imported:,} transaction(s) from {md(upload.name)}",
                     type="primary", key=f"go_{fid}",
@@ -254,6 +217,10 @@ if ctx.can_write:
                         st.error(f"{md(upload.name)} was not imported: {len(result.invalid)} "
                                  "invalid row(s). Fix them or tick 'Skip invalid rows'.")
                     else:
+                        if fixes and mapping is not None:  # made by hand: offer to keep it
+                            st.session_state[SAVE_OFFER] = {
+                                "file": upload.name, "detected": preview.detected,
+                                "fixes": dict(fixes)}
                         st.session_state["flash"] = (
                             f"Imported {result.imported:,} transaction(s) from {upload.name} "
                             f"(batch #{result.batch_id}, {result.duplicates:,} duplicates "
@@ -286,3 +253,6 @@ else:
                 lambda: undo_batch(ctx.scope, victim),
                 lambda n: f"Import #{victim} undone: {n} transaction(s) removed."):
             st.rerun()
+
+st.divider()
+bank_profiles_section(ctx)

@@ -1,50 +1,50 @@
-"""Built-in bank profiles: one TOML file per bank in ``banks/``, recognised from the file.
+"""Bank profiles: the built-in ones (one TOML file per bank in ``banks/``) and a book's own,
+recognised from the file.
 
 A profile says how a bank's export looks (``[match]``) and how to read it (``[mapping]``, the
-same fields as ``Mapping``). Adding a bank is adding a file.
+same fields as ``Mapping``). Adding a bank is adding a file; a user adds one to their book by
+saving a mapping or loading a profile file (``book_profiles``). Built-in files go through the
+same checks as a user's (``profile_files.parse_profile``), so every exported profile loads.
 """
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+import csv
+import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
-from fintrack_core.imports.layout import Layout, split_lines
+from fintrack_core.errors import ValidationError
+from fintrack_core.imports.layout import Layout, detect_layout, split_lines
 from fintrack_core.imports.mapping import Mapping, norm
+from fintrack_core.imports.profile_files import Profile, parse_profile
+from fintrack_core.imports.statement import StatementError
 
 # Read through importlib.resources: the TOML files are package data, found the same way in a
 # source checkout, an editable install and an installed wheel.
 BANKS = resources.files("fintrack_core.imports") / "banks"
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    label: str
-    mapping: Mapping
-    header: tuple[str, ...] = ()        # exact header names (compared normalised)
-    width: int | None = None            # for files without a header
-    first_cell_regex: str | None = None
-    cell_regex: tuple[tuple[int, str], ...] = ()  # (1-based column, regex) for no-header files
-
-
 @cache
 def builtin_profiles() -> tuple[Profile, ...]:
-    profiles = []
     files = sorted((f for f in BANKS.iterdir() if f.name.endswith(".toml")),
                    key=lambda f: f.name)
-    for path in files:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        match = data.get("match", {})
-        profiles.append(Profile(
-            name=data["name"], label=data.get("label", data["name"]),
-            mapping=Mapping.from_dict(data.get("mapping", {})),
-            header=tuple(match.get("header", ())), width=match.get("width"),
-            cell_regex=tuple((int(k), v) for k, v in match.get("cells", {}).items()),
-        ))
-    return tuple(profiles)
+    return tuple(parse_profile(path.read_text(encoding="utf-8"), f"banks/{path.name}",
+                               source="built-in") for path in files)
+
+
+def candidates(book: Sequence[Profile], forced: str | None) -> list[Profile]:
+    """The profiles to try on a file: the book's own first (a user's correction of a bank
+    wins over the built-in one), then the built-ins; only ``forced`` when one is named."""
+    profiles = [*book, *builtin_profiles()]
+    if not forced:
+        return profiles
+    chosen = [p for p in profiles if p.name == forced]
+    if not chosen:
+        raise ValidationError("profile", f"no bank profile called {forced!r} (see `fintrack "
+                                         "profiles list`)")
+    return chosen[:1]
 
 
 def _header_key(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -54,17 +54,32 @@ def _header_key(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(keyed)
 
 
+def _columns_key(layout: Layout) -> tuple[str, ...]:
+    return _header_key([c for c in layout.columns if not c.startswith("_extra")])
+
+
 def match_profile(profiles: list[Profile] | tuple[Profile, ...], layout: Layout, text: str,
                   delimiter: str) -> Profile | None:
-    """The profile whose header (or, without a header, whose cell patterns) fits the file."""
-    import csv
-    import re
+    """The profile whose header (or, without a header, whose cell patterns) fits the file.
 
+    A profile that says where its header is (``skip_rows``, for a preamble the layout
+    detection misreads) is compared with the header found on that line."""
+    relaid: dict[int, tuple[str, ...] | None] = {}
+    for p in profiles:
+        if not p.header:
+            continue
+        key = _columns_key(layout) if layout.header_line is not None else None
+        skip = p.mapping.skip_rows
+        if skip is not None and skip != layout.header_line:
+            if skip not in relaid:
+                try:
+                    relaid[skip] = _columns_key(detect_layout(text, delimiter, skip, True))
+                except StatementError:
+                    relaid[skip] = None
+            key = relaid[skip]
+        if key is not None and _header_key(p.header) == key:
+            return p
     if layout.header_line is not None:
-        key = _header_key([c for c in layout.columns if not c.startswith("_extra")])
-        for p in profiles:
-            if p.header and _header_key(p.header) == key:
-                return p
         return None
     lines = split_lines(text[:262144])[layout.first_data_line: layout.first_data_line + 20]
     rows = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)]
@@ -75,3 +90,6 @@ def match_profile(profiles: list[Profile] | tuple[Profile, ...], layout: Layout,
                                          p.cell_regex) for r in rows):
             return p
     return None
+
+
+__all__ = ["Mapping", "Profile", "builtin_profiles", "candidates", "match_profile"]

@@ -10,7 +10,7 @@ from fintrack_core.imports.csv_import import read_csv_statement
 from fintrack_core.imports.date_evidence import DateHints
 from fintrack_core.imports.limits import MAX_BYTES, check_lines, check_rows, check_size
 from fintrack_core.imports.mapping import Mapping
-from fintrack_core.imports.profiles import builtin_profiles
+from fintrack_core.imports.profiles import Profile, candidates
 from fintrack_core.imports.statement import ParsedStatement, StatementError
 
 __all__ = ["MAX_BYTES", "read_statement", "sniff_format"]
@@ -42,8 +42,10 @@ def sniff_format(data: bytes, filename: str = "") -> str:
 
 def read_statement(data: bytes, filename: str = "", *, options: Mapping | None = None,
                    saved: Mapping | None = None, profile: str | None = None,
-                   date_hints: DateHints | None = None) -> ParsedStatement:
-    """Parse any supported statement. ``profile`` forces a built-in bank profile by name.
+                   date_hints: DateHints | None = None,
+                   book_profiles: tuple[Profile, ...] = ()) -> ParsedStatement:
+    """Parse any supported statement. ``profile`` forces a bank profile by name (built-in
+    or one of ``book_profiles``, the book's own, which are tried first).
 
     The limits of ``imports.limits`` are checked first, cheaply, and the row count again
     after parsing."""
@@ -53,13 +55,14 @@ def read_statement(data: bytes, filename: str = "", *, options: Mapping | None =
     kind = sniff_format(data, filename)
     if kind not in ("ofx", "camt"):  # XML may be one long line; those parsers read a tree
         check_lines(data, count_rows=kind == "csv")
-    parsed = _parse(kind, data, options, saved, profile, date_hints)
+    parsed = _parse(kind, data, options, saved, profile, date_hints, book_profiles)
     check_rows(parsed.data_rows or len(parsed.rows) + len(parsed.invalid))
     return clean_statement_text(parsed)
 
 
 def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | None,
-           profile: str | None, date_hints: DateHints | None = None) -> ParsedStatement:
+           profile: str | None, date_hints: DateHints | None = None,
+           book_profiles: tuple[Profile, ...] = ()) -> ParsedStatement:
     if kind == "ofx":
         from fintrack_core.imports.ofx import parse_ofx
 
@@ -77,10 +80,11 @@ def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | Non
 
         return parse_qif(data, (options.date_order if options else None)
                          or (saved.date_order if saved else None))
-    profiles = list(builtin_profiles())
+    profiles = candidates(book_profiles, profile)
     if profile:
-        chosen = [p for p in profiles if p.name == profile]
-        if chosen:
-            saved = chosen[0].mapping.merged(saved) if saved else chosen[0].mapping
-            profiles = chosen
-    return read_csv_statement(data, options, profiles, saved, date_hints)
+        saved = profiles[0].mapping.merged(saved) if saved else profiles[0].mapping
+    parsed = read_csv_statement(data, options, profiles, saved, date_hints)
+    used = next((p for p in profiles if p.name == parsed.profile), None)
+    if used is not None:  # "recognised as <label> (your profile)"
+        parsed.detected.update(profile_label=used.label, profile_source=used.source)
+    return parsed

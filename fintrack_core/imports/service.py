@@ -26,6 +26,7 @@ from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transac
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.bank_ids import external_ids, stored_duplicates
+from fintrack_core.imports.book_profiles import load_book_profiles
 from fintrack_core.imports.date_evidence import DateHints
 from fintrack_core.imports.evidence import Question, weigh
 from fintrack_core.imports.fingerprint import fingerprints
@@ -103,11 +104,14 @@ class ImportResult:
             "totals": {c: str(v) for c, v in sorted(self.totals.items())},
             "date_min": self.date_min.isoformat() if self.date_min else None,
             "date_max": self.date_max.isoformat() if self.date_max else None,
+            "warnings": list(self.warnings),
         }
 
 
 def _saved_mapping(s: Session, book_id: int, account_id: int, name: str | None) -> Mapping | None:
-    q = select(ImportProfile.mapping).where(ImportProfile.book_id == book_id)
+    # Rows without an account are the book's bank profiles (book_profiles), not mappings.
+    q = select(ImportProfile.mapping).where(ImportProfile.book_id == book_id,
+                                            ImportProfile.account_id.is_not(None))
     q = q.where(ImportProfile.name == name) if name else q.where(
         ImportProfile.account_id == account_id)
     text = s.scalar(q.order_by(ImportProfile.updated_at.desc()).limit(1))
@@ -145,11 +149,12 @@ def import_statement(
             if acc.closed_on is not None:
                 raise ValidationError("account", f"account {acc.name!r} is closed")
         saved = _saved_mapping(s, scope.book_id, accounts[0].id, profile)
+        own_profiles = load_book_profiles(s, scope.book_id)
     hints = DateHints(saved.date_order if saved else None,
                       user_settings(scope.db, scope.user_id).get("locale"))
     say("reading", 0, 1)
     parsed = read_statement(data, filename, options=options, saved=saved, profile=profile,
-                            date_hints=hints)
+                            date_hints=hints, book_profiles=own_profiles)
     evidence = weigh(parsed, [str(a.type) for a in accounts], signs,
                      negate_given=bool(options and options.negate))
     say("reading", 1, 1)
@@ -311,12 +316,34 @@ def _likely_duplicates(scope: Scope, frame: pd.DataFrame) -> list[LikelyDuplicat
         return []
     merged = frame.merge(manual, on=["account_id", "amount_minor"])
     merged["existing_date"] = pd.to_datetime(merged["existing_date"])
-    close = (merged["existing_date"] - pd.to_datetime(merged["date"])).abs() <= pd.Timedelta(pad)
-    merged = merged[close].drop_duplicates("line")
+    merged["days"] = (merged["existing_date"] - pd.to_datetime(merged["date"])).abs()
+    merged = merged[merged["days"] <= pd.Timedelta(pad)]
+    merged = merged.iloc[_one_to_one(merged)]
     return [LikelyDuplicate(int(r.line), pd.Timestamp(r.date).date(),
                             to_decimal(int(r.amount_minor), r.currency), r.currency, r.payee,
                             int(r.id), r.existing_date.date(), r.existing_payee)
             for r in cast(Iterable[Any], merged.itertuples())]  # row fields untyped in the stubs
+
+
+def _one_to_one(pairs: pd.DataFrame) -> list[int]:
+    """Positions of the (statement row, typed-in transaction) pairs to report: each typed-in
+    transaction explains at most one statement row and each row is reported once, closest
+    dates first. Two identical card payments on one statement and one of them typed in by
+    hand are one likely duplicate and one new row, not two duplicates."""
+    order = np.lexsort((pairs["id"].to_numpy(), pairs["line"].to_numpy(),
+                        pairs["days"].to_numpy()))
+    lines_used: set[int] = set()
+    ids_used: set[int] = set()
+    chosen = []
+    line_col, id_col = pairs["line"].to_numpy(), pairs["id"].to_numpy()
+    for pos in order:
+        line, existing = int(line_col[pos]), int(id_col[pos])
+        if line in lines_used or existing in ids_used:
+            continue
+        lines_used.add(line)
+        ids_used.add(existing)
+        chosen.append(int(pos))
+    return sorted(chosen, key=lambda p: int(line_col[p]))
 
 
 def _apply_rules(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:

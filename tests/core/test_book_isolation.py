@@ -8,8 +8,10 @@ service function that takes a ``Scope``:
 3. a viewer of A is refused every write (and nothing changes) but every read works and shows
    what the owner sees; an editor may write but not manage the book.
 
-``OPS`` is the table of calls. ``test_every_scoped_function_is_in_the_table`` fails when a
-public function taking ``scope`` is added anywhere in ``fintrack_core`` without a row here.
+``OPS`` is the table of calls; an ``own-read`` answers for the acting user (their last
+import), so a viewer's answer is their own, not the owner's.
+``test_every_scoped_function_is_in_the_table`` fails when a public function taking ``scope``
+is added anywhere in ``fintrack_core`` without a row here.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
 from fintrack_core.filters import TransactionFilter
+from fintrack_core.imports import book_profiles, history
 from fintrack_core.imports import service as imports
+from fintrack_core.imports.read import read_statement
 from fintrack_core.ledger import accounts, books, categories, fx, search, users
 from fintrack_core.ledger import overview as ov
 from fintrack_core.ledger import transactions as tx
@@ -165,6 +169,15 @@ def _rule(category: int, account: int | None = None) -> RuleSpec:
 
 
 STATEMENT = b"Date,Description,Amount\n2024-03-20,Corner shop,-7.40\n2024-03-21,Refund,2.00\n"
+# Book A's own bank profile; its label is a marker that must not show in book B.
+ALICE_PROFILE = ('name = "alice_bank"\nlabel = "Alice Girokonto export"\n[match]\n'
+                 'header = ["Buchung", "Betrag"]\n[mapping]\ndate = "Buchung"\n'
+                 'amount = "Betrag"\n')
+
+
+def _detected() -> dict[str, object]:
+    """What a preview of ``STATEMENT`` found (the input of ``save_profile``)."""
+    return dict(read_statement(STATEMENT, "march.csv").detected, format="csv")
 
 
 OPS: list[Op] = [
@@ -319,6 +332,24 @@ OPS: list[Op] = [
        lambda s, i: imports.import_statement(s, STATEMENT, "march.csv", [i.account],
                                              dry_run=True).as_json()),
     Op("imports.service.list_batches", "read", lambda s, i: imports.list_batches(s), False),
+    Op("imports.history.last_import_accounts", "own-read",
+       lambda s, i: history.last_import_accounts(s), False),
+    # the book's own bank profiles
+    Op("imports.book_profiles.list_profiles", "read",
+       lambda s, i: book_profiles.list_profiles(s), False),
+    Op("imports.book_profiles.export_profile", "read",
+       lambda s, i: book_profiles.export_profile(s, "alice_bank")),
+    Op("imports.book_profiles.import_profile", "write",
+       lambda s, i: book_profiles.import_profile(
+           s, ALICE_PROFILE.replace("alice_bank", "corner_bank"), "corner_bank.toml"), False),
+    Op("imports.book_profiles.import_profile[replace]", "write",
+       lambda s, i: book_profiles.import_profile(
+           s, ALICE_PROFILE.replace("export", "CSV"), "alice_bank.toml", replace=True),
+       False),  # from book B: a new profile of B's; A's of the same name stays as it is
+    Op("imports.book_profiles.save_profile", "write",
+       lambda s, i: book_profiles.save_profile(s, "corner_shop", _detected()), False),
+    Op("imports.book_profiles.delete_profile", "write",
+       lambda s, i: book_profiles.delete_profile(s, "alice_bank")),
     Op("imports.service.undo_batch", "write", lambda s, i: imports.undo_batch(s, i.batch)),
     # reports (DuckDB copy of the book): reads without ids of A
     Op("reports.categories.category_breakdown", "read",
@@ -407,6 +438,7 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
         tx.add_transaction(a, tx.TransactionInput(giro.id, dt.date(2024, month, 20), "-9.99",
                                                   "Alice Streaming"))
     [series] = subscriptions.list_subscriptions(a).series
+    book_profiles.import_profile(a, ALICE_PROFILE, "alice_bank.toml")
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -545,7 +577,7 @@ def test_calls_in_another_book_touch_and_show_nothing_of_a(
     book_a = world.owner.book_id
     before = snapshot(world.db, book_a)
     result = op.call(world.other, world.ids)
-    if op.kind in ("read", "owner-read"):
+    if op.kind in ("read", "owner-read", "own-read"):
         assert _leaks(result) == []
     assert snapshot(world.db, book_a) == before
 
@@ -631,6 +663,14 @@ def test_an_editor_writes_but_does_not_manage(world: World, op: Op,
     else:
         op.call(world.editor, world.ids)
         assert snapshot(world.db) != before
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.kind == "own-read"], ids=str)
+def test_a_users_own_reads_answer_for_that_user(world: World, op: Op) -> None:
+    """Reads of what the acting user did (the accounts of their last import): any member
+    may make them, and gets their own answer, not the owner's."""
+    assert op.call(world.owner, world.ids) == [world.ids.account]
+    assert op.call(world.viewer, world.ids) == []
 
 
 @pytest.mark.parametrize("op", OWNER_READS, ids=str)

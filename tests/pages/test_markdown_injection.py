@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from fintrack_core.access import Scope
+from fintrack_core.imports.book_profiles import import_profile
 from fintrack_core.ledger import accounts, books, categories, users
 from fintrack_core.ledger import transactions as tx
 from fintrack_ui.markdown import md
@@ -56,6 +57,10 @@ def hostile_book(db) -> Scope:  # type: ignore[no-untyped-def]
     cat = categories.create_category(scope, HOSTILE, "expense")
     tx.add_transaction(scope, tx.TransactionInput(account.id, dt.date(2024, 3, 5), "-12.34",
                                                   HOSTILE, HOSTILE, cat.id))
+    # A bank profile loaded from someone's file: its label and header are anyone's text.
+    import_profile(scope, f'name = "hostile_bank"\nlabel = "{HOSTILE}"\n[match]\n'
+                          f'header = ["{HOSTILE}", "Amount"]\n[mapping]\n'
+                          f'date = "{HOSTILE}"\namount = "Amount"\n', "hostile.toml")
     return scope
 
 

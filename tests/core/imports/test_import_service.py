@@ -85,7 +85,8 @@ def test_importing_the_same_statement_twice_adds_nothing_the_second_time(small_b
 
     assert second.as_json() == {
         "file": "overlap_a.csv", "profile": None, "rows": 8, "imported": 0, "duplicates": 8,
-        "invalid": [], "totals": {}, "date_min": "2024-01-02", "date_max": "2024-01-19"}
+        "invalid": [], "totals": {}, "date_min": "2024-01-02", "date_max": "2024-01-19",
+        "warnings": []}
     assert len(rows_of(small_book, usd.id)) == 8
     assert total(small_book, usd.id) == Decimal("342.17")
 
@@ -194,6 +195,35 @@ def test_likely_duplicates_need_the_same_amount_within_three_days(
 
     assert [d.line for d in result.likely_duplicates] == ([3] if likely else [])
     assert result.imported == (7 if likely else 8)
+
+
+def test_one_hand_entered_transaction_explains_only_one_of_two_identical_rows(
+        small_book: Any) -> None:
+    # Two coffees of 5.25 on one statement; only one of them was typed in by hand.
+    statement = csv_bytes("Date,Description,Amount", "2024-01-05,Starbucks,-5.25",
+                          "2024-01-05,Starbucks,-5.25")
+    usd = new_account(small_book, "Chase", "USD")
+    manual = _hand_entered_starbucks(small_book, usd.id, dt.date(2024, 1, 5))
+
+    result = import_statement(small_book.owner, statement, "jan.csv", [usd.id])
+
+    assert [(d.line, d.existing_id) for d in result.likely_duplicates] == [(2, manual.id)]
+    assert (result.imported, result.duplicates) == (1, 1)
+
+
+def test_each_hand_entered_transaction_goes_to_the_row_with_the_closest_date(
+        small_book: Any) -> None:
+    statement = csv_bytes("Date,Description,Amount", "2024-01-03,Starbucks,-5.25",
+                          "2024-01-06,Starbucks,-5.25")
+    usd = new_account(small_book, "Chase", "USD")
+    jan5 = _hand_entered_starbucks(small_book, usd.id, dt.date(2024, 1, 5))  # 2 and 1 day(s)
+    jan2 = _hand_entered_starbucks(small_book, usd.id, dt.date(2024, 1, 2))  # 1 and 4 days
+
+    result = import_statement(small_book.owner, statement, "jan.csv", [usd.id], dry_run=True)
+
+    assert [(d.line, d.existing_id) for d in result.likely_duplicates] == [
+        (2, jan2.id), (3, jan5.id)]
+    assert result.imported == 0
 
 
 def test_a_hand_entered_transaction_in_another_account_is_not_a_likely_duplicate(
