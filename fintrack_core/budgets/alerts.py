@@ -163,8 +163,11 @@ def check_budget_alerts(s: Session, book_id: int, touched: Iterable[Touched],
     ``touched``: (category id, date) of every row the write added, changed (before and
     after) or deleted. Cheap when no budget covers them: one query for the book's budgets.
     """
-    touched = [(c, d) for c, d in touched if c is not None]
-    if not touched:
+    days_by_category: dict[int, set[dt.date]] = {}
+    for category_id, day in touched:
+        if category_id is not None:
+            days_by_category.setdefault(int(category_id), set()).add(day)
+    if not days_by_category:
         return []
     budgets = budgets_in_session(s, book_id)
     if not budgets:
@@ -176,7 +179,7 @@ def check_budget_alerts(s: Session, book_id: int, touched: Iterable[Touched],
     events: list[AlertEvent] = []
     for budget in budgets:
         subtree = descendant_ids(tree, budget.category_id)
-        days = {d for c, d in touched if c in subtree}
+        days = set().union(*(days_by_category.get(c, set()) for c in subtree))
         spans = _spans_to_check(budget, days, today) if days else []
         if not spans:
             continue

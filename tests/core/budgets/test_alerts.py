@@ -128,3 +128,23 @@ def test_transfers_never_fire(small_book: SmallBook) -> None:
     with collect_alerts() as events:
         tx.transfer(sb.owner, sb.checking.id, sb.savings.id, "500", D(2024, 3, 20))
     assert events == []
+
+
+def test_an_import_fires_and_its_undo_resolves(small_book: SmallBook) -> None:
+    from fintrack_core.imports.service import import_statement, undo_batch
+    from fintrack_core.rules.service import create_rule
+    from fintrack_core.rules.spec import Action, Condition, RuleSpec
+
+    sb = small_book
+    groceries_budget(sb)
+    create_rule(sb.owner, RuleSpec("Market", (Condition("payee", "contains", "market"),),
+                                   (Action("set_category", sb.categories["Groceries"]),)))
+    statement = b"Date,Payee,Amount\n2024-03-21,Market,-25.00\n2024-03-22,Market,-20.00\n"
+    with collect_alerts() as fired:
+        result = import_statement(sb.owner, statement, "march.csv", [sb.checking.id])
+    assert [(e.kind, e.threshold, e.spent_minor) for e in fired] == [
+        ("fired", 80, 10937), ("fired", 100, 10937)]
+    assert result.batch_id is not None
+    with collect_alerts() as undone:
+        undo_batch(sb.owner, result.batch_id)
+    assert [(e.kind, e.threshold) for e in undone] == [("resolved", 80), ("resolved", 100)]
