@@ -49,13 +49,22 @@ def _keys(frame: pd.DataFrame) -> pa.Array:
     if pc.any(pc.match_substring_regex(text, _NEEDS_SPACING)).as_py():
         text = pc.replace_substring_regex(text, r"\s+", " ")
     text = pc.utf8_lower(text)
-    days = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[D]")
-    day = pc.cast(pa.array(days), pa.date32())
     return pc.binary_join_element_wise(
         pc.cast(pa.array(frame["account_id"].to_numpy(dtype=np.int64)), pa.string()),
-        pc.cast(day, pa.string()),
+        _day_text(pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[D]")),
         pc.cast(pa.array(frame["amount_minor"].to_numpy(dtype=np.int64)), pa.string()),
         text, "|")
+
+
+def _day_text(days: np.ndarray) -> pa.Array:
+    """``YYYY-MM-DD`` per row; a statement spans few days, so each is formatted once."""
+    number = days.astype(np.int64)
+    first, last = int(number.min()), int(number.max())
+    if last - first >= len(number):  # odd dates far apart: format each row
+        return pc.cast(pc.cast(pa.array(number.astype(np.int32)), pa.date32()), pa.string())
+    span = np.arange(first, last + 1, dtype=np.int32)
+    text = pc.cast(pc.cast(pa.array(span), pa.date32()), pa.string())
+    return text.take(pa.array(number - first))
 
 
 def _occurrences(keys: pa.Array, key_hash: np.ndarray) -> np.ndarray:
