@@ -163,7 +163,8 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping) -> ParsedStateme
     # Dates, decided from all rows.
     try:
         fmt = (DateFormat(m.date_format, m.date_order or "", ambiguous=False) if m.date_format
-               else detect_format(pd.Series(raw_date.filter(pa.array(~blank))), m.date_order))
+               else detect_format(pd.Series(pc.unique(raw_date.filter(pa.array(~blank)))),
+                                  m.date_order))  # it looks at the distinct texts only
     except DateOrderNeeded as exc:
         raise MappingError("date_order", str(exc)) from None
     if fmt is None:
@@ -242,6 +243,8 @@ def _join(parts: list[pa.Array], n: int) -> pa.Array:
         both = pc.and_(pc.not_equal(out, ""), pc.not_equal(p, ""))
         out = pc.if_else(both, pc.binary_join_element_wise(out, p, " · "),
                          pc.binary_join_element_wise(out, p, ""))
+    if not pc.any(pc.match_substring(out, "  ")).as_py():  # the usual case: no regex pass
+        return out
     return pc.replace_substring_regex(out, r" {2,}", " ")
 
 
