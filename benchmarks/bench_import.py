@@ -2,7 +2,11 @@
 
 Prints, for N rows (default 1,000,000): file size, preview (dry run) seconds, import seconds
 and rows/s, write throughput of the first and last 10 % of rows, re-import (all duplicates)
-seconds, and peak resident memory. Run: python benchmarks/bench_import.py [--rows N]
+seconds and rows/s, process CPU seconds beside each wall time (on a shared machine the CPU
+figure moves much less with other people's load than the wall figure), and peak resident
+memory (``ru_maxrss``: RSS, not just Python objects), also after each step so the step that
+raised it shows. Each step's result is dropped before
+the next, as a page that has shown it would. Run: python benchmarks/bench_import.py [--rows N]
 """
 
 from __future__ import annotations
@@ -88,6 +92,11 @@ def setup(db_path: Path) -> tuple[Scope, int]:
     return scope, acc.id
 
 
+def peak_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -100,13 +109,16 @@ def main() -> None:
         make_csv(csv_path, args.rows, balance=args.balance)
         data = csv_path.read_bytes()
         print(f"rows: {args.rows:,}; file {len(data) / 1e6:.1f} MB "
-              f"(generated in {time.perf_counter() - t0:.1f} s)")
+              f"(generated in {time.perf_counter() - t0:.1f} s; peak so far {peak_mb():,.0f} MB)")
         scope, account_id = setup(Path(tmp) / "bench.db")
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         preview = import_statement(scope, data, csv_path.name, [account_id], dry_run=True)
-        print(f"preview (dry run): {time.perf_counter() - t0:.2f} s, "
-              f"{preview.imported:,} new, {len(preview.invalid)} invalid")
+        print(f"preview (dry run): {time.perf_counter() - t0:.2f} s "
+              f"(CPU {time.process_time() - c0:.2f} s), "
+              f"{preview.imported:,} new, {len(preview.invalid)} invalid "
+              f"(peak so far {peak_mb():,.0f} MB)")
+        del preview
 
         marks: list[tuple[float, int]] = []
 
@@ -114,11 +126,14 @@ def main() -> None:
             if phase == "writing":
                 marks.append((time.perf_counter(), done))
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = import_statement(scope, data, csv_path.name, [account_id], progress=progress)
         took = time.perf_counter() - t0
-        print(f"import: {took:.2f} s = {result.imported / took:,.0f} rows/s "
-              f"({result.imported:,} imported, {result.duplicates} duplicates)")
+        print(f"import: {took:.2f} s (CPU {time.process_time() - c0:.2f} s) = "
+              f"{result.imported / took:,.0f} rows/s "
+              f"({result.imported:,} imported, {result.duplicates} duplicates; "
+              f"peak so far {peak_mb():,.0f} MB)")
+        del result
         if len(marks) >= 3:
             tenth = max(1, len(marks) // 10)
             first = (marks[tenth][1] - marks[0][1]) / (marks[tenth][0] - marks[0][0])
@@ -126,12 +141,13 @@ def main() -> None:
             print(f"write throughput: first 10 % {first:,.0f} rows/s, "
                   f"last 10 % {last:,.0f} rows/s")
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         again = import_statement(scope, data, csv_path.name, [account_id])
-        print(f"re-import (all duplicates): {time.perf_counter() - t0:.2f} s, "
+        took = time.perf_counter() - t0
+        print(f"re-import (all duplicates): {took:.2f} s (CPU {time.process_time() - c0:.2f} s) "
+              f"= {again.rows / took:,.0f} rows/s, "
               f"{again.imported} imported, {again.duplicates:,} duplicates")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory: {peak:,.0f} MB")
+        print(f"peak memory (RSS): {peak_mb():,.0f} MB")
 
 
 if __name__ == "__main__":

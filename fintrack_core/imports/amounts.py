@@ -10,6 +10,8 @@ become integers at a fixed scale.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -59,9 +61,21 @@ def parse_amounts(values: pd.Series | pa.Array | pa.ChunkedArray,
     codes, uniques = encode(values)
     canon_u, status_u = _parse_unique(uniques, decimal)
     index = values.index if isinstance(values, pd.Series) else None
-    canonical = pd.Series(np.asarray(canon_u, dtype=object)[codes], index=index)
-    status = pd.Series(np.asarray(status_u, dtype=object)[codes], index=index)
-    return canonical, status
+    return _per_row(canon_u, codes, index), _per_row(status_u, codes, index)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas infers for Python strings
+
+
+def _per_row(distinct: Sequence[str | None], codes: np.ndarray,
+             index: pd.Index | None) -> pd.Series:
+    """Each row's value from the values of the distinct texts: the same ``str`` Series pandas
+    would infer from a million Python strings, taken in Arrow without making them (that
+    inference cost about 0.2 s per column at 1M rows)."""
+    if not len(codes) or all(v is None for v in distinct):  # object dtype, as inferred
+        return pd.Series(np.asarray(distinct, dtype=object)[codes], index=index)
+    taken = pa.array(distinct, type=pa.string()).take(pa.array(codes))
+    return pd.Series(pd.array(taken, dtype=_STR), index=index)
 
 
 def _parse_unique(raw: pa.Array, decimal: str | None) -> tuple[list[str | None], list[str]]:
@@ -97,8 +111,15 @@ def to_scaled(canonical: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     NA counts as 0. Each distinct string is converted once, with Arrow kernels.
     """
-    codes, uniques = pd.factorize(canonical.astype("object").where(canonical.notna(), "0"))
-    arr = pa.array(uniques, type=pa.string())
+    stored = getattr(canonical.array, "_pa_array", None)  # Arrow-backed text: no Python copy
+    if isinstance(stored, pa.ChunkedArray) and (pa.types.is_string(stored.type)
+                                                or pa.types.is_large_string(stored.type)):
+        text = stored.combine_chunks().cast(pa.string())
+        encoded = pc.fill_null(text, "0").dictionary_encode()
+        codes, arr = encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+    else:
+        codes, uniques = pd.factorize(canonical.astype("object").where(canonical.notna(), "0"))
+        arr = pa.array(uniques, type=pa.string())
     parts = pc.extract_regex(arr, r"^(?P<neg>-?)(?P<whole>\d*)(?:\.(?P<frac>\d*))?$")
     neg = pc.equal(pc.struct_field(parts, "neg"), "-")
     whole_s = pc.struct_field(parts, "whole")
@@ -116,8 +137,9 @@ def to_scaled(canonical: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def from_scaled(values: np.ndarray) -> pd.Series:
-    """int64 at ``SCALE`` back to canonical strings (``-12.5``, ``3``), with Arrow kernels."""
-    arr = np.asarray(values, dtype=np.int64)
+    """int64 at ``SCALE`` back to canonical strings (``-12.5``, ``3``), with Arrow kernels;
+    each distinct value formatted once (statements repeat amounts a lot)."""
+    arr, inverse = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
     magnitude = np.abs(arr)
     whole = pc.cast(pa.array(magnitude // SCALE), pa.string())
     frac = pc.utf8_lpad(pc.cast(pa.array(magnitude % SCALE), pa.string()), SCALE_DIGITS, "0")
@@ -125,7 +147,7 @@ def from_scaled(values: np.ndarray) -> pd.Series:
     text = pc.if_else(pc.equal(frac, ""), whole,
                       pc.binary_join_element_wise(whole, frac, "."))
     text = pc.if_else(pa.array(arr < 0), pc.binary_join_element_wise("-", text, ""), text)
-    return pd.Series(pd.arrays.ArrowExtensionArray(text))
+    return pd.Series(pd.arrays.ArrowExtensionArray(text.take(pa.array(inverse.reshape(-1)))))
 
 
 def scaled_to_minor(scaled: np.ndarray, exponents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

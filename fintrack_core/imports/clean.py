@@ -37,6 +37,20 @@ def _strings(values: pd.Series) -> pa.Array:
     return pc.fill_null(arr.cast(pa.string()), "")
 
 
+def _may_hold_controls(arr: pa.Array) -> bool:
+    """False when no byte of the column's text can belong to a control character: C0 and DEL
+    are bytes below 0x20 and 0x7f, C1 (U+0080-U+009F) is 0xc2 then 0x80-0x9f in UTF-8. A
+    byte scan is ~10x cheaper than the regex, which then only runs on suspicious columns."""
+    data = arr.buffers()[2]
+    if data is None:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if bool((raw < 0x20).any()) or bool((raw == 0x7F).any()):
+        return True
+    after_c2 = raw[np.flatnonzero(raw[:-1] == 0xC2) + 1]
+    return bool(((after_c2 >= 0x80) & (after_c2 <= 0x9F)).any())
+
+
 def clean_statement_text(parsed: ParsedStatement) -> ParsedStatement:
     """Strip control characters from payees and descriptions; rows whose text is still too
     long move to ``parsed.invalid`` (with their line) and out of ``parsed.rows``."""
@@ -49,7 +63,8 @@ def clean_statement_text(parsed: ParsedStatement) -> ParsedStatement:
         if name not in rows:
             continue
         arr = _strings(rows[name])
-        if pc.any(pc.match_substring_regex(arr, _ANY_CONTROL)).as_py():
+        if _may_hold_controls(arr) and pc.any(pc.match_substring_regex(arr,
+                                                                      _ANY_CONTROL)).as_py():
             if breaks_to_space:
                 arr = pc.replace_substring_regex(arr, _LINE_BREAKS, " ")
             else:

@@ -178,7 +178,8 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping,
     order_reason: str | None = None
     try:
         fmt = (DateFormat(m.date_format, m.date_order or "", ambiguous=False) if m.date_format
-               else detect_format(pd.Series(raw_date.filter(pa.array(~blank))), m.date_order))
+               else detect_format(pd.Series(pc.unique(raw_date.filter(pa.array(~blank)))),
+                                  m.date_order))  # it looks at the distinct texts only
     except DateOrderNeeded:
         try:  # every date fits both orders: other evidence may decide (date_evidence)
             fmt, order_reason = decide_order(
@@ -278,6 +279,8 @@ def _join(parts: list[pa.Array], n: int) -> pa.Array:
         both = pc.and_(pc.not_equal(out, ""), pc.not_equal(p, ""))
         out = pc.if_else(both, pc.binary_join_element_wise(out, p, " · "),
                          pc.binary_join_element_wise(out, p, ""))
+    if not pc.any(pc.match_substring(out, "  ")).as_py():  # the usual case: no regex pass
+        return out
     return pc.replace_substring_regex(out, r" {2,}", " ")
 
 
