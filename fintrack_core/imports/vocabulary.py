@@ -27,9 +27,12 @@ SYMBOLS = {"€": "EUR", "£": "GBP", "$": "USD", "¥": "JPY", "₹": "INR", "�
 DOLLAR_PREFIXES = {"cad": "CAD", "c": "CAD", "usd": "USD", "us": "USD", "aud": "AUD",
                    "a": "AUD", "nzd": "NZD", "nz": "NZD", "hkd": "HKD", "hk": "HKD",
                    "sgd": "SGD", "s": "SGD", "r": "BRL", "mxn": "MXN", "mx": "MXN"}
-CURRENCY_CODES = frozenset(
-    "EUR USD GBP CHF CAD AUD NZD JPY SEK NOK DKK ISK PLN CZK HUF RON BGN HRK TRY ILS INR "
-    "CNY HKD SGD ZAR MXN BRL ARS CLP COP PEN RUB UAH KRW THB VND IDR MYR PHP AED SAR".split())
+# Currencies written as codes in headers and at the edges of amounts (the common ones).
+CURRENCY_CODES = frozenset((
+    "EUR", "USD", "GBP", "CHF", "CAD", "AUD", "NZD", "JPY", "SEK", "NOK", "DKK", "ISK", "PLN",
+    "CZK", "HUF", "RON", "BGN", "HRK", "TRY", "ILS", "INR", "CNY", "HKD", "SGD", "ZAR", "MXN",
+    "BRL", "ARS", "CLP", "COP", "PEN", "RUB", "UAH", "KRW", "THB", "VND", "IDR", "MYR", "PHP",
+    "AED", "SAR"))
 
 
 def strip_accents(text: str) -> str:

@@ -1,0 +1,238 @@
+"""Guessing what each column of a bank file without a profile holds, from names and contents.
+
+A header word is only a claim: a column becomes the amount only when its values read as money
+in nearly every row, the date only when a date format reads them, the currency only when they
+are currency codes. Words that mean different things in different languages (``Saldo``,
+``Valuta``, ``Wert``) are decided by the contents. Everything here looks at a sample of the
+rows, so a million-row file costs no more to guess than a short one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from fintrack_core.errors import ValidationError
+from fintrack_core.imports.amounts import parse_amounts
+from fintrack_core.imports.dates import DateOrderNeeded, detect_format
+from fintrack_core.imports.mapping import Mapping
+from fintrack_core.imports.vocabulary import (
+    AMBIGUOUS,
+    CREDIT_WORDS,
+    CURRENCY_CODES,
+    DEBIT_WORDS,
+    header_currency,
+    is_currency_name,
+    normalise,
+    roles_by_name,
+)
+
+SAMPLE_ROWS = 2000
+# A column named like an amount: most of its values are money (the others become invalid rows,
+# reported with their lines); one taken by its contents alone: nearly all of them.
+NAMED_MONEY_SHARE = 0.5
+UNNAMED_MONEY_SHARE = 0.95  # a column taken as the amount by its contents alone
+DIRECTION_SHARE = 0.95
+MONEY_ROLES = ("amount", "debit", "credit", "balance", "fee")
+
+
+class MappingError(ValidationError):
+    """The mapping does not fit the file (names a column that is not there, no amount...)."""
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    """What a sample of one column's values looks like."""
+
+    filled: int           # non-empty cells in the sample
+    money: float          # share of non-empty cells that read as amounts
+    decimals: float       # share of non-empty cells written with a decimal separator
+    dates: bool           # one date format reads most of the values
+    codes: float          # share of non-empty cells that are ISO currency codes
+    directions: float     # share of non-empty cells that are debit/credit words
+    distinct: int         # distinct non-empty values
+    length: float         # mean text length
+    bad_example: str | None = None  # a non-empty value that is not money
+
+
+@dataclass
+class Guess:
+    mapping: Mapping
+    currency_columns: dict[str, str] = field(default_factory=dict)  # code -> column
+    amount_by_content: bool = False  # no header word named the amount column
+
+
+def column_facts(values: pd.Series) -> ColumnFacts:
+    text = values.astype("string").fillna("").str.strip()
+    non_empty = text[text != ""]
+    n = len(non_empty)
+    if n == 0:
+        return ColumnFacts(0, 0.0, 0.0, False, 0.0, 0.0, 0, 0.0)
+    _, status = parse_amounts(non_empty)
+    written = (status != "empty").to_numpy()  # "-" and "n/a" are empty amount cells
+    money = status[written].isin(["ok", "too_large"])
+    bad = non_empty[written][~money.to_numpy()]
+    if not written.any():
+        money = pd.Series([True])
+    try:
+        dates = detect_format(non_empty) is not None
+    except DateOrderNeeded:
+        dates = True
+    words = non_empty.map(normalise).to_numpy()
+    direction_words = set(DEBIT_WORDS) | set(CREDIT_WORDS)
+    return ColumnFacts(
+        filled=n,
+        money=float(money.mean()),
+        decimals=float(non_empty.str.contains(r"\d[.,]\d{1,3}\s*\S*$", regex=True).mean()),
+        dates=dates,
+        codes=float(non_empty.str.upper().isin(CURRENCY_CODES).mean()),
+        directions=float(pd.Series([w in direction_words or raw in ("-", "+") for w, raw in
+                                    zip(words, non_empty, strict=True)]).mean()),
+        distinct=int(non_empty.nunique()),
+        length=float(non_empty.str.len().mean()),
+        bad_example=None if bad.empty else str(bad.iloc[0]),
+    )
+
+
+def _fits(role: str, f: ColumnFacts) -> bool:
+    if role in ("date", "value_date"):
+        return f.dates
+    if role in MONEY_ROLES:
+        return f.filled > 0 and f.money >= NAMED_MONEY_SHARE and not f.dates
+    if role == "currency":
+        return f.filled == 0 or f.codes >= UNNAMED_MONEY_SHARE
+    if role == "direction":
+        return f.filled > 0 and f.directions >= DIRECTION_SHARE
+    return True
+
+
+def guess_columns(frame: pd.DataFrame, has_header: bool,
+                  account_currency: str | None = None) -> Guess:
+    """Each column's role, from its header (in any of the known languages) checked against
+    its contents, then from contents alone for what the names did not settle."""
+    columns = [str(c) for c in frame.columns]
+    sample = frame.head(SAMPLE_ROWS)
+    facts = {c: column_facts(sample[c]) for c in columns}
+    found: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    by_content = False
+    currency_columns: dict[str, str] = {}
+    if has_header:
+        currency_columns = _by_name(columns, facts, found, refused)
+    taken = set(found.values())
+    if currency_columns and not {"amount", "debit", "credit"} & found.keys():
+        _, col = _pick_currency_column(currency_columns, facts, account_currency)
+        found["amount"] = col
+        taken.add(col)
+    if "date" not in found and "value_date" in found:
+        found["date"] = found["value_date"]
+    if "date" not in found:
+        col = next((c for c in columns if c not in taken and facts[c].dates), None)
+        if col is not None:
+            found["date"] = col
+            taken.add(col)
+    if not {"amount", "debit", "credit"} & found.keys():
+        if refused:
+            col, why = next(iter(refused.items()))
+            raise MappingError("amount", why)
+        col = next((c for c in columns if c not in taken and _unnamed_amount(facts[c],
+                                                                            len(sample))), None)
+        if col is not None:
+            found["amount"] = col
+            taken.add(col)
+            by_content = True
+    if "debit" in found and "credit" in found:
+        found.pop("amount", None)  # a split pair is never also a signed amount
+    if "amount" in found and "direction" not in found:
+        col = next((c for c in columns if c not in taken and facts[c].distinct >= 2
+                    and facts[c].directions >= DIRECTION_SHARE), None)
+        if col is not None:
+            found["direction"] = col
+            taken.add(col)
+    text_cols = [c for c in columns if c not in taken and not facts[c].dates
+                 and facts[c].money < NAMED_MONEY_SHARE]
+    if "payee" not in found and "description" not in found and text_cols:
+        found["description"] = max(text_cols, key=lambda c: facts[c].length)
+    currency_code = None
+    amount_col = found.get("amount")
+    if "currency" not in found and amount_col is not None:
+        currency_code = next((k for k, v in currency_columns.items() if v == amount_col),
+                             None) or header_currency(amount_col)
+    mapping = Mapping(
+        date=found.get("date"), amount=found.get("amount"), debit=found.get("debit"),
+        credit=found.get("credit"), direction=found.get("direction"),
+        payee=found.get("payee"),
+        description=(found["description"],) if "description" in found else (),
+        currency=found.get("currency"), currency_code=currency_code, fee=found.get("fee"),
+        state=found.get("state"), balance=found.get("balance"), has_header=has_header)
+    return Guess(mapping, currency_columns, by_content)
+
+
+def _by_name(columns: list[str], facts: dict[str, ColumnFacts], found: dict[str, str],
+             refused: dict[str, str]) -> dict[str, str]:
+    """Roles named by headers and confirmed by contents (into ``found``); columns named like
+    amounts whose contents are not (into ``refused``). Returns the columns named after a
+    currency (``CAD$``, ``Amount (EUR)``) that hold money, by currency code."""
+    best: dict[str, tuple[int, int, str]] = {}  # role -> (rank, position, column)
+    currency_columns: dict[str, str] = {}
+    for pos, col in enumerate(columns):
+        f = facts[col]
+        if is_currency_name(col) and (f.filled == 0 or f.money >= NAMED_MONEY_SHARE):
+            code = header_currency(col)
+            if code and code not in currency_columns:
+                currency_columns[code] = col
+            continue
+        named = roles_by_name(col)
+        ambiguous = normalise(col) in AMBIGUOUS
+        for role, rank in named:
+            if not _fits(role, f):
+                if role in ("amount", "debit", "credit") and f.filled and rank == 0:
+                    share = 1 - f.money
+                    refused.setdefault(col, (
+                        f"column {col!r} is named like an amount, but {share:.0%} of its "
+                        f"values are not amounts (e.g. {f.bad_example!r})"))
+                continue
+            key = (rank + (2 if ambiguous else 0), pos, col)
+            if role == "amount" and header_currency(col):
+                code = header_currency(col) or ""
+                currency_columns.setdefault(code, col)
+            if role not in best or key < best[role]:
+                best[role] = key
+            break
+    # Keep one column per role, and one role per column (the best-ranked claim wins).
+    for role, (_, _, col) in sorted(best.items(), key=lambda kv: kv[1]):
+        if col not in found.values():
+            found[role] = col
+    if len(currency_columns) >= 2 and found.get("amount") in currency_columns.values():
+        del found["amount"]  # one column per currency: the caller picks the account's
+    # "Saldo" and friends: the amount only when nothing else is.
+    if "amount" not in found and "debit" not in found and "credit" not in found:
+        for col in columns:
+            if normalise(col) in AMBIGUOUS and "amount" in AMBIGUOUS[normalise(col)] \
+                    and found.get("balance") == col and _fits("amount", facts[col]):
+                found["amount"] = found.pop("balance")
+                break
+    return currency_columns
+
+
+def _pick_currency_column(by_code: dict[str, str], facts: dict[str, ColumnFacts],
+                          account_currency: str | None) -> tuple[str, str]:
+    """One column per currency (``CAD$``, ``USD$``): the account's, or the only filled one."""
+    filled = {code: col for code, col in by_code.items() if facts[col].filled}
+    if account_currency and account_currency in filled:
+        return account_currency, filled[account_currency]
+    if len(filled) == 1:
+        return next(iter(filled.items()))
+    names = ", ".join(repr(c) for c in filled.values())
+    raise MappingError("amount", f"columns {names} all hold amounts, one per currency; "
+                                 "choose the amount column of this account")
+
+
+def _unnamed_amount(f: ColumnFacts, rows: int) -> bool:
+    """Money in nearly every row, written with decimals: an amount even without a name."""
+    return (f.filled >= 0.9 * rows and f.money >= UNNAMED_MONEY_SHARE and f.decimals > 0.3
+            and not f.dates)
+
+
+__all__ = ["ColumnFacts", "Guess", "MappingError", "column_facts", "guess_columns"]
