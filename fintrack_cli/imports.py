@@ -87,6 +87,7 @@ def _report(result: ImportResult) -> None:
     _say(f"{verb} {result.imported} of {result.rows} rows from {result.file} "
          f"({result.duplicates} duplicates, {len(result.invalid)} invalid); "
          f"totals {totals}" + (f"; batch #{result.batch_id}" if result.batch_id else ""))
+    _say(result.summary)
     for err in result.invalid[:50]:
         _say(f"  line {err.line}: {err.error}")
     if len(result.invalid) > 50:
@@ -99,8 +100,8 @@ def _report(result: ImportResult) -> None:
 
 def _rejected_json(path: str, message: str) -> dict[str, object]:
     return {"file": path, "profile": None, "rows": 0, "imported": 0, "duplicates": 0,
-            "invalid": [{"line": 0, "error": message}], "totals": {}, "date_min": None,
-            "date_max": None}
+            "skipped": [], "skipped_counts": {}, "invalid": [{"line": 0, "error": message}],
+            "totals": {}, "date_min": None, "date_max": None}
 
 
 def import_command(

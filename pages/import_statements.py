@@ -78,6 +78,7 @@ if ctx.can_write:
                 c2.metric("Duplicates", f"{preview.duplicates:,}")
                 c3.metric("Invalid", f"{len(preview.invalid):,}")
                 c4.metric("Rows read", f"{preview.rows:,}")
+                st.caption(md(preview.summary))
                 facts = [f"format **{detected.get('format', '?')}**",
                          f"profile **{preview.profile or 'automatic detection'}**"]
                 if detected.get("encoding"):

@@ -24,8 +24,10 @@ def sniff_format(data: bytes, filename: str = "") -> str:
 
 
 def read_statement(data: bytes, filename: str = "", *, options: Mapping | None = None,
-                   saved: Mapping | None = None, profile: str | None = None) -> ParsedStatement:
-    """Parse any supported statement. ``profile`` forces a built-in bank profile by name.
+                   saved: Mapping | None = None, profile: str | None = None,
+                   account_currency: str | None = None) -> ParsedStatement:
+    """Parse any supported statement. ``profile`` forces a built-in bank profile by name;
+    ``account_currency`` picks the column of a file with one amount column per currency.
 
     The limits of ``imports.limits`` are checked first, cheaply, and the row count again
     after parsing."""
@@ -35,13 +37,13 @@ def read_statement(data: bytes, filename: str = "", *, options: Mapping | None =
     kind = sniff_format(data, filename)
     if kind != "ofx":  # OFX may be one long line; its parser reads it as XML/SGML
         check_lines(data, count_rows=kind == "csv")
-    parsed = _parse(kind, data, options, saved, profile)
+    parsed = _parse(kind, data, options, saved, profile, account_currency)
     check_rows(parsed.data_rows or len(parsed.rows) + len(parsed.invalid))
     return clean_statement_text(parsed)
 
 
 def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | None,
-           profile: str | None) -> ParsedStatement:
+           profile: str | None, account_currency: str | None) -> ParsedStatement:
     if kind == "ofx":
         from fintrack_core.imports.ofx import parse_ofx
 
@@ -57,4 +59,4 @@ def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | Non
         if chosen:
             saved = chosen[0].mapping.merged(saved) if saved else chosen[0].mapping
             profiles = chosen
-    return read_csv_statement(data, options, profiles, saved)
+    return read_csv_statement(data, options, profiles, saved, account_currency)

@@ -23,12 +23,18 @@ from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.imports.accounting import check_accounting, summary_line
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.fingerprint import already_stored, fingerprints
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
 from fintrack_core.imports.read import read_statement
-from fintrack_core.imports.statement import ParsedStatement, RowError
+from fintrack_core.imports.statement import (
+    ParsedStatement,
+    RowError,
+    SkippedRow,
+    count_reasons,
+)
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.money import exponent, to_decimal
 
@@ -80,11 +86,29 @@ class ImportResult:
     rejected: bool = False
     # Things that import but look wrong, e.g. rows dated before their account was opened.
     warnings: list[str] = field(default_factory=list)
+    # Rows that are not transactions (pending, balance lines...), each with its reason.
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+    @property
+    def skipped_counts(self) -> dict[str, int]:
+        return count_reasons(self.skipped)
+
+    @property
+    def summary(self) -> str:
+        """One line accounting for every row read (the CLI and the Import page show it)."""
+        return summary_line(self.rows, self.imported, self.duplicates, self.skipped,
+                            self.invalid)
+
+    def check_accounting(self) -> None:
+        check_accounting(self.rows, self.imported, self.duplicates, self.skipped,
+                         self.invalid, self.file)
 
     def as_json(self) -> dict[str, object]:
         return {
             "file": self.file, "profile": self.profile, "rows": self.rows,
             "imported": self.imported, "duplicates": self.duplicates,
+            "skipped": [{"line": r.line, "reason": r.reason} for r in self.skipped],
+            "skipped_counts": self.skipped_counts,
             "invalid": [{"line": e.line, "error": e.error} for e in self.invalid],
             "totals": {c: str(v) for c, v in sorted(self.totals.items())},
             "date_min": self.date_min.isoformat() if self.date_min else None,
@@ -152,9 +176,12 @@ def import_statement(
                 raise ValidationError("account", f"account {acc.name!r} is closed")
         saved = _saved_mapping(s, scope.book_id, accounts[0].id, profile)
     say("reading", 0, 1)
-    parsed = read_statement(data, filename, options=options, saved=saved, profile=profile)
+    parsed = read_statement(data, filename, options=options, saved=saved, profile=profile,
+                            account_currency=accounts[0].currency)
     say("reading", 1, 1)
+    _check_currency_columns(parsed, accounts)
     result = _prepare(scope, parsed, filename, accounts, import_likely_duplicates, dry_run)
+    result.check_accounting()
     if result.rejected or dry_run:
         return result
     frame = result.preview
@@ -164,9 +191,30 @@ def import_statement(
         return result
     sha = hashlib.sha256(data).hexdigest()
     result.batch_id = _write(scope, frame, parsed, filename, sha, accounts, result, say)
+    result.check_accounting()
     if save_mapping and parsed.format == "csv" and "mapping" in parsed.detected:
         _remember_mapping(scope, accounts[0].id, parsed.detected["mapping"])  # type: ignore[arg-type]
     return result
+
+
+def _check_currency_columns(parsed: ParsedStatement, accounts: list[Account]) -> None:
+    """A file with one amount column per currency (``CAD$``, ``USD$``) goes into an account
+    in one of them: say so when the account's currency is not among the file's."""
+    by_code = cast(dict[str, str], parsed.detected.get("currency_columns") or {})
+    if not by_code:
+        return
+    wanted = {a.currency for a in accounts}
+    used = parsed.detected.get("mapping")
+    used_col = used.amount if isinstance(used, Mapping) else None
+    used_code = next((k for k, v in by_code.items() if v == used_col), None)
+    names = ", ".join(f"{code} (column {col!r})" for code, col in sorted(by_code.items()))
+    if not wanted & set(by_code):
+        raise ValidationError("account", f"the file's amounts are in {names}; the chosen "
+                                         f"account is in {', '.join(sorted(wanted))}")
+    if used_code not in wanted:
+        raise ValidationError("account", (
+            f"the file's {'/'.join(sorted(wanted & set(by_code)))} column is empty; its "
+            f"amounts are in {used_code} (column {used_col!r}): choose a {used_code} account"))
 
 
 def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: list[Account],
@@ -203,7 +251,10 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     for pos in np.flatnonzero((dates > today) & ~bad):
         invalid.append(RowError(int(lines[pos]), f"date {dates[pos]} is in the future"))
     bad |= dates > today
-    keep = ~bad & (minor != 0)  # zero-amount lines (card checks) are not transactions
+    zero = ~bad & (minor == 0)  # zero-amount lines (card checks) are not transactions
+    keep = ~bad & ~zero
+    skipped = sorted([*parsed.skipped, *(SkippedRow(int(line), "zero amount")
+                                         for line in lines[zero])], key=lambda r: r.line)
     invalid.sort(key=lambda e: e.line)
     frame = pd.DataFrame({
         "line": lines[keep], "account_id": target[keep], "date": dates[keep],
@@ -236,6 +287,7 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         date_max=pd.Timestamp(all_dates.max()).date() if len(all_dates) else None,
         dry_run=dry_run, likely_duplicates=likely, missing_currencies=missing,
         preview=frame, detected=dict(parsed.detected, format=parsed.format),
+        skipped=skipped,
     )
 
 
