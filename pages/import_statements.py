@@ -78,7 +78,6 @@ if ctx.can_write:
                 c2.metric("Duplicates", f"{preview.duplicates:,}")
                 c3.metric("Invalid", f"{len(preview.invalid):,}")
                 c4.metric("Rows read", f"{preview.rows:,}")
-                st.caption(md(preview.summary))
                 facts = [f"format **{detected.get('format', '?')}**",
                          f"profile **{preview.profile or 'automatic detection'}**"]
                 if detected.get("encoding"):
@@ -94,6 +93,7 @@ if ctx.can_write:
                 if mapping is not None and mapping.negate:
                     facts.append("signs flipped")
                 st.caption(" · ".join(facts))
+                st.caption(md(preview.summary))
                 for warning in preview.warnings:
                     st.warning(md(warning[:1].upper() + warning[1:] + "."))
                 if preview.missing_currencies:
