@@ -22,6 +22,8 @@ from fintrack_core.imports.vocabulary import (
     CREDIT_WORDS,
     CURRENCY_CODES,
     DEBIT_WORDS,
+    STATES_NOT_OK,
+    STATES_OK,
     header_currency,
     is_currency_name,
     normalise,
@@ -35,6 +37,7 @@ NAMED_MONEY_SHARE = 0.5
 UNNAMED_MONEY_SHARE = 0.95  # a column taken as the amount by its contents alone
 DIRECTION_SHARE = 0.95
 MONEY_ROLES = ("amount", "debit", "credit", "balance", "fee")
+KNOWN_STATES = frozenset(STATES_OK) | frozenset(STATES_NOT_OK)
 
 
 class MappingError(ValidationError):
@@ -51,6 +54,7 @@ class ColumnFacts:
     dates: bool           # one date format reads most of the values
     codes: float          # share of non-empty cells that are ISO currency codes
     directions: float     # share of non-empty cells that are debit/credit words
+    states: float         # share of non-empty cells that are known transaction states
     distinct: int         # distinct non-empty values
     length: float         # mean text length
     bad_example: str | None = None  # a non-empty value that is not money
@@ -68,7 +72,7 @@ def column_facts(values: pd.Series) -> ColumnFacts:
     non_empty = text[text != ""]
     n = len(non_empty)
     if n == 0:
-        return ColumnFacts(0, 0.0, 0.0, False, 0.0, 0.0, 0, 0.0)
+        return ColumnFacts(0, 0.0, 0.0, False, 0.0, 0.0, 0.0, 0, 0.0)
     _, status = parse_amounts(non_empty)
     written = (status != "empty").to_numpy()  # "-" and "n/a" are empty amount cells
     money = status[written].isin(["ok", "too_large"])
@@ -89,6 +93,7 @@ def column_facts(values: pd.Series) -> ColumnFacts:
         codes=float(non_empty.str.upper().isin(CURRENCY_CODES).mean()),
         directions=float(pd.Series([w in direction_words or raw in ("-", "+") for w, raw in
                                     zip(words, non_empty, strict=True)]).mean()),
+        states=float(non_empty.str.lower().isin(KNOWN_STATES).mean()),
         distinct=int(non_empty.nunique()),
         length=float(non_empty.str.len().mean()),
         bad_example=None if bad.empty else str(bad.iloc[0]),
@@ -104,6 +109,8 @@ def _fits(role: str, f: ColumnFacts) -> bool:
         return f.filled == 0 or f.codes >= UNNAMED_MONEY_SHARE
     if role == "direction":
         return f.filled > 0 and f.directions >= DIRECTION_SHARE
+    if role == "state":  # rows in an unknown state would all be left out
+        return f.filled > 0 and f.states >= UNNAMED_MONEY_SHARE
     return True
 
 

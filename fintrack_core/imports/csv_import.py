@@ -42,6 +42,7 @@ from fintrack_core.imports.statement import (
     SkippedRow,
     StatementError,
 )
+from fintrack_core.imports.vocabulary import roles_by_name
 
 __all__ = ["MappingError", "apply_mapping", "read_csv_statement", "resolve"]
 
@@ -65,6 +66,8 @@ def prepare(data: bytes, options: Mapping, profiles: list[Profile]) -> tuple[
         str, str, str, Layout, Profile | None]:
     """Decode, find the delimiter and the table, and recognise a bank profile."""
     text, encoding = decode(data, options.encoding)
+    if options.encoding is None:
+        text, encoding = _header_decides_codepage(data, text, encoding, options)
     delimiter = options.delimiter or detect_delimiter(text)
     layout = detect_layout(text, delimiter, options.skip_rows, options.has_header)
     profile = match_profile(profiles, layout, text, delimiter) if profiles else None
@@ -76,6 +79,36 @@ def prepare(data: bytes, options: Mapping, profiles: list[Profile]) -> tuple[
                                options.has_header if options.has_header is not None
                                else profile.mapping.has_header)
     return text, encoding, delimiter, layout, profile
+
+
+_GUESSED_CODEPAGES = ("cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "iso-8859-2",
+                      "iso8859_2", "mac_roman", "cp850", "cp437")
+
+
+def _header_words_known(text: str, options: Mapping) -> int:
+    try:
+        delimiter = options.delimiter or detect_delimiter(text)
+        layout = detect_layout(text, delimiter, options.skip_rows, options.has_header)
+    except StatementError:
+        return -1
+    return sum(1 for c in layout.columns if roles_by_name(c))
+
+
+def _header_decides_codepage(data: bytes, text: str, encoding: str,
+                             options: Mapping) -> tuple[str, str]:
+    """A short single-byte file gives the encoding guesser little to go on: a Danish cp1252
+    ``Beløb`` read as cp1250 is ``Beřb``, and the amount column is lost. When the guess is
+    another single-byte codepage, cp1252 is taken instead if more header words are then
+    known."""
+    if encoding.lower().replace("_", "-") not in _GUESSED_CODEPAGES:
+        return text, encoding
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return text, encoding
+    if _header_words_known(western, options) > _header_words_known(text, options):
+        return western, "cp1252"
+    return text, encoding
 
 
 def read_csv_statement(data: bytes, options: Mapping | None = None,

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from fintrack_core.errors import ValidationError
 from fintrack_core.imports.dates import ORDERS
-from fintrack_core.imports.vocabulary import CREDIT_WORDS, DEBIT_WORDS
+from fintrack_core.imports.vocabulary import CREDIT_WORDS, DEBIT_WORDS, STATES_OK
 
 ROLES = ("date", "amount", "debit", "credit", "direction", "payee", "description", "currency",
          "fee", "state", "balance")
@@ -42,7 +42,7 @@ class Mapping:
     currency_code: str | None = None    # or one currency for the whole file
     fee: str | None = None              # deducted: net = amount - fee
     state: str | None = None
-    states_ok: tuple[str, ...] = ("completed", "gebucht", "booked", "posted", "")
+    states_ok: tuple[str, ...] = STATES_OK
     balance: str | None = None
     decimal: str | None = None          # "." or ","; detected from all values when None
     negate: bool = False                # card exports with charges positive

@@ -115,7 +115,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "paid out", "money out", "outflow", "spent", "soll", "lastschrift", "belastung",
         "ausgang", "ausgaben", "montant debit", "debe", "cargo", "cargos", "debito",
         "debitos", "dare", "addebiti", "addebito", "uscite", "af", "debet", "saida", "saidas",
-        "obciazenia", "obciazenie", "wyplywy", "uttag", "haevet", "udbetaling", "ut av konto",
+        "obciazenia", "obciazenie", "wyplywy", "uttag", "haevet", "udbetaling", "ut fra konto",
+        "ut av konto",
         "uttak", "veloitus", "otto", "nosto", "out"),
     "credit": (
         "credit amount", "credits", "credit", "deposit amount", "deposits", "deposit",
@@ -123,7 +124,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "einnahmen", "montant credit", "haber", "abono", "abonos", "credito", "creditos",
         "ingreso", "ingresos", "avere", "accrediti", "accredito", "entrate", "bij", "entrada",
         "entradas", "uznania", "uznanie", "wplywy", "insattning", "indsat", "indbetaling",
-        "inn pa konto", "innskudd", "hyvitys", "pano", "talletus", "in"),
+        "inn pa konto", "inn til konto", "innskudd", "hyvitys", "pano", "talletus", "in"),
     "direction": (
         "credit debit indicator", "debit credit", "credit debit", "dr cr", "cr dr", "d c",
         "c d", "dc", "cd", "direction", "soll haben", "s h", "af bij", "bij af", "sens",
@@ -180,6 +181,21 @@ CREDIT_WORDS = ("cr", "c", "credit", "haben", "h", "eingang", "in", "+", "deposi
                 "gutschrift", "bij", "haber", "abono", "avere", "accredito", "credito",
                 "uznanie", "inn", "ind", "insattning", "pano", "hyvitys")
 
+# State cells (lower-case, as written) of rows that are booked transactions, in the languages
+# above; and of rows that are not (yet): a state column is only used when it holds these.
+STATES_OK = ("completed", "complete", "booked", "posted", "cleared", "settled", "done",
+             "processed", "gebucht", "ausgeführt", "ausgefuhrt", "comptabilisé", "comptabilise",
+             "exécuté", "execute", "contabilizado", "ejecutado", "completado", "contabilizzato",
+             "eseguito", "geboekt", "uitgevoerd", "zaksięgowana", "zaksiegowana", "wykonana",
+             "bokförd", "bokford", "genomförd", "genomford", "udført", "udfort", "bogført",
+             "bogfort", "utført", "utfort", "bokført", "suoritettu", "kirjattu", "")
+STATES_NOT_OK = ("pending", "declined", "reverted", "failed", "cancelled", "canceled",
+                 "authorised", "authorized", "hold", "vorgemerkt", "abgelehnt", "en attente",
+                 "rejeté", "pendiente", "rechazado", "in attesa", "rifiutato", "in behandeling",
+                 "afgewezen", "oczekująca", "oczekujaca", "odrzucona", "väntande", "vantande",
+                 "venter", "afvist", "avvist", "ventende", "odottaa", "hylätty", "reserved",
+                 "reserveret", "reservert", "reserverad")
+
 
 def roles_by_name(header: str) -> list[tuple[str, int]]:
     """Roles a header's words name, best first, as (role, rank): rank 0 is an exact match of
@@ -205,5 +221,6 @@ def roles_by_name(header: str) -> list[tuple[str, int]]:
     return out
 
 
-__all__ = ["AMBIGUOUS", "CREDIT_WORDS", "DEBIT_WORDS", "VOCABULARY", "header_currency",
+__all__ = ["AMBIGUOUS", "CREDIT_WORDS", "DEBIT_WORDS", "STATES_NOT_OK", "STATES_OK",
+           "VOCABULARY", "header_currency",
            "is_currency_name", "normalise", "roles_by_name", "strip_accents"]
