@@ -129,43 +129,42 @@ def guess_columns(frame: pd.DataFrame, has_header: bool,
         currency_columns = _by_name(columns, facts, found, refused)
     taken = set(found.values())
     if currency_columns and not {"amount", "debit", "credit"} & found.keys():
-        _, col = _pick_currency_column(currency_columns, facts, account_currency)
-        found["amount"] = col
-        taken.add(col)
+        _, picked = _pick_currency_column(currency_columns, facts, account_currency)
+        found["amount"] = picked
+        taken.add(picked)
     if "date" not in found and "value_date" in found:
         found["date"] = found["value_date"]
     if "date" not in found:
-        col = next((c for c in columns if c not in taken and facts[c].dates), None)
-        if col is not None:
-            found["date"] = col
-            taken.add(col)
+        date_col = next((c for c in columns if c not in taken and facts[c].dates), None)
+        if date_col is not None:
+            found["date"] = date_col
+            taken.add(date_col)
     if not {"amount", "debit", "credit"} & found.keys():
         if refused:
-            col, why = next(iter(refused.items()))
-            raise MappingError("amount", why)
-        col = next((c for c in columns if c not in taken and _unnamed_amount(facts[c],
-                                                                            len(sample))), None)
-        if col is not None:
-            found["amount"] = col
-            taken.add(col)
+            raise MappingError("amount", next(iter(refused.values())))
+        amount_col = next((c for c in columns if c not in taken
+                           and _unnamed_amount(facts[c], len(sample))), None)
+        if amount_col is not None:
+            found["amount"] = amount_col
+            taken.add(amount_col)
             by_content = True
     if "debit" in found and "credit" in found:
         found.pop("amount", None)  # a split pair is never also a signed amount
     if "amount" in found and "direction" not in found:
-        col = next((c for c in columns if c not in taken and facts[c].distinct >= 2
-                    and facts[c].directions >= DIRECTION_SHARE), None)
-        if col is not None:
-            found["direction"] = col
-            taken.add(col)
+        direction_col = next((c for c in columns if c not in taken and facts[c].distinct >= 2
+                              and facts[c].directions >= DIRECTION_SHARE), None)
+        if direction_col is not None:
+            found["direction"] = direction_col
+            taken.add(direction_col)
     text_cols = [c for c in columns if c not in taken and not facts[c].dates
                  and facts[c].money < NAMED_MONEY_SHARE]
     if "payee" not in found and "description" not in found and text_cols:
         found["description"] = max(text_cols, key=lambda c: facts[c].length)
     currency_code = None
-    amount_col = found.get("amount")
-    if "currency" not in found and amount_col is not None:
-        currency_code = next((k for k, v in currency_columns.items() if v == amount_col),
-                             None) or header_currency(amount_col)
+    chosen = found.get("amount")
+    if "currency" not in found and chosen is not None:
+        currency_code = next((k for k, v in currency_columns.items() if v == chosen),
+                             None) or header_currency(chosen)
     mapping = Mapping(
         date=found.get("date"), amount=found.get("amount"), debit=found.get("debit"),
         credit=found.get("credit"), direction=found.get("direction"),
@@ -236,10 +235,31 @@ def _pick_currency_column(by_code: dict[str, str], facts: dict[str, ColumnFacts]
                                  "choose the amount column of this account")
 
 
+def check_account_currency(detected: dict[str, object], wanted: set[str]) -> None:
+    """A file with one amount column per currency (``CAD$``, ``USD$``) goes into an account
+    in one of them: say so when the account's currency is not among the file's, or when the
+    account's column is empty and another currency's was read."""
+    by_code = detected.get("currency_columns")
+    used = detected.get("mapping")
+    if not isinstance(by_code, dict) or not by_code or not isinstance(used, Mapping):
+        return
+    used_code = next((k for k, v in by_code.items() if v == used.amount), None)
+    names = ", ".join(f"{code} (column {col!r})" for code, col in sorted(by_code.items()))
+    if not wanted & set(by_code):
+        raise ValidationError("account", f"the file's amounts are in {names}; the chosen "
+                                         f"account is in {', '.join(sorted(wanted))}")
+    if used_code not in wanted:
+        raise ValidationError("account", (
+            f"the file's {'/'.join(sorted(wanted & set(by_code)))} column is empty; its "
+            f"amounts are in {used_code} (column {used.amount!r}): choose a {used_code} "
+            "account"))
+
+
 def _unnamed_amount(f: ColumnFacts, rows: int) -> bool:
     """Money in nearly every row, written with decimals: an amount even without a name."""
     return (f.filled >= 0.9 * rows and f.money >= UNNAMED_MONEY_SHARE and f.decimals > 0.3
             and not f.dates)
 
 
-__all__ = ["ColumnFacts", "Guess", "MappingError", "column_facts", "guess_columns"]
+__all__ = ["ColumnFacts", "Guess", "MappingError", "check_account_currency", "column_facts",
+           "guess_columns"]

@@ -25,6 +25,7 @@ from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transac
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.accounting import check_accounting, summary_line
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
+from fintrack_core.imports.columns import check_account_currency
 from fintrack_core.imports.fingerprint import already_stored, fingerprints
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
@@ -179,7 +180,7 @@ def import_statement(
     parsed = read_statement(data, filename, options=options, saved=saved, profile=profile,
                             account_currency=accounts[0].currency)
     say("reading", 1, 1)
-    _check_currency_columns(parsed, accounts)
+    check_account_currency(parsed.detected, {a.currency for a in accounts})
     result = _prepare(scope, parsed, filename, accounts, import_likely_duplicates, dry_run)
     result.check_accounting()
     if result.rejected or dry_run:
@@ -195,26 +196,6 @@ def import_statement(
     if save_mapping and parsed.format == "csv" and "mapping" in parsed.detected:
         _remember_mapping(scope, accounts[0].id, parsed.detected["mapping"])  # type: ignore[arg-type]
     return result
-
-
-def _check_currency_columns(parsed: ParsedStatement, accounts: list[Account]) -> None:
-    """A file with one amount column per currency (``CAD$``, ``USD$``) goes into an account
-    in one of them: say so when the account's currency is not among the file's."""
-    by_code = cast(dict[str, str], parsed.detected.get("currency_columns") or {})
-    if not by_code:
-        return
-    wanted = {a.currency for a in accounts}
-    used = parsed.detected.get("mapping")
-    used_col = used.amount if isinstance(used, Mapping) else None
-    used_code = next((k for k, v in by_code.items() if v == used_col), None)
-    names = ", ".join(f"{code} (column {col!r})" for code, col in sorted(by_code.items()))
-    if not wanted & set(by_code):
-        raise ValidationError("account", f"the file's amounts are in {names}; the chosen "
-                                         f"account is in {', '.join(sorted(wanted))}")
-    if used_code not in wanted:
-        raise ValidationError("account", (
-            f"the file's {'/'.join(sorted(wanted & set(by_code)))} column is empty; its "
-            f"amounts are in {used_code} (column {used_col!r}): choose a {used_code} account"))
 
 
 def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: list[Account],
