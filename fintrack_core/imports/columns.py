@@ -107,8 +107,8 @@ def _fits(role: str, f: ColumnFacts) -> bool:
         return f.filled > 0 and f.money >= NAMED_MONEY_SHARE and not f.dates
     if role == "currency":
         return f.filled == 0 or f.codes >= UNNAMED_MONEY_SHARE
-    if role == "direction":
-        return f.filled > 0 and f.directions >= DIRECTION_SHARE
+    if role == "direction":  # named: most cells (the others become invalid rows)
+        return f.filled > 0 and f.directions >= NAMED_MONEY_SHARE
     if role == "state":  # rows in an unknown state would all be left out
         return f.filled > 0 and f.states >= UNNAMED_MONEY_SHARE
     return True

@@ -42,7 +42,7 @@ from fintrack_core.imports.statement import (
     SkippedRow,
     StatementError,
 )
-from fintrack_core.imports.vocabulary import roles_by_name
+from fintrack_core.imports.vocabulary import normalise, roles_by_name
 
 __all__ = ["MappingError", "apply_mapping", "read_csv_statement", "resolve"]
 
@@ -97,16 +97,21 @@ def _header_words_known(text: str, options: Mapping) -> int:
 def _header_decides_codepage(data: bytes, text: str, encoding: str,
                              options: Mapping) -> tuple[str, str]:
     """A short single-byte file gives the encoding guesser little to go on: a Danish cp1252
-    ``Beløb`` read as cp1250 is ``Beřb``, and the amount column is lost. When the guess is
-    another single-byte codepage, cp1252 is taken instead if more header words are then
-    known."""
-    if encoding.lower().replace("_", "-") not in _GUESSED_CODEPAGES:
+    ``Beløb`` read as cp1250 is ``Beřb``, a Swiss latin-1 ``Débit`` was once read as Korean
+    (johab), and the amount column is lost. When the guess is another codepage, cp1252 is
+    taken instead if then more header words are known (as many, for a guess outside the
+    European single-byte codepages)."""
+    name = encoding.lower().replace("_", "-")
+    if name in ("utf-8", "utf-8-sig", "utf-16", "cp1252", "iso-8859-1", "latin-1", "ascii"):
         return text, encoding
     try:
         western = data.decode("cp1252")
     except UnicodeDecodeError:
         return text, encoding
-    if _header_words_known(western, options) > _header_words_known(text, options):
+    known_western = _header_words_known(western, options)
+    known_guess = _header_words_known(text, options)
+    if known_western > known_guess or (known_western == known_guess > 0
+                                       and name not in _GUESSED_CODEPAGES):
         return western, "cp1252"
     return text, encoding
 
@@ -331,12 +336,11 @@ def _amounts(frame: pd.DataFrame, cols: list[str], m: Mapping, amount_col: str |
         empty = (status == "empty").to_numpy()
         too_large = (status == "too_large").to_numpy().copy()
         if m.direction:
-            direction = pc.utf8_lower(pc.utf8_trim_whitespace(
-                _col(frame, resolve(cols, m.direction, "direction"))))
-            debit = _mask(pc.is_in(direction,
-                                   value_set=pa.array([v.lower() for v in m.debit_values])))
-            credit = _mask(pc.is_in(direction,
-                                    value_set=pa.array([v.lower() for v in m.credit_values])))
+            direction = _normalised(_col(frame, resolve(cols, m.direction, "direction")))
+            debit = _mask(pc.is_in(direction, value_set=pa.array(
+                [normalise(v) or v for v in m.debit_values])))
+            credit = _mask(pc.is_in(direction, value_set=pa.array(
+                [normalise(v) or v for v in m.credit_values])))
             bad_direction = ~debit & ~credit & ~empty
             ok &= ~bad_direction
             scaled = np.where(debit, -np.abs(scaled), np.abs(scaled))
@@ -363,6 +367,15 @@ def _amounts(frame: pd.DataFrame, cols: list[str], m: Mapping, amount_col: str |
     if m.negate:
         scaled = -scaled
     return Amounts(scaled, ok, empty, too_large, bad_direction)
+
+
+def _normalised(values: pa.Array) -> pa.Array:
+    """Cells as ``vocabulary.normalise`` writes them ("Débit" -> "debit"; "-" stays): a
+    direction column has a handful of distinct values, each normalised once."""
+    codes, uniques = encode(values)
+    texts = [normalise(u) or u.strip() for u in uniques.to_pylist()]
+    return pa.array(np.asarray(texts, dtype=object)[codes] if len(codes) else [],
+                    type=pa.string())
 
 
 def _amount_error(frame: pd.DataFrame, pos: int, amounts: Amounts, m: Mapping,
