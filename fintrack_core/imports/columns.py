@@ -10,6 +10,7 @@ rows, so a million-row file costs no more to guess than a short one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -30,7 +31,10 @@ from fintrack_core.imports.vocabulary import (
     roles_by_name,
 )
 
-SAMPLE_ROWS = 2000
+SAMPLE_ROWS = 500
+# Cheap pre-check before trying every date format: digits with separators, or a month name.
+_DATE_LIKE = (r"\d{1,4}[./ -]\d{1,2}[./ -]\d{2,4}|\d{8}|[A-Za-z]{3,9}\.? \d{1,2}"
+              r"|\d{1,2}[ -][A-Za-z]{3}")
 # A column named like an amount: most of its values are money (the others become invalid rows,
 # reported with their lines); one taken by its contents alone: nearly all of them.
 NAMED_MONEY_SHARE = 0.5
@@ -44,20 +48,81 @@ class MappingError(ValidationError):
     """The mapping does not fit the file (names a column that is not there, no amount...)."""
 
 
-@dataclass(frozen=True)
 class ColumnFacts:
-    """What a sample of one column's values looks like."""
+    """What a sample of one column's values looks like; each fact is computed when first
+    asked for (a column whose name settles its role is only checked for that role)."""
 
-    filled: int           # non-empty cells in the sample
-    money: float          # share of non-empty cells that read as amounts
-    decimals: float       # share of non-empty cells written with a decimal separator
-    dates: bool           # one date format reads most of the values
-    codes: float          # share of non-empty cells that are ISO currency codes
-    directions: float     # share of non-empty cells that are debit/credit words
-    states: float         # share of non-empty cells that are known transaction states
-    distinct: int         # distinct non-empty values
-    length: float         # mean text length
-    bad_example: str | None = None  # a non-empty value that is not money
+    def __init__(self, values: pd.Series) -> None:
+        text = values.astype("string").fillna("").str.strip()
+        self.values = text[text != ""]
+        self.filled = len(self.values)  # non-empty cells in the sample
+
+    @cached_property
+    def _status(self) -> pd.Series:
+        status = parse_amounts(self.values)[1]
+        return status[(status != "empty").to_numpy()]  # "-" and "n/a" are empty cells
+
+    @cached_property
+    def money(self) -> float:
+        """Share of written cells that read as amounts."""
+        if not self.filled:
+            return 0.0
+        if self._status.empty:
+            return 1.0
+        return float(self._status.isin(["ok", "too_large"]).mean())
+
+    @cached_property
+    def bad_example(self) -> str | None:
+        bad = self._status[~self._status.isin(["ok", "too_large"])]
+        return None if bad.empty else str(self.values.loc[bad.index[0]])
+
+    @cached_property
+    def decimals(self) -> float:
+        """Share of cells written with a decimal separator."""
+        return self._share(self.values.str.contains(r"\d[.,]\d{1,3}\s*\S*$", regex=True))
+
+    @cached_property
+    def dates(self) -> bool:
+        """One date format reads most values."""
+        if not self.filled or self._share(self.values.str.contains(_DATE_LIKE, regex=True)) \
+                <= 0.5:
+            return False
+        try:
+            return detect_format(self.values) is not None
+        except DateOrderNeeded:
+            return True
+
+    @cached_property
+    def codes(self) -> float:
+        return self._share(self.values.str.upper().isin(CURRENCY_CODES))
+
+    @cached_property
+    def _distinct(self) -> pd.Series:
+        return self.values.value_counts()
+
+    @cached_property
+    def directions(self) -> float:
+        """Share of cells that are debit/credit words (in normalised form)."""
+        if not self.filled:
+            return 0.0
+        words = set(DEBIT_WORDS) | set(CREDIT_WORDS) | {"-", "+"}
+        hit = [normalise(str(v)) in words or str(v) in words for v in self._distinct.index]
+        return float(self._distinct[hit].sum()) / self.filled
+
+    @cached_property
+    def states(self) -> float:
+        return self._share(self.values.str.lower().isin(KNOWN_STATES))
+
+    @cached_property
+    def distinct(self) -> int:
+        return len(self._distinct)
+
+    @cached_property
+    def length(self) -> float:
+        return float(self.values.str.len().mean()) if self.filled else 0.0
+
+    def _share(self, mask: pd.Series) -> float:
+        return float(mask.mean()) if self.filled else 0.0
 
 
 @dataclass
@@ -68,36 +133,7 @@ class Guess:
 
 
 def column_facts(values: pd.Series) -> ColumnFacts:
-    text = values.astype("string").fillna("").str.strip()
-    non_empty = text[text != ""]
-    n = len(non_empty)
-    if n == 0:
-        return ColumnFacts(0, 0.0, 0.0, False, 0.0, 0.0, 0.0, 0, 0.0)
-    _, status = parse_amounts(non_empty)
-    written = (status != "empty").to_numpy()  # "-" and "n/a" are empty amount cells
-    money = status[written].isin(["ok", "too_large"])
-    bad = non_empty[written][~money.to_numpy()]
-    if not written.any():
-        money = pd.Series([True])
-    try:
-        dates = detect_format(non_empty) is not None
-    except DateOrderNeeded:
-        dates = True
-    words = non_empty.map(normalise).to_numpy()
-    direction_words = set(DEBIT_WORDS) | set(CREDIT_WORDS)
-    return ColumnFacts(
-        filled=n,
-        money=float(money.mean()),
-        decimals=float(non_empty.str.contains(r"\d[.,]\d{1,3}\s*\S*$", regex=True).mean()),
-        dates=dates,
-        codes=float(non_empty.str.upper().isin(CURRENCY_CODES).mean()),
-        directions=float(pd.Series([w in direction_words or raw in ("-", "+") for w, raw in
-                                    zip(words, non_empty, strict=True)]).mean()),
-        states=float(non_empty.str.lower().isin(KNOWN_STATES).mean()),
-        distinct=int(non_empty.nunique()),
-        length=float(non_empty.str.len().mean()),
-        bad_example=None if bad.empty else str(bad.iloc[0]),
-    )
+    return ColumnFacts(values)
 
 
 def _fits(role: str, f: ColumnFacts) -> bool:

@@ -36,12 +36,22 @@ def _mask(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+_ANY_KIND = "|".join(f"(?:{pattern})" for _, pattern in LINE_KINDS)
+
+
 def line_kinds(text: pa.Array) -> np.ndarray:
-    """Per row: the kind of non-transaction line its text says it is, or None."""
+    """Per row: the kind of non-transaction line its text says it is, or None. One pass over
+    all rows; only the (few) rows that match are classified further."""
     reasons = np.full(len(text), None, dtype=object)
+    hit = np.flatnonzero(_mask(pc.match_substring_regex(text, _ANY_KIND, ignore_case=True)))
+    if not len(hit):
+        return reasons
+    few = text.take(pa.array(hit))
+    open_ = np.ones(len(hit), dtype=bool)
     for reason, pattern in LINE_KINDS:
-        hit = _mask(pc.match_substring_regex(text, pattern, ignore_case=True))
-        reasons[hit & (reasons == None)] = reason  # noqa: E711 (element-wise)
+        match = _mask(pc.match_substring_regex(few, pattern, ignore_case=True)) & open_
+        reasons[hit[match]] = reason
+        open_ &= ~match
     return reasons
 
 
