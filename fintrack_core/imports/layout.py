@@ -98,14 +98,15 @@ def _filled(row: list[str]) -> int:
     return sum(1 for c in row if c.strip())
 
 
-def _run_of_data(rows: list[list[str]], first: int, width: int) -> tuple[int, int | None]:
+def _run_of_data(rows: list[list[str]], data_like: list[bool], first: int,
+                 width: int) -> tuple[int, int | None]:
     """How many rows hold a date and an amount in the run of equally wide rows from ``first``
     on (blank lines aside), whose width is about ``width`` (one more or less: a trailing
     delimiter). A row of another width ends the run; an unreadable row inside it does not.
     Returns (rows with a date and an amount, the run's width)."""
     count = 0
     run_width: int | None = None
-    for row in rows[first:]:
+    for row, is_data in zip(rows[first:], data_like[first:], strict=True):
         if not _filled(row):
             continue
         if run_width is None:
@@ -114,7 +115,7 @@ def _run_of_data(rows: list[list[str]], first: int, width: int) -> tuple[int, in
             run_width = len(row)
         elif len(row) != run_width:
             break
-        count += _looks_like_data(row)
+        count += is_data
     return count, run_width
 
 
@@ -126,16 +127,17 @@ def _table_start(rows: list[list[str]]) -> tuple[int | None, bool | None]:
     wide as its rows (a summary line above a blank line is narrower); then the line nearest
     to the data."""
     best: tuple[int, int, int, int] | None = None  # (run, is header, exact width, index)
+    data_like = [_looks_like_data(r) for r in rows]
     for i, row in enumerate(rows):
         if len(row) < 2 or _filled(row) < 2:
             continue
-        if _looks_like_data(row):
-            run, width = _run_of_data(rows, i, len(row))
+        if data_like[i]:
+            run, width = _run_of_data(rows, data_like, i, len(row))
             key = (run, 0, int(width == len(row)), -i)  # no header: the earliest data row
         elif any(_DATEISH.match(c) for c in row):
             continue  # a header names columns; a line with a date in it is not one
         else:
-            run, width = _run_of_data(rows, i + 1, len(row))
+            run, width = _run_of_data(rows, data_like, i + 1, len(row))
             key = (run, 1, int(width == len(row)), i)
         if best is None or key > best:
             best = key
