@@ -33,7 +33,10 @@ _PREFIX = f"^([+-]?)\\s*{_EDGE_CURRENCY}\\s*"
 _SUFFIX = f"\\s*{_EDGE_CURRENCY}$"
 _SPACES = r"[\s\x{a0}\x{202f}\x{2009}']"
 # Digits as people write them: plain, or grouped by threes with one separator.
-_SHAPE = (r"^[+-]?\s*(\d+|\d{1,3}(?:[\s\x{a0}\x{202f}\x{2009}'.,]\d{3})+)?(?:[.,]\d+)?-?$")
+_SHAPE = (r"^[+-]?\s*(?:(?:\d+|\d{1,3}(?:[\s\x{a0}\x{202f}\x{2009}'.,]\d{3})+)(?:[.,]\d*)?"
+          r"|[.,]\d+)-?$")
+_NOT_PLAIN = r"[^\d.,'+\-\s]"
+_TOO_LARGE = f"^0*[1-9]\\d{{{MAX_WHOLE_DIGITS},}}(?:\\.|$)"
 
 
 def _votes(digits: pa.Array) -> str:
@@ -82,10 +85,12 @@ def _parse_unique(raw: pa.Array, decimal: str | None) -> tuple[list[str | None],
     empty = pc.is_in(s, value_set=pa.array(EMPTY_MARKERS))
     paren = pc.match_substring_regex(s, r"^\(.*\)$")
     s = pc.replace_substring_regex(s, r"^\((.*)\)$", r"\1")
-    s = pc.replace_substring_regex(s, _PREFIX, r"\1")
-    s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, _SUFFIX, ""))
-    shaped = pc.and_(pc.match_substring_regex(s, _SHAPE), pc.match_substring_regex(s, r"\d"))
-    s = pc.replace_substring_regex(s, _SPACES, "")
+    if pc.any(pc.match_substring_regex(s, _NOT_PLAIN)).as_py():  # a symbol or a letter
+        s = pc.replace_substring_regex(s, _PREFIX, r"\1")
+        s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, _SUFFIX, ""))
+    shaped = pc.match_substring_regex(s, _SHAPE)
+    if pc.any(pc.match_substring_regex(s, _SPACES)).as_py():
+        s = pc.replace_substring_regex(s, _SPACES, "")
     trailing_minus = pc.match_substring_regex(s, r"^[\d.,]+-$")
     s = pc.replace_substring_regex(s, r"-$", "")
     minus = pc.starts_with(s, "-")
@@ -102,8 +107,7 @@ def _parse_unique(raw: pa.Array, decimal: str | None) -> tuple[list[str | None],
     negative = pc.xor(pc.xor(minus, paren), trailing_minus)
     canonical = pc.if_else(negative, pc.binary_join_element_wise("-", digits, ""), digits)
     well_formed = pc.and_(well_formed, shaped)
-    whole = pc.utf8_ltrim(pc.replace_substring_regex(digits, r"\..*$", ""), "0")
-    too_large = pc.greater(pc.utf8_length(whole), MAX_WHOLE_DIGITS)
+    too_large = pc.match_substring_regex(digits, _TOO_LARGE)
     status = pc.if_else(empty, "empty", pc.if_else(
         well_formed, pc.if_else(too_large, "too_large", "ok"), "invalid"))
     canonical = pc.if_else(pc.equal(status, "ok"), canonical, pa.scalar(None, pa.string()))

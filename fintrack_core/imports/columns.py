@@ -32,9 +32,10 @@ from fintrack_core.imports.vocabulary import (
 )
 
 SAMPLE_ROWS = 500
+DATE_SAMPLE = 100  # distinct values tried against every date format (the file decides later)
 # Cheap pre-check before trying every date format: digits with separators, or a month name.
-_DATE_LIKE = (r"\d{1,4}[./ -]\d{1,2}[./ -]\d{2,4}|\d{8}|[A-Za-z]{3,9}\.? \d{1,2}"
-              r"|\d{1,2}[ -][A-Za-z]{3}")
+_DATE_LIKE = (r"^\s*(?:\d{1,4}[./ -]\d{1,2}[./ -]\d{2,4}|\d{8}\b|[A-Za-z]{3,9}\.? \d{1,2},? \d{2,4}"
+              r"|\d{1,2}[ -][A-Za-z]{3,9}\.?[ -]\d{2,4})")
 # A column named like an amount: most of its values are money (the others become invalid rows,
 # reported with their lines); one taken by its contents alone: nearly all of them.
 NAMED_MONEY_SHARE = 0.5
@@ -82,13 +83,17 @@ class ColumnFacts:
         return self._share(self.values.str.contains(r"\d[.,]\d{1,3}\s*\S*$", regex=True))
 
     @cached_property
+    def date_like(self) -> bool:
+        """Most values are written like dates (a quick look; ``dates`` tries the formats)."""
+        return self._share(self.values.str.contains(_DATE_LIKE, regex=True)) > 0.5
+
+    @cached_property
     def dates(self) -> bool:
         """One date format reads most values."""
-        if not self.filled or self._share(self.values.str.contains(_DATE_LIKE, regex=True)) \
-                <= 0.5:
+        if not self.filled or not self.date_like:
             return False
         try:
-            return detect_format(self.values) is not None
+            return detect_format(self.values.drop_duplicates().head(DATE_SAMPLE)) is not None
         except DateOrderNeeded:
             return True
 
@@ -136,11 +141,14 @@ def column_facts(values: pd.Series) -> ColumnFacts:
     return ColumnFacts(values)
 
 
-def _fits(role: str, f: ColumnFacts) -> bool:
+def _fits(role: str, f: ColumnFacts, *, plain_name: bool = False) -> bool:
+    """Whether a column's contents agree with a role. A date column named so in plain words
+    (not "Wert" or "Valuta") needs values written like dates here; every date format is
+    tried on all its rows when the file is read, which refuses a column that is not one."""
     if role in ("date", "value_date"):
-        return f.dates
+        return f.date_like if plain_name else f.dates
     if role in MONEY_ROLES:
-        return f.filled > 0 and f.money >= NAMED_MONEY_SHARE and not f.dates
+        return f.filled > 0 and f.money >= NAMED_MONEY_SHARE and not f.date_like
     if role == "currency":
         return f.filled == 0 or f.codes >= UNNAMED_MONEY_SHARE
     if role == "direction":  # named: most cells (the others become invalid rows)
@@ -192,10 +200,11 @@ def guess_columns(frame: pd.DataFrame, has_header: bool,
         if direction_col is not None:
             found["direction"] = direction_col
             taken.add(direction_col)
-    text_cols = [c for c in columns if c not in taken and not facts[c].dates
-                 and facts[c].money < NAMED_MONEY_SHARE]
-    if "payee" not in found and "description" not in found and text_cols:
-        found["description"] = max(text_cols, key=lambda c: facts[c].length)
+    if "payee" not in found and "description" not in found:
+        text_cols = [c for c in columns if c not in taken
+                     and facts[c].money < NAMED_MONEY_SHARE and not facts[c].dates]
+        if text_cols:
+            found["description"] = max(text_cols, key=lambda c: facts[c].length)
     currency_code = None
     chosen = found.get("amount")
     if "currency" not in found and chosen is not None:
@@ -228,7 +237,7 @@ def _by_name(columns: list[str], facts: dict[str, ColumnFacts], found: dict[str,
         named = roles_by_name(col)
         ambiguous = normalise(col) in AMBIGUOUS
         for role, rank in named:
-            if not _fits(role, f):
+            if not _fits(role, f, plain_name=not ambiguous):
                 if role in ("amount", "debit", "credit") and f.filled and rank == 0:
                     share = 1 - f.money
                     refused.setdefault(col, (

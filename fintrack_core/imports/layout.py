@@ -98,7 +98,7 @@ def _filled(row: list[str]) -> int:
     return sum(1 for c in row if c.strip())
 
 
-def _run_of_data(rows: list[list[str]], data_like: list[bool], first: int,
+def _run_of_data(rows: list[list[str]], data_like: list[bool | None], first: int,
                  width: int) -> tuple[int, int | None]:
     """How many rows hold a date and an amount in the run of equally wide rows from ``first``
     on (blank lines aside), whose width is about ``width`` (one more or less: a trailing
@@ -107,7 +107,7 @@ def _run_of_data(rows: list[list[str]], data_like: list[bool], first: int,
     count = 0
     run_width: int | None = None
     for row, is_data in zip(rows[first:], data_like[first:], strict=True):
-        if not _filled(row):
+        if is_data is None:  # a blank line
             continue
         if run_width is None:
             if not width - 1 <= len(row) <= width + 1:
@@ -115,7 +115,7 @@ def _run_of_data(rows: list[list[str]], data_like: list[bool], first: int,
             run_width = len(row)
         elif len(row) != run_width:
             break
-        count += is_data
+        count += bool(is_data)
     return count, run_width
 
 
@@ -127,9 +127,11 @@ def _table_start(rows: list[list[str]]) -> tuple[int | None, bool | None]:
     wide as its rows (a summary line above a blank line is narrower); then the line nearest
     to the data."""
     best: tuple[int, int, int, int] | None = None  # (run, is header, exact width, index)
-    data_like = [_looks_like_data(r) for r in rows]
+    filled = [_filled(r) for r in rows]
+    data_like: list[bool | None] = [_looks_like_data(r) if n else None
+                                    for r, n in zip(rows, filled, strict=True)]
     for i, row in enumerate(rows):
-        if len(row) < 2 or _filled(row) < 2:
+        if len(row) < 2 or filled[i] < 2:
             continue
         if data_like[i]:
             run, width = _run_of_data(rows, data_like, i, len(row))
