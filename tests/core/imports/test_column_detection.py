@@ -275,3 +275,18 @@ def test_a_german_preamble_with_soll_haben_and_a_closing_line_reads_and_accounts
     assert amounts(parsed) == [Decimal("-78.00"), Decimal("3210.45")]
     assert [(r.line, r.reason) for r in parsed.skipped] == [(8, "balance line")]
     assert parsed.data_rows == 3
+
+
+def test_wert_is_a_value_date_or_an_amount_by_its_contents() -> None:
+    value_date = statement("""
+Buchungstag;Wert;Text;Betrag
+03.03.2025;04.03.2025;Miete;-850,00
+25.03.2025;25.03.2025;Gehalt;2.100,00
+""")
+    assert amounts(value_date) == [Decimal("-850.00"), Decimal("2100.00")]
+    amount = statement("""
+Buchungstag;Text;Wert
+03.03.2025;Miete;-850,00
+25.03.2025;Gehalt;2.100,00
+""")
+    assert amounts(amount) == [Decimal("-850.00"), Decimal("2100.00")]
