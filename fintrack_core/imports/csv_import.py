@@ -334,7 +334,8 @@ def _amounts(frame: pd.DataFrame, cols: list[str], m: Mapping, amount_col: str |
         scaled, too_precise = to_scaled(canonical)
         ok = (status == "ok").to_numpy() & ~too_precise
         empty = (status == "empty").to_numpy()
-        too_large = (status == "too_large").to_numpy().copy()
+        if not (ok | empty).all():  # only then can a value be too large
+            too_large = (status == "too_large").to_numpy().copy()
         if m.direction:
             direction = _normalised(_col(frame, resolve(cols, m.direction, "direction")))
             debit = _mask(pc.is_in(direction, value_set=pa.array(
