@@ -109,6 +109,7 @@ def _report(result: ImportResult, names: dict[int, str], verbose: bool) -> None:
     _say(f"{verb} {result.imported} of {result.rows} rows from {result.file} "
          f"({result.duplicates} duplicates, {len(result.invalid)} invalid); "
          f"totals {totals}" + (f"; batch #{result.batch_id}" if result.batch_id else ""))
+    _say(result.summary)
     if result.profile:
         own = result.detected.get("profile_source") == "book"
         _say(f"  recognised as {result.detected.get('profile_label', result.profile)} "
@@ -175,8 +176,8 @@ def _as_json(result: ImportResult, names: dict[int, str], verbose: bool) -> dict
 
 def _rejected_json(path: str, message: str) -> dict[str, object]:
     return {"file": path, "profile": None, "rows": 0, "imported": 0, "duplicates": 0,
-            "invalid": [{"line": 0, "error": message}], "totals": {}, "date_min": None,
-            "date_max": None, "warnings": [], "accounts": {}}
+            "skipped": [], "skipped_counts": {}, "invalid": [{"line": 0, "error": message}],
+            "totals": {}, "date_min": None, "date_max": None, "warnings": [], "accounts": {}}
 
 
 def import_command(

@@ -123,6 +123,7 @@ if ctx.can_write:
                 if mapping is not None and mapping.negate:
                     facts.append("signs flipped")
                 st.caption(" · ".join(facts))
+                st.caption(md(preview.summary))
                 for warning in preview.warnings:
                     st.warning(md(warning[:1].upper() + warning[1:] + "."))
                 show_evidence(preview, fid)

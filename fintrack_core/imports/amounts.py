@@ -17,13 +17,28 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fintrack_core.imports.vocabulary import CURRENCY_CODES
+
 SCALE_DIGITS = 6  # internal fixed-point scale: more than any currency's exponent
 SCALE = 10**SCALE_DIGITS
 # Whole digits that fit int64 at SCALE with room for sums (9.2e18 / 1e6 = 9.2e12).
 MAX_WHOLE_DIGITS = 12
 EMPTY_MARKERS = ("", "-", "--", "—", "–", "n/a", "N/A")
 
-_STRIP_SYMBOLS = "[A-Za-z$£€¥₹₩₽¢₺₪₫฿\\s\u00a0\u202f\u2009']"
+_CODES = "|".join(sorted(CURRENCY_CODES))
+_SYMBOL = "[$£€¥₹₩₽¢₺₪₫฿]"
+# Only a currency at either edge of a value goes: an ISO code, a symbol, "CAD$"/"US$", "kr",
+# "zł", "Fr.". A letter anywhere else makes the value "invalid": "0123 45678901.23A" is an
+# account number, not 12,345,678,901.23.
+_EDGE_CURRENCY = (f"(?:(?i:{_CODES})\\$?|(?i:[a-z]{{1,3}})\\$|{_SYMBOL}|(?i:s?fr\\.|kr\\.?|zł|kč))")
+_PREFIX = f"^([+-]?)\\s*{_EDGE_CURRENCY}\\s*"
+_SUFFIX = f"\\s*{_EDGE_CURRENCY}$"
+_SPACES = r"[\s\x{a0}\x{202f}\x{2009}']"
+# Digits as people write them: plain, or grouped by threes with one separator.
+_SHAPE = (r"^[+-]?\s*(?:(?:\d+|\d{1,3}(?:[\s\x{a0}\x{202f}\x{2009}'.,]\d{3})+)(?:[.,]\d*)?"
+          r"|[.,]\d+)-?$")
+_NOT_PLAIN = r"[^\d.,'+\-\s]"
+_TOO_LARGE = f"^0*[1-9]\\d{{{MAX_WHOLE_DIGITS},}}(?:\\.|$)"
 
 
 def _votes(digits: pa.Array) -> str:
@@ -55,7 +70,8 @@ def parse_amounts(values: pd.Series | pa.Array | pa.ChunkedArray,
     """Parse a column of amount texts.
 
     Returns ``(canonical, status)``: ``canonical`` holds strings like ``"-1234.5"`` (or NA for
-    empty cells), ``status`` holds ``"ok"``, ``"empty"`` or ``"invalid"`` for each row.
+    empty cells), ``status`` holds ``"ok"``, ``"empty"``, ``"invalid"`` or ``"too_large"``
+    (more than ``MAX_WHOLE_DIGITS`` whole digits: a number, but not one we can hold) per row.
     Each distinct text is parsed once (statements repeat amounts a lot), with Arrow kernels.
     """
     codes, uniques = encode(values)
@@ -83,7 +99,12 @@ def _parse_unique(raw: pa.Array, decimal: str | None) -> tuple[list[str | None],
     empty = pc.is_in(s, value_set=pa.array(EMPTY_MARKERS))
     paren = pc.match_substring_regex(s, r"^\(.*\)$")
     s = pc.replace_substring_regex(s, r"^\((.*)\)$", r"\1")
-    s = pc.replace_substring_regex(s, _STRIP_SYMBOLS, "")
+    if pc.any(pc.match_substring_regex(s, _NOT_PLAIN)).as_py():  # a symbol or a letter
+        s = pc.replace_substring_regex(s, _PREFIX, r"\1")
+        s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, _SUFFIX, ""))
+    shaped = pc.match_substring_regex(s, _SHAPE)
+    if pc.any(pc.match_substring_regex(s, _SPACES)).as_py():
+        s = pc.replace_substring_regex(s, _SPACES, "")
     trailing_minus = pc.match_substring_regex(s, r"^[\d.,]+-$")
     s = pc.replace_substring_regex(s, r"-$", "")
     minus = pc.starts_with(s, "-")
@@ -99,7 +120,10 @@ def _parse_unique(raw: pa.Array, decimal: str | None) -> tuple[list[str | None],
     digits = pc.replace_substring_regex(digits, r"\.$", "")
     negative = pc.xor(pc.xor(minus, paren), trailing_minus)
     canonical = pc.if_else(negative, pc.binary_join_element_wise("-", digits, ""), digits)
-    status = pc.if_else(empty, "empty", pc.if_else(well_formed, "ok", "invalid"))
+    well_formed = pc.and_(well_formed, shaped)
+    too_large = pc.match_substring_regex(digits, _TOO_LARGE)
+    status = pc.if_else(empty, "empty", pc.if_else(
+        well_formed, pc.if_else(too_large, "too_large", "ok"), "invalid"))
     canonical = pc.if_else(pc.equal(status, "ok"), canonical, pa.scalar(None, pa.string()))
     return canonical.to_pylist(), status.to_pylist()
 

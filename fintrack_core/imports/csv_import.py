@@ -8,16 +8,22 @@ errors; rows that should be transactions but cannot be read are reported with th
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fintrack_core.errors import ValidationError
-from fintrack_core.imports.amounts import encode, from_scaled, parse_amounts, to_scaled
+from fintrack_core.imports.amounts import (
+    MAX_WHOLE_DIGITS,
+    encode,
+    from_scaled,
+    parse_amounts,
+    to_scaled,
+)
 from fintrack_core.imports.balance_proof import read_balances
+from fintrack_core.imports.columns import Guess, MappingError, guess_columns
 from fintrack_core.imports.date_evidence import DateHints, decide_order
 from fintrack_core.imports.dates import (
     DateFormat,
@@ -27,21 +33,21 @@ from fintrack_core.imports.dates import (
     parse_dates,
 )
 from fintrack_core.imports.layout import Layout, Records, detect_layout, read_records
-from fintrack_core.imports.mapping import Mapping, guess_mapping
-from fintrack_core.imports.payment_exports import refine_guess, skipped_by_state
+from fintrack_core.imports.mapping import Mapping
+from fintrack_core.imports.payment_exports import refine_guess, state_reason
+from fintrack_core.imports.plausible import check_plausible
 from fintrack_core.imports.profiles import Profile, match_profile
+from fintrack_core.imports.skips import line_kinds, skipped_rows
 from fintrack_core.imports.sniff import decode, detect_delimiter
-from fintrack_core.imports.statement import ParsedStatement, RowError, StatementError
+from fintrack_core.imports.statement import (
+    ParsedStatement,
+    RowError,
+    SkippedRow,
+    StatementError,
+)
+from fintrack_core.imports.vocabulary import normalise, roles_by_name
 
-# RE2 syntax (evaluated by Arrow); matched case-insensitively against payee + description.
-NON_TRANSACTION = (
-    r"^\s*(beginning|opening|closing|ending|starting|previous|new|available|current)\s+balance"
-    r"|^\s*(anfangssaldo|endsaldo|schlusssaldo|saldo|kontostand|alter kontostand"
-    r"|neuer kontostand|balance brought forward|balance carried forward|total|summe|gesamt)\b")
-
-
-class MappingError(ValidationError):
-    """The mapping does not fit the file (names a column that is not there, no amount...)."""
+__all__ = ["MappingError", "apply_mapping", "read_csv_statement", "resolve"]
 
 
 def resolve(columns: list[str], ref: str | None, role: str) -> str | None:
@@ -63,6 +69,8 @@ def prepare(data: bytes, options: Mapping, profiles: list[Profile]) -> tuple[
         str, str, str, Layout, Profile | None]:
     """Decode, find the delimiter and the table, and recognise a bank profile."""
     text, encoding = decode(data, options.encoding)
+    if options.encoding is None:
+        text, encoding = _header_decides_codepage(data, text, encoding, options)
     delimiter = options.delimiter or detect_delimiter(text)
     layout = detect_layout(text, delimiter, options.skip_rows, options.has_header)
     profile = match_profile(profiles, layout, text, delimiter) if profiles else None
@@ -76,16 +84,54 @@ def prepare(data: bytes, options: Mapping, profiles: list[Profile]) -> tuple[
     return text, encoding, delimiter, layout, profile
 
 
+_GUESSED_CODEPAGES = ("cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "iso-8859-2",
+                      "iso8859_2", "mac_roman", "cp850", "cp437")
+
+
+def _header_words_known(text: str, options: Mapping) -> int:
+    try:
+        delimiter = options.delimiter or detect_delimiter(text)
+        layout = detect_layout(text, delimiter, options.skip_rows, options.has_header)
+    except StatementError:
+        return -1
+    return sum(1 for c in layout.columns if roles_by_name(c))
+
+
+def _header_decides_codepage(data: bytes, text: str, encoding: str,
+                             options: Mapping) -> tuple[str, str]:
+    """A short single-byte file gives the encoding guesser little to go on: a Danish cp1252
+    ``Beløb`` read as cp1250 is ``Beřb``, a Swiss latin-1 ``Débit`` was once read as Korean
+    (johab), and the amount column is lost. When the guess is another codepage, cp1252 is
+    taken instead if then more header words are known (as many, for a guess outside the
+    European single-byte codepages)."""
+    name = encoding.lower().replace("_", "-")
+    if name in ("utf-8", "utf-8-sig", "utf-16", "cp1252", "iso-8859-1", "latin-1", "ascii"):
+        return text, encoding
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return text, encoding
+    known_western = _header_words_known(western, options)
+    known_guess = _header_words_known(text, options)
+    if known_western > known_guess or (known_western == known_guess > 0
+                                       and name not in _GUESSED_CODEPAGES):
+        return western, "cp1252"
+    return text, encoding
+
+
 def read_csv_statement(data: bytes, options: Mapping | None = None,
                        profiles: list[Profile] | None = None,
                        saved: Mapping | None = None,
-                       hints: DateHints | None = None) -> ParsedStatement:
+                       hints: DateHints | None = None,
+                       account_currency: str | None = None) -> ParsedStatement:
     """Parse a CSV statement.
 
     Precedence: explicit ``options`` > ``saved`` mapping (from an earlier import into this
     account) > recognised bank profile > guessed from headers and content.
     """
     options = options or Mapping()
+    currency_columns: dict[str, str] = {}
+    guess: Guess | None = None
     text, encoding, delimiter, layout, profile = prepare(data, options, profiles or [])
     records = read_records(text, delimiter, layout)
     if records.frame.empty and not records.bad_width:
@@ -97,14 +143,16 @@ def read_csv_statement(data: bytes, options: Mapping | None = None,
     elif profile is not None:
         mapping, source = profile.mapping, "profile"
     else:
-        mapping, source = refine_guess(guess_mapping(records.frame, layout.header_line
-                                                     is not None), layout.columns), "guessed"
+        guess = guess_columns(records.frame, layout.header_line is not None, account_currency)
+        mapping, source = refine_guess(guess.mapping, layout.columns), "guessed"
+        if guess.currency_columns:
+            currency_columns = guess.currency_columns
     mapping = mapping.merged(options)
     mapping = replace(mapping, encoding=encoding, delimiter=delimiter,
                       skip_rows=layout.header_line if layout.header_line is not None
                       else layout.first_data_line,
                       has_header=layout.header_line is not None)
-    parsed = apply_mapping(records, layout, mapping, hints)
+    parsed = apply_mapping(records, layout, mapping, hints, guessed=guess)
     if parsed.detected.get("date_order_reason"):  # remembered for the account's next file
         mapping = replace(mapping, date_order=str(parsed.detected["date_order"]))
     elif parsed.detected.get("date_order_ambiguous"):  # the order came with the mapping
@@ -119,6 +167,8 @@ def read_csv_statement(data: bytes, options: Mapping | None = None,
                             else layout.header_line + 1,
                             "columns": layout.columns, "mapping": mapping,
                             "mapping_source": source})
+    if currency_columns:
+        parsed.detected["currency_columns"] = currency_columns
     return parsed
 
 
@@ -155,7 +205,10 @@ def _mask(arr: pa.Array) -> np.ndarray:
 
 
 def apply_mapping(records: Records, layout: Layout, m: Mapping,
-                  hints: DateHints | None = None) -> ParsedStatement:
+                  hints: DateHints | None = None, *,
+                  guessed: Guess | None = None) -> ParsedStatement:
+    """Rows as transactions; every non-blank record ends up kept, skipped (with a reason) or
+    invalid (with its line)."""
     frame, cols = records.frame, layout.columns
     date_col = resolve(cols, m.date, "date")
     if date_col is None:
@@ -192,72 +245,80 @@ def apply_mapping(records: Records, layout: Layout, m: Mapping,
     dates = parse_dates_arrow(raw_date, fmt.fmt)
 
     # Amounts: signed, debit/credit, or amount + direction; then fee and sign flip.
-    scaled, amount_ok, amount_empty = _amounts(frame, cols, m, amount_col, debit_col, credit_col)
+    amounts = _amounts(frame, cols, m, amount_col, debit_col, credit_col)
 
+    # Why each row that is not a transaction is left out (None: it is a candidate).
     text_for_skip = pc.binary_join_element_wise(payee, description, raw_date, " ")
-    skip = blank | _mask(pc.match_substring_regex(text_for_skip, NON_TRANSACTION,
-                                                  ignore_case=True))
+    reason = line_kinds(text_for_skip)
     for pattern in m.skip_patterns:
-        skip |= _mask(pc.match_substring_regex(text_for_skip, pattern, ignore_case=True))
-    not_completed = np.zeros(n, dtype=bool)
+        hit = _mask(pc.match_substring_regex(text_for_skip, pattern, ignore_case=True))
+        reason[hit & (reason == None)] = f"matches skip pattern {pattern!r}"  # noqa: E711
     if m.state:
-        state = pc.utf8_lower(pc.utf8_trim_whitespace(_col(frame, resolve(cols, m.state,
-                                                                          "state"))))
-        not_completed = ~blank & ~_mask(pc.is_in(state, value_set=pa.array(
-            [s.lower() for s in m.states_ok])))
-        skip |= not_completed
+        state = pc.utf8_trim_whitespace(_col(frame, resolve(cols, m.state, "state")))
+        state_ok = _mask(pc.is_in(pc.utf8_lower(state),
+                                  value_set=pa.array([s.lower() for s in m.states_ok])))
+        states = np.asarray(state.to_numpy(zero_copy_only=False), dtype=object)
+        open_rows = ~state_ok & (reason == None) & ~blank  # noqa: E711
+        said = {text: state_reason(str(text)) for text in set(states[open_rows])}
+        reason[open_rows] = [said[text] for text in states[open_rows]]
+    reason[blank] = None
+    skip = blank | (reason != None)  # noqa: E711
     bad_date = np.isnat(dates) & ~skip
     # Trailer: unreadable rows after the last row with a good date are not data.
     good_positions = np.flatnonzero(~bad_date & ~skip)
     last_good = good_positions[-1] if len(good_positions) else -1
-    trailer = np.arange(n) > last_good
-    skip |= trailer & (bad_date | amount_empty)
+    trailer = (np.arange(n) > last_good) & (bad_date | amounts.empty) & ~skip & ~blank
+    reason[trailer] = "after the last transaction (trailer)"
+    skip |= trailer
     bad_date &= ~skip
-    skip |= amount_empty & ~bad_date  # a dated row without any amount is not a transaction
 
     lines = records.lines
     invalid: list[RowError] = []
+    skipped = skipped_rows(reason, lines)
     last_data_line = int(lines[last_good]) if last_good >= 0 else 0
     for line, width in records.bad_width:
         if line < last_data_line:
             invalid.append(RowError(line, f"expected {layout.width} fields, found {width}"))
+        else:
+            skipped.append(SkippedRow(line, "after the last transaction (trailer)"))
     for pos in np.flatnonzero(bad_date):
         invalid.append(RowError(int(lines[pos]), f"date {raw_date[pos].as_py()!r} is not a date "
                                                  f"in the format {describe(fmt.fmt)}"))
-    bad_amount = ~amount_ok & ~skip & ~bad_date
+    bad_amount = ~amounts.ok & ~skip & ~bad_date
     for pos in np.flatnonzero(bad_amount):
-        invalid.append(RowError(int(lines[pos]), _amount_error(frame, int(pos), amount_col,
-                                                               debit_col, credit_col)))
+        invalid.append(RowError(int(lines[pos]), _amount_error(frame, int(pos), amounts, m,
+                                                               amount_col, debit_col,
+                                                               credit_col)))
     keep = ~skip & ~bad_date & ~bad_amount
+    if guessed is not None:
+        check_plausible(amounts.scaled[keep], amount_col or " / ".join(
+            c for c in (debit_col, credit_col) if c), by_content=guessed.amount_by_content)
     keep_arr = pa.array(keep)
     currency = _currencies(frame, cols, m, keep)
     rows = pd.DataFrame({
         "line": lines[keep],
         "date": dates[keep],
-        "amount": from_scaled(scaled[keep]).array,
+        "amount": from_scaled(amounts.scaled[keep]).array,
         "payee": pd.arrays.ArrowExtensionArray(payee.filter(keep_arr)),
         "description": pd.arrays.ArrowExtensionArray(description.filter(keep_arr)),
         "currency": currency,
     })
     invalid.sort(key=lambda e: e.line)
-    data_rows = int(keep.sum()) + len(invalid)
+    skipped.sort(key=lambda e: e.line)
+    data_rows = int(keep.sum()) + len(invalid) + len(skipped)
     parsed = ParsedStatement(rows, invalid, "csv", None,
                              {"date_format": describe(fmt.fmt), "date_order": fmt.order,
                               "date_order_reason": order_reason,
                               "date_order_ambiguous": fmt.ambiguous},
-                             data_rows)
-    parsed.scaled = scaled[keep]
-    # Evidence for balance_proof / payment_exports: the running balance, the fee as read, and
-    # why each not-completed row was left out.
+                             data_rows, skipped=skipped)
+    parsed.scaled = amounts.scaled[keep]
+    # Evidence for balance_proof / payment_exports: the running balance and the fee as read.
     if m.balance:
         parsed.balances, parsed.balance_known = read_balances(
             _col(frame, resolve(cols, m.balance, "balance")).filter(keep_arr), m.decimal)
     if m.fee:
         parsed.fees = read_balances(_col(frame, resolve(cols, m.fee, "fee")).filter(keep_arr),
                                     m.decimal)[0]
-    if m.state:
-        parsed.skipped = skipped_by_state(_col(frame, resolve(cols, m.state, "state")),
-                                          not_completed, lines)
     return parsed
 
 
@@ -284,21 +345,37 @@ def _join(parts: list[pa.Array], n: int) -> pa.Array:
     return pc.replace_substring_regex(out, r" {2,}", " ")
 
 
+@dataclass
+class Amounts:
+    """Per row: the signed amount (int64 at ``SCALE``) and what is wrong when it is not."""
+
+    scaled: np.ndarray
+    ok: np.ndarray          # readable
+    empty: np.ndarray       # no amount cell filled at all
+    too_large: np.ndarray   # a number, too large to hold
+    bad_direction: np.ndarray  # the direction cell says neither money in nor out
+
+
 def _amounts(frame: pd.DataFrame, cols: list[str], m: Mapping, amount_col: str | None,
-             debit_col: str | None, credit_col: str | None
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(scaled signed amounts, row is readable, row has no amount at all)."""
+             debit_col: str | None, credit_col: str | None) -> Amounts:
     n = len(frame)
+    too_large = np.zeros(n, dtype=bool)
+    bad_direction = np.zeros(n, dtype=bool)
     if amount_col is not None:
         canonical, status = parse_amounts(_col(frame, amount_col), m.decimal)
         scaled, too_precise = to_scaled(canonical)
         ok = (status == "ok").to_numpy() & ~too_precise
         empty = (status == "empty").to_numpy()
+        if not (ok | empty).all():  # only then can a value be too large
+            too_large = (status == "too_large").to_numpy().copy()
         if m.direction:
-            direction = pc.utf8_lower(pc.utf8_trim_whitespace(
-                _col(frame, resolve(cols, m.direction, "direction"))))
-            debit = _mask(pc.is_in(direction,
-                                   value_set=pa.array([v.lower() for v in m.debit_values])))
+            direction = _normalised(_col(frame, resolve(cols, m.direction, "direction")))
+            debit = _mask(pc.is_in(direction, value_set=pa.array(
+                [normalise(v) or v for v in m.debit_values])))
+            credit = _mask(pc.is_in(direction, value_set=pa.array(
+                [normalise(v) or v for v in m.credit_values])))
+            bad_direction = ~debit & ~credit & ~empty
+            ok &= ~bad_direction
             scaled = np.where(debit, -np.abs(scaled), np.abs(scaled))
     else:
         scaled = np.zeros(n, dtype=np.int64)
@@ -310,22 +387,43 @@ def _amounts(frame: pd.DataFrame, cols: list[str], m: Mapping, amount_col: str |
             canonical, status = parse_amounts(_col(frame, col), m.decimal)
             value, too_precise = to_scaled(canonical)
             scaled = scaled + sign * np.abs(value)
-            ok &= (status != "invalid").to_numpy() & ~too_precise
+            ok &= (status.isin(["ok", "empty"])).to_numpy() & ~too_precise
             empty &= (status == "empty").to_numpy()
+            too_large |= (status == "too_large").to_numpy()
         ok &= ~empty
     if m.fee:
         canonical, status = parse_amounts(_col(frame, resolve(cols, m.fee, "fee")), m.decimal)
         fee, fee_unusable = to_scaled(canonical)
-        ok &= (status != "invalid").to_numpy() & ~fee_unusable
+        ok &= (status.isin(["ok", "empty"])).to_numpy() & ~fee_unusable
+        too_large |= (status == "too_large").to_numpy()
         scaled = scaled - fee
     if m.negate:
         scaled = -scaled
-    return scaled, ok, empty
+    return Amounts(scaled, ok, empty, too_large, bad_direction)
 
 
-def _amount_error(frame: pd.DataFrame, pos: int, *columns: str | None) -> str:
-    shown = [f"{c}={frame[c].iloc[pos]!r}" for c in columns if c is not None]
-    return "amount is not a number: " + ", ".join(shown)
+def _normalised(values: pa.Array) -> pa.Array:
+    """Cells as ``vocabulary.normalise`` writes them ("Débit" -> "debit"; "-" stays): a
+    direction column has a handful of distinct values, each normalised once."""
+    codes, uniques = encode(values)
+    texts = [normalise(u) or u.strip() for u in uniques.to_pylist()]
+    return pa.array(np.asarray(texts, dtype=object)[codes] if len(codes) else [],
+                    type=pa.string())
+
+
+def _amount_error(frame: pd.DataFrame, pos: int, amounts: Amounts, m: Mapping,
+                  *columns: str | None) -> str:
+    shown = ", ".join(f"{c}={frame[c].iloc[pos]!r}" for c in columns if c is not None)
+    if amounts.too_large[pos]:
+        return (f"amount is too large: {shown} (the limit is {MAX_WHOLE_DIGITS} digits before "
+                f"the decimal point, {10 ** MAX_WHOLE_DIGITS - 1:,})")
+    if amounts.bad_direction[pos] and m.direction:
+        column = resolve([str(c) for c in frame.columns], m.direction, "direction")
+        return (f"direction {frame[column].iloc[pos]!r} says neither money in nor money "
+                f"out (money out: {', '.join(m.debit_values[:6])}...)")
+    if amounts.empty[pos]:
+        return f"no amount: {shown} (every amount cell is empty)"
+    return "amount is not a number: " + shown
 
 
 def _currencies(frame: pd.DataFrame, cols: list[str], m: Mapping, keep: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Where the table is inside a CSV file: preamble lines, header row, width, data lines.
 
-Banks put account summaries above the header (DKB: 4 lines, ING: 14) and balances below the
-data. The header is the first line, among the first few dozen, that is as wide as the data
-below it and reads as names rather than values; a file whose first table line already holds a
-date and an amount has no header.
+Banks put account summaries above the header (DKB: 4 lines, ING: 14, summary blocks of
+label/value lines that are tables of their own) and balances below the data. The header is
+chosen by the rows under it, not by its position: among the first few dozen lines, the line
+that reads as names and is followed by the longest run of rows of its width holding a date
+and an amount. A file whose longest such run starts at its first table line has no header.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from fintrack_core.imports.limits import SNIFF_CHARS, check_columns
 from fintrack_core.imports.statement import StatementError
 
 SNIFF_LINES = 80
-_DATEISH = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2} [A-Za-z]{3,9} \d{2,4})")
-_AMOUNTISH = re.compile(r"^\s*[-+(]?\s*[£$€]?\s*[-+]?\d[\d.,' ]*\)?\s*$")
+_DATEISH = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2} [A-Za-z]{3,9} \d{2,4}"
+                      r"|(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s*$)")
+_AMOUNTISH = re.compile(r"^\s*[-+(]?\s*([£$€]|[A-Z]{3}\$?)?\s*[-+]?"
+                        r"\d[\d.,' \u00a0\u202f\u2009]*\)?-?\s*([A-Z]{3}|[£$€]|zł|kr)?\s*$")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -62,6 +65,9 @@ def detect_layout(text: str, delimiter: str, skip_rows: int | None = None,
     check_columns(max(widths))  # before anything looks at each column
     width = max(set(widths), key=widths.count)
     start = skip_rows
+    header_guess: bool | None = None
+    if start is None:
+        start, header_guess = _table_start(rows)
     if start is None:
         start = next((i for i, r in enumerate(rows)
                       if len(r) >= width - 1 and sum(1 for c in r if c.strip()) >= 2
@@ -71,7 +77,9 @@ def detect_layout(text: str, delimiter: str, skip_rows: int | None = None,
     if start >= len(rows):
         raise StatementError(f"skip_rows={start} skips the whole file")
     first = rows[start]
-    header = has_header if has_header is not None else not _looks_like_data(first)
+    header = (has_header if has_header is not None
+              else header_guess if header_guess is not None
+              else not _looks_like_data(first))
     if header:
         names = _unique([c.strip() for c in first])
         data_rows = [r for r in rows[start + 1:] if any(c.strip() for c in r)]
@@ -84,6 +92,60 @@ def detect_layout(text: str, delimiter: str, skip_rows: int | None = None,
             width = len(names)
         return Layout(start, start + 1, width, names)
     return Layout(None, start, width, [str(i + 1) for i in range(width)])
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for c in row if c.strip())
+
+
+def _run_of_data(rows: list[list[str]], data_like: list[bool | None], first: int,
+                 width: int) -> tuple[int, int | None]:
+    """How many rows hold a date and an amount in the run of equally wide rows from ``first``
+    on (blank lines aside), whose width is about ``width`` (one more or less: a trailing
+    delimiter). A row of another width ends the run; an unreadable row inside it does not.
+    Returns (rows with a date and an amount, the run's width)."""
+    count = 0
+    run_width: int | None = None
+    for row, is_data in zip(rows[first:], data_like[first:], strict=True):
+        if is_data is None:  # a blank line
+            continue
+        if run_width is None:
+            if not width - 1 <= len(row) <= width + 1:
+                break
+            run_width = len(row)
+        elif len(row) != run_width:
+            break
+        count += bool(is_data)
+    return count, run_width
+
+
+def _table_start(rows: list[list[str]]) -> tuple[int | None, bool | None]:
+    """(first table line, whether it is a header), chosen by the data rows under it; (None,
+    None) when no line is followed by rows that look like data.
+
+    Best: the longest run of data rows; then a header over none; then a header exactly as
+    wide as its rows (a summary line above a blank line is narrower); then the line nearest
+    to the data."""
+    best: tuple[int, int, int, int] | None = None  # (run, is header, exact width, index)
+    filled = [_filled(r) for r in rows]
+    data_like: list[bool | None] = [_looks_like_data(r) if n else None
+                                    for r, n in zip(rows, filled, strict=True)]
+    for i, row in enumerate(rows):
+        if len(row) < 2 or filled[i] < 2:
+            continue
+        if data_like[i]:
+            run, width = _run_of_data(rows, data_like, i, len(row))
+            key = (run, 0, int(width == len(row)), -i)  # no header: the earliest data row
+        elif any(_DATEISH.match(c) for c in row):
+            continue  # a header names columns; a line with a date in it is not one
+        else:
+            run, width = _run_of_data(rows, data_like, i + 1, len(row))
+            key = (run, 1, int(width == len(row)), i)
+        if best is None or key > best:
+            best = key
+    if best is None or best[0] == 0:
+        return None, None
+    return abs(best[3]), bool(best[1])
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -43,9 +43,11 @@ def sniff_format(data: bytes, filename: str = "") -> str:
 def read_statement(data: bytes, filename: str = "", *, options: Mapping | None = None,
                    saved: Mapping | None = None, profile: str | None = None,
                    date_hints: DateHints | None = None,
-                   book_profiles: tuple[Profile, ...] = ()) -> ParsedStatement:
+                   book_profiles: tuple[Profile, ...] = (),
+                   account_currency: str | None = None) -> ParsedStatement:
     """Parse any supported statement. ``profile`` forces a bank profile by name (built-in
-    or one of ``book_profiles``, the book's own, which are tried first).
+    or one of ``book_profiles``, the book's own, which are tried first);
+    ``account_currency`` picks the column of a file with one amount column per currency.
 
     The limits of ``imports.limits`` are checked first, cheaply, and the row count again
     after parsing."""
@@ -55,14 +57,16 @@ def read_statement(data: bytes, filename: str = "", *, options: Mapping | None =
     kind = sniff_format(data, filename)
     if kind not in ("ofx", "camt"):  # XML may be one long line; those parsers read a tree
         check_lines(data, count_rows=kind == "csv")
-    parsed = _parse(kind, data, options, saved, profile, date_hints, book_profiles)
+    parsed = _parse(kind, data, options, saved, profile, date_hints, book_profiles,
+                    account_currency)
     check_rows(parsed.data_rows or len(parsed.rows) + len(parsed.invalid))
     return clean_statement_text(parsed)
 
 
 def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | None,
            profile: str | None, date_hints: DateHints | None = None,
-           book_profiles: tuple[Profile, ...] = ()) -> ParsedStatement:
+           book_profiles: tuple[Profile, ...] = (),
+           account_currency: str | None = None) -> ParsedStatement:
     if kind == "ofx":
         from fintrack_core.imports.ofx import parse_ofx
 
@@ -83,7 +87,7 @@ def _parse(kind: str, data: bytes, options: Mapping | None, saved: Mapping | Non
     profiles = candidates(book_profiles, profile)
     if profile:
         saved = profiles[0].mapping.merged(saved) if saved else profiles[0].mapping
-    parsed = read_csv_statement(data, options, profiles, saved, date_hints)
+    parsed = read_csv_statement(data, options, profiles, saved, date_hints, account_currency)
     used = next((p for p in profiles if p.name == parsed.profile), None)
     if used is not None:  # "recognised as <label> (your profile)"
         parsed.detected.update(profile_label=used.label, profile_source=used.source)

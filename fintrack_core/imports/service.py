@@ -25,10 +25,12 @@ from fintrack_core.budgets.alerts import check_budget_alerts
 from fintrack_core.config import user_settings
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.imports.accounting import check_accounting, summary_line
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.bank_ids import external_ids, stored_duplicates
 from fintrack_core.imports.book_profiles import load_book_profiles
 from fintrack_core.imports.bulk import insert_rows
+from fintrack_core.imports.columns import check_account_currency
 from fintrack_core.imports.date_evidence import DateHints
 from fintrack_core.imports.evidence import Question, weigh
 from fintrack_core.imports.fingerprint import fingerprints
@@ -37,7 +39,12 @@ from fintrack_core.imports.payment_exports import link_conversions
 from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
 from fintrack_core.imports.read import read_statement
 from fintrack_core.imports.routing import route
-from fintrack_core.imports.statement import ParsedStatement, RowError, SkippedRow
+from fintrack_core.imports.statement import (
+    ParsedStatement,
+    RowError,
+    SkippedRow,
+    count_reasons,
+)
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.money import exponent, to_decimal
 
@@ -98,10 +105,26 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
 
+    @property
+    def skipped_counts(self) -> dict[str, int]:
+        return count_reasons(self.skipped)
+
+    @property
+    def summary(self) -> str:
+        """One line accounting for every row read (the CLI and the Import page show it)."""
+        return summary_line(self.rows, self.imported, self.duplicates, self.skipped,
+                            self.invalid)
+
+    def check_accounting(self) -> None:
+        check_accounting(self.rows, self.imported, self.duplicates, self.skipped,
+                         self.invalid, self.file)
+
     def as_json(self) -> dict[str, object]:
         return {
             "file": self.file, "profile": self.profile, "rows": self.rows,
             "imported": self.imported, "duplicates": self.duplicates,
+            "skipped": [{"line": r.line, "reason": r.reason} for r in self.skipped],
+            "skipped_counts": self.skipped_counts,
             "invalid": [{"line": e.line, "error": e.error} for e in self.invalid],
             "totals": {c: str(v) for c, v in sorted(self.totals.items())},
             "date_min": self.date_min.isoformat() if self.date_min else None,
@@ -156,13 +179,15 @@ def import_statement(
                       user_settings(scope.db, scope.user_id).get("locale"))
     say("reading", 0, 1)
     parsed = read_statement(data, filename, options=options, saved=saved, profile=profile,
-                            date_hints=hints, book_profiles=own_profiles)
+                            date_hints=hints, book_profiles=own_profiles,
+                            account_currency=accounts[0].currency)
     evidence = weigh(parsed, [str(a.type) for a in accounts], signs,
                      negate_given=bool(options and options.negate))
     say("reading", 1, 1)
+    check_account_currency(parsed.detected, {a.currency for a in accounts})
     result = _prepare(scope, parsed, filename, accounts, import_likely_duplicates, dry_run)
     result.notes, result.questions = evidence.notes, evidence.questions
-    result.skipped = list(parsed.skipped)
+    result.check_accounting()
     if result.questions and not dry_run:  # a guess the code cannot justify: ask, write nothing
         result.rejected, result.imported, result.totals = True, 0, {}
     if result.rejected or dry_run:
@@ -177,6 +202,7 @@ def import_statement(
         return result
     sha = hashlib.sha256(data).hexdigest()
     result.batch_id = _write(scope, frame, parsed, filename, sha, accounts, result, say)
+    result.check_accounting()
     if save_mapping and parsed.format == "csv" and "mapping" in parsed.detected:
         _remember_mapping(scope, accounts[0].id, parsed.detected["mapping"])  # type: ignore[arg-type]
     return result
@@ -219,7 +245,10 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     for pos in np.flatnonzero((dates > today) & ~bad):
         invalid.append(RowError(int(lines[pos]), f"date {dates[pos]} is in the future"))
     bad |= dates > today
-    keep = ~bad & (minor != 0)  # zero-amount lines (card checks) are not transactions
+    zero = ~bad & (minor == 0)  # zero-amount lines (card checks) are not transactions
+    keep = ~bad & ~zero
+    skipped = sorted([*parsed.skipped, *(SkippedRow(int(line), "zero amount")
+                                         for line in lines[zero])], key=lambda r: r.line)
     invalid.sort(key=lambda e: e.line)
     frame = pd.DataFrame({
         "line": lines[keep], "account_id": target[keep], "date": dates[keep],
@@ -252,7 +281,7 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
     return ImportResult(
         warnings=[*_before_opening(frame, accounts), *id_warnings,
                   *cast("list[str]", parsed.detected.get("warnings") or [])],
-        skipped=list(parsed.skipped), unmatched_accounts=routing.unmatched,
+        unmatched_accounts=routing.unmatched,
         file=filename, profile=parsed.profile, rows=parsed.data_rows,
         imported=len(frame), duplicates=int(is_dup.sum()) + len(skip_lines),
         invalid=invalid, totals=totals,
@@ -260,6 +289,7 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         date_max=pd.Timestamp(all_dates.max()).date() if len(all_dates) else None,
         dry_run=dry_run, likely_duplicates=likely, missing_currencies=missing,
         preview=frame, detected=dict(parsed.detected, format=parsed.format),
+        skipped=skipped,
     )
 
 

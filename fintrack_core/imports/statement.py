@@ -38,6 +38,13 @@ class SkippedRow:
     reason: str
 
 
+def count_reasons(skipped: list[SkippedRow]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in skipped:
+        counts[row.reason] = counts.get(row.reason, 0) + 1
+    return counts
+
+
 @dataclass
 class ParsedStatement:
     """Rows that parsed, rows that did not (with line numbers), and what was detected."""
@@ -47,7 +54,9 @@ class ParsedStatement:
     format: str = "csv"            # csv | ofx | qif | camt | mt940
     profile: str | None = None     # built-in or saved profile name used
     detected: dict[str, object] = field(default_factory=dict)  # encoding, delimiter, ...
-    data_rows: int = 0             # data rows read (valid + invalid, not preamble/trailer)
+    # Rows read: every one is in ``rows``, ``invalid`` or ``skipped`` (blank lines, the
+    # preamble and the header are not rows).
+    data_rows: int = 0
     # Optional fast path: the amounts as int64 at ``amounts.SCALE`` (same rows as ``rows``),
     # so the importer need not re-parse ``amount`` strings of a million-row CSV.
     scaled: object = None

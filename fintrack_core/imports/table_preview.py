@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from fintrack_core.errors import FinTrackError
+from fintrack_core.imports.columns import guess_columns
 from fintrack_core.imports.layout import detect_layout, split_lines
 from fintrack_core.imports.limits import SNIFF_CHARS
-from fintrack_core.imports.mapping import Mapping, guess_mapping
+from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.sniff import decode, detect_delimiter
 from fintrack_core.imports.statement import StatementError
 
@@ -93,7 +95,15 @@ def preview_table(data: bytes, options: Mapping | None = None) -> TablePreview:
         skip_rows=layout.header_line if has_header and layout.header_line is not None
         else layout.first_data_line,
         encoding=encoding, delimiter=delimiter,
-        guess=guess_mapping(frame, has_header) if rows else None)
+        guess=_guess(frame, has_header) if rows else None)
+
+
+def _guess(frame: pd.DataFrame, has_header: bool) -> Mapping | None:
+    """Detection's guess as a starting point for the form; none when it cannot say."""
+    try:
+        return guess_columns(frame, has_header).mapping
+    except (FinTrackError, StatementError):  # nothing detection can suggest
+        return None
 
 
 __all__ = ["TablePreview", "preview_table"]

@@ -77,6 +77,8 @@ def test_the_same_file_again_is_all_duplicates(small_book: SmallBook, as_owner: 
     next(b for b in at.button if b.label.startswith("Import 3")).click().run()
     at = upload(as_owner(PAGE), "april.csv", STATEMENT)
     assert (metric(at, "New"), metric(at, "Duplicates")) == ("0", "3")
+    assert "3 rows read: 0 new, 3 duplicates, 0 skipped, 0 invalid" in [
+        c.value.replace("\\", "") for c in at.caption]
 
 
 def test_a_bank_file_is_recognised(small_book: SmallBook, as_owner: OpenPage) -> None:

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.core.imports.expected_generic import GENERIC
+
 EXPECTED: dict[str, dict[str, Any]] = {
     "banks/chase_checking.csv": {
         "profile": "chase_checking",
@@ -1089,3 +1091,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "quirks/binary.bin": {"reject": True},
     "quirks/garbage.csv": {"reject": True},
 }
+
+# Banks without a profile, read by automatic detection alone.
+EXPECTED.update(GENERIC)

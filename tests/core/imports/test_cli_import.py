@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from fintrack_core.imports import service
 from tests.core.imports.expected_statements import EXPECTED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
-KEYS = {"file", "profile", "rows", "imported", "duplicates", "invalid", "totals", "date_min",
-        "date_max", "warnings", "accounts"}
+KEYS = {"file", "profile", "rows", "imported", "duplicates", "skipped", "skipped_counts",
+        "invalid", "totals", "date_min", "date_max", "warnings", "accounts"}
 # name -> currency of the accounts every test starts with (alice is the only user)
 ACCOUNTS = {"Chase": "USD", "Giro": "EUR", "Barclays": "GBP"}
 
@@ -57,6 +58,14 @@ def contract(result: Result) -> dict[str, Any]:
     for key in ("rows", "imported", "duplicates"):
         assert type(data[key]) is int, key
     assert isinstance(data["invalid"], list)
+    for item in data["skipped"]:
+        assert set(item) == {"line", "reason"}
+        assert type(item["line"]) is int
+        assert isinstance(item["reason"], str)
+        assert item["reason"]
+    assert data["skipped_counts"] == dict(Counter(r["reason"] for r in data["skipped"]))
+    if not data["invalid"]:  # (a file with invalid rows may be rejected: nothing imported)
+        assert data["rows"] == (data["imported"] + data["duplicates"] + len(data["skipped"]))
     for item in data["invalid"]:
         assert set(item) == {"line", "error"}
         assert type(item["line"]) is int
@@ -128,9 +137,11 @@ def test_json_is_exactly_one_object_with_the_contract_keys(db_file: Path) -> Non
 
     assert contract(result) == {
         "file": "overlap_a.csv", "profile": None, "rows": 8, "imported": 8, "duplicates": 0,
-        "invalid": [], "totals": {"USD": "342.17"}, "date_min": "2024-01-02",
-        "date_max": "2024-01-19", "warnings": [], "accounts": {"Chase": 8}}
+        "skipped": [], "skipped_counts": {}, "invalid": [], "totals": {"USD": "342.17"},
+        "date_min": "2024-01-02", "date_max": "2024-01-19", "warnings": [],
+        "accounts": {"Chase": 8}}
     assert "Imported 8 of 8 rows from overlap_a.csv" in result.stderr
+    assert "8 rows read: 8 new, 0 duplicates, 0 skipped, 0 invalid" in result.stderr
     assert count_transactions(db_file) == 8
 
 
@@ -192,6 +203,7 @@ def test_a_file_with_invalid_rows_is_rejected_with_reasons_and_nothing_written(
     assert result.exit_code == 1
     assert contract(result) == {
         "file": "bad.csv", "profile": None, "rows": 3, "imported": 0, "duplicates": 0,
+        "skipped": [], "skipped_counts": {},
         "invalid": [{"line": 3, "error": "amount is not a number: Amount='abc'"}],
         "totals": {}, "date_min": "2024-01-02", "date_max": "2024-01-05", "warnings": [],
         "accounts": {}}

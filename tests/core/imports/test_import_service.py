@@ -85,8 +85,9 @@ def test_importing_the_same_statement_twice_adds_nothing_the_second_time(small_b
 
     assert second.as_json() == {
         "file": "overlap_a.csv", "profile": None, "rows": 8, "imported": 0, "duplicates": 8,
-        "invalid": [], "totals": {}, "date_min": "2024-01-02", "date_max": "2024-01-19",
-        "warnings": []}
+        "skipped": [], "skipped_counts": {}, "invalid": [], "totals": {},
+        "date_min": "2024-01-02", "date_max": "2024-01-19", "warnings": []}
+    assert second.summary == "8 rows read: 0 new, 8 duplicates, 0 skipped, 0 invalid"
     assert len(rows_of(small_book, usd.id)) == 8
     assert total(small_book, usd.id) == Decimal("342.17")
 

@@ -16,7 +16,7 @@ from fintrack_core.imports.csv_import import MappingError
 from fintrack_core.imports.evidence import weigh
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.read import read_statement
-from fintrack_core.imports.statement import StatementError
+from fintrack_core.imports.statement import StatementError, count_reasons
 from tests.core.imports.expected_statements import EXPECTED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
@@ -50,6 +50,34 @@ def test_statement_reads_with_the_expected_count_sums_and_dates(name: str) -> No
     assert (dates[0], dates[-1]) == (spec["date_min"], spec["date_max"])
     if spec.get("profile"):
         assert parsed.profile == spec["profile"]
+    # Every row read is a transaction, skipped with a reason, or invalid with its line.
+    assert parsed.data_rows == len(parsed.rows) + len(parsed.skipped) + len(parsed.invalid)
+    assert all(row.reason for row in parsed.skipped)
+    if "skipped" in spec:
+        assert count_reasons(parsed.skipped) == spec["skipped"]
+
+
+GENERIC_NAMES = sorted(k for k in EXPECTED if k.startswith("generic/"))
+
+
+def test_there_are_ten_or_more_generic_layouts_from_six_or_more_countries() -> None:
+    assert len(GENERIC_NAMES) >= 10
+    assert len({EXPECTED[n]["country"] for n in GENERIC_NAMES}) >= 6
+
+
+@pytest.mark.parametrize("name", GENERIC_NAMES)
+def test_a_bank_without_a_profile_is_read_by_detection_alone_row_by_row(name: str) -> None:
+    spec = EXPECTED[name]
+    data = (FIXTURES / name).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") == (spec["encoding"] == "utf-8-sig")
+
+    parsed = read_statement(data, name)
+
+    assert parsed.profile is None
+    assert parsed.detected["mapping_source"] == "guessed"
+    assert parsed.detected["delimiter"] == spec["delimiter"]
+    assert [Decimal(a) for a in parsed.rows["amount"]] == [Decimal(a) for a in spec["amounts"]]
+    assert parsed.skipped == [] or "skipped" in spec
 
 
 @pytest.mark.parametrize("name", sorted(k for k in EXPECTED if k.startswith("banks/")))
