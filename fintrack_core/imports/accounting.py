@@ -29,13 +29,21 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
+def _head(reason: str) -> str:
+    """``status 'Pending' — pending: not completed yet (...)`` -> ``status 'Pending'``."""
+    return reason.split(" — ", 1)[0].split(": ", 1)[0].split(" (", 1)[0]
+
+
 def summary_line(read: int, new: int, duplicates: int, skipped: list[SkippedRow],
                  invalid: list[RowError]) -> str:
     """``33 rows read: 30 new, 1 duplicate, 2 skipped (opening balance line 5, pending line
     12), 0 invalid`` — the one line the CLI and the Import page both show."""
-    counts = count_reasons(skipped)
+    # The line names each reason by its head ("status 'Pending'"); the full reason is in
+    # the skipped list the page and --json show.
+    short = [SkippedRow(row.line, _head(row.reason)) for row in skipped]
+    counts = count_reasons(short)
     lines_by_reason: dict[str, list[int]] = {}
-    for row in skipped:
+    for row in short:
         lines_by_reason.setdefault(row.reason, []).append(row.line)
     skipped_text = f"{len(skipped):,} skipped"
     if skipped:

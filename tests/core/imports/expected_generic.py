@@ -118,7 +118,8 @@ GENERIC: dict[str, dict[str, Any]] = {
         "date_min": "2025-11-02", "date_max": "2025-11-25", "date_order": "dmy",
         "account_currency": "DKK", "encoding": "cp1252", "delimiter": ";",
         "amounts": ["-123.45", "24500.00", "-8750.00", "200.00", "-150.00", "-312.80"],
-        "skipped": {"venter": 1}, "excluded_states": ["Venter"],
+        "skipped": {"status 'Venter' is not a completed transaction": 1},
+        "excluded_states": ["Venter"],
         "note": "Beløb is the amount, Saldo the balance; the pending (Venter) row is skipped",
     },
     "generic/no_ut_inn.csv": {

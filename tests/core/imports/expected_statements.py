@@ -985,6 +985,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     # --- generic files without a bank profile: the file's own evidence decides (issue 9) ---
     "generic/us_card_charges_positive.csv": {
+        "country": "US",
         "profile": None,
         "count": 9,
         "sums": {"USD": "-93.13"},
@@ -1002,6 +1003,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
                 "Trans. Date column (Post Date range 2024-03-04..2024-04-01)",
     },
     "generic/au_bank_newest_first.csv": {
+        "country": "AU",
         "profile": None,
         "count": 13,
         "sums": {"AUD": "1304.02"},
@@ -1018,6 +1020,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "row_order": "newest first",
     },
     "generic/nz_bank_missing_row.csv": {
+        "country": "NZ",
         "profile": None,
         "count": 12,
         "sums": {"NZD": "1678.31"},
@@ -1034,6 +1037,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "note": "the Mercury Energy power bill of -64.90 on 12/08/2024 was cut from the file",
     },
     "generic/ie_paypal_activity_eur_usd.csv": {
+        "country": "IE",
         "profile": None,
         "count": 9,
         "sums": {"EUR": "-151.11", "USD": "0.00"},
@@ -1053,6 +1057,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "note": "amounts are Gross + Fee (the fee is written negative), as the Balance shows",
     },
     "generic/gb_wise_statement_newest_first.csv": {
+        "country": "GB",
         "profile": None,
         "count": 10,
         "sums": {"EUR": "140.96", "GBP": "622.75"},
@@ -1071,6 +1076,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "note": "Amount already holds the Total fees (the Running Balance moves by Amount)",
     },
     "generic/ie_bank_ambiguous_dates_value_date.csv": {
+        "country": "IE",
         "profile": None,
         "count": 9,
         "sums": {"EUR": "1109.92"},

@@ -72,9 +72,12 @@ def test_pending_and_zero_amount_rows_are_skipped_with_their_reasons(small_book:
                               dry_run=True)
 
     assert result.imported == 2
-    assert result.skipped_counts == {"zero amount": 1, "pending": 1}
+    assert result.skipped_counts == {
+        "zero amount": 1,
+        "status 'PENDING' — pending: not completed yet (it comes with a later export once it "
+        "is)": 1}
     assert result.summary == ("4 rows read: 2 new, 0 duplicates, 2 skipped (zero amount line "
-                              "3, pending line 4), 0 invalid")
+                              "3, status 'PENDING' line 4), 0 invalid")
 
 
 def test_a_row_without_any_amount_is_invalid_with_its_line(small_book: Any) -> None:
