@@ -20,7 +20,7 @@ from fintrack_core.imports.statement import StatementError
 from fintrack_core.ledger.accounts import create_account, list_accounts
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
-from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.display import alerts_flashed, attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 from fintrack_ui.tables import show_table
@@ -217,10 +217,11 @@ if ctx.can_write:
                                  text=f"{phase}: {done:,} of {total:,}")
 
                 try:
-                    result = import_statement(
-                        ctx.scope, data, upload.name, chosen, options=Mapping.from_dict(fixes),
-                        skip_invalid=skip_invalid, import_likely_duplicates=frozenset(anyway),
-                        progress=progress)
+                    with alerts_flashed():  # the budget thresholds the import crossed
+                        result = import_statement(
+                            ctx.scope, data, upload.name, chosen,
+                            options=Mapping.from_dict(fixes), skip_invalid=skip_invalid,
+                            import_likely_duplicates=frozenset(anyway), progress=progress)
                 except (StatementError, FinTrackError) as exc:
                     st.error(md(exc))
                 else:
