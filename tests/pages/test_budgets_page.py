@@ -58,7 +58,7 @@ def test_owner_sees_this_period_with_the_child_under_its_parent(budgeted: SmallB
     groceries = rows["\u2003Groceries"]
     assert (groceries["Spent"], groceries["Limit"], groceries["Remaining"],
             groceries["Used"]) == ("€85.00", "€100.00", "€15.00", "85.0 %")
-    assert rows["Food"]["Spent"] == "€85.00" and rows["Food"]["Used"] == "17.0 %"
+    assert (rows["Food"]["Spent"], rows["Food"]["Used"]) == ("€85.00", "17.0 %")
     # Green below the first threshold, amber at 80 %.
     assert bars(at) == {"y": ["Food", "\u2003Food → Groceries"], "x": [17.0, 85.0],
                         "colors": ["#2e7d32", "#f9a825"]}
@@ -107,7 +107,8 @@ def test_a_bad_amount_names_the_field_and_adds_nothing(small_book: SmallBook,
     at.text_input(key="bud_new_amount").input("lots")
     next(b for b in at.button if b.label == "Add budget").click().run()
     assert not at.exception
-    assert "amount" in at.error[0].value and "lots" in at.error[0].value
+    assert "amount" in at.error[0].value
+    assert "lots" in at.error[0].value
     assert list_budgets(small_book.owner) == []
 
 
