@@ -29,6 +29,7 @@ from fintrack_cli.common import (
     resolve_account,
     resolve_scope,
 )
+from fintrack_core.budgets.alerts import collect_alerts
 from fintrack_core.errors import ValidationError
 from fintrack_core.imports import service
 from fintrack_core.imports.mapping import Mapping, parse_map_option
@@ -100,7 +101,7 @@ def _report(result: ImportResult) -> None:
 def _rejected_json(path: str, message: str) -> dict[str, object]:
     return {"file": path, "profile": None, "rows": 0, "imported": 0, "duplicates": 0,
             "invalid": [{"line": 0, "error": message}], "totals": {}, "date_min": None,
-            "date_max": None}
+            "date_max": None, "alerts": []}
 
 
 def import_command(
@@ -155,7 +156,7 @@ def import_command(
     if not account:
         raise ValidationError("account", "choose the account(s) to import into with --account")
     options = _options(encoding, delimiter, skip_rows, no_header, date_order, negate, mapping)
-    with open_db() as db:
+    with open_db() as db, collect_alerts() as events:  # the budget alerts the import causes
         scope, _ = resolve_scope(db, user, book)
         ids = [resolve_account(scope, name).id for name in account]
         try:
@@ -180,8 +181,10 @@ def import_command(
             _say(f"Error: {message}")
             raise typer.Exit(EXIT_ERROR) from None
     if as_json:
-        print_json(result.as_json())
+        print_json({**result.as_json(), "alerts": [e.as_json() for e in events]})
     _report(result)
+    for event in events:
+        _say(f"Budget alert: {event.message}")
     if result.rejected:
         raise typer.Exit(EXIT_ERROR)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
+from fintrack_core.budgets.alerts import check_budget_alerts
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
@@ -345,9 +346,17 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
         s.add(batch)
         s.flush()
         _insert_rows(s, scope.book_id, batch.id, frame, say)
+        # The budget thresholds the new rows cross, recorded with them (budgets.alerts).
+        check_budget_alerts(s, scope.book_id, touched_by(frame))
         record_for(s, scope, "import.batch", batch_id=batch.id, filename=batch.filename,
                    rows=result.rows, imported=result.imported, duplicates=result.duplicates)
         return batch.id
+
+
+def touched_by(frame: pd.DataFrame) -> list[tuple[int | None, dt.date]]:
+    """The distinct (category, day) pairs of categorised rows: what a budget check needs."""
+    pairs = frame.loc[frame["category_id"].notna(), ["category_id", "date"]].drop_duplicates()
+    return [(int(c), pd.Timestamp(d).date()) for c, d in pairs.itertuples(index=False)]
 
 
 def _pylist(values: pd.Series) -> list[object]:
@@ -454,8 +463,12 @@ def undo_batch(scope: Scope, batch_id: int) -> int:
         batch = s.get(ImportBatch, NotFound.unless_id("import batch", batch_id))
         if batch is None or batch.book_id != scope.book_id:
             raise NotFound("import batch", batch_id)
+        touched = s.execute(select(Transaction.category_id, Transaction.date).distinct().where(
+            Transaction.book_id == scope.book_id, Transaction.import_batch_id == batch_id,
+            Transaction.category_id.is_not(None))).all()
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
                                                   Transaction.import_batch_id == batch_id))
+        check_budget_alerts(s, scope.book_id, [(c, d) for c, d in touched])  # backed off
         s.delete(batch)
         removed = int(res.rowcount or 0)  # type: ignore[attr-defined]
         record_for(s, scope, "import.undo", batch_id=batch_id, filename=batch.filename,

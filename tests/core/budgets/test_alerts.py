@@ -128,3 +128,23 @@ def test_transfers_never_fire(small_book: SmallBook) -> None:
     with collect_alerts() as events:
         tx.transfer(sb.owner, sb.checking.id, sb.savings.id, "500", D(2024, 3, 20))
     assert events == []
+
+
+def test_an_import_fires_with_its_rows_and_undoing_it_resolves(small_book: SmallBook) -> None:
+    sb = small_book
+    from fintrack_core.imports.service import import_statement, undo_batch
+    from fintrack_core.rules.service import create_rule
+    from fintrack_core.rules.spec import Action, Condition, RuleSpec
+
+    groceries_budget(sb)  # 100.00; REWE 64.37 already spent in March 2024
+    create_rule(sb.owner, RuleSpec("Market", (Condition("payee", "contains", "Market"),),
+                                   (Action("set_category", sb.categories["Groceries"]),)))
+    statement = b"Date,Payee,Amount\n2024-03-20,Market Hall,-20.00\n"
+    with collect_alerts() as events:  # 84.37 of 100.00
+        result = import_statement(sb.owner, statement, "giro.csv", [sb.checking.id])
+    assert [(e.kind, e.threshold, e.spent_minor) for e in events] == [("fired", 80, 8437)]
+    assert result.batch_id is not None
+    with collect_alerts() as events:
+        undo_batch(sb.owner, result.batch_id)
+    assert [(e.kind, e.threshold, e.spent_minor) for e in events] == [("resolved", 80, 6437)]
+    assert stored(sb) == [(80, D(2024, 3, 1), True)]

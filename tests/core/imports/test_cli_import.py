@@ -1,7 +1,8 @@
 """``fintrack import``: the command-line contract scripts rely on.
 
 With ``--json`` stdout holds exactly one JSON object with the keys ``file, profile, rows,
-imported, duplicates, invalid, totals, date_min, date_max``; the human summary and progress go
+imported, duplicates, invalid, totals, date_min, date_max, alerts`` (the budget alerts the
+import caused); the human summary and progress go
 to stderr. A rejected file exits with status 1, still prints the JSON with its reasons, and
 writes nothing. Driven through ``typer.testing.CliRunner`` against a real SQLite file named by
 ``FINTRACK_DATABASE_URL``; click >= 8.2 keeps ``result.stdout`` and ``result.stderr`` apart.
@@ -26,7 +27,7 @@ from tests.core.imports.expected_statements import EXPECTED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
 KEYS = {"file", "profile", "rows", "imported", "duplicates", "invalid", "totals", "date_min",
-        "date_max"}
+        "date_max", "alerts"}
 # name -> currency of the accounts every test starts with (alice is the only user)
 ACCOUNTS = {"Chase": "USD", "Giro": "EUR", "Barclays": "GBP"}
 
@@ -70,6 +71,7 @@ def contract(result: Result) -> dict[str, Any]:
         assert str(Decimal(amount)) == amount  # a plain signed decimal, no exponent
     for key in ("date_min", "date_max"):
         assert data[key] is None or isinstance(data[key], str)
+    assert isinstance(data["alerts"], list)  # the budget alerts the import caused
     return data
 
 
@@ -127,7 +129,7 @@ def test_json_is_exactly_one_object_with_the_contract_keys(db_file: Path) -> Non
     assert contract(result) == {
         "file": "overlap_a.csv", "profile": None, "rows": 8, "imported": 8, "duplicates": 0,
         "invalid": [], "totals": {"USD": "342.17"}, "date_min": "2024-01-02",
-        "date_max": "2024-01-19"}
+        "date_max": "2024-01-19", "alerts": []}
     assert "Imported 8 of 8 rows from overlap_a.csv" in result.stderr
     assert count_transactions(db_file) == 8
 
@@ -191,7 +193,8 @@ def test_a_file_with_invalid_rows_is_rejected_with_reasons_and_nothing_written(
     assert contract(result) == {
         "file": "bad.csv", "profile": None, "rows": 3, "imported": 0, "duplicates": 0,
         "invalid": [{"line": 3, "error": "amount is not a number: Amount='abc'"}],
-        "totals": {}, "date_min": "2024-01-02", "date_max": "2024-01-05"}
+        "totals": {}, "date_min": "2024-01-02", "date_max": "2024-01-05",
+        "alerts": []}
     assert "line 3: amount is not a number" in result.stderr
     assert "Nothing was written" in result.stderr
     assert count_transactions(db_file) == 0
