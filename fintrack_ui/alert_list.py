@@ -42,7 +42,7 @@ def show_alerts(ctx: Context, key: str, title: str, limit: int = 20) -> list[Ale
         if not ctx.can_write:
             st.markdown(alert_line(alert))
             continue
-        text, read_col, dismiss_col = st.columns([8, 1, 1], vertical_alignment="center")
+        text, read_col, dismiss_col = st.columns([6, 1.4, 1.2], vertical_alignment="center")
         text.markdown(alert_line(alert))
         if not alert.read and read_col.button("Mark read", key=f"{key}_read_{alert.id}") \
                 and attempt(partial(mark_read, ctx.scope, [alert.id]), "Alert marked read."):

@@ -40,7 +40,7 @@ def _bar_text(status: BudgetStatus, locale: str) -> str:
 
 
 def progress_bars(statuses: Sequence[BudgetStatus], labels: Sequence[str], locale: str,
-                  title: str = "This period") -> go.Figure:
+                  title: str = "Share of each limit spent") -> go.Figure:
     """One horizontal bar per budget: its length the share of the limit spent, its colour the
     level (green below the first threshold, amber at a warning threshold, red at 100 % or
     more). Thin marks show each budget's thresholds; ``customdata`` is the budget id, so a
@@ -54,9 +54,11 @@ def progress_bars(statuses: Sequence[BudgetStatus], labels: Sequence[str], local
         hovertemplate="%{y}<br>%{text}<extra></extra>", name="Spent"))
     for row, status in enumerate(statuses):
         for threshold in status.budget.thresholds:
+            # Below the bars: the amounts written beside a bar stay readable.
             fig.add_shape(type="line", x0=threshold, x1=threshold, y0=row - 0.45,
-                          y1=row + 0.45, line={"color": "#37474f", "width": 2,
-                                               "dash": "solid" if threshold == 100 else "dot"})
+                          y1=row + 0.45, layer="below",
+                          line={"color": "#78909c", "width": 2,
+                                "dash": "solid" if threshold == 100 else "dot"})
     widest = max([100.0, *percents])
     fig.update_xaxes(range=[0, widest * 1.45], ticksuffix=" %", title=None)
     # First budget at the top, as in the table below the chart.

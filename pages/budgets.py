@@ -70,9 +70,11 @@ else:
     labels = [("\u2003" * d) + s.budget.category for s, d in rows]
     event = st.plotly_chart(progress_bars([s for s, _ in rows], labels, loc),
                             on_select="rerun", key="bud_bars", width="stretch")
-    show_table(status_frame(rows, loc), STATUS_LABELS, money=STATUS_MONEY,
-               right=["used", "days_left"], pin="budget")
-    if any(s.unconverted for s in statuses):
+    missing_rates = any(s.unconverted for s in statuses)
+    shown_labels = {k: v for k, v in STATUS_LABELS.items() if k != "unconverted" or missing_rates}
+    show_table(status_frame(rows, loc), shown_labels, money=STATUS_MONEY,
+               right=["used", "days_left"])
+    if missing_rates:
         st.warning("Some spending has no exchange rate to " + base + " and is left out of the "
                    "figures (see the last column); add a rate under Book & profile.")
     ids = [s.budget.id for s, _ in rows]
