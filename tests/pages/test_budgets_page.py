@@ -134,7 +134,8 @@ def test_alerts_unread_first_then_marked_read_and_dismissed(budgeted: SmallBook,
                              f"€100.00, {alert.span.start.day} {alert.span.start:%b} – "
                              f"{alert.span.end.day} {alert.span.end:%b %Y})")
     lines = [m.value for m in at.markdown if "of its budget reached" in m.value]
-    assert len(lines) == 1 and lines[0].startswith(f"**New · {md(alert.message)}**")
+    assert len(lines) == 1
+    assert lines[0].startswith(f"**New · {md(alert.message)}**")
     at.button(key=f"bud_alerts_read_{alert.id}").click().run()
     assert list_alerts(budgeted.owner)[0].read
     at.button(key=f"bud_alerts_dismiss_{alert.id}").click().run()
