@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from html import escape  # Plotly renders some HTML in labels (<a href>, <b>): names are text
 
 import plotly.graph_objects as go
 
@@ -47,7 +48,7 @@ def progress_bars(statuses: Sequence[BudgetStatus], labels: Sequence[str], local
     click can open the transactions behind the bar."""
     percents = [used_percent(s) for s in statuses]
     fig = go.Figure(go.Bar(
-        x=percents, y=list(labels), orientation="h",
+        x=percents, y=[escape(label) for label in labels], orientation="h",
         marker={"color": [LEVEL_COLORS[s.level] for s in statuses]},
         text=[_bar_text(s, locale) for s in statuses], textposition="outside",
         cliponaxis=False, customdata=[s.budget.id for s in statuses],
@@ -93,4 +94,4 @@ def history_chart(history: BudgetHistory, locale: str) -> go.Figure:
                 hovertemplate="%{x}<br>Spent %{text}<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(title=cur)
-    return finish(fig, f"{history.budget.category}: budget against spending", locale)
+    return finish(fig, f"{escape(history.budget.category)}: budget against spending", locale)

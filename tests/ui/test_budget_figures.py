@@ -141,3 +141,9 @@ def test_unread_alerts_come_first_each_group_newest_first() -> None:
     ordered = alerts_in_order([alert(1, 9, True), alert(2, 10, False), alert(3, 11, True),
                                alert(4, 8, False)])
     assert [a.id for a in ordered] == [2, 4, 3, 1]
+
+
+def test_names_reach_plotly_as_text_not_html() -> None:
+    name = "<a href='https://e.x'>Food</a>"
+    fig = progress_bars([status(name, 100, 0)], [name], "en_US")
+    assert list(fig.data[0].y) == ["&lt;a href=&#x27;https://e.x&#x27;&gt;Food&lt;/a&gt;"]
