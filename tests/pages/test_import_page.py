@@ -182,3 +182,26 @@ def test_a_statement_older_than_the_account_is_warned_about(small_book: SmallBoo
     at = upload(as_owner(PAGE), "old.csv", old)
     assert md("1 row(s) are dated before 'Girokonto' was opened (2024-01-01)") in \
         " ".join(w.value for w in at.warning)
+
+
+def test_an_import_that_crosses_a_budget_threshold_says_so(small_book: SmallBook,
+                                                           as_owner: OpenPage) -> None:
+    import datetime as dt
+
+    from fintrack_core.budgets.inbox import list_alerts
+    from fintrack_core.budgets.service import BudgetInput, add_budget
+    from fintrack_core.rules import service as rules
+    from fintrack_core.rules.spec import Action, Condition, RuleSpec
+
+    groceries = small_book.categories["Groceries"]
+    rules.create_rule(small_book.owner, RuleSpec("REWE", (Condition("description", "contains",
+                                                                    "rewe"),),
+                                                 (Action("set_category", groceries),)))
+    add_budget(small_book.owner, BudgetInput(groceries, "25", starts_on=dt.date(2024, 4, 1)))
+    at = upload(as_owner(PAGE), "april.csv", STATEMENT)  # REWE 23.45 of 25.00: 93.8 %
+    next(b for b in at.button if b.label.startswith("Import 3")).click().run()
+    assert not at.exception, at.exception
+    [alert] = list_alerts(small_book.owner)
+    assert alert.message.startswith("Food → Groceries: 80 % of its budget reached (€23.45 of "
+                                    "€25.00, 1 Apr – 30 Apr 2024)")
+    assert [w.value for w in at.warning] == [md(alert.message)]
