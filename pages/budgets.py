@@ -139,7 +139,17 @@ if ctx.can_write:
             with st.form(f"bud_edit_{edit_id}"):
                 new_amount = st.text_input("Amount per period", key=f"bud_edit_amount_{edit_id}",
                                            value=local_amount_text(b.amount_minor, base, loc))
-                new_end = st.date_input("Last day", value=b.ends_on, key=f"bud_edit_end_{edit_id}")
+                new_start_day = b.start_day
+                if b.period is not PeriodKind.CUSTOM:
+                    days = start_day_choices(b.period)
+                    new_start_day = st.selectbox(
+                        f"Each {b.period.value} period starts on", days,
+                        index=days.index(b.start_day), key=f"bud_edit_start_day_{edit_id}",
+                        format_func=lambda d: start_day_label(b.period, d))
+                e1, e2 = st.columns(2)
+                new_first = e1.date_input("First day", value=b.starts_on,
+                                          key=f"bud_edit_start_{edit_id}")
+                new_end = e2.date_input("Last day", value=b.ends_on, key=f"bud_edit_end_{edit_id}")
                 new_roll = st.checkbox("Roll over what is left", value=b.rollover,
                                        key=f"bud_edit_rollover_{edit_id}")
                 new_thr = st.text_input("Alert at (per cent of the budget)",
@@ -149,6 +159,7 @@ if ctx.can_write:
                     def _save() -> BudgetView:
                         return update_budget(ctx.scope, edit_id,
                                              amount=parse_local_amount(new_amount, loc),
+                                             start_day=new_start_day, starts_on=new_first,
                                              ends_on=new_end, rollover=new_roll,
                                              thresholds=check_thresholds(new_thr))
 

@@ -117,9 +117,15 @@ def test_owner_changes_and_deletes_a_budget(budgeted: SmallBook, as_owner: OpenP
     food = next(b for b in list_budgets(budgeted.owner) if b.category == "Food")
     at.selectbox(key="bud_edit").set_value(food.id).run()
     at.text_input(key=f"bud_edit_amount_{food.id}").input("650")
+    start = at.selectbox(key=f"bud_edit_start_day_{food.id}")
+    assert start.format_func(15) == "15th of the month"
+    start.set_value(15)
+    at.date_input(key=f"bud_edit_start_{food.id}").set_value(dt.date(2024, 1, 15))
     next(b for b in at.button if b.label == "Save budget").click().run()
     assert not at.exception, at.exception
-    assert next(b for b in list_budgets(budgeted.owner) if b.id == food.id).amount_minor == 65000
+    saved = next(b for b in list_budgets(budgeted.owner) if b.id == food.id)
+    assert (saved.amount_minor, saved.start_day, saved.starts_on) == (
+        65000, 15, dt.date(2024, 1, 15))
     at.selectbox(key="bud_edit").set_value(food.id).run()
     at.button(key="bud_delete").click().run()
     at.button(key="bud_delete_yes").click().run()
