@@ -48,6 +48,8 @@ def main() -> None:
             st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
             st.Page("pages/transactions.py", title="Transactions",
                     icon=":material/receipt_long:"),
+            st.Page("pages/budgets.py", title="Budgets",
+                    icon=":material/account_balance_wallet:"),
             st.Page("pages/import_statements.py", title="Import", icon=":material/upload_file:"),
             st.Page("pages/accounts.py", title="Accounts", icon=":material/account_balance:"),
             st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
@@ -72,7 +74,7 @@ def main() -> None:
     if ctx.user.is_admin:
         pages["Settings"].append(st.Page("pages/admin.py", title="Admin",
                                          icon=":material/admin_panel_settings:"))
-    # expanded: every page visible, none behind "View N more" (13 pages > the default 10).
+    # expanded: every page visible, none behind "View N more" (14 pages > the default 10).
     # guarded: no traceback reaches the user (display.guarded).
     guarded(st.navigation(pages, expanded=True).run)
 

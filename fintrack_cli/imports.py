@@ -34,6 +34,7 @@ from fintrack_cli.common import (
     resolve_account,
     resolve_scope,
 )
+from fintrack_core.budgets.alerts import collect_alerts
 from fintrack_core.errors import FinTrackError, ValidationError
 from fintrack_core.imports import book_profiles, service
 from fintrack_core.imports.mapping import Mapping, parse_map_option
@@ -177,7 +178,8 @@ def _as_json(result: ImportResult, names: dict[int, str], verbose: bool) -> dict
 def _rejected_json(path: str, message: str) -> dict[str, object]:
     return {"file": path, "profile": None, "rows": 0, "imported": 0, "duplicates": 0,
             "skipped": [], "skipped_counts": {}, "invalid": [{"line": 0, "error": message}],
-            "totals": {}, "date_min": None, "date_max": None, "warnings": [], "accounts": {}}
+            "totals": {}, "date_min": None, "date_max": None, "warnings": [], "accounts": {},
+            "alerts": []}
 
 
 def import_command(
@@ -256,7 +258,7 @@ def import_command(
     signs = "flip" if flip_signs else "keep" if keep_signs else None
     options = _options(encoding, delimiter, skip_rows, no_header, date_order, negate, mapping,
                        date_format)
-    with open_db() as db:
+    with open_db() as db, collect_alerts() as events:  # the budget alerts it causes
         scope, _ = resolve_scope(db, user, book)
         chosen = [resolve_account(scope, name) for name in account]
         ids = [a.id for a in chosen]
@@ -292,8 +294,11 @@ def import_command(
             except FinTrackError as exc:
                 not_saved = str(exc)
     if as_json:
-        print_json(_as_json(result, names, verbose))
+        print_json({**_as_json(result, names, verbose),
+                    "alerts": [e.as_json() for e in events]})
     _report(result, names, verbose)
+    for event in events:
+        _say(f"Budget alert: {event.message}")
     if save_profile and not_saved is None:
         _say(f"Saved the mapping as bank profile {save_profile!r} (share it with `fintrack "
              f"profiles export {save_profile}`).")

@@ -15,6 +15,7 @@ from rich.table import Table
 from fintrack_cli.common import (
     console,
     money_str,
+    note,
     open_db,
     parse_date,
     parse_decimal,
@@ -24,6 +25,7 @@ from fintrack_cli.common import (
     resolve_scope,
 )
 from fintrack_core.api import AccountType
+from fintrack_core.budgets.alerts import collect_alerts
 from fintrack_core.errors import ValidationError
 from fintrack_core.filters import MAX_PAGE_SIZE, TransactionFilter
 from fintrack_core.ledger.accounts import (
@@ -177,13 +179,17 @@ def tx_add(
         scope, _book = resolve_scope(db, user, book)
         acc = resolve_account(scope, account)
         cat = resolve_category(scope, category) if category is not None else None
-        t = add_transaction(scope, TransactionInput(
-            acc.id, day, value, payee=payee, description=description,
-            category_id=cat.id if cat else None, notes=notes, tags=tags, scheduled=scheduled))
+        with collect_alerts() as events:
+            t = add_transaction(scope, TransactionInput(
+                acc.id, day, value, payee=payee, description=description,
+                category_id=cat.id if cat else None, notes=notes, tags=tags,
+                scheduled=scheduled))
     extra = "".join([f" {t.payee}" if t.payee else "", f" [{cat.path}]" if cat else "",
                      " (scheduled)" if t.scheduled else ""])
     typer.echo(f"Added transaction #{t.id}: {t.date.isoformat()} {acc.name} "
                f"{money_str(t.amount_minor, t.currency)} {t.currency}{extra}")
+    for event in events:  # the budget thresholds this transaction crossed
+        note(f"Budget alert: {event.message}")
 
 
 @tx_app.command("list")

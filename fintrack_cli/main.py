@@ -25,6 +25,7 @@ from rich.table import Table
 
 from fintrack_cli import backup as cli_backup
 from fintrack_cli.audit import audit_command
+from fintrack_cli.budgets import budget_app
 from fintrack_cli.common import (
     DEBUG_ENV,
     FinTrackGroup,
@@ -71,6 +72,7 @@ app.add_typer(tx_app, name="tx")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(budget_app, name="budget")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 app.command("audit")(audit_command)
 cli_backup.register(app)

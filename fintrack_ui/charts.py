@@ -38,7 +38,7 @@ THEME = go.layout.Template(layout={
 SMALL_SLICE = 0.03  # sunburst/treemap slices under this share of the whole carry no label
 
 
-def _finish(fig: go.Figure, title: str, locale: str, **layout: Any) -> go.Figure:
+def finish(fig: go.Figure, title: str, locale: str, **layout: Any) -> go.Figure:
     """The shared theme, and axis numbers with the locale's separators (``1.234,5``)."""
     symbols = Locale.parse(locale).number_symbols.get("latn", {})
     fig.update_layout(template=THEME, title=title,
@@ -107,7 +107,7 @@ def income_expense_bars(monthly: pd.DataFrame, currency: str, locale: str = "en_
                     line={"color": NET},
                     hovertext=_hover(months, _fmt(monthly["net"], currency, locale), locale),
                     hovertemplate=HOVER)
-    return _finish(fig, title, locale, barmode="group", yaxis_title=currency)
+    return finish(fig, title, locale, barmode="group", yaxis_title=currency)
 
 
 def category_stack(by_category: pd.DataFrame, currency: str, locale: str = "en_US",
@@ -121,7 +121,7 @@ def category_stack(by_category: pd.DataFrame, currency: str, locale: str = "en_U
                                 for m in months],
                     hovertext=_hover(months, _fmt(-part["amount"], currency, locale), locale),
                     hovertemplate=HOVER)
-    return _finish(fig, title, locale, barmode="stack", yaxis_title=currency)
+    return finish(fig, title, locale, barmode="stack", yaxis_title=currency)
 
 
 def balance_lines(balances: pd.DataFrame, currency: str, locale: str = "en_US",
@@ -134,7 +134,7 @@ def balance_lines(balances: pd.DataFrame, currency: str, locale: str = "en_US",
                         hovertext=_hover(months, _fmt(part["balance_base"], currency, locale),
                                          locale),
                         hovertemplate=HOVER)
-    return _finish(fig, title, locale, yaxis_title=currency)
+    return finish(fig, title, locale, yaxis_title=currency)
 
 
 def category_sunburst(breakdown: pd.DataFrame, currency: str, locale: str = "en_US",
@@ -158,7 +158,7 @@ def category_sunburst(breakdown: pd.DataFrame, currency: str, locale: str = "en_
                          hovertemplate="<b>%{label}</b><br>%{hovertext}<br>"
                                        "%{percentParent:.1%} of %{parent}<extra></extra>",
                          marker={"colors": data["color"]}, **extra))
-    return _finish(fig, title, locale)
+    return finish(fig, title, locale)
 
 
 def balance_bars(names: list[str], minor: list[int], currency: str, locale: str = "en_US",
@@ -168,7 +168,7 @@ def balance_bars(names: list[str], minor: list[int], currency: str, locale: str 
                            marker_color=[EXPENSE if m < 0 else NET for m in minor],
                            hovertext=[format_money(m, currency, locale) for m in minor],
                            hovertemplate="%{y}: %{hovertext}<extra></extra>"))
-    return _finish(fig, title, locale, height=320, xaxis_title=currency, showlegend=False)
+    return finish(fig, title, locale, height=320, xaxis_title=currency, showlegend=False)
 
 
 def payee_bars(payees: pd.DataFrame, currency: str, locale: str = "en_US",
@@ -179,7 +179,7 @@ def payee_bars(payees: pd.DataFrame, currency: str, locale: str = "en_US",
                            customdata=data["payee"],
                            hovertext=_fmt(data["amount"].abs(), currency, locale),
                            hovertemplate="%{y}: %{hovertext}<extra></extra>"))
-    return _finish(fig, title, locale, xaxis_title=currency)
+    return finish(fig, title, locale, xaxis_title=currency)
 
 
 def calendar_bars(data: pd.DataFrame, key: str, label: str, currency: str,
@@ -189,7 +189,7 @@ def calendar_bars(data: pd.DataFrame, key: str, label: str, currency: str,
                            marker_color=NET, customdata=data[key],
                            hovertext=_fmt(data["amount"].abs(), currency, locale),
                            hovertemplate="%{x}: %{hovertext}<extra></extra>"))
-    return _finish(fig, title, locale, xaxis_title=label, yaxis_title=currency)
+    return finish(fig, title, locale, xaxis_title=label, yaxis_title=currency)
 
 
 def sankey(nodes: pd.DataFrame, links: pd.DataFrame, currency: str, locale: str = "en_US",
@@ -213,7 +213,7 @@ def sankey(nodes: pd.DataFrame, links: pd.DataFrame, currency: str, locale: str 
               "hovertemplate": "%{source.label} → %{target.label}<br><b>%{label}</b>"
                                "<extra></extra>"},
     ))
-    return _finish(fig, title, locale, height=560)
+    return finish(fig, title, locale, height=560)
 
 
 def net_worth_lines(monthly: pd.DataFrame, currency: str, locale: str = "en_US",
@@ -227,7 +227,7 @@ def net_worth_lines(monthly: pd.DataFrame, currency: str, locale: str = "en_US",
                         line={"color": color, "width": 3 if col == "net_worth" else 2},
                         hovertext=_hover(months, _fmt(monthly[col], currency, locale), locale),
                         hovertemplate=HOVER)
-    return _finish(fig, title, locale, yaxis_title=currency)
+    return finish(fig, title, locale, yaxis_title=currency)
 
 
 def pivot_heatmap(table: pd.DataFrame, currency: str | None, title: str = "Pivot",
@@ -250,5 +250,5 @@ def pivot_heatmap(table: pd.DataFrame, currency: str | None, title: str = "Pivot
                                   for i in table.index],
                                colorscale="Blues", hoverongaps=False, text=cells,
                                hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
-    return _finish(fig, title, locale, height=max(360, 24 * len(table) + 120),
+    return finish(fig, title, locale, height=max(360, 24 * len(table) + 120),
                    yaxis={"autorange": "reversed"})  # rows in the table's order

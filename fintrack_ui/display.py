@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
+from fintrack_core.budgets.alerts import collect_alerts
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.search import Row
 from fintrack_core.money import format_money
@@ -41,9 +43,27 @@ def attempt(action: Callable[[], T], success: str | Callable[[T], str] | None = 
     return True
 
 
+ALERTS_KEY = "flash_alerts"
+
+
 def show_flash() -> None:
+    """The message of the write that led to this run, and the budget alerts it caused."""
     if msg := st.session_state.pop("flash", None):
         st.success(md(msg))  # flashes name accounts, files, rules… typed by users
+    for message in st.session_state.pop(ALERTS_KEY, []):
+        st.warning(md(message))
+
+
+@contextmanager
+def alerts_flashed() -> Iterator[None]:
+    """Around a write: the budget thresholds it crossed (or backed off) are shown after it,
+    on the rerun that follows (``show_flash``). A write that fails raises through here and
+    leaves nothing to show."""
+    with collect_alerts() as events:
+        yield
+    if events:
+        st.session_state[ALERTS_KEY] = [
+            *st.session_state.get(ALERTS_KEY, []), *(e.message for e in events)]
 
 
 def rows_frame(rows: list[Row], locale: str) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from fintrack_core.ledger.accounts import create_account, list_accounts, update_
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
 from fintrack_ui.bank_profiles_view import bank_profiles_section
-from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.display import alerts_flashed, attempt, read_only_notice, show_flash
 from fintrack_ui.import_evidence import show_evidence, sign_answer
 from fintrack_ui.import_mapping_view import (
     SAVE_OFFER,
@@ -207,10 +207,12 @@ if ctx.can_write:
                                  text=f"{phase}: {done:,} of {total:,}")
 
                 try:
-                    result = import_statement(
-                        ctx.scope, data, upload.name, chosen, options=Mapping.from_dict(fixes),
-                        skip_invalid=skip_invalid, import_likely_duplicates=frozenset(anyway),
-                        progress=progress, signs=sign_answer(fid))
+                    with alerts_flashed():  # the budget thresholds the import crossed
+                        result = import_statement(
+                            ctx.scope, data, upload.name, chosen,
+                            options=Mapping.from_dict(fixes), skip_invalid=skip_invalid,
+                            import_likely_duplicates=frozenset(anyway), progress=progress,
+                            signs=sign_answer(fid))
                 except (StatementError, FinTrackError) as exc:
                     st.error(md(exc))
                 else:

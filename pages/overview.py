@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.ledger.overview import overview
+from fintrack_ui.alert_list import show_alerts
 from fintrack_ui.charts import balance_bars
 from fintrack_ui.display import money, rows_frame, show_flash
 from fintrack_ui.markdown import md
@@ -31,6 +32,10 @@ if data.unconverted:
 if data.month.unconverted:
     st.warning("Some of this month's amounts have no exchange rate: "
                + ", ".join(f"{c}" for c in data.month.unconverted))
+
+if show_alerts(ctx, "ov_alerts", "Budget alerts", limit=10):
+    st.page_link("pages/budgets.py", label="All budgets and alerts",
+                 icon=":material/savings:")
 
 left, right = st.columns([3, 2])
 with left:

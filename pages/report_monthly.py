@@ -39,9 +39,21 @@ with left:
     spend = s.by_category[s.by_category["kind"] == "expense"]
     table = spend.assign(Category=["\u2003" * int(d) + str(n) for d, n in
                                    zip(spend["depth"], spend["name"], strict=True)])
-    show_table(money_table(ctx, table, ["own", "total"]),
-               {"Category": "Category", "total": "With sub-categories", "own": "Directly"},
-               money=["total", "own"])
+    budgeted = dict(zip(s.budgets["category_id"], s.budgets["budgeted"], strict=True))
+    table = money_table(ctx, table, ["own", "total"]).assign(budgeted=[
+        money(budgeted.get(c), cur, ctx.locale) if c in budgeted else ""
+        for c in spend["category_id"]])
+    show_table(table, {"Category": "Category", "total": "With sub-categories",
+                       "own": "Directly", "budgeted": "Budgeted"},
+               money=["total", "own", "budgeted"])
+    if not s.budgets.empty:
+        st.subheader("Budget against actual")
+        st.caption(f"Budgets whose periods start in {month:%B %Y}, against the spending of "
+                   "their whole category in those periods (report filters do not apply).")
+        budgets = s.budgets.assign(left=s.budgets["budgeted"] - s.budgets["spent"])
+        show_table(money_table(ctx, budgets, ["budgeted", "spent", "left"]),
+                   {"category": "Budget", "budgeted": "Budgeted", "spent": "Spent",
+                    "left": "Left"}, money=["budgeted", "spent", "left"])
 with right:
     if not spend.empty and spend["category_id"].notna().any():
         event = st.plotly_chart(category_sunburst(spend.dropna(subset=["category_id"]), cur,

@@ -12,7 +12,7 @@ from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
 from fintrack_core.rules import service as rl
-from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.display import alerts_flashed, attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 from fintrack_ui.tables import show_table
@@ -259,8 +259,12 @@ with reapply_tab:
                "categories you chose by hand, unless you limit it to uncategorised ones.")
     only_open = st.checkbox("Only transactions without a category", value=True,
                             key="reapply_uncategorised")
+    def _reapply() -> int:
+        with alerts_flashed():  # re-categorising can cross (or back off) budget thresholds
+            return rl.reapply_rules(ctx.scope, TransactionFilter(
+                uncategorised=only_open, include_scheduled=True))
+
     if st.button("Re-apply rules to existing transactions") and attempt(
-            lambda: rl.reapply_rules(ctx.scope, TransactionFilter(
-                uncategorised=only_open, include_scheduled=True)),
+            _reapply,
             lambda n: f"Rules re-applied: {n} transaction(s) changed."):
         st.rerun()

@@ -14,7 +14,7 @@ from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import SORTABLE, list_transactions
 from fintrack_core.money import format_money
 from fintrack_ui.amounts import local_amount_text, parse_local_amount
-from fintrack_ui.display import attempt, read_only_notice, show_flash
+from fintrack_ui.display import alerts_flashed, attempt, read_only_notice, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 
@@ -150,7 +150,8 @@ selected = [int(i) for i in edited.index[edited["Select"].astype(bool)]]
 b1, b2, b3, b4 = st.columns([1, 2, 1, 1])
 if b1.button(f"Save {len(changed)} edit(s)", disabled=not changed, type="primary"):
     try:  # one database transaction: every edit is saved, or none
-        tx.update_transactions(ctx.scope, changed)
+        with alerts_flashed():
+            tx.update_transactions(ctx.scope, changed)
     except FinTrackError as exc:
         st.error(md(f"Nothing was saved: {exc}"))
     else:
@@ -159,8 +160,13 @@ if b1.button(f"Save {len(changed)} edit(s)", disabled=not changed, type="primary
 bulk_cat = b2.selectbox("Re-categorise selected as", [None, *[c.id for c in ordinary_cats]],
                         format_func=lambda i: "(no category)" if i is None else cat_path[i],
                         key="bulk_cat")
+def _recategorise() -> int:
+    with alerts_flashed():
+        return tx.bulk_set_category(ctx.scope, selected, bulk_cat)
+
+
 if b3.button(f"Apply to {len(selected)}", disabled=not selected) and attempt(
-        lambda: tx.bulk_set_category(ctx.scope, selected, bulk_cat),
+        _recategorise,
         f"Re-categorised {len(selected)} transaction(s)."):
     st.rerun()
 if b4.button(f"Delete {len(selected)}", disabled=not selected):
@@ -171,7 +177,11 @@ if pending := st.session_state.get("confirm_delete"):
     y, n = st.columns(8)[:2]
     if y.button("Yes, delete", type="primary"):
         st.session_state.pop("confirm_delete")
-        if attempt(lambda: tx.bulk_delete(ctx.scope, pending_ids),
+        def _delete() -> int:
+            with alerts_flashed():
+                return tx.bulk_delete(ctx.scope, pending_ids)
+
+        if attempt(_delete,
                    lambda n: f"Deleted {n} transaction(s)."):
             st.rerun()
     if n.button("Cancel"):
@@ -212,9 +222,10 @@ with add_col, st.expander("Add a transaction", expanded=not rows), st.form("add_
     if st.form_submit_button("Add transaction", type="primary") and account_id is not None:
         def _add() -> tx.TransactionView:
             typed = str(parse_local_amount(amount, ctx.locale))  # "-42,50" in a German book
-            return tx.add_transaction(ctx.scope, tx.TransactionInput(
-                account_id, date, typed, payee, description, category_id, notes, tags,
-                scheduled))
+            with alerts_flashed():
+                return tx.add_transaction(ctx.scope, tx.TransactionInput(
+                    account_id, date, typed, payee, description, category_id, notes, tags,
+                    scheduled))
 
         if attempt(_add, "Transaction added."):
             st.rerun()

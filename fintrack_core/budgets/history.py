@@ -101,6 +101,28 @@ def year_table(scope: Scope, year: int) -> pd.DataFrame:
         {"budget_id": "int64", "month": "int64", "budgeted": "int64", "spent": "int64"})
 
 
+def month_budgets(scope: Scope, month: dt.date) -> pd.DataFrame:
+    """The budgets whose periods start in ``month``'s calendar month, against their spending.
+
+    Columns: budget_id, category_id, category (path), budgeted, spent (base minor units; a
+    weekly budget sums the four or five periods starting in the month), one row per budget,
+    by category path. What the monthly report shows beside each category's actual.
+    """
+    first = month.replace(day=1)
+    last = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
+    rows: list[tuple[int, int, str, int, int]] = []
+    for budget in list_budgets(scope):
+        spans = _periods(budget, first, last)
+        if spans:
+            spent, _ = _spent(scope, budget, spans)
+            rows.append((budget.id, budget.category_id, budget.category,
+                         budget.amount_minor * len(spans), sum(spent)))
+    frame = pd.DataFrame(rows, columns=["budget_id", "category_id", "category", "budgeted",
+                                        "spent"])
+    return frame.astype({"budget_id": "int64", "category_id": "int64", "budgeted": "int64",
+                         "spent": "int64"})
+
+
 @dataclass(frozen=True, slots=True)
 class Unbudgeted:
     """A month's income against the money its budgets claim (base minor units)."""

@@ -21,12 +21,15 @@ from fintrack_core.db.engine import Database
 from fintrack_core.db.models import (
     Account,
     Book,
+    Budget,
+    BudgetAlert,
     Category,
     FxRate,
     Membership,
     Transaction,
     User,
 )
+from fintrack_core.demo.budgets import add_demo_budgets
 from fintrack_core.demo.generate import DemoData, check_count, generate
 from fintrack_core.demo.household import ACCOUNTS, KEYS
 from fintrack_core.errors import Conflict, ValidationError
@@ -84,6 +87,7 @@ def create_demo(db: Database, transactions: int = 10_000, *, seed: int = 42,
         data = generate(transactions, seed=seed, end=end, salt=book_id)
         with db.write() as s:
             _store(s, book_id, data, progress)
+        add_demo_budgets(db, user.id, book_id, end)
     except BaseException:
         _remove_user(db, user.id, book_id)
         raise
@@ -191,7 +195,8 @@ def _remove_user(db: Database, user_id: int, book_id: int) -> None:
     """Undo ``create_user`` after a failed fill (the fill itself was rolled back)."""
     with db.write() as s:
         s.execute(update(Category).where(Category.book_id == book_id).values(parent_id=None))
-        for model in (Transaction, FxRate, Account, Category, Membership):
+        for model in (BudgetAlert, Budget, Transaction, FxRate, Account, Category,
+                      Membership):
             s.execute(delete(model).where(model.book_id == book_id))
         s.execute(delete(Book).where(Book.id == book_id))
         s.execute(delete(User).where(User.id == user_id))

@@ -421,6 +421,7 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
         s.add(batch)
         s.flush()
         _insert_rows(s, scope.book_id, batch.id, frame, say)
+        # The budget thresholds the new rows cross, recorded with them (budgets.alerts).
         check_budget_alerts(s, scope.book_id, _category_days(frame))
         record_for(s, scope, "import.batch", batch_id=batch.id, filename=batch.filename,
                    rows=result.rows, imported=result.imported, duplicates=result.duplicates)
@@ -514,6 +515,7 @@ def undo_batch(scope: Scope, batch_id: int) -> int:
             Transaction.category_id.is_not(None))).all()
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
                                                   Transaction.import_batch_id == batch_id))
+        check_budget_alerts(s, scope.book_id, [(c, d) for c, d in touched])  # backed off
         s.delete(batch)
         check_budget_alerts(s, scope.book_id, [(c, d) for c, d in touched])
         removed = int(res.rowcount or 0)  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from typing import cast
 import pandas as pd
 
 from fintrack_core.access import Scope
+from fintrack_core.budgets.history import month_budgets
 from fintrack_core.errors import ValidationError
 from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import (
@@ -60,7 +61,10 @@ class MonthlySummary:
     # category_id, path, this_month, average_previous, change per top-level expense category.
     vs_average: pd.DataFrame
     unconverted: dict[str, int]  # currency -> own minor units without a rate
-    budgets: None = None  # budget against actual arrives with budgets
+    # budget_id, category_id, category, budgeted, spent: the budgets whose periods start in
+    # the month against their spending (``budgets.history.month_budgets``). A budget covers
+    # its whole category sub-tree in its own periods, so the report's filter does not apply.
+    budgets: pd.DataFrame
 
 
 def _check_month_range(month: dt.date, compare_months: int) -> None:
@@ -197,4 +201,5 @@ def monthly_summary(scope: Scope, month: dt.date, flt: TransactionFilter | None 
         vs_average=vs.drop(columns=["previous"]),
         unconverted=dict(zip(frames["unconverted"]["currency"],
                              map(int, frames["unconverted"]["amount"]), strict=True)),
+        budgets=month_budgets(scope, first),
     )

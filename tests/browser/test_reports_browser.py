@@ -55,3 +55,20 @@ def test_every_other_page_renders_for_a_screenshot(page: Page, demo_server: Serv
         page.wait_for_timeout(2500)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
+
+
+def test_the_budgets_page_draws_its_bars_and_history(page: Page, demo_server: Server) -> None:
+    """The demo's budgets in a real browser (tests/artifacts/page_budgets.png to look at)."""
+    log_in(page, demo_server)
+    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("link", name=re.compile("^Budgets$")).click()
+    expect(page.get_by_role("heading", name="Budgets")).to_be_visible(timeout=30_000)
+    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=30_000)
+    expect(page.get_by_text("Food → Restaurants").first).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(ARTIFACTS / "page_budgets.png"), full_page=True)
+    page.get_by_role("heading", name="Alerts").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "page_budgets_lower.png"), full_page=True)

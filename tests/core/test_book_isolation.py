@@ -248,6 +248,8 @@ OPS: list[Op] = [
        lambda s, i: _report_data(budget_history.budget_history(s, i.budget, 6, AS_OF))),
     Op("budgets.history.year_table", "read",
        lambda s, i: _report_data(budget_history.year_table(s, 2024)), False),
+    Op("budgets.history.month_budgets", "read",
+       lambda s, i: _report_data(budget_history.month_budgets(s, AS_OF)), False),
     Op("budgets.history.income_not_budgeted", "read",
        lambda s, i: budget_history.income_not_budgeted(s, AS_OF), False),
     Op("budgets.inbox.list_alerts", "read", lambda s, i: inbox.list_alerts(s), False),

@@ -345,3 +345,27 @@ def test_postgresql_gets_the_same_book_through_copy_in_one_transaction(
         assert s.scalar(select(func.count(Transaction.id))) == 2_000  # only the first book's
     pg.dispose()
     lite.dispose()
+
+
+def test_the_demo_has_budgets_near_and_over_their_limits(demo_book: Demo) -> None:
+    from fintrack_core.budgets.inbox import list_alerts
+    from fintrack_core.budgets.status import budget_status
+
+    db, result = demo_book
+    scope = Scope(db, result.user_id, result.book_id)
+    status = {s.budget.category: s for s in budget_status(scope, END)}
+    assert set(status) == {"Food", "Food → Groceries", "Food → Restaurants", "Food → Coffee",
+                           "Shopping", "Transportation → Public transport", "Entertainment"}
+    assert {c for c, s in status.items() if s.budget.period.value == "weekly"} == {
+        "Transportation → Public transport"}
+    assert {c for c, s in status.items() if s.budget.rollover} == {"Food → Coffee"}
+    assert status["Shopping"].budget.start_day == 25
+    # Sized from the book's own spending up to END: one at its 80 % warning, one over.
+    assert status["Food → Groceries"].level == "warning"
+    assert status["Food → Restaurants"].level == "over"
+    assert {c for c, s in status.items() if s.level == "over"} == {"Food → Restaurants"}
+    # Every budget ran for the 12 periods before END's, so the history chart is full.
+    assert all(s.budget.starts_on < END - dt.timedelta(days=80) for s in status.values())
+    # Their crossings are in the alert list (others may have crossed a warning on their own).
+    assert {("Food → Groceries", 80), ("Food → Restaurants", 80), ("Food → Restaurants", 100)} \
+        <= {(a.category, a.threshold) for a in list_alerts(scope)}

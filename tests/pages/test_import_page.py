@@ -315,3 +315,26 @@ def test_a_card_file_is_dated_by_its_transaction_date_and_the_posting_date_can_b
     next(s for s in at.selectbox if s.label == "Date column").set_value("Post Date").run()
     assert not at.exception, at.exception
     assert any("2024-03-04 to 2024-04-01" in c.value for c in at.caption)
+
+
+def test_an_import_that_crosses_a_budget_threshold_says_so(small_book: SmallBook,
+                                                           as_owner: OpenPage) -> None:
+    import datetime as dt
+
+    from fintrack_core.budgets.inbox import list_alerts
+    from fintrack_core.budgets.service import BudgetInput, add_budget
+    from fintrack_core.rules import service as rules
+    from fintrack_core.rules.spec import Action, Condition, RuleSpec
+
+    groceries = small_book.categories["Groceries"]
+    rules.create_rule(small_book.owner, RuleSpec("REWE", (Condition("description", "contains",
+                                                                    "rewe"),),
+                                                 (Action("set_category", groceries),)))
+    add_budget(small_book.owner, BudgetInput(groceries, "25", starts_on=dt.date(2024, 4, 1)))
+    at = upload(as_owner(PAGE), "april.csv", STATEMENT)  # REWE 23.45 of 25.00: 93.8 %
+    next(b for b in at.button if b.label.startswith("Import 3")).click().run()
+    assert not at.exception, at.exception
+    [alert] = list_alerts(small_book.owner)
+    assert alert.message.startswith("Food → Groceries: 80 % of its budget reached (€23.45 of "
+                                    "€25.00, 1 Apr – 30 Apr 2024)")
+    assert [w.value for w in at.warning] == [md(alert.message)]

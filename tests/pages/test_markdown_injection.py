@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from fintrack_core.access import Scope
+from fintrack_core.budgets.service import BudgetInput, add_budget
 from fintrack_core.imports.book_profiles import import_profile
 from fintrack_core.ledger import accounts, books, categories, users
 from fintrack_core.ledger import transactions as tx
@@ -29,7 +30,7 @@ PAGES = ["pages/overview.py", "pages/transactions.py", "pages/import_statements.
          "pages/accounts.py", "pages/categories.py", "pages/rules.py",
          "pages/report_monthly.py", "pages/report_trends.py", "pages/report_categories.py",
          "pages/report_cashflow.py", "pages/report_networth.py", "pages/report_explore.py",
-         "pages/settings.py", "pages/admin.py"]
+         "pages/settings.py", "pages/admin.py", "pages/budgets.py"]
 # Elements whose body or label Streamlit renders as Markdown.
 BODIES = ["markdown", "caption", "title", "header", "subheader", "success", "info", "warning",
           "error", "latex"]
@@ -61,6 +62,10 @@ def hostile_book(db) -> Scope:  # type: ignore[no-untyped-def]
     import_profile(scope, f'name = "hostile_bank"\nlabel = "{HOSTILE}"\n[match]\n'
                           f'header = ["{HOSTILE}", "Amount"]\n[mapping]\n'
                           f'date = "{HOSTILE}"\namount = "Amount"\n', "hostile.toml")
+    # A budget on the hostile category, crossed today: its alert names the category too.
+    add_budget(scope, BudgetInput(cat.id, "10"))
+    tx.add_transaction(scope, tx.TransactionInput(account.id, dt.date.today(), "-9.00",
+                                                  HOSTILE, HOSTILE, cat.id))
     return scope
 
 

@@ -61,3 +61,34 @@ def test_viewer_sees_the_same_numbers(small_book: SmallBook, as_viewer: OpenPage
     assert metric(at, "Net worth") == "€8,060.99"
     switcher = at.sidebar.selectbox(key="book_selector")
     assert switcher.format_func(switcher.value) == "Alice's book (viewer)"
+
+
+def test_budget_alerts_are_listed_with_a_link_to_the_budgets_page(small_book: SmallBook,
+                                                                  as_owner: OpenPage) -> None:
+    from fintrack_core.budgets.inbox import list_alerts
+    from fintrack_core.budgets.service import BudgetInput, add_budget
+
+    o, cats = small_book.owner, small_book.categories
+    add_budget(o, BudgetInput(cats["Groceries"], "100"))
+    tx.add_transaction(o, tx.TransactionInput(small_book.checking.id, dt.date.today(), "-85",
+                                              "REWE", category_id=cats["Groceries"]))
+    at = as_owner(None)
+    assert any(h.value == "Budget alerts" for h in at.subheader)
+    [line] = [m.value for m in at.markdown if "of its budget reached" in m.value]
+    assert line.startswith("**New · Food → Groceries\\: 80 % of its budget reached")
+    link = at.get("page_link")[0].proto
+    assert (link.page, link.label) == ("budgets", "All budgets and alerts")
+    alert = list_alerts(o)[0]
+    at.button(key=f"ov_alerts_read_{alert.id}").click().run()
+    [line] = [m.value for m in at.markdown if "of its budget reached" in m.value]
+    assert not line.startswith("**")  # read: no longer bold
+    at.button(key=f"ov_alerts_dismiss_{alert.id}").click().run()
+    assert not any(h.value == "Budget alerts" for h in at.subheader)
+    assert not at.get("page_link")
+
+
+def test_without_alerts_the_overview_shows_no_alert_list(small_book: SmallBook,
+                                                         as_owner: OpenPage) -> None:
+    at = as_owner(None)
+    assert not any(h.value == "Budget alerts" for h in at.subheader)
+    assert not at.get("page_link")

@@ -113,3 +113,23 @@ def test_cash_flow_without_a_date_filter_names_the_dates_it_covers(
     [chart] = at.get("plotly_chart")
     title = json.loads(chart.proto.spec)["layout"]["title"]["text"]
     assert title == "Cash flow · Mar 1, 2024 – Mar 12, 2024"  # the first and last row drawn
+
+
+def test_monthly_summary_shows_each_budget_beside_the_actual(small_book: SmallBook,
+                                                             as_owner: OpenPage) -> None:
+    from fintrack_core.budgets.service import BudgetInput, add_budget
+
+    # Groceries: 100.00 a month from January 2024; REWE 64.37 on 5 March.
+    add_budget(small_book.owner, BudgetInput(small_book.categories["Groceries"], "100",
+                                             starts_on=dt.date(2024, 1, 1)))
+    at = as_owner("pages/report_monthly.py")
+    at.selectbox(key="rm_month").set_value(MARCH).run()
+    assert not at.exception, at.exception
+    categories = at.dataframe[0].value
+    budgeted = dict(zip(categories["Category"].str.strip(), categories["Budgeted"],
+                        strict=True))
+    assert budgeted["Groceries"] == "€100.00"
+    assert budgeted["Rent"] == ""  # no budget
+    against = at.dataframe[1].value
+    assert against.to_dict("records") == [{"Budget": "Food → Groceries", "Budgeted": "€100.00",
+                                           "Spent": "€64.37", "Left": "€35.63"}]

@@ -207,3 +207,23 @@ def test_a_query_parameter_prefills_once(small_book: SmallBook, as_owner: OpenPa
     assert not at.exception
     assert at.text_input(key="newrule_name").value == "REWE → Groceries"
     assert "rule_from_transaction" not in at.query_params  # a reload does not reset edits
+
+
+def test_reapply_shows_the_budget_alerts_it_caused(small_book: SmallBook,
+                                                   as_owner: OpenPage) -> None:
+    import datetime as dt
+
+    from fintrack_core.budgets.inbox import list_alerts
+    from fintrack_core.budgets.service import BudgetInput, add_budget
+
+    rules.create_rule(small_book.owner, shell_rule(small_book))  # Shell -> Car
+    # Shell: -42.10 USD and +15.00 USD in March 2024 (27.10 USD, 24.63 EUR at 1.10)
+    add_budget(small_book.owner, BudgetInput(small_book.categories["Car"], "30",
+                                             starts_on=dt.date(2024, 3, 1)))
+    at = as_owner(PAGE)
+    at.checkbox(key="reapply_uncategorised").uncheck()
+    button(at, "Re-apply rules to existing transactions").click().run()
+    assert at.success[0].value == md("Rules re-applied: 2 transaction(s) changed.")
+    [alert] = list_alerts(small_book.owner)
+    assert alert.threshold == 80
+    assert [w.value for w in at.warning] == [md(alert.message)]

@@ -265,3 +265,24 @@ def test_grid_shows_amounts_in_the_locale_and_reads_an_edit_back(small_book: Sma
     assert not at.exception, at.exception
     rewe = list_transactions(small_book.owner, TransactionFilter(text="REWE")).rows[0]
     assert rewe.amount_minor == -106500
+
+
+def test_a_write_that_crosses_a_budget_threshold_says_so(small_book: SmallBook,
+                                                         as_owner: OpenPage) -> None:
+    from fintrack_core.budgets.inbox import list_alerts
+    from fintrack_core.budgets.service import BudgetInput, add_budget
+
+    add_budget(small_book.owner, BudgetInput(small_book.categories["Groceries"], "50"))
+    at = as_owner(PAGE)
+    form = {t.label: t for t in at.text_input if t.form_id == "add_tx"}
+    form["Amount"].input("-45.00")  # dated today, the form's default: 90 % of 50.00
+    form["Payee"].input("REWE")
+    next(s for s in at.selectbox if s.label == "Category" and s.form_id == "add_tx") \
+        .set_value(small_book.categories["Groceries"])
+    next(b for b in at.button if b.label == "Add transaction").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == md("Transaction added.")
+    [alert] = list_alerts(small_book.owner)
+    assert alert.message.startswith(
+        "Food → Groceries: 80 % of its budget reached (€45.00 of €50.00, ")
+    assert [w.value for w in at.warning] == [md(alert.message)]

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from fintrack_core.budgets.alerts import collect_alerts
 from fintrack_core.budgets.service import BudgetInput, add_budget
 from fintrack_core.db.models import BudgetAlert
+from fintrack_core.imports.service import import_statement, undo_batch
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.rules.service import reapply_rules
+from fintrack_core.rules.service import create_rule, reapply_rules
+from fintrack_core.rules.spec import Action, Condition, RuleSpec
 from tests.conftest import SmallBook
 
 D = dt.date
@@ -97,8 +99,6 @@ def test_a_parent_budget_hears_about_its_sub_categories(small_book: SmallBook) -
 
 def test_rules_that_re_categorise_fire_alerts(small_book: SmallBook) -> None:
     sb = small_book
-    from fintrack_core.rules.service import create_rule
-    from fintrack_core.rules.spec import Action, Condition, RuleSpec
 
     groceries_budget(sb)
     spend(sb, "30.00", category="Rent")
@@ -130,21 +130,17 @@ def test_transfers_never_fire(small_book: SmallBook) -> None:
     assert events == []
 
 
-def test_an_import_fires_and_its_undo_resolves(small_book: SmallBook) -> None:
-    from fintrack_core.imports.service import import_statement, undo_batch
-    from fintrack_core.rules.service import create_rule
-    from fintrack_core.rules.spec import Action, Condition, RuleSpec
-
+def test_an_import_fires_with_its_rows_and_undoing_it_resolves(small_book: SmallBook) -> None:
     sb = small_book
-    groceries_budget(sb)
-    create_rule(sb.owner, RuleSpec("Market", (Condition("payee", "contains", "market"),),
+    groceries_budget(sb)  # 100.00; REWE 64.37 already spent in March 2024
+    create_rule(sb.owner, RuleSpec("Market", (Condition("payee", "contains", "Market"),),
                                    (Action("set_category", sb.categories["Groceries"]),)))
-    statement = b"Date,Payee,Amount\n2024-03-21,Market,-25.00\n2024-03-22,Market,-20.00\n"
-    with collect_alerts() as fired:
-        result = import_statement(sb.owner, statement, "march.csv", [sb.checking.id])
-    assert [(e.kind, e.threshold, e.spent_minor) for e in fired] == [
-        ("fired", 80, 10937), ("fired", 100, 10937)]
+    statement = b"Date,Payee,Amount\n2024-03-20,Market Hall,-20.00\n"
+    with collect_alerts() as events:  # 84.37 of 100.00
+        result = import_statement(sb.owner, statement, "giro.csv", [sb.checking.id])
+    assert [(e.kind, e.threshold, e.spent_minor) for e in events] == [("fired", 80, 8437)]
     assert result.batch_id is not None
-    with collect_alerts() as undone:
+    with collect_alerts() as events:
         undo_batch(sb.owner, result.batch_id)
-    assert [(e.kind, e.threshold) for e in undone] == [("resolved", 80), ("resolved", 100)]
+    assert [(e.kind, e.threshold, e.spent_minor) for e in events] == [("resolved", 80, 6437)]
+    assert stored(sb) == [(80, D(2024, 3, 1), True)]

@@ -7,7 +7,12 @@ import datetime as dt
 
 import pytest
 
-from fintrack_core.budgets.history import budget_history, income_not_budgeted, year_table
+from fintrack_core.budgets.history import (
+    budget_history,
+    income_not_budgeted,
+    month_budgets,
+    year_table,
+)
 from fintrack_core.budgets.inbox import dismiss_alerts, list_alerts, mark_read
 from fintrack_core.budgets.service import BudgetInput, add_budget
 from fintrack_core.errors import NotFound, PermissionDenied
@@ -49,6 +54,22 @@ def test_the_year_table_puts_each_period_in_the_month_it_starts(small_book: Smal
     food = table[table["category"] == "Food → Groceries"]
     # Weeks from Friday 1 March (cut), then Mondays 4, 11, 18, 25 March: all start in March
     assert food[["month", "budgeted", "spent"]].values.tolist() == [[3, 5 * 5000, 6437 + 500]]
+
+
+def test_a_months_budgets_are_those_whose_periods_start_in_it(small_book: SmallBook) -> None:
+    sb = small_book
+    buy(sb, D(2024, 3, 20), "5.00")  # plus REWE 64.37 on 5 March
+    add_budget(sb.owner, BudgetInput(sb.categories["Groceries"], "50", "weekly", start_day=0,
+                                     starts_on=D(2024, 3, 1)))
+    add_budget(sb.owner, BudgetInput(sb.categories["Food"], "300", "monthly", start_day=25,
+                                     starts_on=D(2024, 1, 25)))
+    march = month_budgets(sb.owner, D(2024, 3, 10))
+    assert march[["category", "budgeted", "spent"]].values.tolist() == [
+        ["Food", 30000, 0],  # 25 March - 24 April; the 5th and 20th belong to 25 Feb's
+        ["Food → Groceries", 5 * 5000, 6437 + 500],  # five weeks start in March
+    ]
+    assert list(march["category_id"]) == [sb.categories["Food"], sb.categories["Groceries"]]
+    assert month_budgets(sb.owner, D(2023, 12, 1)).empty
 
 
 def test_income_not_yet_budgeted(small_book: SmallBook) -> None:

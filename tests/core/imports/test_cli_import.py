@@ -1,7 +1,8 @@
 """``fintrack import``: the command-line contract scripts rely on.
 
 With ``--json`` stdout holds exactly one JSON object with the keys ``file, profile, rows,
-imported, duplicates, invalid, totals, date_min, date_max``; the human summary and progress go
+imported, duplicates, invalid, totals, date_min, date_max, alerts`` (the budget alerts the
+import caused); the human summary and progress go
 to stderr. A rejected file exits with status 1, still prints the JSON with its reasons, and
 writes nothing. Driven through ``typer.testing.CliRunner`` against a real SQLite file named by
 ``FINTRACK_DATABASE_URL``; click >= 8.2 keeps ``result.stdout`` and ``result.stderr`` apart.
@@ -27,7 +28,7 @@ from tests.core.imports.expected_statements import EXPECTED
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statements"
 KEYS = {"file", "profile", "rows", "imported", "duplicates", "skipped", "skipped_counts",
-        "invalid", "totals", "date_min", "date_max", "warnings", "accounts"}
+        "invalid", "totals", "date_min", "date_max", "warnings", "accounts", "alerts"}
 # name -> currency of the accounts every test starts with (alice is the only user)
 ACCOUNTS = {"Chase": "USD", "Giro": "EUR", "Barclays": "GBP"}
 
@@ -83,6 +84,7 @@ def contract(result: Result) -> dict[str, Any]:
         assert data[key] is None or isinstance(data[key], str)
     assert all(isinstance(w, str) for w in data["warnings"])
     assert all(type(n) is int for n in data["accounts"].values())
+    assert isinstance(data["alerts"], list)  # the budget alerts the import caused
     return data
 
 
@@ -141,7 +143,8 @@ def test_json_is_exactly_one_object_with_the_contract_keys(db_file: Path) -> Non
         "file": "overlap_a.csv", "profile": None, "rows": 8, "imported": 8, "duplicates": 0,
         "skipped": [], "skipped_counts": {}, "invalid": [], "totals": {"USD": "342.17"},
         "date_min": "2024-01-02", "date_max": "2024-01-19", "warnings": [],
-        "accounts": {"Chase": 8}}
+        "accounts": {"Chase": 8},
+        "alerts": []}
     assert "Imported 8 of 8 rows from overlap_a.csv" in result.stderr
     assert "8 rows read: 8 new, 0 duplicates, 0 skipped, 0 invalid" in result.stderr
     assert count_transactions(db_file) == 8
@@ -208,7 +211,8 @@ def test_a_file_with_invalid_rows_is_rejected_with_reasons_and_nothing_written(
         "skipped": [], "skipped_counts": {},
         "invalid": [{"line": 3, "error": "amount is not a number: Amount='abc'"}],
         "totals": {}, "date_min": "2024-01-02", "date_max": "2024-01-05", "warnings": [],
-        "accounts": {}}
+        "accounts": {},
+        "alerts": []}
     assert "line 3: amount is not a number" in result.stderr
     assert "Nothing was written" in result.stderr
     assert count_transactions(db_file) == 0
