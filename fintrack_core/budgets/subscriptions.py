@@ -29,6 +29,7 @@ from fintrack_core.budgets.recurring import (
 from fintrack_core.db.models import RecurringDecision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.money import to_minor
+from fintrack_core.reports.periods import shift_months
 from fintrack_core.reports.store import report_store
 from fintrack_core.text import MAX_NAME, clean_text
 
@@ -183,3 +184,42 @@ def dismiss_series(scope: Scope, key: str) -> None:
     """Hide a series for good: detection will find it again, the decision keeps it away."""
     _known(scope, key)
     _decide(scope, key, "dismissed")
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionAlert:
+    """Something to tell the user about one series: ``kind`` is ``missed`` (the expected
+    payment is later than the cadence allows) or ``price_change`` (the latest payments cost
+    something else, and the change is no older than one period)."""
+
+    kind: str
+    view: SeriesView
+
+
+def alerts_of(views: list[SeriesView], today: dt.date) -> list[SubscriptionAlert]:
+    """The alerts of series already listed (pages list them once and show both).
+
+    Why only a recent price change: an old one is news no more, and the page still notes it
+    on the series; a dismissed series raises nothing."""
+    out = []
+    for v in views:
+        if v.status == "dismissed":
+            continue
+        if v.missed(today):
+            out.append(SubscriptionAlert("missed", v))
+        change = v.price_change
+        if change is not None and change[2] >= _one_period_before(today, v.cadence):
+            out.append(SubscriptionAlert("price_change", v))
+    return out
+
+
+def _one_period_before(day: dt.date, cadence: str) -> dt.date:
+    months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(cadence)
+    if months:
+        return shift_months(day, -months)
+    return day - dt.timedelta(days=round(BY_NAME[cadence].days))
+
+
+def subscription_alerts(scope: Scope, today: dt.date | None = None) -> list[SubscriptionAlert]:
+    """Missed payments and recent price changes of the book's series (see ``alerts_of``)."""
+    return alerts_of(list_subscriptions(scope).series, today or dt.date.today())
