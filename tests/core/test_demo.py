@@ -345,3 +345,43 @@ def test_postgresql_gets_the_same_book_through_copy_in_one_transaction(
         assert s.scalar(select(func.count(Transaction.id))) == 2_000  # only the first book's
     pg.dispose()
     lite.dispose()
+
+
+def test_the_demo_raises_a_price_change_a_missed_payment_and_has_bills_due(
+        demo_book: Demo) -> None:
+    """Relative to the demo's last day (END, 15 June 2025): Spotify's latest payment (12 June)
+    costs 12.99 instead of 10.99, Urban Sports Club's June debit (2 June, 40 days are empty)
+    is late, and bills fall due in the next week."""
+    from fintrack_core.budgets.subscriptions import subscription_alerts, upcoming_bills
+
+    db, result = demo_book
+    scope = Scope(db, result.user_id, result.book_id)
+    alerts = {(a.kind, a.view.name) for a in subscription_alerts(scope, END)}
+    assert alerts == {("price_change", "Spotify"), ("missed", "Urban Sports Club")}
+    spotify = next(a.view for a in subscription_alerts(scope, END) if a.kind == "price_change")
+    assert spotify.price_change == (-1099, -1299, dt.date(2025, 6, 12))
+    assert upcoming_bills(scope, 7, as_of=END)
+
+
+@pytest.mark.parametrize("end", [dt.date(2026, 11, 1) + dt.timedelta(days=n)
+                                 for n in range(0, 61, 3)], ids=str)
+def test_bills_fall_due_within_a_week_of_any_last_day(end: dt.date) -> None:
+    """The demo is generated up to today, whatever today is: some bill is always due within
+    the Overview's seven days (standing orders on the 1st to 25th and the month's last day)."""
+    import pandas as pd
+
+    from fintrack_core.budgets.recurring import detect_series
+    from fintrack_core.demo.household import ACCOUNTS, KEYS
+
+    data = demo.generate(1_000, end=end)
+    own = data.transfer < 0
+    frame = pd.DataFrame({
+        "account_id": data.account[own].astype(int),
+        "date": [data.start + dt.timedelta(days=int(d)) for d in data.day[own]],
+        "payee": [data.texts[p] for p in data.payee[own]],
+        "amount_minor": data.amount[own],
+        "currency": [ACCOUNTS[KEYS[a]][2] for a in data.account[own]],
+        "category_id": data.category[own].astype(int)})
+    due = [s.payee for s in detect_series(frame)
+           if s.amount_minor < 0 and end <= s.next_date <= end + dt.timedelta(days=7)]
+    assert due, end
