@@ -364,13 +364,15 @@ def test_the_demo_raises_a_price_change_a_missed_payment_and_has_bills_due(
 
 
 @pytest.mark.parametrize("end", [dt.date(2026, 11, 1) + dt.timedelta(days=n)
-                                 for n in range(0, 61, 3)], ids=str)
-def test_bills_fall_due_within_a_week_of_any_last_day(end: dt.date) -> None:
+                                 for n in range(0, 62)], ids=str)
+def test_bills_and_alerts_on_any_last_day(end: dt.date) -> None:
     """The demo is generated up to today, whatever today is: some bill is always due within
-    the Overview's seven days (standing orders on the 1st to 25th and the month's last day)."""
+    the Overview's seven days (standing orders on the 1st to 25th and the month's last day),
+    Spotify's price change and Urban Sports Club's missed debit are always news."""
     import pandas as pd
 
     from fintrack_core.budgets.recurring import detect_series
+    from fintrack_core.budgets.subscriptions import SeriesView, alerts_of
     from fintrack_core.demo.household import ACCOUNTS, KEYS
 
     data = demo.generate(1_000, end=end)
@@ -382,6 +384,11 @@ def test_bills_fall_due_within_a_week_of_any_last_day(end: dt.date) -> None:
         "amount_minor": data.amount[own],
         "currency": [ACCOUNTS[KEYS[a]][2] for a in data.account[own]],
         "category_id": data.category[own].astype(int)})
-    due = [s.payee for s in detect_series(frame)
+    found = detect_series(frame)
+    due = [s.payee for s in found
            if s.amount_minor < 0 and end <= s.next_date <= end + dt.timedelta(days=7)]
     assert due, end
+    views = [SeriesView(s, "detected", s.payee, s.amount_minor, s.cadence, s.next_date)
+             for s in found]
+    alerts = {(a.kind, a.view.name) for a in alerts_of(views, end)}
+    assert {("price_change", "Spotify"), ("missed", "Urban Sports Club")} <= alerts, end

@@ -40,6 +40,7 @@ def test_a_books_subscriptions_with_their_monthly_and_yearly_cost(streaming: Sma
                                                                "detected")
     assert (spotify.next_date, spotify.amount_minor) == (D(2024, 5, 12), -1099)
     assert (subs.monthly, subs.yearly) == ({"EUR": -1099}, {"EUR": -13188})
+    assert subs.monthly_by_direction() == {"EUR": (-1099, 0)}
     assert list_subscriptions(streaming.viewer) == subs
 
 
@@ -97,7 +98,9 @@ def test_alerts_are_a_late_payment_and_a_price_change_of_the_last_period(
         return [a.kind for a in subscription_alerts(sb.viewer, today)]
 
     assert kinds(D(2024, 5, 1)) == ["price_change"]   # changed 12 Apr, within a month
-    assert kinds(D(2024, 5, 18)) == []                # 12 May + 6 days' grace: not yet late
-    assert kinds(D(2024, 5, 19)) == ["missed"]        # and the change is over a month old
+    assert kinds(D(2024, 5, 18)) == ["price_change"]  # 12 May + 6 days' grace: not yet late
+    assert kinds(D(2024, 5, 19)) == ["missed"]        # and the change is news no more
+    assert kinds(D(2024, 7, 12)) == ["missed"]        # two months late: still news
+    assert kinds(D(2024, 7, 13)) == []                # later: the series has ended
     dismiss_series(sb.owner, spotify.series.key)
     assert kinds(D(2024, 5, 19)) == []                # a dismissed series raises nothing
