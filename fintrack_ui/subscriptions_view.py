@@ -65,16 +65,20 @@ def series_table(views: list[SeriesView], accounts: dict[int, str], locale: str,
         "Amount": [format_money(v.amount_minor, v.series.currency, locale) for v in views],
         "Per month": [format_money(v.monthly_minor, v.series.currency, locale) for v in views],
         "Next expected": [v.next_date for v in views],
+        "Note": [note(v) for v in views],
         "Status": [STATUS_WORDS[v.status] for v in views],
         "Payments": [v.series.occurrences for v in views],
-        "Note": [note(v) for v in views],
     })
 
 
-def totals_text(subs: Subscriptions, locale: str) -> list[tuple[str, str, str]]:
-    """(currency, per month, per year) of the series not dismissed, one per currency."""
-    return [(c, format_money(subs.monthly[c], c, locale), format_money(subs.yearly[c], c, locale))
-            for c in sorted(subs.monthly)]
+def totals_text(subs: Subscriptions, locale: str) -> list[tuple[str, str, str, str]]:
+    """(currency, payments a month, payments a year, income a month) of the series not
+    dismissed, one per currency."""
+    out = []
+    for currency, (paid, got) in sorted(subs.monthly_by_direction().items()):
+        out.append((currency, format_money(paid, currency, locale),
+                    format_money(paid * 12, currency, locale), format_money(got, currency, locale)))
+    return out
 
 
 def alert_text(alert: SubscriptionAlert, locale: str) -> str:

@@ -38,10 +38,8 @@ total_low = next(p for p in fc.lows if p.account == "Total")
 c1, c2, c3 = st.columns(3)
 c1.metric(f"Total today ({base})", money(int(fc.daily["total"].iloc[0]), base, loc))
 c2.metric(f"Total in {fc.days} days", money(int(fc.daily["total"].iloc[-1]), base, loc))
-c3.metric("Lowest total", money(total_low.balance_minor, base, loc),
-          help=f"on {day_text(total_low.date, loc)}")
-st.caption(f"Lowest total: {md(money(total_low.balance_minor, base, loc))} on "
-           f"{md(day_text(total_low.date, loc))}.")
+c3.metric(f"Lowest total, on {day_text(total_low.date, loc)}",
+          money(total_low.balance_minor, base, loc))
 st.plotly_chart(forecast_lines(fc.daily, accounts, base, (total_low.date, total_low.balance_minor),
                                loc, title=f"Balances over the next {fc.days} days"),
                 key="fc_chart", width="stretch")

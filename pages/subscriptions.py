@@ -45,11 +45,12 @@ if not subs.series:
             + ("" if show_all else " Dismissed series are hidden (switch above)."))
     st.stop()
 
-for currency, month, year in totals_text(subs, ctx.locale):
-    c1, c2 = st.columns(2)
-    c1.metric(f"Per month ({currency})", month, help="Net of the series not dismissed: "
-              "payments out and income in.")
-    c2.metric(f"Per year ({currency})", year)
+for currency, month, year, income in totals_text(subs, ctx.locale):
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"Payments per month ({currency})", month,
+              help="Series not dismissed; a yearly one counts a twelfth.")
+    c2.metric(f"Payments per year ({currency})", year)
+    c3.metric(f"Recurring income per month ({currency})", income)
 
 accounts = {a.id: a.name for a in list_accounts(ctx.scope)}
 table = series_table(subs.series, accounts, ctx.locale, today)

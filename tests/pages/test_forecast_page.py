@@ -56,7 +56,7 @@ def test_a_shorter_horizon_uses_fewer_payments(rent: SmallBook, as_owner: OpenPa
     at.radio(key="fc_days").set_value(30).run()
     assert len(at.dataframe[1].value) == 2  # the tax and May's rent
     assert [m.label for m in at.metric] == ["Total today (EUR)", "Total in 30 days",
-                                            "Lowest total"]
+                                            "Lowest total, on May 2, 2024"]  # after rent
 
 
 def test_accounts_without_a_rate_are_named(rent: SmallBook, as_owner: OpenPage) -> None:

@@ -55,7 +55,9 @@ def test_owner_sees_each_series_its_cost_and_the_price_change(on_1_may: None,
     assert (row["Next expected"], row["Status"], row["Payments"]) == (
         D(2024, 5, 12), "detected", 4)
     assert row["Note"] == "price changed from -€10.99 to -€12.99 on Apr 12, 2024"
-    assert [m.value for m in at.metric] == ["-€12.99", "-€155.88"]
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Payments per month (EUR)", "-€12.99"), ("Payments per year (EUR)", "-€155.88"),
+        ("Recurring income per month (EUR)", "€0.00")]
     [warning] = at.warning
     assert warning.value.replace("\\", "") == ("**Spotify AB**: price changed from -€10.99 to "
                                                "-€12.99 on Apr 12, 2024.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -49,8 +50,12 @@ def test_amounts_and_dates_follow_the_users_locale() -> None:
     assert price_note(view(SPOTIFY), "de_DE") == (
         "price changed from -10,99\xa0€ to -12,99\xa0€ on 12.04.2024")
     assert price_note(view(RENT), "de_DE") == ""
-    subs = Subscriptions([view(SPOTIFY)], {"EUR": -1299}, {"EUR": -15588})
-    assert totals_text(subs, "de_DE") == [("EUR", "-12,99\xa0€", "-155,88\xa0€")]
+    salary = dataclasses.replace(RENT, key="salary", payee="ACME", amount_minor=250000)
+    subs = Subscriptions([view(SPOTIFY), view(salary), view(RENT, "dismissed")],
+                         {"EUR": 248701}, {"EUR": 2984412})
+    # Payments and income apart (not their net); the dismissed rent counts for nothing.
+    assert totals_text(subs, "de_DE") == [("EUR", "-12,99\xa0€", "-155,88\xa0€",
+                                           "2.500,00\xa0€")]
     bills = bills_table([view(RENT)], "en_US")
     assert bills.to_dict("records") == [{"Name": "Landlord", "Date": D(2024, 5, 2),
                                          "Amount": "-€850.00"}]
