@@ -55,7 +55,7 @@ def series_table(views: list[SeriesView], accounts: dict[int, str], locale: str,
     def note(v: SeriesView) -> str:
         parts = [price_note(v, locale)]
         if v.status != "dismissed" and v.missed(today):
-            parts.insert(0, f"missed: expected {day_text(v.next_date, locale)}")
+            parts.insert(0, "missed")  # the date is in "Next expected"
         return "; ".join(p for p in parts if p)
 
     return pd.DataFrame({
