@@ -118,3 +118,18 @@ def test_viewer_sees_the_series_and_no_form(on_1_may: None, as_viewer: OpenPage)
     assert len(at.warning) == 1
     assert not [b for b in at.button if b.label in ("Confirm as schedule", "Dismiss")]
     assert not at.text_input
+
+
+def test_a_hostile_payee_is_shown_escaped_in_the_alerts(small_book: SmallBook) -> None:
+    from tests.pages.conftest import log_in
+    from tests.pages.test_markdown_injection import HOSTILE, RAW, rendered_markdown
+
+    for month in (1, 2, 3):  # due 5 April: late on 1 May
+        tx.add_transaction(small_book.owner, tx.TransactionInput(
+            small_book.checking.id, D(2024, month, 5), "-9.99", HOSTILE, "", None))
+    with time_machine.travel(dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC), tick=True):
+        for page in (PAGE, "pages/overview.py"):
+            at = log_in("alice", "wonderland-42").switch_page(page).run()
+            assert any(md(HOSTILE) in w.value for w in at.warning), page
+            for body in rendered_markdown(at):
+                assert not any(raw.search(body) for raw in RAW), (page, body)
