@@ -43,6 +43,9 @@ def test_subscriptions_show_the_demos_alerts(page: Page, demo_server: Server) ->
     page.wait_for_timeout(2000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "page_subscriptions.png"), full_page=True)
+    page.get_by_role("button", name="Confirm as schedule").scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "page_subscriptions_form.png"))
 
 
 def test_forecast_draws_the_balances_ahead(page: Page, demo_server: Server) -> None:
