@@ -54,6 +54,9 @@ def main() -> None:
             st.Page("pages/accounts.py", title="Accounts", icon=":material/account_balance:"),
             st.Page("pages/categories.py", title="Categories", icon=":material/category:"),
             st.Page("pages/rules.py", title="Rules", icon=":material/rule:"),
+            st.Page("pages/subscriptions.py", title="Subscriptions",
+                    icon=":material/autorenew:"),
+            st.Page("pages/forecast.py", title="Forecast", icon=":material/query_stats:"),
         ],
         "Reports": [
             st.Page("pages/report_monthly.py", title="Monthly summary",

@@ -43,6 +43,7 @@ from fintrack_cli.imports import import_command
 from fintrack_cli.ledger import account_app, tx_app
 from fintrack_cli.profiles import profiles_app
 from fintrack_cli.reports import export_app, report_app
+from fintrack_cli.subscriptions import forecast_command, subs_app
 from fintrack_core.api import current_revision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger.books import list_books
@@ -75,6 +76,8 @@ app.add_typer(profiles_app, name="profiles")
 app.add_typer(budget_app, name="budget")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 app.command("audit")(audit_command)
+app.add_typer(subs_app, name="subscriptions")
+app.command("forecast")(forecast_command)
 cli_backup.register(app)
 
 AsOpt = Annotated[str | None, typer.Option(

@@ -171,6 +171,43 @@ def balance_bars(names: list[str], minor: list[int], currency: str, locale: str 
     return finish(fig, title, locale, height=320, xaxis_title=currency, showlegend=False)
 
 
+def forecast_lines(daily: pd.DataFrame, accounts: dict[int, tuple[str, str]],
+                   base_currency: str, low: tuple[dt.date, int] | None, locale: str = "en_US",
+                   title: str = "Forecast balances") -> go.Figure:
+    """One line per account (``accounts``: id -> (name, currency), each in its own currency)
+    and a thicker one for the total in the base currency; ``low`` (day, total) is marked,
+    because the lowest day is what people plan around."""
+    days = pd.to_datetime(daily["date"])
+    fig = go.Figure()
+    for account_id, (name, currency) in accounts.items():
+        if account_id not in daily.columns:
+            continue
+        values = daily[account_id]
+        fig.add_scatter(x=days, y=_num(values, currency), name=f"{name} ({currency})",
+                        mode="lines", line={"width": 1.5},
+                        hovertext=_days_hover(days, _fmt(values, currency, locale), locale),
+                        hovertemplate=HOVER)
+    total = daily["total"]
+    fig.add_scatter(x=days, y=_num(total, base_currency), name=f"Total ({base_currency})",
+                    mode="lines", line={"color": "#263238", "width": 3},
+                    hovertext=_days_hover(days, _fmt(total, base_currency, locale), locale),
+                    hovertemplate=HOVER)
+    if low is not None:
+        day, minor = low
+        text = (f"Lowest: {format_money(minor, base_currency, locale)} on "
+                f"{format_date(day, 'medium', locale=locale)}")
+        fig.add_scatter(x=[pd.Timestamp(day)], y=[_num(minor, base_currency)], name="Low point",
+                        mode="markers+text", text=[text], textposition="bottom center",
+                        marker={"color": EXPENSE, "size": 11, "symbol": "diamond"},
+                        hovertext=[text], hovertemplate="%{hovertext}<extra></extra>")
+    return _finish(fig, title, locale, yaxis_title="Balance")
+
+
+def _days_hover(days: pd.Series, amounts: list[str], locale: str) -> list[str]:
+    return [f"{format_date(d.date(), 'medium', locale=locale)}: {a}"
+            for d, a in zip(days, amounts, strict=True)]
+
+
 def payee_bars(payees: pd.DataFrame, currency: str, locale: str = "en_US",
                title: str = "Top payees") -> go.Figure:
     data = payees.iloc[::-1]

@@ -9,6 +9,7 @@ from fintrack_ui.charts import balance_bars
 from fintrack_ui.display import money, rows_frame, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
+from fintrack_ui.subscriptions_view import show_upcoming
 from fintrack_ui.tables import show_table
 
 ctx = current()
@@ -57,6 +58,8 @@ with right:
         st.plotly_chart(balance_bars([a.account.name for a in converted],
                                      [a.base_minor or 0 for a in converted], base, loc,
                                      title=f"Balances in {base}"), width="stretch")
+
+show_upcoming(ctx)
 
 st.subheader("Latest transactions")
 if data.recent:

@@ -29,6 +29,7 @@ from fintrack_core.budgets.recurring import (
 from fintrack_core.db.models import RecurringDecision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.money import to_minor
+from fintrack_core.reports.periods import shift_months
 from fintrack_core.reports.store import report_store
 from fintrack_core.text import MAX_NAME, clean_text
 
@@ -76,6 +77,17 @@ class Subscriptions:
     series: list[SeriesView]
     monthly: dict[str, int]  # per currency: what the series cost (negative) or bring a month
     yearly: dict[str, int]
+
+    def monthly_by_direction(self) -> dict[str, tuple[int, int]]:
+        """Per currency, (payments, income) a month of the series not dismissed: what people
+        call the cost of their subscriptions is the first, not the net with the salary."""
+        out: dict[str, tuple[int, int]] = {}
+        for v in self.series:
+            if v.status != "dismissed":
+                paid, got = out.get(v.series.currency, (0, 0))
+                m = v.monthly_minor
+                out[v.series.currency] = (paid + min(m, 0), got + max(m, 0))
+        return out
 
 
 def _candidate_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -183,3 +195,46 @@ def dismiss_series(scope: Scope, key: str) -> None:
     """Hide a series for good: detection will find it again, the decision keeps it away."""
     _known(scope, key)
     _decide(scope, key, "dismissed")
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionAlert:
+    """Something to tell the user about one series: ``kind`` is ``missed`` (the expected
+    payment is later than the cadence allows) or ``price_change`` (the latest payments cost
+    something else, and the change is recent; see ``alerts_of``)."""
+
+    kind: str
+    view: SeriesView
+
+
+def alerts_of(views: list[SeriesView], today: dt.date) -> list[SubscriptionAlert]:
+    """The alerts of series already listed (pages list them once and show both).
+
+    Why only recent news: a price change is news until the next payment is due (one period
+    and its grace days; a payment rolled past a weekend may be the latest), and a
+    payment more than two periods overdue means the series has ended (a one-off run of three
+    similar payments often looks like one); pages still note both on the series. A dismissed
+    series raises nothing."""
+    out = []
+    for v in views:
+        if v.status == "dismissed":
+            continue
+        if v.missed(today) and v.next_date >= _periods_before(today, v.cadence, 2):
+            out.append(SubscriptionAlert("missed", v))
+        change = v.price_change
+        grace = dt.timedelta(days=BY_NAME[v.cadence].grace)
+        if change is not None and change[2] >= _periods_before(today, v.cadence, 1) - grace:
+            out.append(SubscriptionAlert("price_change", v))
+    return out
+
+
+def _periods_before(day: dt.date, cadence: str, n: int) -> dt.date:
+    months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(cadence)
+    if months:
+        return shift_months(day, -months * n)
+    return day - dt.timedelta(days=round(BY_NAME[cadence].days) * n)
+
+
+def subscription_alerts(scope: Scope, today: dt.date | None = None) -> list[SubscriptionAlert]:
+    """Missed payments and recent price changes of the book's series (see ``alerts_of``)."""
+    return alerts_of(list_subscriptions(scope).series, today or dt.date.today())

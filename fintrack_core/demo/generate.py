@@ -219,7 +219,10 @@ def _schedules(cal: _Calendar) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]]
              "loan": cal.monthly(15), "cash": cal.monthly(1),
              "card": (card[0][card[1] >= 1], card[1][card[1] >= 1]),  # last month's bill
              "usd": (usd[0][usd[1] % 3 == 0], usd[1][usd[1] % 3 == 0])}  # quarterly
-    sched.update({f"fixed{i}": cal.monthly(f.day, f.every, f.phase) for i, f in enumerate(FIXED)})
+    for i, f in enumerate(FIXED):
+        days, months = cal.monthly(f.day, f.every, f.phase)
+        kept = days < cal.n_days - f.stopped  # a debit that stopped (the missed-payment alert)
+        sched[f"fixed{i}"] = (days[kept], months[kept])
     per_date = {"pay": len(EMPLOYERS) + 1, "savings": 2, "loan": 2, "cash": 2, "card": 2,
                 "usd": 2}  # salaries + interest; both legs of transfers
     return sched, sum(len(d) * per_date.get(k, 1) for k, (d, _) in sched.items())
@@ -248,7 +251,10 @@ def generate(transactions: int = 10_000, *, seed: int = 42, end: dt.date | None 
     for kind, count in zip(KINDS, counts, strict=True):
         _spend(b, rng, kind, int(count), _day_weights(kind, cal, trip, starts))
     for i, f in enumerate(FIXED):
-        b.add(sched[f"fixed{i}"][0], KEYS.index(f.account), f.amount, b.category(f.category),
+        amounts = np.full(len(sched[f"fixed{i}"][0]), f.amount, np.int64)
+        if f.latest and len(amounts):
+            amounts[-1] = f.latest  # the price-change alert
+        b.add(sched[f"fixed{i}"][0], KEYS.index(f.account), amounts, b.category(f.category),
               b.text([f.payee])[0], b.text([f.description])[0], b.text([f.tags])[0])
     rate_bp = np.clip(10_850 + np.cumsum(rng.integers(-150, 151, cal.n_months)), 10_500, 11_200)
     need = _settle(b, cal, sched, rate_bp)

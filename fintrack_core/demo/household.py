@@ -115,6 +115,10 @@ class Fixed:
     every: int = 1  # months between payments
     phase: int = 0  # calendar month (0 = January) the payments are aligned to
     tags: str = ""
+    # The demo's subscription alerts, relative to its last day: the latest payment at a new
+    # price (a price change), or no payment in the last ``stopped`` days (a missed debit).
+    latest: int = 0
+    stopped: int = 0
 
 
 FIXED = (
@@ -128,10 +132,11 @@ FIXED = (
     Fixed(15, "giro", -5_508, "Taxes", "ARD ZDF Deutschlandradio", "Rundfunkbeitrag", 3),
     Fixed(10, "giro", -51_240, "Insurance", "HUK-COBURG", "Kfz-Versicherung", 12),
     Fixed(7, "visa", -1_399, "Subscriptions", "Netflix", "Netflix Standard"),
-    Fixed(12, "visa", -1_099, "Subscriptions", "Spotify", "Spotify Premium"),
+    Fixed(12, "visa", -1_099, "Subscriptions", "Spotify", "Spotify Premium", latest=-1_299),
     Fixed(20, "visa", -299, "Subscriptions", "Apple", "iCloud+ 200 GB"),
     Fixed(3, "visa", -999, "Subscriptions", "Disney+", "Disney+ Standard"),
-    Fixed(2, "visa", -5_900, "Fitness", "Urban Sports Club", "Membership M"),
+    Fixed(2, "visa", -5_900, "Fitness", "Urban Sports Club", "Membership M", stopped=40),
+    Fixed(25, "visa", -995, "Subscriptions", "Audible", "Audible Premium Plus"),
     Fixed(18, "visa", -8_990, "Subscriptions", "Amazon", "Prime membership", 12, 5),
     Fixed(14, "usd", -1_240, "Subscriptions", "Amazon Web Services", "AWS", tags=",business,"),
 )

@@ -264,6 +264,8 @@ OPS: list[Op] = [
        lambda s, i: subscriptions.confirm_series(s, i.series, name="Films")),
     Op("budgets.subscriptions.dismiss_series", "write",
        lambda s, i: subscriptions.dismiss_series(s, i.series)),
+    Op("budgets.subscriptions.subscription_alerts", "read",
+       lambda s, i: subscriptions.subscription_alerts(s, dt.date(2024, 5, 1)), False),
     Op("budgets.forecast.forecast", "read",
        lambda s, i: _report_data(forecast.forecast(s, 60, dt.date(2024, 3, 20))), False),
     # exchange rates

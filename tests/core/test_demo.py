@@ -369,3 +369,50 @@ def test_the_demo_has_budgets_near_and_over_their_limits(demo_book: Demo) -> Non
     # Their crossings are in the alert list (others may have crossed a warning on their own).
     assert {("Food → Groceries", 80), ("Food → Restaurants", 80), ("Food → Restaurants", 100)} \
         <= {(a.category, a.threshold) for a in list_alerts(scope)}
+
+
+def test_the_demo_raises_a_price_change_a_missed_payment_and_has_bills_due(
+        demo_book: Demo) -> None:
+    """Relative to the demo's last day (END, 15 June 2025): Spotify's latest payment (12 June)
+    costs 12.99 instead of 10.99, Urban Sports Club's June debit (2 June, 40 days are empty)
+    is late, and bills fall due in the next week."""
+    from fintrack_core.budgets.subscriptions import subscription_alerts, upcoming_bills
+
+    db, result = demo_book
+    scope = Scope(db, result.user_id, result.book_id)
+    alerts = {(a.kind, a.view.name) for a in subscription_alerts(scope, END)}
+    assert alerts == {("price_change", "Spotify"), ("missed", "Urban Sports Club")}
+    spotify = next(a.view for a in subscription_alerts(scope, END) if a.kind == "price_change")
+    assert spotify.price_change == (-1099, -1299, dt.date(2025, 6, 12))
+    assert upcoming_bills(scope, 7, as_of=END)
+
+
+@pytest.mark.parametrize("end", [dt.date(2026, 11, 1) + dt.timedelta(days=n)
+                                 for n in range(0, 62)], ids=str)
+def test_bills_and_alerts_on_any_last_day(end: dt.date) -> None:
+    """The demo is generated up to today, whatever today is: some bill is always due within
+    the Overview's seven days (standing orders on the 1st to 25th and the month's last day),
+    Spotify's price change and Urban Sports Club's missed debit are always news."""
+    import pandas as pd
+
+    from fintrack_core.budgets.recurring import detect_series
+    from fintrack_core.budgets.subscriptions import SeriesView, alerts_of
+    from fintrack_core.demo.household import ACCOUNTS, KEYS
+
+    data = demo.generate(1_000, end=end)
+    own = data.transfer < 0
+    frame = pd.DataFrame({
+        "account_id": data.account[own].astype(int),
+        "date": [data.start + dt.timedelta(days=int(d)) for d in data.day[own]],
+        "payee": [data.texts[p] for p in data.payee[own]],
+        "amount_minor": data.amount[own],
+        "currency": [ACCOUNTS[KEYS[a]][2] for a in data.account[own]],
+        "category_id": data.category[own].astype(int)})
+    found = detect_series(frame)
+    due = [s.payee for s in found
+           if s.amount_minor < 0 and end <= s.next_date <= end + dt.timedelta(days=7)]
+    assert due, end
+    views = [SeriesView(s, "detected", s.payee, s.amount_minor, s.cadence, s.next_date)
+             for s in found]
+    alerts = {(a.kind, a.view.name) for a in alerts_of(views, end)}
+    assert {("price_change", "Spotify"), ("missed", "Urban Sports Club")} <= alerts, end

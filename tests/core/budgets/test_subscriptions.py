@@ -10,6 +10,7 @@ from fintrack_core.budgets.subscriptions import (
     confirm_series,
     dismiss_series,
     list_subscriptions,
+    subscription_alerts,
     upcoming_bills,
 )
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
@@ -39,6 +40,7 @@ def test_a_books_subscriptions_with_their_monthly_and_yearly_cost(streaming: Sma
                                                                "detected")
     assert (spotify.next_date, spotify.amount_minor) == (D(2024, 5, 12), -1099)
     assert (subs.monthly, subs.yearly) == ({"EUR": -1099}, {"EUR": -13188})
+    assert subs.monthly_by_direction() == {"EUR": (-1099, 0)}
     assert list_subscriptions(streaming.viewer) == subs
 
 
@@ -80,3 +82,25 @@ def test_upcoming_bills_are_the_payments_due_in_the_next_days(streaming: SmallBo
     assert upcoming_bills(sb.owner, 7, as_of=D(2024, 5, 1)) == []
     with pytest.raises(ValidationError, match=r"^days: choose 1 to 366 days"):
         upcoming_bills(sb.owner, 0)
+
+
+def test_alerts_are_a_late_payment_and_a_price_change_of_the_last_period(
+        small_book: SmallBook) -> None:
+    # Spotify 10.99 on the 12th of Jan-Mar, 12.99 from 12 April on; next expected 12 May.
+    sb = small_book
+    for month, amount in ((1, "-10.99"), (2, "-10.99"), (3, "-10.99"), (4, "-12.99")):
+        tx.add_transaction(sb.owner, tx.TransactionInput(
+            sb.checking.id, D(2024, month, 12), amount, "Spotify AB", "", None))
+    [spotify] = list_subscriptions(sb.owner).series
+    assert spotify.price_change == (-1099, -1299, D(2024, 4, 12))
+
+    def kinds(today: dt.date) -> list[str]:
+        return [a.kind for a in subscription_alerts(sb.viewer, today)]
+
+    assert kinds(D(2024, 5, 1)) == ["price_change"]   # changed 12 Apr, within a month
+    assert kinds(D(2024, 5, 18)) == ["price_change"]  # 12 May + 6 days' grace: not yet late
+    assert kinds(D(2024, 5, 19)) == ["missed"]        # and the change is news no more
+    assert kinds(D(2024, 7, 12)) == ["missed"]        # two months late: still news
+    assert kinds(D(2024, 7, 13)) == []                # later: the series has ended
+    dismiss_series(sb.owner, spotify.series.key)
+    assert kinds(D(2024, 5, 19)) == []                # a dismissed series raises nothing
