@@ -29,8 +29,9 @@ class Mail:
 def budget_alert_mail(book: str, alert: AlertView, locale: str) -> Mail:
     spent = format_money(alert.spent_minor, alert.currency, locale)
     limit = format_money(alert.limit_minor, alert.currency, locale)
-    text = (f"{alert.message}\n\nBook: {book}\nSpent {spent} of {limit} "
-            f"({alert.span.start} to {alert.span.end}).\n")
+    text = (f"{alert.category}: {alert.threshold} % of its budget reached.\n"
+            f"Spent {spent} of {limit} from {alert.span.start} to {alert.span.end}.\n\n"
+            f"Book: {book}\n")
     return Mail(f"[FinTrack] {alert.category}: {alert.threshold} % of the budget reached", text)
 
 

@@ -37,7 +37,7 @@ from fintrack_core.notify.outbox import enqueue, utcnow
 from fintrack_core.notify.settings import NotifySettings, settings_in_session
 from fintrack_core.reports.weekly import week_figures
 
-PRICE_CHANGE_NEWS = dt.timedelta(days=31)  # older price changes are history, not news
+PRICE_CHANGE_NEWS = dt.timedelta(days=62)  # older price changes are history, not news
 
 
 @dataclass

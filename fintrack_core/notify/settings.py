@@ -63,7 +63,8 @@ def update_settings(scope: Scope, **changes: object) -> NotifySettings:
         raise ValidationError(unknown[0], "is not a notification setting")
     with scope.db.write() as s:
         require(s, scope, READ)
-        new = replace(settings_in_session(s, scope.user_id, scope.book_id), **changes)  # type: ignore[arg-type]
+        old = settings_in_session(s, scope.user_id, scope.book_id)
+        new = replace(old, **changes)  # type: ignore[arg-type]
         if new.channel not in CHANNELS:
             raise ValidationError("channel", f"choose one of {', '.join(CHANNELS)}")
         if not isinstance(new.weekday, int) or not 0 <= new.weekday <= 6:
