@@ -70,7 +70,8 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait after the ``attempts``-th failure: 1, 2, 4, ... minutes, at most ``MAX_BACKOFF``."""
-    return min(BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    wait: dt.timedelta = BACKOFF * (2 ** max(0, attempts - 1))
+    return min(wait, MAX_BACKOFF)
 
 
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from fintrack_core.access import Scope
-from fintrack_core.reports._base_query import UNCATEGORISED_LABEL, BookQuery
+from fintrack_core.reports._base_query import UNCATEGORISED_LABEL, BookQuery, as_dates
 
 AVERAGE_OF = 4  # weeks
 LARGEST = 3
@@ -87,12 +87,13 @@ def week_figures(scope: Scope, first: dt.date) -> WeekFigures:
     since = first - dt.timedelta(days=7 * AVERAGE_OF)
     q = BookQuery(scope)
     frame = q.run(_BY_CATEGORY_SQL, [first, first, since, last])
-    categories = [CategoryWeek(str(r.category), int(r.week), _average(int(r.before)))
-                  for r in frame.itertuples() if int(r.week) or int(r.before)]
+    categories = [CategoryWeek(str(r["category"]), int(r["week"]), _average(int(r["before"])))
+                  for r in frame.to_dict("records") if int(r["week"]) or int(r["before"])]
     rows = q.run(_NOTABLE_SQL, [first, first, last])
-    notable = [NotableTransaction(r.date.date() if hasattr(r.date, "date") else r.date,
-                                  str(r.payee), str(r.description), int(r.amount),
-                                  bool(r.new_payee)) for r in rows.itertuples()]
+    rows["date"] = as_dates(rows["date"])
+    notable = [NotableTransaction(r["date"], str(r["payee"]), str(r["description"]),
+                                  int(r["amount"]), bool(r["new_payee"]))
+               for r in rows.to_dict("records")]
     new_payees: dict[str, NotableTransaction] = {}
     for n in sorted(notable, key=lambda n: (n.date, n.payee)):
         if n.new_payee and n.payee and n.payee not in new_payees:
