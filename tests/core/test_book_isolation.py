@@ -48,6 +48,7 @@ from fintrack_core.imports import service as imports
 from fintrack_core.ledger import accounts, books, categories, fx, search, users
 from fintrack_core.ledger import overview as ov
 from fintrack_core.ledger import transactions as tx
+from fintrack_core.notify import settings as notify_settings
 from fintrack_core.reports import cashflow as r_cashflow
 from fintrack_core.reports import categories as r_categories
 from fintrack_core.reports import drilldown as r_drilldown
@@ -56,6 +57,7 @@ from fintrack_core.reports import networth as r_networth
 from fintrack_core.reports import pivot as r_pivot
 from fintrack_core.reports import summary as r_summary
 from fintrack_core.reports import trends as r_trends
+from fintrack_core.reports import weekly as r_weekly
 from fintrack_core.rules import service as rules
 from fintrack_core.rules.service import Action, Condition, RuleSpec
 
@@ -251,6 +253,13 @@ OPS: list[Op] = [
        lambda s, i: subscriptions.dismiss_series(s, i.series)),
     Op("budgets.forecast.forecast", "read",
        lambda s, i: _report_data(forecast.forecast(s, 60, dt.date(2024, 3, 20))), False),
+    # notifications: each member's own settings, so viewers may save theirs (a "read" role)
+    Op("notify.settings.get_settings", "read", lambda s, i: notify_settings.get_settings(s),
+       False),
+    Op("notify.settings.update_settings", "read",
+       lambda s, i: notify_settings.update_settings(s, weekly=True, weekday=3), False),
+    Op("reports.weekly.week_figures", "read",
+       lambda s, i: r_weekly.week_figures(s, dt.date(2024, 3, 4)), False),
     # exchange rates
     Op("ledger.fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
     Op("ledger.fx.rate_table", "read",
