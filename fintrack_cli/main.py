@@ -40,6 +40,7 @@ from fintrack_cli.common import (
 )
 from fintrack_cli.imports import import_command
 from fintrack_cli.ledger import account_app, tx_app
+from fintrack_cli.notify import notify_command
 from fintrack_cli.reports import export_app, report_app
 from fintrack_core.api import current_revision
 from fintrack_core.errors import NotFound, ValidationError
@@ -71,6 +72,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 app.command("audit")(audit_command)
+app.command("notify")(notify_command)
 cli_backup.register(app)
 
 AsOpt = Annotated[str | None, typer.Option(
