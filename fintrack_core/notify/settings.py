@@ -8,6 +8,7 @@ who did not ask for it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import select
@@ -15,8 +16,11 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, Scope, require
 from fintrack_core.budgets.service import DEFAULT_THRESHOLDS, check_thresholds
-from fintrack_core.db.models import NotificationSettings
-from fintrack_core.errors import ValidationError
+from fintrack_core.db.engine import Database
+from fintrack_core.db.models import NotificationSettings, User
+from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.ledger.users import MAX_EMAIL
+from fintrack_core.text import clean_text
 
 CHANNELS = ("in-app", "email")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -83,3 +87,20 @@ def update_settings(scope: Scope, **changes: object) -> NotifySettings:
         row.weekday = new.weekday
         row.thresholds = ",".join(str(t) for t in thresholds)
         return replace(new, thresholds=thresholds)
+
+
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def set_my_email(db: Database, user_id: int, email: str) -> str:
+    """Set the acting user's own e-mail address (where their notifications go); empty
+    removes it. Only a plain address is taken: no display name, no list."""
+    address = clean_text(email, "email", MAX_EMAIL)
+    if address and not EMAIL_RE.match(address):
+        raise ValidationError("email", f"{address!r} is not an e-mail address")
+    with db.write() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        user.email = address
+    return address

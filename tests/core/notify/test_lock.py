@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
+
+import pytest
 
 from fintrack_core.db.engine import Database
 from fintrack_core.notify.lock import release, try_acquire
-from fintrack_core.notify.scheduler import tick
+from fintrack_core.notify.outbox import enqueue
+from fintrack_core.notify.scheduler import scheduler_enabled, start_scheduler, tick
+from tests.core.notify.conftest import MailServer
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC).replace(tzinfo=None)  # naive UTC
 LEASE = dt.timedelta(minutes=5)
@@ -46,3 +51,21 @@ def test_a_tick_without_the_lock_does_nothing(db: Database) -> None:
     assert tick(db, None, "me").ran is False
     release(db, "notify", "other-process")
     assert tick(db, None, "me").ran is True
+
+
+def test_the_background_scheduler_sends_the_outbox_and_is_off_unless_enabled(
+        db: Database, smtp_server: MailServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FINTRACK_SCHEDULER", raising=False)
+    assert not scheduler_enabled()
+    monkeypatch.setenv("FINTRACK_SCHEDULER", "1")
+    assert scheduler_enabled()
+    with db.write() as s:
+        enqueue(s, "alice@example.org", "Hello from the scheduler", "Hi")
+    scheduler = start_scheduler(db, smtp_server.config)
+    try:
+        deadline = time.monotonic() + 20
+        while not smtp_server.inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert [m["Subject"] for _, m in smtp_server.inbox.messages] == ["Hello from the scheduler"]

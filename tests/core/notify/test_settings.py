@@ -9,7 +9,13 @@ import pytest
 
 from fintrack_core.budgets.service import BudgetInput, add_budget
 from fintrack_core.errors import ValidationError
-from fintrack_core.notify.settings import NotifySettings, get_settings, update_settings
+from fintrack_core.ledger.users import get_user
+from fintrack_core.notify.settings import (
+    NotifySettings,
+    get_settings,
+    set_my_email,
+    update_settings,
+)
 from tests.conftest import SmallBook
 
 
@@ -52,3 +58,13 @@ def test_a_budget_added_without_thresholds_takes_the_users_default(
                                                 starts_on=dt.date(2024, 1, 1),
                                                 thresholds=(100,)))
     assert (chosen.thresholds, explicit.thresholds) == ((50, 75, 100), (100,))
+
+
+def test_each_user_sets_their_own_address(small_book: SmallBook) -> None:
+    sb = small_book
+    assert set_my_email(sb.db, sb.owner.user_id, "  alice@example.org ") == "alice@example.org"
+    assert get_user(sb.db, "alice").email == "alice@example.org"
+    for bad in ("alice", "Alice <alice@example.org>", "a@b@c.org", "a@example.org, b@x.org"):
+        with pytest.raises(ValidationError, match=r"^email: .* is not an e-mail address"):
+            set_my_email(sb.db, sb.owner.user_id, bad)
+    assert set_my_email(sb.db, sb.owner.user_id, "") == ""
