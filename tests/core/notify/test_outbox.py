@@ -97,7 +97,8 @@ def test_a_server_that_is_down_is_retried_with_growing_waits_then_given_up(
 
 
 def test_two_senders_racing_send_each_message_once(
-        db: Database, smtp_server: MailServer) -> None:
+        any_db: Database, smtp_server: MailServer) -> None:
+    db = any_db
     ids = queue(db, 12, html="")
     results: list[list[int]] = []
     start = threading.Barrier(2)
