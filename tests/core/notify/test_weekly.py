@@ -90,3 +90,28 @@ def test_queued_once_per_iso_week_and_only_on_the_chosen_weekday(
     assert len(queue_weekly(sb.db, MONDAY + dt.timedelta(days=7)).queued) == 1
     update_settings(sb.owner, weekly=False)
     assert queue_weekly(sb.db, MONDAY + dt.timedelta(days=14)).queued == []
+
+
+def test_the_clock_decides_the_day_and_the_iso_week(small_book: SmallBook,
+                                                    today: dt.date) -> None:
+    """On month ends, the year end, New Year's Day and a leap day: the report is due on the
+    user's weekday by the (frozen) clock, keyed by the ISO week, which may belong to another
+    year than the date (31 Dec 2026 and 1 Jan 2027 are both in 2026-W53)."""
+    sb = small_book
+    set_email(sb.db, sb.owner.user_id, "alice@example.org")
+    update_settings(sb.owner, weekly=True, weekday=(today.weekday() + 1) % 7)
+    assert queue_weekly(sb.db).queued == []                       # tomorrow's weekday
+    update_settings(sb.owner, weekday=today.weekday())
+    [queued] = queue_weekly(sb.db).queued
+    year, week, _ = today.isocalendar()
+    assert queued.endswith(f"weekly:{year}-W{week:02d}")
+    expected = {D(2026, 12, 31): "2026-W53", D(2027, 1, 1): "2026-W53",
+                D(2028, 2, 29): "2028-W09"}
+    if today in expected:
+        assert queued.endswith(expected[today])
+    # Moving the weekday to tomorrow does not bring a second report in the same ISO week
+    # (unless tomorrow starts a new one).
+    update_settings(sb.owner, weekday=(today.weekday() + 1) % 7)
+    tomorrow = today + dt.timedelta(days=1)
+    again = queue_weekly(sb.db, tomorrow).queued
+    assert len(again) == (1 if tomorrow.isocalendar()[1] != week else 0)
