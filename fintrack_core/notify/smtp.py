@@ -35,6 +35,7 @@ class SmtpConfig:
     sender: str
     user: str = ""
     password: str = field(default="", repr=False)  # never in a repr, a log or an error
+    cafile: str = ""  # a private CA's certificate (PEM) for a server the system does not trust
 
     def describe(self) -> str:
         """Where mail goes, for the Settings page and the CLI (without the password)."""
@@ -56,7 +57,8 @@ def smtp_config(secrets: Mapping[str, object] | None = None,
                 secrets_file: Path | None = None) -> SmtpConfig | None:
     """The SMTP settings, or None when no host is set (mail off).
 
-    Each value: ``FINTRACK_SMTP_<NAME>`` first, then ``secrets`` (the app's ``st.secrets
+    Names: host, port, security, user, password, from, cafile. Each value:
+    ``FINTRACK_SMTP_<NAME>`` first, then ``secrets`` (the app's ``st.secrets
     ["smtp"]``), then the ``[smtp]`` section of ``secrets_file`` (default
     ``.streamlit/secrets.toml`` in the working directory).
     """
@@ -79,13 +81,14 @@ def smtp_config(secrets: Mapping[str, object] | None = None,
     sender = value("from") or value("user")
     if "@" not in sender:
         raise ValidationError("FINTRACK_SMTP_FROM", "set the sender's e-mail address")
-    return SmtpConfig(host, int(port_text), security, sender, value("user"), value("password"))
+    return SmtpConfig(host, int(port_text), security, sender, value("user"), value("password"),
+                      value("cafile"))
 
 
 def send_message(config: SmtpConfig, message: EmailMessage) -> None:
     """Deliver one message; raises ``smtplib.SMTPException`` or ``OSError`` on failure (the
     outbox records it and tries again later)."""
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=config.cafile or None)
     smtp: smtplib.SMTP
     if config.security == "ssl":
         smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=TIMEOUT_S, context=context)
