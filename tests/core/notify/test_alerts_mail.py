@@ -13,6 +13,7 @@ from sqlalchemy import select
 from fintrack_core.budgets.service import BudgetInput, add_budget
 from fintrack_core.config import set_user_setting
 from fintrack_core.db.models import OutboxMessage
+from fintrack_core.ledger import books
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.notify.outbox import deliver, my_outbox
 from fintrack_core.notify.queue import queue_alerts
@@ -89,3 +90,23 @@ def test_nothing_is_queued_for_in_app_users_switched_off_alerts_or_no_address(
     update_settings(sb.owner, budget_alerts=True)
     set_email(sb.db, sb.owner.user_id, "")
     assert queue_alerts(sb.db, MAY_20).as_dict() == {"queued": [], "no_address": ["alice"]}
+
+
+def test_each_member_who_chose_mail_gets_their_own_copy_until_they_leave_the_book(
+        may_2024: SmallBook) -> None:
+    sb = may_2024
+    set_email(sb.db, sb.viewer.user_id, "bob@example.org")
+    update_settings(sb.viewer, channel="email", subscription_alerts=False)
+    queued = queue_alerts(sb.db, MAY_20).queued
+    assert sorted(q.split(":")[0] for q in queued) == [
+        f"alice/{sb.owner.book_id}/budget", f"alice/{sb.owner.book_id}/sub-missed",
+        f"alice/{sb.owner.book_id}/sub-price", f"bob/{sb.owner.book_id}/budget"]
+    with sb.db.read() as s:
+        assert sorted(s.scalars(select(OutboxMessage.recipient))) == [
+            "alice@example.org"] * 3 + ["bob@example.org"]
+    # A new alert after Bob left the book reaches Alice only.
+    books.remove_member(sb.owner, sb.viewer.user_id)
+    tx.add_transaction(sb.owner, tx.TransactionInput(
+        sb.checking.id, MAY_20, "-20.00", "REWE", "", sb.categories["Groceries"]))
+    assert [q.split(":")[0] for q in queue_alerts(sb.db, MAY_20).queued] == [
+        f"alice/{sb.owner.book_id}/budget"]
