@@ -15,6 +15,7 @@ from fintrack_ui.display import guarded
 from fintrack_ui.gate import first_run_page, login_page
 from fintrack_ui.login import render_cookie_ops, restore_from_cookie, sign_out
 from fintrack_ui.markdown import md
+from fintrack_ui.notification_settings import start_scheduler_if_enabled
 from fintrack_ui.session import book_switcher, current, get_db, is_logged_in, login_cookie_key
 
 # A file in the repository, not a ":material/...:" icon: that one is fetched from a font host
@@ -25,6 +26,7 @@ st.set_page_config(page_title="FinTrack", page_icon=str(FAVICON), layout="wide")
 
 def main() -> None:
     db = get_db()
+    start_scheduler_if_enabled()  # FINTRACK_SCHEDULER=1: e-mail notifications in the background
     render_cookie_ops()  # a login cookie to write or delete, until the browser confirms it
     restore_from_cookie(db, login_cookie_key())  # a reload or a new tab stays logged in
     if not is_logged_in() and count_admins(db) == 0 and (

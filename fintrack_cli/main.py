@@ -41,6 +41,7 @@ from fintrack_cli.common import (
 )
 from fintrack_cli.imports import import_command
 from fintrack_cli.ledger import account_app, tx_app
+from fintrack_cli.notify import notify_command
 from fintrack_cli.profiles import profiles_app
 from fintrack_cli.reports import export_app, report_app
 from fintrack_cli.subscriptions import forecast_command, subs_app
@@ -78,6 +79,7 @@ app.command("import", context_settings={"allow_interspersed_args": True})(import
 app.command("audit")(audit_command)
 app.add_typer(subs_app, name="subscriptions")
 app.command("forecast")(forecast_command)
+app.command("notify")(notify_command)
 cli_backup.register(app)
 
 AsOpt = Annotated[str | None, typer.Option(

@@ -200,7 +200,7 @@ def forecast_lines(daily: pd.DataFrame, accounts: dict[int, tuple[str, str]],
                         mode="markers+text", text=[text], textposition="bottom center",
                         marker={"color": EXPENSE, "size": 11, "symbol": "diamond"},
                         hovertext=[text], hovertemplate="%{hovertext}<extra></extra>")
-    return _finish(fig, title, locale, yaxis_title="Balance")
+    return finish(fig, title, locale, yaxis_title="Balance")
 
 
 def _days_hover(days: pd.Series, amounts: list[str], locale: str) -> list[str]:

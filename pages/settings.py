@@ -1,5 +1,5 @@
 """Book & profile: book name and base currency, members and roles, exchange rates, locale,
-password."""
+password, notifications."""
 
 import datetime as dt
 
@@ -12,6 +12,7 @@ from fintrack_core.ledger import books, fx
 from fintrack_ui.backup_view import backup_section
 from fintrack_ui.display import attempt, show_flash
 from fintrack_ui.markdown import md
+from fintrack_ui.notification_settings import notification_section
 from fintrack_ui.profile_security import password_and_two_factor as _password_and_two_factor
 from fintrack_ui.session import current
 
@@ -19,8 +20,8 @@ ctx = current()
 show_flash()
 st.title("Book & profile")
 
-book_tab, members_tab, fx_tab, profile_tab = st.tabs(
-    ["Book", "Members", "Exchange rates", "My profile"])
+book_tab, members_tab, fx_tab, profile_tab, notify_tab = st.tabs(
+    ["Book", "Members", "Exchange rates", "My profile", "Notifications"])
 
 with book_tab:
     st.write(f"**{md(ctx.book.name)}** · base currency **{ctx.book.base_currency}** · "
@@ -94,3 +95,6 @@ with profile_tab:
             lambda: set_user_setting(ctx.scope.db, ctx.user.id, "locale", loc), "Saved."):
         st.rerun()
     _password_and_two_factor(ctx)
+
+with notify_tab:
+    notification_section(ctx)

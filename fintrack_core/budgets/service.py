@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.budgets.periods import PeriodKind, Span, check_start_day, span_containing
-from fintrack_core.db.models import Book, Budget, Category, CategoryKind
+from fintrack_core.db.models import Book, Budget, Category, CategoryKind, NotificationSettings
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger.categories import category_tree, get_category
 from fintrack_core.money import to_decimal, to_minor
@@ -39,7 +39,8 @@ class BudgetInput:
     starts_on: dt.date | None = None  # default: the first day of the current period
     ends_on: dt.date | None = None    # required for custom periods
     rollover: bool = False
-    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
+    # None: the acting user's default for new budgets (notification settings), else 80,100
+    thresholds: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +134,22 @@ def _checked(s: Session, scope: Scope, data: BudgetInput, exclude_id: int | None
         starts_on = data.starts_on or span_containing(kind, start_day, dt.date.today()).start
     if data.ends_on is not None and data.ends_on < starts_on:
         raise ValidationError("ends_on", f"{data.ends_on} is before the start {starts_on}")
-    thresholds = check_thresholds(data.thresholds)
+    thresholds = check_thresholds(data.thresholds if data.thresholds is not None
+                                  else _default_thresholds(s, scope))
     _check_no_overlap(s, scope.book_id, cat, starts_on, data.ends_on, exclude_id)
     return Budget(book_id=scope.book_id, category_id=cat.id, amount_minor=amount,
                   period=kind.value, start_day=start_day, starts_on=starts_on,
                   ends_on=data.ends_on, rollover=bool(data.rollover),
                   thresholds=",".join(str(t) for t in thresholds))
+
+
+def _default_thresholds(s: Session, scope: Scope) -> str:
+    """The thresholds the acting user chose for new budgets of this book (Settings →
+    Notifications), or ``DEFAULT_THRESHOLDS``."""
+    chosen = s.scalar(select(NotificationSettings.thresholds).where(
+        NotificationSettings.user_id == scope.user_id,
+        NotificationSettings.book_id == scope.book_id))
+    return chosen or ",".join(str(t) for t in DEFAULT_THRESHOLDS)
 
 
 def _check_no_overlap(s: Session, book_id: int, cat: Category, starts_on: dt.date,

@@ -408,3 +408,12 @@ class RecurringDecision(Base):
     cadence: Mapped[str | None] = mapped_column(String(10), nullable=True)
     next_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+
+# The notification tables live in their own module (kept out of this one's length); imported
+# here so that ``Base.metadata`` always holds every table.
+from fintrack_core.db.notify_models import NotificationLog as NotificationLog  # noqa: E402
+from fintrack_core.db.notify_models import NotificationSettings as NotificationSettings  # noqa: E402
+from fintrack_core.db.notify_models import OutboxMessage as OutboxMessage  # noqa: E402
+from fintrack_core.db.notify_models import SchedulerLock as SchedulerLock  # noqa: E402

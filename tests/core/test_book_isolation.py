@@ -52,6 +52,7 @@ from fintrack_core.imports.read import read_statement
 from fintrack_core.ledger import accounts, books, categories, fx, search, users
 from fintrack_core.ledger import overview as ov
 from fintrack_core.ledger import transactions as tx
+from fintrack_core.notify import settings as notify_settings
 from fintrack_core.reports import cashflow as r_cashflow
 from fintrack_core.reports import categories as r_categories
 from fintrack_core.reports import drilldown as r_drilldown
@@ -60,6 +61,7 @@ from fintrack_core.reports import networth as r_networth
 from fintrack_core.reports import pivot as r_pivot
 from fintrack_core.reports import summary as r_summary
 from fintrack_core.reports import trends as r_trends
+from fintrack_core.reports import weekly as r_weekly
 from fintrack_core.rules import service as rules
 from fintrack_core.rules.service import Action, Condition, RuleSpec
 
@@ -116,7 +118,8 @@ class World:
 
 @dataclass(frozen=True)
 class Op:
-    """One service call. ``kind`` is read, write, manage (owner only) or owner-read (a read
+    """One service call. ``kind`` is read, write, manage (owner only), own-write (a member's
+    own settings: any role, viewers too) or owner-read (a read
     only owners may make, e.g. the book's audit log).
 
     ``targets_a``: the call names objects of A (ids, or a name for lookups), so from book B it
@@ -268,6 +271,13 @@ OPS: list[Op] = [
        lambda s, i: subscriptions.subscription_alerts(s, dt.date(2024, 5, 1)), False),
     Op("budgets.forecast.forecast", "read",
        lambda s, i: _report_data(forecast.forecast(s, 60, dt.date(2024, 3, 20))), False),
+    # notifications: each member's own settings, so viewers may save theirs
+    Op("notify.settings.get_settings", "read", lambda s, i: notify_settings.get_settings(s),
+       False),
+    Op("notify.settings.update_settings", "own-write",
+       lambda s, i: notify_settings.update_settings(s, weekly=True, weekday=3), False),
+    Op("reports.weekly.week_figures", "read",
+       lambda s, i: r_weekly.week_figures(s, dt.date(2024, 3, 4)), False),
     # exchange rates
     Op("ledger.fx.list_rates", "read", lambda s, i: fx.list_rates(s), False),
     Op("ledger.fx.rate_table", "read",
@@ -394,6 +404,7 @@ OPS: list[Op] = [
 READS = [op for op in OPS if op.kind == "read"]
 OWNER_READS = [op for op in OPS if op.kind == "owner-read"]
 WRITES = [op for op in OPS if op.kind in ("write", "manage")]
+OWN_WRITES = [op for op in OPS if op.kind == "own-write"]
 FOREIGN = [op for op in OPS if op.targets_a]
 
 
@@ -517,7 +528,7 @@ def test_every_row_works_for_the_owner(world: World, snapshot: Callable[..., Any
         fresh = _copy_of(world)
         before = snapshot(fresh.db)
         op.call(fresh.owner, fresh.ids)
-        if op in WRITES:
+        if op in WRITES or op in OWN_WRITES:
             assert snapshot(fresh.db) != before, f"{op} changed nothing"
         else:
             assert snapshot(fresh.db) == before, f"{op} changed something"
@@ -654,6 +665,16 @@ def test_a_viewer_reads_what_the_owner_reads(world: World, op: Op) -> None:
     seen = op.call(world.viewer, world.ids)
     assert seen == op.call(world.owner, world.ids)
     assert seen not in (None, [], {}, 0)
+
+
+@pytest.mark.parametrize("op", OWN_WRITES, ids=str)
+def test_a_viewer_writes_their_own_settings_and_nothing_of_the_book(
+        world: World, op: Op, snapshot: Callable[..., Any]) -> None:
+    before = snapshot(world.db, world.owner.book_id)
+    assert op.call(world.viewer, world.ids) == op.call(world.owner, world.ids)
+    after = snapshot(world.db, world.owner.book_id)
+    assert after != before
+    assert {t for t in after if after[t] != before[t]} == {"notification_settings"}
 
 
 @pytest.mark.parametrize("op", WRITES, ids=str)

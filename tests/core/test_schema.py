@@ -47,8 +47,10 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
                                          "categories", "transactions", "fx_rates",
                                          "import_batches", "import_profiles", "rules",
                                          "recovery_codes", "sign_in_throttle", "audit_log",
-                                         "budgets", "budget_alerts", "recurring_decisions"}
-    assert current_revision(fresh) == head(fresh) == "0010"
+                                         "budgets", "budget_alerts", "recurring_decisions",
+                                         "notification_settings", "notification_log",
+                                         "outbox", "scheduler_lock"}
+    assert current_revision(fresh) == head(fresh) == "0011"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
