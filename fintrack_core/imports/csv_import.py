@@ -33,6 +33,7 @@ from fintrack_core.imports.dates import (
     parse_dates,
 )
 from fintrack_core.imports.layout import Layout, Records, detect_layout, read_records
+from fintrack_core.imports.limits import SNIFF_CHARS
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.payment_exports import refine_guess, state_reason
 from fintrack_core.imports.plausible import check_plausible
@@ -116,7 +117,24 @@ def _header_decides_codepage(data: bytes, text: str, encoding: str,
     if known_western > known_guess or (known_western == known_guess > 0
                                        and name not in _GUESSED_CODEPAGES):
         return western, "cp1252"
+    # "S.à r.l." read as "S.ŕ r.l.", "Città" as "Cittą": a tie goes to the Western codepage
+    # (the guesser's pick among single-byte codepages is weakest on short files).
+    if _letters_score(western) >= _letters_score(text) and name in _GUESSED_CODEPAGES:
+        return western, "cp1252"
     return text, encoding
+
+
+# Letters of real words in the languages whose banks write single-byte files, and letters a
+# wrong codepage produces from them (cp1250 reads à as ŕ, cp1257 reads é as é's neighbours).
+_COMMON_LETTERS = frozenset("àáâäçèéêëíîïñòóôöùúûüßÀÁÂÄÇÈÉÊËÍÎÑÓÔÖÚÜåæøÅÆØąćęłńśźżĄĆĘŁŃŚŹŻ"
+                            "čďěňřšťůžČĎĚŇŘŠŤŮŽőűŐŰ")
+_RARE_LETTERS = frozenset("ŕĺľŔĹĽţşŢŞăĂ¹³œ¿ęėįųūĖĮŲŪ")
+
+
+def _letters_score(text: str) -> int:
+    sample = text[:SNIFF_CHARS]
+    return sum(c in _COMMON_LETTERS for c in sample) - 2 * sum(c in _RARE_LETTERS
+                                                               for c in sample)
 
 
 def read_csv_statement(data: bytes, options: Mapping | None = None,

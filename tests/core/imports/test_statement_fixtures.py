@@ -143,3 +143,13 @@ def test_bank_format_rows_keep_their_account_and_balances_agree(name: str) -> No
             spec["opening_balance"], spec["closing_balance"])
     if "encoding" in spec:
         assert parsed.detected["encoding"] == spec["encoding"]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("generic/de_soll_haben_preamble.csv", "Amazon EU S.à r.l."),   # cp1252, not cp1250's ŕ
+    ("generic/it_dare_avere.csv", "PRELIEVO BANCOMAT Città Studi"),  # not cp1257's ą
+    ("generic/pl_kwota_pln.csv", "ZAKUP PRZY UŻYCIU KARTY BIEDRONKA ŁÓDŹ"),  # cp1250 stays
+])
+def test_short_single_byte_files_keep_their_letters(name: str, text: str) -> None:
+    parsed = read_statement((FIXTURES / name).read_bytes(), name)
+    assert text in set(parsed.rows["payee"]) | set(parsed.rows["description"])
