@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -140,12 +141,19 @@ def budget_status(scope: Scope, as_of: dt.date | None = None,
     spans = {b.id: _spans(b, day) for b in budgets}
     frame = daily_spending(scope, [(b, spans[b.id][0].start, spans[b.id][-1].end)
                                    for b in budgets])
+    # Whole-column arrays once, then each budget's rows by position: no per-budget frames.
+    days = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[D]")
+    amounts_all = frame["amount"].to_numpy(dtype=np.int64)
+    no_rate = frame["unconverted"].to_numpy(dtype=object)
+    converted_all = no_rate == ""
+    rows_of = {int(cast(int, k)): v for k, v in frame.groupby("budget_id").indices.items()} \
+        if len(frame) else {}
+    empty = np.zeros(0, dtype=np.int64)
     out = []
     for budget in budgets:
-        mine = frame[frame["budget_id"] == budget.id]
-        converted = mine[mine["unconverted"] == ""]
-        dates = np.array(converted["date"].tolist(), dtype="datetime64[D]")
-        amounts = converted["amount"].to_numpy(dtype=np.int64)
+        mine = rows_of.get(budget.id, empty)
+        ok = mine[converted_all[mine]]
+        dates, amounts = days[ok], amounts_all[ok]
         carried = 0
         for span in spans[budget.id][:-1]:
             inside = (dates >= np.datetime64(span.start)) & (dates <= np.datetime64(span.end))
@@ -153,9 +161,10 @@ def budget_status(scope: Scope, as_of: dt.date | None = None,
         current = spans[budget.id][-1]
         inside = (dates >= np.datetime64(current.start)) & (dates <= np.datetime64(current.end))
         # Rows with no rate, in this period or one that rolled into it: named, not zero.
-        missing = mine[mine["unconverted"] != ""]
-        unconverted = {str(c): int(v) for c, v in
-                       missing.groupby("unconverted")["amount"].sum().items()}
+        unconverted: dict[str, int] = {}
+        for pos in mine[~converted_all[mine]]:
+            code = str(no_rate[pos])
+            unconverted[code] = unconverted.get(code, 0) + int(amounts_all[pos])
         out.append(BudgetStatus(budget, current, day, budget.amount_minor + carried, carried,
                                 int(amounts[inside].sum()), unconverted))
     return out
