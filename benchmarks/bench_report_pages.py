@@ -5,6 +5,7 @@ Runs the real app.py in Streamlit's AppTest against a demo database of N transac
 Overview, which builds the report copy in a new process), then milliseconds per report page
 for its first render (empty st.cache_data) and for a filter change (text filter "rewe").
 Run: python benchmarks/bench_report_pages.py [--transactions 1000000] [--cache-dir DIR]
+     [--pages pages/budgets.py,pages/subscriptions.py,pages/forecast.py]
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--cache-dir", default=tempfile.gettempdir())
+    parser.add_argument("--pages", default=",".join(PAGES),
+                        help="comma-separated page files (e.g. pages/budgets.py)")
     args = parser.parse_args()
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     db_path = Path(args.cache_dir) / f"pages_demo_{args.transactions}.db"
     os.environ["FINTRACK_DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ.setdefault("FINTRACK_COOKIE_KEY", "benchmark-cookie-key-0123456789abcdef")
@@ -60,7 +64,7 @@ def main() -> None:
     print(f"log in + Overview, cold (builds the report copy): "
           f"{(time.perf_counter() - t0) * 1000:,.0f} ms")
     print(f"{'page':28} {'first render ms':>16} {'filter change ms':>17}")
-    for page in PAGES:
+    for page in pages:
         t0 = time.perf_counter()
         at.switch_page(page).run()
         first = (time.perf_counter() - t0) * 1000

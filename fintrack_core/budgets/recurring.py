@@ -32,6 +32,10 @@ from fintrack_core.reports.periods import add_months, month_end
 
 MIN_OCCURRENCES = 3
 AMOUNT_TOLERANCE = Decimal("0.15")  # rows within 15 % of each other are one price level
+# Below this many payments a series (other than yearly) must cost the same each time: three
+# purchases at one shop that happen to fall a month apart are common in a real history.
+SHORT_HISTORY = 4
+SAME_AMOUNT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,13 @@ def _next_date(cadence: Cadence, dates: list[dt.date]) -> dt.date:
     return last + dt.timedelta(days=round(cadence.days))
 
 
+def _varies(rows: pd.DataFrame) -> bool:
+    """Whether the amounts differ by more than ``SAME_AMOUNT`` (relative to the smallest)."""
+    sizes = np.abs(rows["amount_minor"].to_numpy(dtype=np.int64))
+    low, high = int(sizes.min()), int(sizes.max())
+    return Decimal(high - low) > SAME_AMOUNT * low
+
+
 def _series_of(group: pd.DataFrame, norm: str) -> list[Series]:
     """The series in one payee's rows (one account, one direction)."""
     amounts = group["amount_minor"].to_numpy(dtype=np.int64)
@@ -163,6 +174,8 @@ def _series_of(group: pd.DataFrame, norm: str) -> list[Series]:
         cadence = _cadence(dates)
         if cadence is None or len(dates) < MIN_OCCURRENCES:
             continue
+        if len(dates) < SHORT_HISTORY and cadence.name != "yearly" and _varies(rows):
+            continue  # three shop visits a month apart by chance, not a subscription
         last = rows.iloc[-1]
         levels = rows["level"].to_numpy()
         changes = np.flatnonzero(levels != levels[-1])

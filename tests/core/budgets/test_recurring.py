@@ -85,3 +85,13 @@ def test_yearly_weekly_and_income_series() -> None:
 def test_two_payments_are_not_a_series() -> None:
     assert detect_series(rows(("Zoo", D(2026, 1, 1), "-20.00"),
                               ("Zoo", D(2026, 2, 1), "-20.00"))) == []
+
+
+def test_three_shop_visits_that_fall_a_month_apart_are_not_a_subscription() -> None:
+    """Three purchases need one price to count (four or more may vary within 15 %)."""
+    visits = [("Thalia", D(2026, 3, 4), "-18.99"), ("Thalia", D(2026, 4, 2), "-21.50"),
+              ("Thalia", D(2026, 5, 5), "-19.95")]
+    assert detect_series(rows(*visits)) == []
+    plan = [("Zeit Abo", D(2026, 3, 4), "-21.50"), ("Zeit Abo", D(2026, 4, 2), "-21.50"),
+            ("Zeit Abo", D(2026, 5, 5), "-21.50")]
+    assert [s.cadence for s in detect_series(rows(*plan))] == ["monthly"]
