@@ -28,7 +28,7 @@ LINE_KINDS: tuple[tuple[str, str], ...] = (
         r"|solde (final|fin)|saldo finale|eindsaldo|saldo ko[nń]cowe|utg[aå]ende saldo"
         r"|loppusaldo)")),
     ("summary line", r"^\s*(total|totals|summe|gesamt|totale|totaal|suma|summa|yhteens[aä])\b"),
-    ("balance line", r"^\s*((available|current)\s+balance|saldo|kontostand|solde|balance)\b"),
+    ("account balance", r"^\s*((available|current)\s+balance|saldo|kontostand|solde|balance)\b"),
 )
 
 

@@ -42,7 +42,7 @@ GENERIC: dict[str, dict[str, Any]] = {
         "date_min": "2025-04-01", "date_max": "2025-04-28", "date_order": "dmy",
         "account_currency": "EUR", "encoding": "cp1252", "delimiter": ";",
         "amounts": ["-78.00", "3210.45", "-1150.00", "-64.37", "23.99", "-200.00", "-58.12"],
-        "preamble_lines": 5, "skipped": {"balance line": 1},
+        "preamble_lines": 5, "skipped": {"account balance": 1},
         "opening_balance": "216.33", "closing_balance": "1900.28",
         "note": "Buchungstag/Wert, Soll/Haben, Währung; closing 'Kontostand' line under the data",
     },

@@ -273,7 +273,7 @@ def test_a_german_preamble_with_soll_haben_and_a_closing_line_reads_and_accounts
 "Kontostand vom 30.04.2025";"";"";"";"3.348,78";"EUR"
 """, encoding="cp1252")
     assert amounts(parsed) == [Decimal("-78.00"), Decimal("3210.45")]
-    assert [(r.line, r.reason) for r in parsed.skipped] == [(8, "balance line")]
+    assert [(r.line, r.reason) for r in parsed.skipped] == [(8, "account balance")]
     assert parsed.data_rows == 3
 
 
