@@ -25,7 +25,6 @@ import contextvars
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import func, select
@@ -33,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.budgets.periods import PeriodKind, Span, spans_between
 from fintrack_core.budgets.service import BudgetView, budgets_in_session
-from fintrack_core.db.models import BudgetAlert, FxRate, Transaction
+from fintrack_core.db.models import BudgetAlert, Transaction
 from fintrack_core.ledger.categories import category_tree, descendant_ids
-from fintrack_core.ledger.fx import RateTable, RateView
+from fintrack_core.ledger.fx import RateTable, rates_in_session
 from fintrack_core.money import exponent
 
 Touched = tuple[int | None, dt.date]  # (category id, date) of a row before or after a change
@@ -93,10 +92,7 @@ def collect_alerts() -> Iterator[list[AlertEvent]]:
 
 
 def _rates(s: Session, book_id: int) -> RateTable:
-    rows = s.scalars(select(FxRate).where((FxRate.book_id == book_id)
-                                          | FxRate.book_id.is_(None))).all()
-    return RateTable([RateView(r.base, r.quote, r.date, Decimal(r.rate), r.source,
-                               own=r.book_id is not None) for r in rows])
+    return RateTable(rates_in_session(s, book_id))
 
 
 def _to_base(minor: int, currency: str, base: str, day: dt.date, rates: RateTable

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.db.models import FxRate
@@ -77,11 +78,17 @@ def list_rates(scope: Scope) -> list[RateView]:
     """Rates visible to this book: its own manual rates plus shared provider rates."""
     with scope.db.read() as s:
         require(s, scope, READ)
-        rows = s.scalars(select(FxRate).where(
-            or_(FxRate.book_id == scope.book_id, FxRate.book_id.is_(None)))
-            .order_by(FxRate.base, FxRate.quote, FxRate.date.desc())).all()
-        return [RateView(r.base, r.quote, r.date, Decimal(r.rate), r.source,
-                         own=r.book_id is not None) for r in rows]
+        return rates_in_session(s, scope.book_id)
+
+
+def rates_in_session(s: Session, book_id: int) -> list[RateView]:
+    """``list_rates`` inside a session whose role check is done (the budget alert check runs
+    inside the write that changed the transactions)."""
+    rows = s.scalars(select(FxRate).where(
+        or_(FxRate.book_id == book_id, FxRate.book_id.is_(None)))
+        .order_by(FxRate.base, FxRate.quote, FxRate.date.desc())).all()
+    return [RateView(r.base, r.quote, r.date, Decimal(r.rate), r.source,
+                     own=r.book_id is not None) for r in rows]
 
 
 def daily_rates(rates: Iterable[RateView], quote: str) -> dict[tuple[str, dt.date], Fraction]:
