@@ -49,8 +49,9 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
                                          "recovery_codes", "sign_in_throttle", "audit_log",
                                          "budgets", "budget_alerts", "recurring_decisions",
                                          "notification_settings", "notification_log",
-                                         "outbox", "scheduler_lock"}
-    assert current_revision(fresh) == head(fresh) == "0011"
+                                         "outbox", "scheduler_lock", "assets", "trades",
+                                         "prices", "account_cost_basis"}
+    assert current_revision(fresh) == head(fresh) == "0012"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:

@@ -25,7 +25,7 @@ def ours(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any
 
 
 def test_0011_matches_the_models_and_downgrades(any_db: Database) -> None:
-    assert current_revision(any_db) == "0011"
+    assert int(current_revision(any_db) or "0") >= 11
     with any_db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={
             "compare_type": True, "compare_server_default": True,
