@@ -29,12 +29,15 @@ def extension_path(name: str) -> Path:
     return found[0]
 
 
-def attach_sqlite_file(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
-    """Attach a *private* SQLite file (a snapshot), read-only.
+def attach_sqlite_file(con: duckdb.DuckDBPyConnection, path: Path, alias: str, *,
+                       read_only: bool = True) -> None:
+    """Attach a *private* SQLite file (a snapshot, or an import's stage), read-only unless
+    asked.
 
     Never pass the live database: DuckDB's own SQLite library would break this process's
     locks on it (see ``reports.store``). ``alias`` is a fixed identifier of ours.
     """
     con.execute(f"LOAD '{extension_path('sqlite_scanner')}'")
     quoted = str(path).replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS {alias} (TYPE sqlite, READ_ONLY)")
+    mode = ", READ_ONLY" if read_only else ""
+    con.execute(f"ATTACH '{quoted}' AS {alias} (TYPE sqlite{mode})")

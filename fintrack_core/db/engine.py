@@ -15,9 +15,11 @@ wait for writers (WAL).
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +33,8 @@ from fintrack_core.errors import Busy
 DEFAULT_DB_PATH = Path("data") / "fintrack.db"
 ENV_URL = "FINTRACK_DATABASE_URL"
 ENV_DATA_DIR = "FINTRACK_DATA_DIR"
+log = logging.getLogger(__name__)
+WAL_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 BUSY_TIMEOUT_MS = 5000  # one attempt's wait inside SQLite's own busy handler
 WRITE_WAIT_S = float(os.environ.get("FINTRACK_WRITE_WAIT_S", "30"))
 BUSY_MESSAGE = ("the database is busy with another import or write; try again in a moment "
@@ -118,16 +122,67 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, attach: tuple[str, Path] | None = None) -> Iterator[Session]:
         """A session inside one transaction: commits at the end, or rolls everything back.
 
         On SQLite the transaction holds the write lock from its first statement (see the
-        module docstring); waiting for it is bounded by ``WRITE_WAIT_S``.
+        module docstring); waiting for it is bounded by ``WRITE_WAIT_S``. ``attach`` (SQLite
+        only): a private file attached as ``(schema name, path)`` for the transaction's
+        statements to read (an import's stage, ``imports.stage_file``). SQLite attaches and
+        detaches only outside a transaction, so one pooled connection is held around it and
+        the file is detached before the connection goes back to the pool.
         """
-        with self._sessions() as session, session.begin():
-            if self.is_sqlite:
-                _begin_immediate(session)
-            yield session
+        if attach is None:
+            with self._sessions() as session, session.begin():
+                if self.is_sqlite:
+                    _begin_immediate(session)
+                yield session
+            return
+        name, path = attach
+        if not (self.is_sqlite and name.isidentifier()):
+            raise ValueError("attach is for SQLite, with a plain schema name")
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute(f"ATTACH ? AS {name}", (str(path),))
+            try:
+                with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                    _begin_immediate(session)
+                    yield session
+            finally:
+                try:
+                    if conn.in_transaction():
+                        conn.rollback()
+                    driver.execute(f"DETACH {name}")
+                    # A bulk write may have left the checkpoint to ``checkpoint_later``.
+                    driver.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+                except sqlite3.Error:
+                    conn.invalidate()  # never hand a connection with the file on to others
+
+    def checkpoint_later(self) -> None:
+        """Copy the write-ahead log into the SQLite file on a thread of its own (a no-op on
+        PostgreSQL).
+
+        Why: after a bulk write of a million rows the copy takes about a second, and the
+        committed rows do not wait for it (readers see them in the log meanwhile). The
+        thread is not a daemon, so a command finishes it before the process exits; if it
+        fails, the next commit's automatic checkpoint does the work.
+        """
+        if not self.is_sqlite:
+            return
+        threading.Thread(target=self._checkpoint, name="fintrack-checkpoint").start()
+
+    def _checkpoint(self) -> tuple[int, int, int] | None:
+        """SQLite's (busy, frames in the log, frames copied), or None when it failed."""
+        try:
+            with self.engine.connect() as conn:
+                driver = conn.connection.driver_connection
+                assert driver is not None
+                row = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                return int(row[0]), int(row[1]), int(row[2])
+        except Exception as exc:  # a background step: log, never raise
+            log.warning("background checkpoint not done (%s)", exc)
+            return None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -35,6 +35,9 @@ _TO_STAGE = ("INSERT INTO temp.fintrack_import_rows VALUES ("  # noqa: S608
              + ", ".join(["?"] * len(COLUMNS)) + ")")
 _FROM_STAGE = ("INSERT INTO transactions (book_id, import_batch_id, " + _NAMES  # noqa: S608
                + ") SELECT ?, ?, " + _NAMES + " FROM temp.fintrack_import_rows ORDER BY rowid")
+_FROM_FILE = ("INSERT INTO transactions (book_id, import_batch_id, " + _NAMES  # noqa: S608
+              + ") SELECT ?, ?, " + _NAMES + " FROM {stage}.rows WHERE rowid BETWEEN ? AND ? "
+              "ORDER BY rowid")
 _INSERT = "INSERT INTO transactions (book_id, import_batch_id, " + _NAMES + ") VALUES "  # noqa: S608
 _MARKS = ", ".join(["%s"] * len(COLUMNS))
 # Pages of SQLite's TEMP database kept in memory (KiB): a chunk must fit, or it spills to disk.
@@ -108,4 +111,21 @@ def insert_rows(raw: Any, dialect: str, book_id: int, batch_id: int, frame: pd.D
     finally:
         if dialect == "sqlite":
             cursor.execute("PRAGMA temp.cache_size=-2000")  # SQLite's default
+        cursor.close()
+
+
+def move_staged(raw: Any, stage: str, book_id: int, batch_id: int, rows: int, chunk: int,
+                done: Callable[[int], None]) -> None:
+    """Move ``rows`` rows from the attached stage file (``imports.stage_file``, schema
+    ``stage``) into ``transactions``, ``chunk`` rows (a range of its rowids) at a time."""
+    if not stage.isidentifier():
+        raise ValueError(f"not a schema name: {stage!r}")
+    statement = _FROM_FILE.format(stage=stage)
+    cursor = raw.cursor()
+    try:
+        for start in range(1, rows + 1, chunk):
+            stop = min(rows, start + chunk - 1)
+            cursor.execute(statement, (int(book_id), int(batch_id), start, stop))
+            done(stop)
+    finally:
         cursor.close()

@@ -1,0 +1,212 @@
+"""A large import on SQLite hands its rows over as a file DuckDB writes (``imports.stage_file``)
+and SQLite moves them in: the rows land exactly as the bound rows do, the file never outlives
+the import, no pooled connection keeps it attached, a failure half-way leaves nothing, and
+when the file cannot be written the import binds its rows instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from sqlalchemy import text
+
+from fintrack_core.imports import service, stage_file
+from fintrack_core.imports.service import import_statement
+from fintrack_core.ledger import accounts
+from fintrack_core.ledger.categories import list_categories
+from fintrack_core.rules.service import Action, Condition, RuleSpec, create_rule
+
+STATEMENT = ("Date,Payee,Description,Amount,Reference\n"
+             "2024-03-05,Bakery,,-3.20,\n"
+             "2024-03-01,REWE,Weekly shop,-54.10,R1\n"
+             "2024-03-05,Bakery,,-3.20,\n"
+             "2024-03-02,Employer,Salary March,2500.00,\n"
+             "2024-02-28,Café Müller,\"Kaffee, Kuchen\",-7.45,R2\n"
+             "2024-03-03,REWE,Weekly shop,-61.00,\n").encode()
+# Everything but the ids and the fingerprint (which hashes the account in: the two accounts'
+# differ) is compared; the fingerprint by its type and length.
+STORED = ("SELECT date, typeof(date), amount_minor, typeof(amount_minor), currency, payee, "
+          "description, category_id, typeof(category_id), tags, typeof(fingerprint), "
+          "length(fingerprint), external_id, "
+          "typeof(external_id), transfer_id, book_id, notes, scheduled FROM transactions "
+          "WHERE account_id = :a ORDER BY id")
+
+
+def stored(book: Any, account_id: int) -> list[tuple[Any, ...]]:
+    with book.db.read() as s:
+        return [tuple(r) for r in s.execute(text(STORED), {"a": account_id})]
+
+
+@pytest.fixture
+def two_accounts(small_book: Any) -> tuple[int, int]:
+    """Two empty accounts and a rule that files REWE under Groceries with a tag."""
+    groceries = next(c.id for c in list_categories(small_book.owner) if c.name == "Groceries")
+    create_rule(small_book.owner, RuleSpec(name="REWE", conditions=(
+        Condition("payee", "contains", "REWE"),), actions=(
+        Action("set_category", groceries), Action("add_tags", "weekly"))))
+    made = [accounts.create_account(small_book.owner, name, "checking", "EUR", "0",
+                                    dt.date(2024, 1, 1)).id for name in ("Bound", "Staged")]
+    return made[0], made[1]
+
+
+@pytest.fixture
+def stage_folders(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The private folders the stage files were written in."""
+    made: list[Path] = []
+    real = tempfile.mkdtemp
+
+    def recording(*args: Any, **kwargs: Any) -> str:
+        folder = real(*args, **kwargs)
+        made.append(Path(folder))
+        return folder
+
+    monkeypatch.setattr(stage_file.tempfile, "mkdtemp", recording)
+    return made
+
+
+def attached_files(book: Any) -> list[str]:
+    """Databases attached on every pooled connection (``main`` and ``temp`` aside)."""
+    with book.db.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        return [r[1] for r in driver.execute("PRAGMA database_list") if r[1] not in
+                ("main", "temp")]
+
+
+def test_staged_rows_land_exactly_as_bound_rows(
+        small_book: Any, two_accounts: tuple[int, int], stage_folders: list[Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bound, staged = two_accounts
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 10**9)
+    import_statement(small_book.owner, STATEMENT, "march.csv", [bound])
+    assert stage_folders == []
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+
+    result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    assert result.imported == 6
+    assert len(stage_folders) == 1
+    rows = stored(small_book, staged)
+    assert rows == stored(small_book, bound)
+    assert [r[0] for r in rows] == ["2024-02-28", "2024-03-01", "2024-03-02", "2024-03-03",
+                                    "2024-03-05", "2024-03-05"]  # insert order: by date
+    assert rows[0][1:8] == ("text", -745, "integer", "EUR", "Café Müller", "Kaffee, Kuchen",
+                            None)
+    assert rows[1][9] == ",weekly,"  # the rule's tag, and its category as an integer
+    assert rows[1][8] == "integer"
+    assert not stage_folders[0].exists()  # the file and its folder are gone
+    assert attached_files(small_book) == []
+
+
+def test_a_failure_half_way_through_the_move_leaves_nothing(
+        small_book: Any, two_accounts: tuple[int, int], stage_folders: list[Path],
+        snapshot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, staged = two_accounts
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+    monkeypatch.setattr(service, "INSERT_CHUNK", 2)
+    before = snapshot(small_book.db)
+
+    def fail_after_first_chunk(phase: str, done: int, total: int) -> None:
+        if phase == "writing" and done == 2:
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        import_statement(small_book.owner, STATEMENT, "march.csv", [staged],
+                         progress=fail_after_first_chunk)
+
+    assert snapshot(small_book.db) == before
+    assert not stage_folders[0].exists()
+    assert attached_files(small_book) == []
+    again = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+    assert (again.imported, again.duplicates) == (6, 0)
+
+
+def test_when_duckdb_cannot_write_the_file_the_rows_are_bound_instead(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    bound, staged = two_accounts
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 10**9)
+    import_statement(small_book.owner, STATEMENT, "march.csv", [bound])
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+
+    def disk_full(path: Path, frame: Any) -> None:
+        raise duckdb.IOException("No space left on device")
+
+    monkeypatch.setattr(stage_file, "_write", disk_full)
+
+    result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    assert result.imported == 6
+    assert stored(small_book, staged) == stored(small_book, bound)
+    assert "binding the rows instead" in caplog.text
+
+
+def test_rows_that_landed_meanwhile_are_left_out_of_a_staged_import(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another import committed some of the same rows between the preview and the write
+    lock: the rows still to add are bound, and the file (which holds all of them) unused."""
+    _, staged = two_accounts
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+    real_write = service._write_batch
+    first_two = b"".join(STATEMENT.splitlines(keepends=True)[:3])
+
+    def other_import_first(*args: Any) -> Any:
+        monkeypatch.setattr(service, "_write_batch", real_write)
+        import_statement(small_book.owner, first_two, "part.csv", [staged])
+        return real_write(*args)
+
+    monkeypatch.setattr(service, "_write_batch", other_import_first)
+
+    result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    payees = [r[5] for r in stored(small_book, staged)]
+    assert sorted(payees) == sorted(["Bakery", "REWE", "Bakery", "Employer", "Café Müller",
+                                     "REWE"])
+    assert (result.imported, result.duplicates) == (4, 2)
+
+
+def test_a_staged_import_leaves_the_log_checkpoint_to_a_thread_and_restores_the_default(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, staged = two_accounts
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+    started: list[str] = []
+    monkeypatch.setattr(type(small_book.db), "checkpoint_later",
+                        lambda db: started.append(db.url))
+
+    import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    assert started == [small_book.db.url]
+    with small_book.db.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        assert driver.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+
+
+def test_after_a_staged_import_a_thread_copies_the_new_rows_into_the_database_file(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    _, staged = two_accounts
+    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+
+    import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+    for thread in threading.enumerate():
+        if thread.name == "fintrack-checkpoint":
+            thread.join(10)
+
+    # The database file alone, without its write-ahead log, already holds the rows.
+    main_file = Path(small_book.db.engine.url.database or "")
+    alone = tmp_path / "alone.db"
+    shutil.copyfile(main_file, alone)
+    with sqlite3.connect(alone) as copy:
+        count = copy.execute("SELECT count(*) FROM transactions WHERE account_id = ?",
+                             (staged,)).fetchone()
+    assert count == (6,)
