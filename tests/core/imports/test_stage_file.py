@@ -65,11 +65,11 @@ def stage_folders(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     real = tempfile.mkdtemp
 
     def recording(*args: Any, **kwargs: Any) -> str:
-        folder = real(*args, **kwargs)
+        folder = str(real(*args, **kwargs))
         made.append(Path(folder))
         return folder
 
-    monkeypatch.setattr(stage_file.tempfile, "mkdtemp", recording)
+    monkeypatch.setattr(tempfile, "mkdtemp", recording)
     return made
 
 
