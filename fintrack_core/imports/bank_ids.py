@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,13 +56,16 @@ def external_ids(values: pd.Series, account_ids: np.ndarray,
     return ids, warnings
 
 
-def stored_duplicates(session: Session, book_id: int, frame: pd.DataFrame) -> np.ndarray:
+def stored_duplicates(session: Session, book_id: int, frame: pd.DataFrame,
+                      known: pa.Array | None = None) -> np.ndarray:
     """Mask of the rows of ``frame`` the book already holds (see the module's rule).
 
-    ``frame`` has account_id, date, fingerprint and external_id (None where not given)."""
+    ``frame`` has account_id, date, fingerprint and external_id (None where not given);
+    ``known``: the stored fingerprints of its accounts and days when already read
+    (``fingerprint.stored_fingerprints``)."""
     has_id = frame["external_id"].notna().to_numpy(dtype=bool)
     if not has_id.any():
-        return already_stored(session, book_id, frame)
+        return already_stored(session, book_id, frame, known)
     dup = np.zeros(len(frame), dtype=bool)
     if (~has_id).any():
         dup[~has_id] = already_stored(session, book_id, frame[~has_id])

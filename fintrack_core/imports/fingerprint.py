@@ -17,6 +17,8 @@ a key repeats (rare), because grouping a million text keys cost more than hashin
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -107,18 +109,14 @@ def fingerprints(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=frame.index)
 
 
-def already_stored(session: Session, book_id: int, frame: pd.DataFrame) -> np.ndarray:
-    """Mask of rows whose fingerprint the book already has for that account and period.
+def stored_fingerprints(session: Session, book_id: int, accounts: list[int], lo: dt.date,
+                        hi: dt.date) -> pa.Array:
+    """The fingerprints the book holds for these accounts between two days, as Arrow strings.
 
-    Read through ``session`` (the caller's transaction: inside an import's write transaction
-    the check and the insert are one atomic step). The stored fingerprints come back as one
-    aggregated string, split in C: a million Python row tuples would cost seconds.
+    They come back as one aggregated string, split in C: a million Python row tuples would
+    cost seconds. Separate from ``already_stored`` so that an import can read them while it
+    hashes the file's rows (``imports.service``).
     """
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
-    accounts = sorted({int(a) for a in pd.unique(frame["account_id"])})
-    lo = pd.Timestamp(frame["date"].min()).date()
-    hi = pd.Timestamp(frame["date"].max()).date()
     agg = (func.group_concat(Transaction.fingerprint, ",")
            if session.get_bind().dialect.name == "sqlite"
            else func.string_agg(Transaction.fingerprint, ","))
@@ -126,7 +124,30 @@ def already_stored(session: Session, book_id: int, frame: pd.DataFrame) -> np.nd
         Transaction.book_id == book_id, Transaction.account_id.in_(accounts),
         Transaction.date >= lo, Transaction.date <= hi, Transaction.fingerprint.is_not(None)))
     if not joined:
+        return pa.array([], pa.string())
+    return pc.split_pattern(pa.array([joined]), ",").flatten()
+
+
+def fingerprint_span(frame: pd.DataFrame) -> tuple[list[int], dt.date, dt.date]:
+    """The accounts and the first and last day of ``frame``'s rows (not empty)."""
+    accounts = sorted({int(a) for a in pd.unique(frame["account_id"])})
+    return (accounts, pd.Timestamp(frame["date"].min()).date(),
+            pd.Timestamp(frame["date"].max()).date())
+
+
+def already_stored(session: Session, book_id: int, frame: pd.DataFrame,
+                   known: pa.Array | None = None) -> np.ndarray:
+    """Mask of rows whose fingerprint the book already has for that account and period.
+
+    Read through ``session`` (the caller's transaction: inside an import's write transaction
+    the check and the insert are one atomic step), unless ``known`` gives the stored
+    fingerprints of ``fingerprint_span(frame)``, read before.
+    """
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    old = known if known is not None else stored_fingerprints(
+        session, book_id, *fingerprint_span(frame))
+    if not len(old):
         return np.zeros(len(frame), dtype=bool)
-    old = pc.split_pattern(pa.array([joined]), ",").flatten()
     new = _text(frame["fingerprint"])
     return np.asarray(pc.is_in(new, value_set=old).to_numpy(zero_copy_only=False), dtype=bool)

