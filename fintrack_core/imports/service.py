@@ -269,19 +269,34 @@ def _prepare(scope: Scope, parsed: ParsedStatement, filename: str, accounts: lis
                              if "external_id" in rows else  # CSV and QIF: no bank ids
                              (np.full(len(frame), None, dtype=object), []))
     frame["external_id"] = pd.Series(bank_ids, dtype=object)  # None stays None, not NaN
-    if dry_run and not _anything_stored(scope, frame):
-        # Preview of a first import: nothing stored can match, so skip the hashing.
-        frame["fingerprint"] = None
-        is_dup = np.zeros(len(frame), dtype=bool)
-    else:
-        frame["fingerprint"], known = _hash_and_read_stored(scope, frame)
-        with scope.db.read() as s:
-            is_dup = stored_duplicates(s, scope.book_id, frame, known)
-    frame = frame[~is_dup].reset_index(drop=True)
-    likely = _likely_duplicates(scope, frame)
-    skip_lines = {d.line for d in likely} - set(import_likely)
-    frame = frame[~frame["line"].isin(skip_lines)].reset_index(drop=True)
-    frame = _apply_rules(scope, frame)
+    first_import = not _anything_stored(scope, frame)
+    with ThreadPoolExecutor(1, thread_name_prefix="fintrack-rules") as pool:
+        # Nothing stored in these accounts and days (a first import): no row will turn out
+        # a duplicate, so the rules file every row on a second thread meanwhile (their
+        # matching runs in Arrow and RE2, outside Python's lock). Otherwise they wait for
+        # the duplicates to go: a re-import would file a million rows only to drop them.
+        filed = (pool.submit(_apply_rules, scope, frame.copy(deep=False)) if first_import
+                 else None)  # its own frame: this thread adds the fingerprints meanwhile
+        if dry_run and first_import:
+            # Preview of a first import: nothing stored can match, so skip the hashing.
+            frame["fingerprint"] = None
+            is_dup = np.zeros(len(frame), dtype=bool)
+        else:
+            frame["fingerprint"], known = _hash_and_read_stored(scope, frame)
+            with scope.db.read() as s:
+                is_dup = stored_duplicates(s, scope.book_id, frame, known)
+        kept = np.flatnonzero(~is_dup)
+        likely = _likely_duplicates(scope, frame.iloc[kept].reset_index(drop=True))
+        skip_lines = {d.line for d in likely} - set(import_likely)
+        if skip_lines:
+            kept = kept[~frame["line"].iloc[kept].isin(skip_lines).to_numpy()]
+        if filed is not None:
+            ruled = filed.result()
+            ruled.insert(list(frame.columns).index("fingerprint"), "fingerprint",
+                         frame["fingerprint"])
+            frame = ruled.iloc[kept].reset_index(drop=True)
+        else:
+            frame = _apply_rules(scope, frame.iloc[kept].reset_index(drop=True))
     frame["transfer_id"] = link_conversions(frame)  # currency conversions inside the export
     totals = _totals(frame)
     all_dates = dates[keep]
@@ -475,10 +490,19 @@ def _write_batch(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, fil
 
 def _category_days(frame: pd.DataFrame) -> list[tuple[int | None, dt.date]]:
     """The distinct (category, day) pairs of the rows written, for the budget alert check
-    (rules may have filed them; rows without a category touch no budget)."""
-    pairs = frame.loc[frame["category_id"].notna(), ["category_id", "date"]].drop_duplicates()
-    days = pd.to_datetime(pairs["date"]).dt.date
-    return list(zip(pairs["category_id"].astype(int).tolist(), days.tolist(), strict=True))
+    (rules may have filed them; rows without a category touch no budget). One integer key
+    per row and ``np.unique``: a pandas ``drop_duplicates`` took 0.4 s on 1M rows."""
+    filed = frame["category_id"].notna().to_numpy(dtype=bool)
+    if not filed.any():
+        return []
+    cats = frame["category_id"].to_numpy(dtype=np.int64, na_value=0)[filed]
+    days = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[D]").astype(np.int64)[filed]
+    first = int(days.min())
+    width = int(days.max()) - first + 1
+    keys = np.unique(cats * width + (days - first))
+    pairs = zip((keys // width).tolist(), (keys % width + first).tolist(), strict=True)
+    epoch = dt.date(1970, 1, 1)
+    return [(int(c), epoch + dt.timedelta(days=int(d))) for c, d in pairs]
 
 
 def _insert_rows(s: Session, book_id: int, batch_id: int, frame: pd.DataFrame,
