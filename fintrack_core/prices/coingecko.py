@@ -119,5 +119,8 @@ class CoinGeckoProvider:
             if status == 404 and coin_id:
                 raise UnknownSymbol(f"CoinGecko does not know the coin id {coin_id!r}") from None
             raise BadResponse(f"CoinGecko answered HTTP {status or '?'}") from None
+        except requests.exceptions.RetryError:  # 502/503/504 with retries off
+            raise BadResponse("CoinGecko answered with a server error (HTTP 502, 503 or 504)"
+                              ) from None
         except requests.RequestException as exc:
             raise BadResponse(f"CoinGecko request failed ({type(exc).__name__})") from None

@@ -78,8 +78,10 @@ class RefreshResult:
             return None
         order = ("unreachable", "rate_limited", "timeout")
         worst = min(self.failed, key=lambda f: order.index(f.kind) if f.kind in order else 9)
+        reasons = list(dict.fromkeys(f.reason for f in self.failed if f.kind == worst.kind))
+        said = "; ".join(reasons[:2]) + ("; ..." if len(reasons) > 2 else "")
         total = len(self.failed) + len(self.updated) + len(self.fx_updated)
-        return (f"{len(self.failed)} of {total} prices could not be updated ({worst.reason}); "
+        return (f"{len(self.failed)} of {total} prices could not be updated ({said}); "
                 "the last known prices are shown with their age")
 
     def as_json(self) -> dict[str, Any]:
