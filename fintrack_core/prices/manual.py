@@ -177,8 +177,9 @@ def import_prices(scope: Scope, data: bytes | str, *, dry_run: bool = False,
     with scope.db.read() as s:
         check_role(s, scope, WRITE)  # the write below checks again (and bumps the version)
         assets = {a.symbol.lower(): a for a in book_assets(s, scope.book_id, None)}
-        existing = set(s.execute(select(Price.provider_id, Price.date).where(
-            Price.book_id == scope.book_id, Price.provider == MANUAL)).tuples().all())
+        existing = {(row[0], row[1]) for row in s.execute(
+            select(Price.provider_id, Price.date).where(Price.book_id == scope.book_id,
+                                                        Price.provider == MANUAL))}
         seen: dict[tuple[str, dt.date], int] = {}
         ok: dict[str, list[PriceRow]] = {}
         for line, cells in rows:

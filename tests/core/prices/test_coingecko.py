@@ -69,7 +69,7 @@ def test_history_keeps_each_days_last_price() -> None:
 def test_http_429_is_rate_limited_with_retry_after() -> None:
     responses.get(f"{API}/simple/price", json=COINGECKO_429, status=429,
                   headers={"Retry-After": "60"})
-    with pytest.raises(RateLimited, match="CoinGecko.*HTTP 429.*60 s") as err:
+    with pytest.raises(RateLimited, match=r"CoinGecko.*HTTP 429.*60 s") as err:
         CoinGeckoProvider().latest(["bitcoin"])
     assert err.value.retry_after == 60.0
 

@@ -86,13 +86,13 @@ def test_fx_pairs_and_symbols_are_quoted_in_the_url() -> None:
 
 def test_an_unknown_symbol_says_so() -> None:
     yahoo, _ = provider(NOPE=HttpAnswer(404, YAHOO_NOT_FOUND))
-    with pytest.raises(UnknownSymbol, match="does not know the symbol 'NOPE'.*delisted"):
+    with pytest.raises(UnknownSymbol, match=r"does not know the symbol 'NOPE'.*delisted"):
         yahoo.latest(["NOPE"])
 
 
 def test_http_429_is_rate_limited_with_retry_after() -> None:
     yahoo, _ = provider(AAPL=HttpAnswer(429, "Too Many Requests", {"Retry-After": "30"}))
-    with pytest.raises(RateLimited, match="HTTP 429.*30 s") as err:
+    with pytest.raises(RateLimited, match=r"HTTP 429.*30 s") as err:
         yahoo.history("AAPL", MON, WED)
     assert err.value.retry_after == 30.0
     assert err.value.kind == "rate_limited"
