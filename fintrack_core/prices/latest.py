@@ -83,16 +83,31 @@ def age_label(day: dt.date, today: dt.date) -> str:
     return f"price from {day.isoformat()}"
 
 
-def book_assets(s: Session, book_id: int, asset_ids: Sequence[int] | None) -> list[Asset]:
+def book_assets(s: Session, book_id: int, assets: Sequence[int | str] | None) -> list[Asset]:
+    """The book's assets (all, or these ids or symbols; a symbol matches ignoring case), or
+    ``NotFound`` for the first one that is not in this book."""
     q = select(Asset).where(Asset.book_id == book_id).order_by(Asset.symbol)
-    if asset_ids is not None:
-        wanted = [NotFound.unless_id("asset", i) for i in asset_ids]
-        found = list(s.scalars(q.where(Asset.id.in_(wanted))))
-        missing = set(wanted) - {a.id for a in found}
-        if missing:
-            raise NotFound("asset", min(missing))
-        return found
-    return list(s.scalars(q))
+    if assets is None:
+        return list(s.scalars(q))
+    ids = [NotFound.unless_id("asset", a) for a in assets if not isinstance(a, str)]
+    names = [a.strip() for a in assets if isinstance(a, str)]
+    found = list(s.scalars(q.where(or_(Asset.id.in_(ids),
+                                       func.lower(Asset.symbol).in_([n.lower()
+                                                                     for n in names])))))
+    by_id = {a.id: a for a in found}
+    out: dict[int, Asset] = {}
+    for wanted in assets:
+        if isinstance(wanted, str):
+            matches = [a for a in found if a.symbol.lower() == wanted.strip().lower()]
+            exact = [a for a in matches if a.symbol == wanted.strip()] or matches
+            if len(exact) != 1:
+                raise NotFound("asset", wanted.strip())
+            out[exact[0].id] = exact[0]
+        elif wanted in by_id:
+            out[wanted] = by_id[wanted]
+        else:
+            raise NotFound("asset", wanted)
+    return list(out.values())
 
 
 def _point(row: Price) -> PricePoint:
@@ -155,33 +170,36 @@ def _view(asset: Asset, p: PricePoint, today: dt.date) -> PriceView:
                      age_label(p.day, today))
 
 
-def latest_prices(scope: Scope, asset_ids: Sequence[int] | None = None,
+def latest_prices(scope: Scope, assets: Sequence[int | str] | None = None,
                   today: dt.date | None = None) -> dict[int, PriceView]:
-    """The latest known price of each of the book's assets (or of ``asset_ids``), by asset
-    id; an asset without any price yet is absent."""
+    """The latest known price of each of the book's assets (or of ``assets``: ids or
+    symbols), by asset id; an asset without any price yet is absent."""
     with scope.db.read() as s:
         require(s, scope, READ)
-        assets = book_assets(s, scope.book_id, asset_ids)
-        return latest_in_session(s, scope.book_id, assets, today or dt.date.today())
+        rows = book_assets(s, scope.book_id, assets)
+        return latest_in_session(s, scope.book_id, rows, today or dt.date.today())
 
 
-def latest_price(scope: Scope, asset_id: int, today: dt.date | None = None) -> PriceView | None:
-    """The latest known price of one asset of the book (``None``: no price yet)."""
-    return latest_prices(scope, [asset_id], today).get(asset_id)
+def latest_price(scope: Scope, asset: int | str,
+                 today: dt.date | None = None) -> PriceView | None:
+    """The latest known price of one asset of the book, by id or symbol (``None``: no price
+    yet)."""
+    found = latest_prices(scope, [asset], today)
+    return next(iter(found.values()), None)
 
 
-def price_history(scope: Scope, asset_id: int, start: dt.date | None = None,
+def price_history(scope: Scope, asset: int | str, start: dt.date | None = None,
                   end: dt.date | None = None) -> list[PricePoint]:
     """One price a day for an asset, oldest first (the book's own price wins a shared day)."""
     with scope.db.read() as s:
         require(s, scope, READ)
-        [asset] = book_assets(s, scope.book_id, [asset_id])
-        q = select(Price).where(_candidates(asset, scope.book_id))
+        [row] = book_assets(s, scope.book_id, [asset])
+        q = select(Price).where(_candidates(row, scope.book_id))
         if start is not None:
             q = q.where(Price.date >= start)
         if end is not None:
             q = q.where(Price.date <= end)
         by_day: dict[dt.date, PricePoint] = {}
-        for row in s.scalars(q.order_by(Price.date, Price.book_id.is_not(None))):
-            by_day[row.date] = _point(row)  # ordered so the book's own row comes last
+        for price in s.scalars(q.order_by(Price.date, Price.book_id.is_not(None))):
+            by_day[price.date] = _point(price)  # ordered so the book's own row comes last
         return [by_day[d] for d in sorted(by_day)]

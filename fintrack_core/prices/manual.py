@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from fintrack_core.access import WRITE, Scope, check_role, require
-from fintrack_core.db.portfolio_models import Asset, Price
-from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.db.portfolio_models import Price
+from fintrack_core.errors import ValidationError
 from fintrack_core.money import check_currency
 from fintrack_core.prices.cache import MANUAL, PriceRow, store_book_prices, utc_now
 from fintrack_core.prices.latest import PriceView, book_assets, latest_in_session
@@ -64,19 +63,6 @@ def _day(text: str, today: dt.date, field: str = "date") -> dt.date:
     return day
 
 
-def _asset(s: Session, book_id: int, asset: int | str) -> Asset:
-    if isinstance(asset, str):
-        wanted = asset.strip()
-        found = s.scalars(select(Asset).where(
-            Asset.book_id == book_id, func.lower(Asset.symbol) == wanted.lower())).all()
-        exact = [a for a in found if a.symbol == wanted] or list(found)
-        if len(exact) != 1:
-            raise NotFound("asset", wanted)
-        return exact[0]
-    [row] = book_assets(s, book_id, [asset])
-    return row
-
-
 def set_price(scope: Scope, asset: int | str, day: dt.date, price: Decimal | str,
               currency: str | None = None, today: dt.date | None = None) -> PriceView:
     """Store (or replace) the book's own price of an asset (by id, or by symbol) on a day;
@@ -87,7 +73,7 @@ def set_price(scope: Scope, asset: int | str, day: dt.date, price: Decimal | str
         raise ValidationError("date", f"{day.isoformat()} is in the future")
     with scope.db.write() as s:
         require(s, scope, WRITE, rewrites=False)
-        row = _asset(s, scope.book_id, asset)
+        [row] = book_assets(s, scope.book_id, [asset])
         ccy = check_currency(currency) if currency else row.currency
         store_book_prices(s, scope.book_id, row.symbol, [PriceRow(day, value, ccy, MANUAL)],
                           utc_now())

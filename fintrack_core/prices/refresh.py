@@ -250,11 +250,12 @@ def _collect(out: _Fetched, job: _Job, future: cf.Future[dict[str, Quote]],
                 f"{provider.label} does not know {pid!r}")
 
 
-def refresh_prices(scope: Scope, asset_ids: Sequence[int] | None = None, *,
+def refresh_prices(scope: Scope, assets: Sequence[int | str] | None = None, *,
                    include_fx: bool = True, providers: Mapping[str, Provider] | None = None,
                    progress: Progress | None = None,
                    deadline_s: float = DEADLINE_S) -> RefreshResult:
-    """Fetch the latest price of the book's assets (or of ``asset_ids``) and the FX rates
+    """Fetch the latest price of the book's assets (or of ``assets``: ids or symbols) and
+    the FX rates
     from their currencies to the book's base currency, and store them.
 
     Needs an editor or owner. Never raises for network reasons: whatever failed is listed in
@@ -265,10 +266,10 @@ def refresh_prices(scope: Scope, asset_ids: Sequence[int] | None = None, *,
     started = time.monotonic()
     with scope.db.read() as s:
         check_role(s, scope, WRITE)  # before any network call; the write checks again
-        assets = book_assets(s, scope.book_id, asset_ids)
+        rows = book_assets(s, scope.book_id, assets)
         cg_ccy = getattr((providers or {}).get(PriceProvider.COINGECKO.value), "currency",
                          "USD")
-        fetch, pairs = _plan(s, scope.book_id, assets, include_fx, str(cg_ccy))
+        fetch, pairs = _plan(s, scope.book_id, rows, include_fx, str(cg_ccy))
     result = RefreshResult()
     if not fetch:
         result.seconds = time.monotonic() - started
@@ -281,7 +282,7 @@ def refresh_prices(scope: Scope, asset_ids: Sequence[int] | None = None, *,
         size = max(1, provider.batch_size)
         jobs += [_Job(name, tuple(ids[i:i + size])) for i in range(0, len(ids), size)]
     fetched = _fetch(jobs, chosen, started + deadline_s, progress, len(fetch))
-    _store(scope, assets, pairs, fetched, result)
+    _store(scope, rows, pairs, fetched, result)
     result.seconds = time.monotonic() - started
     return result
 
@@ -330,29 +331,31 @@ def _bounded(call: Callable[[], T], seconds: float, label: str) -> T:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def backfill_history(scope: Scope, asset_id: int, start: dt.date, end: dt.date | None = None,
+def backfill_history(scope: Scope, asset: int | str, start: dt.date,
+                     end: dt.date | None = None,
                      *, providers: Mapping[str, Provider] | None = None,
                      deadline_s: float = DEADLINE_S) -> BackfillResult:
-    """Fetch and store the daily closes of one asset from ``start`` to ``end`` (default:
-    yesterday). Needs an editor or owner; network failures are returned, not raised."""
+    """Fetch and store the daily closes of one asset (id or symbol) from ``start`` to
+    ``end`` (default: yesterday). Needs an editor or owner; network failures are returned,
+    not raised."""
     last = end or dt.date.today() - dt.timedelta(days=1)
     if start > last:
         raise ValidationError("start", f"{start.isoformat()} is after {last.isoformat()}")
     with scope.db.read() as s:
         check_role(s, scope, WRITE)
-        [asset] = book_assets(s, scope.book_id, [asset_id])
-    if asset.provider is PriceProvider.MANUAL:
-        raise ValidationError("asset", f"{asset.symbol} is priced by hand; it has no provider "
+        [row] = book_assets(s, scope.book_id, [asset])
+    if row.provider is PriceProvider.MANUAL:
+        raise ValidationError("asset", f"{row.symbol} is priced by hand; it has no provider "
                                        "history (set prices or import a price CSV)")
-    name, pid = asset.provider.value, asset.provider_id
+    name, pid = row.provider.value, row.provider_id
     provider = _provider(name, scope, providers, {})
     try:
         closes: list[DailyClose] = _bounded(lambda: provider.history(pid, start, last),
                                             deadline_s, provider.label)
     except ProviderError as exc:
-        return BackfillResult(asset.symbol, 0, None, None, exc.reason)
+        return BackfillResult(row.symbol, 0, None, None, exc.reason)
     except Exception as exc:
-        return BackfillResult(asset.symbol, 0, None, None,
+        return BackfillResult(row.symbol, 0, None, None,
                               f"{provider.label} answered in a way FinTrack cannot read "
                               f"({type(exc).__name__})")
     with scope.db.write() as s:
@@ -361,4 +364,4 @@ def backfill_history(scope: Scope, asset_id: int, start: dt.date, end: dt.date |
                                            for c in closes], utc_now())
         if name == PriceProvider.YAHOO and is_fx_pair(pid):
             store_market_rates(s, pid[:3], pid[3:6], [(c.day, c.close) for c in closes], name)
-    return BackfillResult(asset.symbol, len(closes), closes[0].day, closes[-1].day, None)
+    return BackfillResult(row.symbol, len(closes), closes[0].day, closes[-1].day, None)

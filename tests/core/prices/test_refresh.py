@@ -157,7 +157,7 @@ def test_two_hundred_assets_at_100_ms_each_refresh_in_under_5_s(
         prices[f"T{n:03}"] = Decimal(f"{100 + n}.25")
     yahoo = TableProvider("yahoo", prices, delay=0.1)
     seen: list[tuple[int, int]] = []
-    result = refresh_prices(sqlite_book.owner, asset_ids=None, include_fx=False,
+    result = refresh_prices(sqlite_book.owner, None, include_fx=False,
                             providers=providers(yahoo=yahoo),
                             progress=lambda done, total: seen.append((done, total)))
     assert len(result.updated) == 200 + 1  # and BTC
