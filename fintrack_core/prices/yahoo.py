@@ -76,6 +76,7 @@ class YfinanceTransport:
         self._data = YfData()
 
     def __call__(self, url: str, params: Mapping[str, str], timeout: float) -> HttpAnswer:
+        from curl_cffi import CurlError
         from curl_cffi.requests import exceptions as curl
         from yfinance.exceptions import YFRateLimitError
 
@@ -85,7 +86,7 @@ class YfinanceTransport:
             raise RateLimited("Yahoo Finance is rate limiting requests (HTTP 429)") from None
         except curl.Timeout:
             raise ProviderTimeout(f"Yahoo Finance did not answer within {timeout:g} s") from None
-        except (curl.ConnectionError, OSError) as exc:
+        except (curl.ConnectionError, CurlError, OSError) as exc:  # refused, DNS, TLS, ...
             raise Unreachable(f"cannot reach Yahoo Finance ({type(exc).__name__})") from None
         return HttpAnswer(int(response.status_code), str(response.text),
                           {str(k): str(v) for k, v in response.headers.items()})

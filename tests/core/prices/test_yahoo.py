@@ -131,3 +131,48 @@ def test_the_production_transport_is_yfinance_and_fails_fast_offline(tmp_path: P
     import yfinance.cache
 
     assert Path(yfinance.cache._TzDBManager.get_location()) == tmp_path / "yf"
+
+
+class FakeYfData:
+    """Stands in for ``yfinance.data.YfData``: raises ``error`` or answers ``response``."""
+
+    def __init__(self, error: Exception | None = None, status: int = 200,
+                 text: str = "{}") -> None:
+        self.error, self.status_code, self.text = error, status, text
+        self.headers = {"Content-Type": "application/json"}
+        self.asked: list[tuple[str, dict[str, str], float]] = []
+
+    def get(self, url: str, params: dict[str, str], timeout: float) -> FakeYfData:
+        self.asked.append((url, params, timeout))
+        if self.error is not None:
+            raise self.error
+        return self
+
+
+@pytest.mark.parametrize(("error", "kind"), [
+    ("YFRateLimitError", RateLimited), ("ReadTimeout", ProviderTimeout),
+    ("DNSError", Unreachable), ("SSLError", Unreachable), ("CurlError", Unreachable)])
+def test_yfinance_errors_become_provider_errors(tmp_path: Path, error: str,
+                                                kind: type[Exception]) -> None:
+    from curl_cffi import CurlError
+    from curl_cffi.requests import exceptions as curl
+    from yfinance.exceptions import YFRateLimitError
+
+    made = {"YFRateLimitError": YFRateLimitError(), "ReadTimeout": curl.ReadTimeout("slow"),
+            "DNSError": curl.DNSError("no host"), "SSLError": curl.SSLError("bad cert"),
+            "CurlError": CurlError("HTTP/2 stream 1 was not closed cleanly")}[error]
+    transport = YfinanceTransport(tmp_path)
+    transport._data = FakeYfData(made)
+    with pytest.raises(kind):
+        transport("https://query1.finance.yahoo.com/v8/finance/chart/AAPL", {}, 2.0)
+
+
+def test_yfinance_answers_become_http_answers(tmp_path: Path) -> None:
+    transport = YfinanceTransport(tmp_path)
+    fake = FakeYfData(status=404, text=YAHOO_NOT_FOUND)
+    transport._data = fake
+    answer = transport("https://query1.finance.yahoo.com/v8/finance/chart/NOPE",
+                       {"range": "5d"}, 2.0)
+    assert (answer.status, answer.text) == (404, YAHOO_NOT_FOUND)
+    assert fake.asked == [("https://query1.finance.yahoo.com/v8/finance/chart/NOPE",
+                           {"range": "5d"}, 2.0)]
