@@ -230,3 +230,16 @@ def test_backfill_reports_network_failures_and_refuses_manual_assets(
     with pytest.raises(PermissionDenied, match="viewer"):
         backfill_history(book.viewer, book.assets["AAPL"], FRIDAY, FRIDAY,
                          providers=providers())
+
+
+def test_an_fx_pair_held_as_an_asset_also_feeds_the_ledgers_rates(book: PriceBook) -> None:
+    pair = add_asset(book.db, book.owner.book_id, "GBPEUR", AssetKind.CASH_LIKE, "EUR",
+                     PriceProvider.YAHOO, "GBPEUR=X")
+    yahoo = TableProvider("yahoo", {"GBPEUR=X": Decimal("1.1532")}, currency="EUR", day=FRIDAY)
+    result = refresh_prices(book.owner, [pair], include_fx=False, providers={"yahoo": yahoo})
+    assert (result.updated, result.fx_updated) == (["GBPEUR"], ["GBP/EUR"])
+    assert rate_table(book.owner).rate("GBP", "EUR", FRIDAY) == Decimal("1.1532")
+    backfill_history(book.owner, "GBPEUR", dt.date(2026, 11, 16), dt.date(2026, 11, 20),
+                     providers={"yahoo": yahoo})
+    assert rate_table(book.owner).rate("GBP", "EUR", dt.date(2026, 11, 18)) == Decimal("3.1532")
+    assert rate_table(book.owner).rate("GBP", "EUR", dt.date(2026, 11, 20)) == Decimal("5.1532")
