@@ -12,6 +12,8 @@ Why it is shaped like this:
   provider, not after one timeout per asset.
 - The whole refresh has a deadline: calls still running then count as timed out and the
   result is returned anyway (their threads end at their own HTTP timeout).
+- A provider that answered HTTP 429 is left alone for as long as its ``Retry-After`` said (a
+  minute when it said nothing), in this refresh and the next ones of this process.
 - Every failure becomes a ``Failure`` with a plain reason, and ``RefreshResult.error`` is the
   one sentence a page or the CLI shows; the last known prices stay in place (``latest``).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -109,6 +112,24 @@ class BackfillResult:
 
 _BUCKETS: dict[tuple[str, float, int], TokenBucket] = {}
 _BUCKETS_LOCK = threading.Lock()
+# provider name -> (time.monotonic() until which it is not asked, what it said)
+_COOLDOWN: dict[str, tuple[float, RateLimited]] = {}
+COOLDOWN_S = 60.0  # after an HTTP 429 without a Retry-After
+
+
+def _cooling_down(provider: Provider) -> RateLimited | None:
+    """The 429 a provider answered, while the wait it asked for is not over."""
+    until, said = _COOLDOWN.get(provider.name, (0.0, None))
+    left = until - time.monotonic()
+    if said is None or left <= 0:
+        return None
+    return RateLimited(f"{provider.label} is rate limiting requests (HTTP 429); try again in "
+                       f"{math.ceil(left)} s", left)
+
+
+def _cool_down(provider: Provider, exc: RateLimited) -> None:
+    wait = exc.retry_after if exc.retry_after is not None else COOLDOWN_S
+    _COOLDOWN[provider.name] = (time.monotonic() + wait, exc)
 
 
 def bucket_for(provider: Provider) -> TokenBucket:
@@ -192,6 +213,9 @@ def _fetch(jobs: list[_Job], providers: Mapping[str, Provider], deadline: float,
         provider = providers[job.provider]
         if job.provider in blocked:
             raise blocked[job.provider]
+        cooling = _cooling_down(provider)
+        if cooling is not None:
+            raise cooling
         with gates[job.provider]:
             if job.provider in blocked:
                 raise blocked[job.provider]
@@ -200,7 +224,11 @@ def _fetch(jobs: list[_Job], providers: Mapping[str, Provider], deadline: float,
                                       "before the refresh's deadline")
             try:
                 return provider.latest(list(job.ids))
-            except (Unreachable, RateLimited) as exc:
+            except RateLimited as exc:
+                _cool_down(provider, exc)
+                blocked.setdefault(job.provider, exc)
+                raise
+            except Unreachable as exc:
                 blocked.setdefault(job.provider, exc)
                 raise
 

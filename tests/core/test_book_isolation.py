@@ -69,7 +69,7 @@ from fintrack_core.reports import trends as r_trends
 from fintrack_core.reports import weekly as r_weekly
 from fintrack_core.rules import service as rules
 from fintrack_core.rules.service import Action, Condition, RuleSpec
-from tests.core.prices.conftest import add_asset
+from tests.core.prices.asset_rows import add_asset
 from tests.core.prices.fakes import TableProvider
 
 DAY = dt.date(2024, 3, 20)

@@ -1,11 +1,8 @@
-"""A EUR book with one asset per kind of price source, on SQLite and PostgreSQL (``any_db``).
-
-Assets are added with plain model rows: creating them is the portfolio package's job, and
-these tests need only their provider and id.
-"""
+"""A EUR book with one asset per kind of price source, on SQLite and PostgreSQL (``any_db``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -13,8 +10,10 @@ import pytest
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
-from fintrack_core.db.portfolio_models import Asset, AssetKind, PriceProvider
+from fintrack_core.db.portfolio_models import AssetKind, PriceProvider
 from fintrack_core.ledger import books, users
+from fintrack_core.prices import refresh
+from tests.core.prices.asset_rows import add_asset
 
 
 @dataclass(frozen=True)
@@ -25,17 +24,6 @@ class PriceBook:
     other: Scope  # Carol in her own GBP book
     assets: dict[str, int]  # symbol -> id, in the owner's book
     other_asset: int  # Carol's AAPL
-
-
-def add_asset(db: Database, book_id: int, symbol: str, kind: AssetKind, currency: str,
-              provider: PriceProvider, provider_id: str | None = None) -> int:
-    with db.write() as s:
-        asset = Asset(book_id=book_id, symbol=symbol, name=symbol, kind=kind,
-                      currency=currency, provider=provider,
-                      provider_id=provider_id or symbol)
-        s.add(asset)
-        s.flush()
-        return asset.id
 
 
 ASSETS = (("AAPL", AssetKind.STOCK, "USD", PriceProvider.YAHOO, "AAPL"),
@@ -56,6 +44,14 @@ def build(db: Database) -> PriceBook:
            for sym, kind, ccy, prov, pid in ASSETS}
     carols = add_asset(db, other.book_id, "AAPL", AssetKind.STOCK, "USD", PriceProvider.YAHOO)
     return PriceBook(db, owner, Scope(db, bob.id, owner.book_id), other, ids, carols)
+
+
+@pytest.fixture(autouse=True)
+def _no_cooldown() -> Iterator[None]:
+    """A provider's HTTP 429 pauses it for the process; each test starts without one."""
+    refresh._COOLDOWN.clear()
+    yield
+    refresh._COOLDOWN.clear()
 
 
 @pytest.fixture

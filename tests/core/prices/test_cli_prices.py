@@ -17,7 +17,7 @@ from fintrack_core.ledger.books import list_books, share_book
 from fintrack_core.ledger.users import get_user
 from fintrack_core.prices import Provider, Unreachable
 from fintrack_core.prices import refresh as refresh_module
-from tests.core.prices.conftest import add_asset
+from tests.core.prices.asset_rows import add_asset
 from tests.core.prices.fakes import TableProvider
 from tests.core.test_cli import alice, as_json, database, db_url, fails, ok, run
 

@@ -25,7 +25,9 @@ from fintrack_core.prices import (
     latest_prices,
     refresh_prices,
 )
-from tests.core.prices.conftest import PriceBook, add_asset
+from fintrack_core.prices import refresh as refresh_module
+from tests.core.prices.asset_rows import add_asset
+from tests.core.prices.conftest import PriceBook
 from tests.core.prices.fakes import TableProvider
 
 FRIDAY = dt.date(2026, 11, 27)
@@ -131,6 +133,28 @@ def test_http_429_stops_asking_that_provider_and_says_when_to_retry(
                                                          "VWCE": "rate_limited"}
     assert result.error is not None
     assert "try again in 30 s" in result.error
+
+
+def test_after_http_429_the_provider_rests_as_long_as_it_asked(
+        sqlite_book: PriceBook) -> None:
+    limited = RateLimited("CoinGecko is rate limiting requests (HTTP 429)", 60.0)
+    gecko = TableProvider("coingecko", {}, errors={"bitcoin": limited})
+    first = refresh_prices(sqlite_book.owner, include_fx=False,
+                           providers=providers(coingecko=gecko))
+    assert [f.kind for f in first.failed if f.symbol == "BTC"] == ["rate_limited"]
+    calm = TableProvider("coingecko", {"bitcoin": Decimal("67000")})
+    second = refresh_prices(sqlite_book.owner, include_fx=False,
+                            providers=providers(coingecko=calm))
+    assert calm.calls == []
+    [failure] = second.failed
+    assert (failure.symbol, failure.kind) == ("BTC", "rate_limited")
+    assert "try again in 60 s" in failure.reason or "try again in 59 s" in failure.reason
+    until, said = refresh_module._COOLDOWN["coingecko"]
+    assert 58 < until - time.monotonic() <= 60
+    refresh_module._COOLDOWN["coingecko"] = (time.monotonic() - 1, said)  # the minute is over
+    third = refresh_prices(sqlite_book.owner, include_fx=False,
+                           providers=providers(coingecko=calm))
+    assert (calm.calls, third.failed) == ([("bitcoin",)], [])
 
 
 def test_unknown_symbols_and_provider_bugs_are_failures_not_errors(
