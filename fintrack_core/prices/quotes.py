@@ -10,12 +10,15 @@ one of the ``ProviderError`` kinds below, whose message can be shown to a person
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fintrack_core.errors import FinTrackError
+
+T = TypeVar("T")
 
 # The prices table stores the exact decimal as text of at most 40 characters.
 MAX_PRICE_CHARS = 40
@@ -132,3 +135,30 @@ def parse_price(value: object, field: str = "price") -> Decimal:
 def price_text(price: Decimal) -> str:
     """How a price is stored: plain decimal notation, never an exponent (``1E+2``)."""
     return format(price, "f")
+
+
+def within(seconds: float, label: str, call: Callable[[], T]) -> T:
+    """``call()``, or ``ProviderTimeout`` once ``seconds`` have passed without an answer.
+
+    Why: a library may wait longer than we asked (yfinance fetches Yahoo's cookie with its
+    own 30 s timeout). The call runs on a daemon thread, so one that hangs is left behind
+    and ends at its library's own timeout without holding up the caller or the process's
+    exit.
+    """
+    box: dict[str, object] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="fintrack-provider-call", daemon=True).start()
+    if not done.wait(seconds):
+        raise ProviderTimeout(f"{label} did not answer within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]

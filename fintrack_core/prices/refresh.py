@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 
@@ -47,6 +47,7 @@ from fintrack_core.prices.quotes import (
     RateLimited,
     UnknownSymbol,
     Unreachable,
+    within,
 )
 from fintrack_core.prices.throttle import TokenBucket
 from fintrack_core.prices.yahoo import fx_symbol, is_fx_pair
@@ -54,7 +55,6 @@ from fintrack_core.prices.yahoo import fx_symbol, is_fx_pair
 DEADLINE_S = 60.0
 MAX_THREADS = 16
 Progress = Callable[[int, int], None]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,17 +348,6 @@ def _pair_name(pair: tuple[str, str]) -> str:
 # --- history -------------------------------------------------------------------------------
 
 
-def _bounded(call: Callable[[], T], seconds: float, label: str) -> T:
-    """Run ``call`` on a worker thread and give up waiting after ``seconds``."""
-    pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fintrack-history")
-    try:
-        return pool.submit(call).result(timeout=seconds)
-    except cf.TimeoutError:
-        raise ProviderTimeout(f"{label} did not answer within {seconds:g} s") from None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
 def backfill_history(scope: Scope, asset: int | str, start: dt.date,
                      end: dt.date | None = None,
                      *, providers: Mapping[str, Provider] | None = None,
@@ -378,8 +367,8 @@ def backfill_history(scope: Scope, asset: int | str, start: dt.date,
     name, pid = row.provider.value, row.provider_id
     provider = _provider(name, scope, providers, {})
     try:
-        closes: list[DailyClose] = _bounded(lambda: provider.history(pid, start, last),
-                                            deadline_s, provider.label)
+        closes: list[DailyClose] = within(deadline_s, provider.label,
+                                          lambda: provider.history(pid, start, last))
     except ProviderError as exc:
         return BackfillResult(row.symbol, 0, None, None, exc.reason)
     except Exception as exc:

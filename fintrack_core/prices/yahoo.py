@@ -35,6 +35,7 @@ from fintrack_core.prices.quotes import (
     UnknownSymbol,
     Unreachable,
     parse_price,
+    within,
 )
 
 BASE_URL = "https://query1.finance.yahoo.com"
@@ -80,8 +81,11 @@ class YfinanceTransport:
         from curl_cffi.requests import exceptions as curl
         from yfinance.exceptions import YFRateLimitError
 
-        try:
-            response = self._data.get(url=url, params=dict(params), timeout=timeout)
+        try:  # bounded here too: yfinance's cookie fetch waits up to 30 s of its own
+            response = within(timeout + 1, "Yahoo Finance", lambda: self._data.get(
+                url=url, params=dict(params), timeout=timeout))
+        except ProviderTimeout:
+            raise
         except YFRateLimitError:
             raise RateLimited("Yahoo Finance is rate limiting requests (HTTP 429)") from None
         except curl.Timeout:

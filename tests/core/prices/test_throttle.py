@@ -1,9 +1,14 @@
-"""The token bucket on a fake clock: bursts, the steady rate, and the deadline."""
+"""The token bucket on a fake clock (bursts, the steady rate, the deadline), and ``within``,
+the time limit around a provider call."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from fintrack_core.prices import ProviderTimeout, UnknownSymbol
+from fintrack_core.prices.quotes import within
 from fintrack_core.prices.throttle import TokenBucket
 
 
@@ -53,3 +58,17 @@ def test_saved_tokens_never_exceed_the_burst() -> None:
 def test_a_bucket_needs_a_rate() -> None:
     with pytest.raises(ValueError, match="positive rate"):
         TokenBucket(0, 1)
+
+
+def test_within_returns_raises_or_gives_up() -> None:
+    assert within(1.0, "Test", lambda: 42) == 42
+
+    def unknown() -> int:
+        raise UnknownSymbol("Test does not know 'X'")
+
+    with pytest.raises(UnknownSymbol):
+        within(1.0, "Test", unknown)
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeout, match=r"Test did not answer within 0\.2 s"):
+        within(0.2, "Test", lambda: time.sleep(3))
+    assert time.monotonic() - started < 1

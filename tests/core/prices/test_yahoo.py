@@ -137,13 +137,14 @@ class FakeYfData:
     """Stands in for ``yfinance.data.YfData``: raises ``error`` or answers ``response``."""
 
     def __init__(self, error: Exception | None = None, status: int = 200,
-                 text: str = "{}") -> None:
-        self.error, self.status_code, self.text = error, status, text
+                 text: str = "{}", delay: float = 0.0) -> None:
+        self.error, self.status_code, self.text, self.delay = error, status, text, delay
         self.headers = {"Content-Type": "application/json"}
         self.asked: list[tuple[str, dict[str, str], float]] = []
 
     def get(self, url: str, params: dict[str, str], timeout: float) -> FakeYfData:
         self.asked.append((url, params, timeout))
+        time.sleep(self.delay)
         if self.error is not None:
             raise self.error
         return self
@@ -176,3 +177,13 @@ def test_yfinance_answers_become_http_answers(tmp_path: Path) -> None:
     assert (answer.status, answer.text) == (404, YAHOO_NOT_FOUND)
     assert fake.asked == [("https://query1.finance.yahoo.com/v8/finance/chart/NOPE",
                            {"range": "5d"}, 2.0)]
+
+
+def test_a_yfinance_call_that_outlasts_our_timeout_is_abandoned(tmp_path: Path) -> None:
+    """yfinance's cookie fetch waits up to 30 s of its own; the transport stops waiting."""
+    transport = YfinanceTransport(tmp_path)
+    transport._data = FakeYfData(delay=5.0)
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeout, match=r"within 1\.5 s"):
+        transport("https://query1.finance.yahoo.com/v8/finance/chart/AAPL", {}, 0.5)
+    assert time.monotonic() - started < 2.5
