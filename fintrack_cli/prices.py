@@ -166,7 +166,8 @@ def prices_history(
     book: BookOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fetch and store an asset's daily closes from its provider."""
+    """Fetch and store an asset's daily closes from its provider (exit status 1, with the
+    reason, when nothing could be fetched)."""
     first = parse_date(start, "from")
     assert first is not None  # a required option
     last = parse_date(end, "to")

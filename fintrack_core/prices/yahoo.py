@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ class YfinanceTransport:
         import yfinance  # heavy (pandas); only a real refresh needs it
         from yfinance.data import YfData
 
+        # yfinance logs each failed cookie fetch as a warning; with no logging set up Python
+        # would print it on stderr beside our own message. Still passed to the app's handlers.
+        logging.getLogger("yfinance").addHandler(logging.NullHandler())
         folder = cache_dir or Path(tempfile.gettempdir()) / "fintrack-yfinance"
         folder.mkdir(parents=True, exist_ok=True)
         yfinance.set_tz_cache_location(str(folder))
