@@ -147,7 +147,12 @@ def make_provider(name: str, scope: Scope) -> Provider:
     if name == PriceProvider.YAHOO:
         from fintrack_core.prices.yahoo import YahooProvider
 
-        return YahooProvider(cache_dir=data_dir(scope.db.url) / "cache" / "yfinance")
+        folder = data_dir(scope.db.url) / "cache" / "yfinance"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only data folder: yfinance's caches go to the temp folder
+            return YahooProvider()
+        return YahooProvider(cache_dir=folder)
     if name == PriceProvider.COINGECKO:
         from fintrack_core.prices.coingecko import CoinGeckoProvider
 
@@ -283,8 +288,7 @@ def refresh_prices(scope: Scope, assets: Sequence[int | str] | None = None, *,
                    progress: Progress | None = None,
                    deadline_s: float = DEADLINE_S) -> RefreshResult:
     """Fetch the latest price of the book's assets (or of ``assets``: ids or symbols) and
-    the FX rates
-    from their currencies to the book's base currency, and store them.
+    the FX rates from their currencies to the book's base currency, and store them.
 
     Needs an editor or owner. Never raises for network reasons: whatever failed is listed in
     the result, and the prices stored before stay as they were. ``providers`` replaces the
@@ -303,13 +307,21 @@ def refresh_prices(scope: Scope, assets: Sequence[int | str] | None = None, *,
         result.seconds = time.monotonic() - started
         return result
     made: dict[str, Provider] = {}
-    chosen = {name: _provider(name, scope, providers, made) for name, _ in fetch}
+    chosen: dict[str, Provider] = {}
+    unusable: dict[tuple[str, str], ProviderError] = {}
     jobs: list[_Job] = []
-    for name, provider in chosen.items():
+    for name in dict.fromkeys(n for n, _ in fetch):
         ids = [pid for n, pid in fetch if n == name]
+        try:
+            provider = chosen[name] = _provider(name, scope, providers, made)
+        except Exception as exc:  # the library would not load, its cache cannot be made
+            reason = f"the {name} provider could not start ({type(exc).__name__}: {exc})"
+            unusable.update({(name, pid): ProviderError(reason) for pid in ids})
+            continue
         size = max(1, provider.batch_size)
         jobs += [_Job(name, tuple(ids[i:i + size])) for i in range(0, len(ids), size)]
     fetched = _fetch(jobs, chosen, started + deadline_s, progress, len(fetch))
+    fetched.failures.update(unusable)
     _store(scope, rows, pairs, fetched, result)
     result.seconds = time.monotonic() - started
     return result

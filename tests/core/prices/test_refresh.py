@@ -267,3 +267,20 @@ def test_an_fx_pair_held_as_an_asset_also_feeds_the_ledgers_rates(book: PriceBoo
                      providers={"yahoo": yahoo})
     assert rate_table(book.owner).rate("GBP", "EUR", dt.date(2026, 11, 18)) == Decimal("3.1532")
     assert rate_table(book.owner).rate("GBP", "EUR", dt.date(2026, 11, 20)) == Decimal("5.1532")
+
+
+def test_a_provider_that_cannot_start_is_a_failure_too(
+        sqlite_book: PriceBook, monkeypatch: pytest.MonkeyPatch) -> None:
+    gecko = TableProvider("coingecko", {"bitcoin": Decimal("67000")})
+
+    def make(name: str, scope: object) -> TableProvider:
+        if name == "yahoo":
+            raise ImportError("No module named 'curl_cffi'")
+        return gecko
+
+    monkeypatch.setattr(refresh_module, "make_provider", make)
+    result = refresh_prices(sqlite_book.owner, include_fx=False)
+    assert result.updated == ["BTC"]
+    assert {f.symbol: f.reason for f in result.failed} == dict.fromkeys(
+        ("AAPL", "VWCE"), "the yahoo provider could not start (ImportError: No module named "
+                          "'curl_cffi')")
