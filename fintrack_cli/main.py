@@ -42,6 +42,7 @@ from fintrack_cli.common import (
 from fintrack_cli.imports import import_command
 from fintrack_cli.ledger import account_app, tx_app
 from fintrack_cli.notify import notify_command
+from fintrack_cli.prices import prices_app
 from fintrack_cli.profiles import profiles_app
 from fintrack_cli.reports import export_app, report_app
 from fintrack_cli.subscriptions import forecast_command, subs_app
@@ -75,6 +76,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(budget_app, name="budget")
+app.add_typer(prices_app, name="prices")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 app.command("audit")(audit_command)
 app.add_typer(subs_app, name="subscriptions")

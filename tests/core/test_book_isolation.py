@@ -26,6 +26,7 @@ import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from fintrack_core.budgets import service as budgets
 from fintrack_core.budgets import status as budget_status
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
+from fintrack_core.db.portfolio_models import AssetKind, PriceProvider
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
 from fintrack_core.filters import TransactionFilter
 from fintrack_core.imports import book_profiles, history
@@ -53,6 +55,9 @@ from fintrack_core.ledger import accounts, books, categories, fx, search, users
 from fintrack_core.ledger import overview as ov
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.notify import settings as notify_settings
+from fintrack_core.prices import latest as prices_latest
+from fintrack_core.prices import manual as manual_prices
+from fintrack_core.prices import refresh as price_refresh
 from fintrack_core.reports import cashflow as r_cashflow
 from fintrack_core.reports import categories as r_categories
 from fintrack_core.reports import drilldown as r_drilldown
@@ -64,6 +69,8 @@ from fintrack_core.reports import trends as r_trends
 from fintrack_core.reports import weekly as r_weekly
 from fintrack_core.rules import service as rules
 from fintrack_core.rules.service import Action, Condition, RuleSpec
+from tests.core.prices.asset_rows import add_asset
+from tests.core.prices.fakes import TableProvider
 
 DAY = dt.date(2024, 3, 20)
 AS_OF = dt.date(2024, 3, 31)
@@ -102,6 +109,7 @@ class Ids:
     budget: int = 0  # monthly Groceries budget
     alert: int = 0  # its 80 % alert of March 2024
     series: str = ""  # the key of "Alice Streaming", paid monthly
+    asset: int = 0  # AHF, a fund priced on Yahoo as "AHF.DE", with a typed price
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,16 @@ def _archive_text(scope: Scope) -> str:
     book_archive.export_book(scope, buf)
     with zipfile.ZipFile(buf) as zf:
         return "\n".join(zf.read(n).decode() for n in zf.namelist())
+
+
+PRICE_CSV = "symbol,date,price\nAHF,2024-03-18,99.10\n"
+
+
+def _price_feed() -> dict[str, TableProvider]:
+    """An offline Yahoo that knows A's fund and the pair of A's USD card."""
+    return {"yahoo": TableProvider("yahoo", {"AHF.DE": Decimal("101.60"),
+                                             "USDEUR=X": Decimal("0.9231")},
+                                   currency="EUR", day=DAY)}
 
 
 def _input(i: Ids) -> tx.TransactionInput:
@@ -286,6 +304,26 @@ OPS: list[Op] = [
        lambda s, i: fx.set_rate(s, "EUR", "CHF", DAY, "0.9512"), False),
     Op("ledger.fx.delete_rate", "write",
        lambda s, i: fx.delete_rate(s, "EUR", "USD", RATE_DAY), False),
+    # prices
+    Op("prices.latest.latest_prices", "read",
+       lambda s, i: prices_latest.latest_prices(s, today=AS_OF), False),
+    Op("prices.latest.latest_price", "read",
+       lambda s, i: prices_latest.latest_price(s, i.asset, AS_OF)),
+    Op("prices.latest.price_history", "read",
+       lambda s, i: prices_latest.price_history(s, i.asset)),
+    Op("prices.manual.set_price", "write",
+       lambda s, i: manual_prices.set_price(s, i.asset, DAY, "102.25", today=AS_OF)),
+    Op("prices.manual.set_price[by symbol]", "write",
+       lambda s, i: manual_prices.set_price(s, "AHF", DAY, "102.25", today=AS_OF), given="AHF"),
+    Op("prices.manual.import_prices", "write",
+       lambda s, i: manual_prices.import_prices(s, PRICE_CSV, today=AS_OF).as_json(), False),
+    Op("prices.refresh.refresh_prices", "write",
+       lambda s, i: price_refresh.refresh_prices(s, providers=_price_feed()).updated, False),
+    Op("prices.refresh.refresh_prices[A's asset]", "write",
+       lambda s, i: price_refresh.refresh_prices(s, [i.asset], providers=_price_feed())),
+    Op("prices.refresh.backfill_history", "write",
+       lambda s, i: price_refresh.backfill_history(s, i.asset, dt.date(2024, 3, 4), DAY,
+                                                   providers=_price_feed())),
     # overview
     Op("ledger.overview.overview", "read", lambda s, i: ov.overview(s, AS_OF), False),
     Op("ledger.overview.month_flow", "read", lambda s, i: ov.month_flow(s, DAY), False),
@@ -454,6 +492,8 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
                                                   "Alice Streaming"))
     [series] = subscriptions.list_subscriptions(a).series
     book_profiles.import_profile(a, ALICE_PROFILE, "alice_bank.toml")
+    fund = add_asset(db, book_a, "AHF", AssetKind.FUND, "EUR", PriceProvider.YAHOO, "AHF.DE")
+    manual_prices.set_price(a, fund, dt.date(2024, 3, 15), "100.40", today=AS_OF)
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -464,7 +504,8 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
                          cats["Restaurants"], cats["Coffee"], hobby.id, grocery.id,
                          tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
                          b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id,
-                         kiosk.batch_id or 0, budget.id, alert.id, series.series.key)
+                         kiosk.batch_id or 0, budget.id, alert.id, series.series.key,
+                         asset=fund)
 
 
 @pytest.fixture(scope="module")
