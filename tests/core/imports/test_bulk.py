@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from fintrack_core.db.models import Transaction
-from fintrack_core.imports import bulk, service
+from fintrack_core.imports import batch_write, bulk
 from fintrack_core.imports.service import import_statement
 from fintrack_core.ledger import accounts
 
@@ -33,7 +33,7 @@ def writer(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         used.append(raw)
         real(raw, *args)
 
-    monkeypatch.setattr(service, "insert_rows", recording)
+    monkeypatch.setattr(batch_write, "insert_rows", recording)
     return used
 
 
@@ -73,7 +73,7 @@ def test_a_failure_half_way_leaves_no_rows_and_no_staging_table(
         small_book: Any, writer: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
     acc = accounts.create_account(small_book.owner, "Bulk", "checking", "EUR", "0",
                                   dt.date(2024, 1, 1))
-    monkeypatch.setattr(service, "INSERT_CHUNK", 2)
+    monkeypatch.setattr(batch_write, "INSERT_CHUNK", 2)
 
     def fail_after_first_chunk(phase: str, done: int, total: int) -> None:
         if phase == "writing" and done == 2:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from fintrack_core.db.models import Account, ImportBatch, ImportProfile, Transaction
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
-from fintrack_core.imports import service
+from fintrack_core.imports import batch_write, service
 from fintrack_core.imports.csv_import import MappingError
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.service import ImportResult, import_statement, list_batches, undo_batch
@@ -285,14 +285,14 @@ def test_skip_invalid_imports_the_valid_rows_and_reports_the_others(small_book: 
 
 def test_a_crash_in_the_middle_of_writing_leaves_no_row_and_no_batch(
         small_book: Any, snapshot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    real_insert = service._insert_rows
+    real_insert = batch_write._insert_rows
 
     def insert_some_then_crash(s: Any, book_id: int, batch_id: int, frame: Any,
                                say: Any) -> None:
         real_insert(s, book_id, batch_id, frame.iloc[:3], say)  # 3 rows are in the database
         raise OSError("disk full")
 
-    monkeypatch.setattr(service, "_insert_rows", insert_some_then_crash)
+    monkeypatch.setattr(batch_write, "_insert_rows", insert_some_then_crash)
     before = snapshot(small_book.db)
 
     with pytest.raises(OSError, match="disk full"):
@@ -303,7 +303,7 @@ def test_a_crash_in_the_middle_of_writing_leaves_no_row_and_no_batch(
 
 def test_a_failure_after_the_first_chunk_is_written_rolls_back_every_chunk(
         small_book: Any, snapshot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "INSERT_CHUNK", 2)
+    monkeypatch.setattr(batch_write, "INSERT_CHUNK", 2)
     written: list[int] = []
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -323,7 +323,7 @@ def test_a_failure_after_the_first_chunk_is_written_rolls_back_every_chunk(
 
 def test_small_chunks_store_every_row_once(small_book: Any, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
-    monkeypatch.setattr(service, "INSERT_CHUNK", 3)
+    monkeypatch.setattr(batch_write, "INSERT_CHUNK", 3)
     usd = new_account(small_book, "Chase", "USD")
     phases: list[tuple[str, int, int]] = []
 

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from sqlalchemy import text
 
-from fintrack_core.imports import service, stage_file
+from fintrack_core.imports import batch_write, stage_file
 from fintrack_core.imports.service import import_statement
 from fintrack_core.ledger import accounts
 from fintrack_core.ledger.categories import list_categories
@@ -86,10 +86,10 @@ def test_staged_rows_land_exactly_as_bound_rows(
         small_book: Any, two_accounts: tuple[int, int], stage_folders: list[Path],
         monkeypatch: pytest.MonkeyPatch) -> None:
     bound, staged = two_accounts
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 10**9)
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 10**9)
     import_statement(small_book.owner, STATEMENT, "march.csv", [bound])
     assert stage_folders == []
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
 
     result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
 
@@ -111,8 +111,8 @@ def test_a_failure_half_way_through_the_move_leaves_nothing(
         small_book: Any, two_accounts: tuple[int, int], stage_folders: list[Path],
         snapshot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
     _, staged = two_accounts
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
-    monkeypatch.setattr(service, "INSERT_CHUNK", 2)
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
+    monkeypatch.setattr(batch_write, "INSERT_CHUNK", 2)
     before = snapshot(small_book.db)
 
     def fail_after_first_chunk(phase: str, done: int, total: int) -> None:
@@ -134,9 +134,9 @@ def test_when_duckdb_cannot_write_the_file_the_rows_are_bound_instead(
         small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     bound, staged = two_accounts
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 10**9)
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 10**9)
     import_statement(small_book.owner, STATEMENT, "march.csv", [bound])
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
 
     def disk_full(path: Path, frame: Any) -> None:
         raise duckdb.IOException("No space left on device")
@@ -155,16 +155,16 @@ def test_rows_that_landed_meanwhile_are_left_out_of_a_staged_import(
     """Another import committed some of the same rows between the preview and the write
     lock: the rows still to add are bound, and the file (which holds all of them) unused."""
     _, staged = two_accounts
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
-    real_write = service._write_batch
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
+    real_write = batch_write._write_batch
     first_two = b"".join(STATEMENT.splitlines(keepends=True)[:3])
 
     def other_import_first(*args: Any) -> Any:
-        monkeypatch.setattr(service, "_write_batch", real_write)
+        monkeypatch.setattr(batch_write, "_write_batch", real_write)
         import_statement(small_book.owner, first_two, "part.csv", [staged])
         return real_write(*args)
 
-    monkeypatch.setattr(service, "_write_batch", other_import_first)
+    monkeypatch.setattr(batch_write, "_write_batch", other_import_first)
 
     result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
 
@@ -177,7 +177,7 @@ def test_rows_that_landed_meanwhile_are_left_out_of_a_staged_import(
 def test_a_staged_import_leaves_the_log_checkpoint_to_a_thread_and_restores_the_default(
         small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
     _, staged = two_accounts
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
     started: list[str] = []
     monkeypatch.setattr(type(small_book.db), "checkpoint_later",
                         lambda db: started.append(db.url))
@@ -195,7 +195,7 @@ def test_after_a_staged_import_a_thread_copies_the_new_rows_into_the_database_fi
         small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch,
         tmp_path: Path) -> None:
     _, staged = two_accounts
-    monkeypatch.setattr(service, "STAGE_FILE_MIN_ROWS", 1)
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
 
     import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
     for thread in threading.enumerate():
