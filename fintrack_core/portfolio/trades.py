@@ -34,7 +34,6 @@ for reports, not for what a broker charged on a given fill.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
@@ -400,5 +399,5 @@ def trades_in_session(s: Session, book_id: int, account_id: int | None = None,
         q = q.where(Trade.account_id == investment_account(s, book_id, account_id).id)
     if asset_id is not None:
         q = q.where(Trade.asset_id == get_asset_row(s, book_id, asset_id).id)
-    rows: Sequence[tuple[Trade, str]] = s.execute(q.order_by(Trade.date, Trade.id)).tuples().all()
+    rows = s.execute(q.order_by(Trade.date, Trade.id)).all()
     return [trade_view(t, symbol) for t, symbol in rows]

@@ -112,8 +112,8 @@ def valued_holdings(s: Session, book_id: int, on: dt.date, conv: Converter
     """Each open position valued on ``on``, and what could not be valued."""
     positions = {k: v for k, v in positions_in_session(s, book_id, on).items()
                  if v[1].quantity}
-    names = dict(s.execute(select(Account.id, Account.name).where(Account.book_id == book_id))
-                 .tuples().all())
+    names = {int(i): str(n) for i, n in s.execute(
+        select(Account.id, Account.name).where(Account.book_id == book_id))}
     prices = latest_prices(s, {a.id: a for a, _ in positions.values()}.values(), on, count=2)
     out: list[HoldingValue] = []
     missing: list[str] = []
@@ -166,11 +166,11 @@ def cash_balances(s: Session, book_id: int, on: dt.date, conv: Converter,
     if account_ids is not None:
         q = q.where(Account.id.in_(account_ids))
     accs = s.scalars(q.order_by(Account.name)).all()
-    sums = dict(s.execute(
+    sums = {int(a): int(total or 0) for a, total in s.execute(
         select(Transaction.account_id, func.sum(Transaction.amount_minor))
         .where(Transaction.book_id == book_id, Transaction.date <= on,
                Transaction.account_id.in_([a.id for a in accs]))
-        .group_by(Transaction.account_id)).tuples().all())
+        .group_by(Transaction.account_id))}
     out = []
     for a in accs:
         if a.opened_on > on:

@@ -18,6 +18,9 @@ from fintrack_core.portfolio import assets, trades
 from fintrack_core.portfolio.assets import AssetInput, AssetView
 from fintrack_core.portfolio.trades import TradeInput, TradeView
 
+# stored like every fetched_at: naive UTC
+FETCHED_AT = dt.datetime(2024, 1, 1, 18, 0, tzinfo=dt.UTC).replace(tzinfo=None)
+
 
 @dataclass
 class Folio:
@@ -51,7 +54,7 @@ class Folio:
                             provider=asset.provider.value, provider_id=asset.provider_id,
                             date=dt.date.fromisoformat(day), close=str(Decimal(close)),
                             currency=asset.currency, source="test",
-                            fetched_at=dt.datetime(2024, 1, 1, 18, 0)))
+                            fetched_at=FETCHED_AT))
 
 
 @pytest.fixture
@@ -61,3 +64,21 @@ def folio(small_book: Any) -> Folio:
     depot = accounts.create_account(owner, "Depot", "investment", "EUR", "0", start)
     broker = accounts.create_account(owner, "US Broker", "investment", "USD", "0", start)
     return Folio(small_book.db, owner, small_book.viewer, small_book.other, depot, broker)
+
+
+@pytest.fixture
+def folio_any(any_db: Database) -> Folio:
+    """The same two investment accounts in a fresh book, on SQLite and on PostgreSQL."""
+    from fintrack_core.db.models import Role
+    from fintrack_core.ledger import books, users
+
+    alice = users.create_user(any_db, "alice", "wonderland-42", "Alice", base_currency="EUR")
+    bob = users.create_user(any_db, "bob", "builder-jobs1", "Bob", acting_user_id=alice.id)
+    carol = users.create_user(any_db, "carol", "xmas-songs-3", "Carol", acting_user_id=alice.id)
+    owner = Scope(any_db, alice.id, books.list_books(any_db, alice.id)[0].id)
+    books.share_book(owner, "bob", Role.VIEWER)
+    other = Scope(any_db, carol.id, books.list_books(any_db, carol.id)[0].id)
+    start = dt.date(2024, 1, 1)
+    depot = accounts.create_account(owner, "Depot", "investment", "EUR", "0", start)
+    broker = accounts.create_account(owner, "US Broker", "investment", "USD", "0", start)
+    return Folio(any_db, owner, Scope(any_db, bob.id, owner.book_id), other, depot, broker)
