@@ -69,8 +69,8 @@ def test_xirr_finds_a_total_loss_and_a_huge_gain() -> None:
 
 
 def npv(rate: float, days: list[dt.date], amounts: list[float]) -> float:
-    return sum(a / (1 + rate) ** ((d - days[0]).days / 365) for d, a in zip(days, amounts,
-                                                                             strict=True))
+    return float(sum(a / (1 + rate) ** ((d - days[0]).days / 365)
+                     for d, a in zip(days, amounts, strict=True)))
 
 
 def test_xirr_agrees_with_pyxirr_on_random_cash_flows() -> None:
