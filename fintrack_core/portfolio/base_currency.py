@@ -52,7 +52,10 @@ class Converter:
         return found
 
     def to_base(self, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
-        """``amount`` in the base currency, exact (round where it is reported), or None."""
+        """``amount`` in the base currency, exact (round where it is reported), or None.
+        Zero is zero in any currency: it needs no rate."""
+        if not amount:
+            return Decimal(0)
         rate = self.rate(currency, day)
         if rate is None:
             return None
