@@ -51,6 +51,7 @@ def test_twr_and_xirr_of_money_added_before_a_fall(bought_before_a_fall: Folio) 
     reference = reference_xirr([JAN_2, APR_1, JUL_1], [-1000, -1100, 1980])
     assert perf.xirr == pytest.approx(reference, abs=1e-9)
     assert perf.xirr_period is not None
+    assert perf.twr is not None
     assert perf.xirr_period < perf.twr
     assert perf.difference_text == ("You added most money before the investments did worse, "
                                     "so your money-weighted return is below the "
