@@ -42,6 +42,12 @@ def day_number(day: dt.date) -> int:
     return int(np.datetime64(day, "D").astype(np.int64))
 
 
+def _day_numbers(days: list[dt.date]) -> list[int]:
+    """Day numbers of many dates at once (one numpy conversion, not one call each)."""
+    return [int(d) for d in np.array(days, dtype="datetime64[D]").astype(np.int64)] \
+        if days else []
+
+
 def _step(change_days: IntArray, values: FloatArray, grid: IntArray,
           before: float = 0.0) -> FloatArray:
     """The value in force on each grid day: the last change on or before it."""
@@ -121,10 +127,12 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
                        .where(Trade.book_id == book_id, Trade.account_id.in_(acc_ids),
                               Trade.date <= end)).all()
     by_asset: dict[int, list[tuple[int, int, int, TradeKind, float, float]]] = {}
-    for asset_id, trade_day, kind, quantity, unit_price, tid in trades:
+    trade_days = _day_numbers([t[1] for t in trades])
+    for (asset_id, _, kind, quantity, unit_price, tid), trade_day in zip(
+            trades, trade_days, strict=True):
         k = TradeKind(kind)
         by_asset.setdefault(asset_id, []).append(
-            (day_number(trade_day), DAY_ORDER[k], tid, k, float(quantity), float(unit_price)))
+            (trade_day, DAY_ORDER[k], tid, k, float(quantity), float(unit_price)))
     assets = {a.id: a for a in s.scalars(select(Asset).where(Asset.id.in_(list(by_asset))))}
     prices = price_series(s, assets.values(), end)
     for asset_id, events in by_asset.items():
@@ -192,8 +200,9 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
                Transaction.date <= end)
         .group_by(Transaction.account_id, Transaction.date)).all()
     per_acc: dict[int, list[tuple[int, int, int]]] = {a: [] for a in acc_ids}
-    for acc_id, tx_day, total, external in daily:
-        per_acc[acc_id].append((day_number(tx_day), int(total or 0), int(external or 0)))
+    for (acc_id, _, total, external), tx_day in zip(
+            daily, _day_numbers([r[1] for r in daily]), strict=True):
+        per_acc[acc_id].append((tx_day, int(total or 0), int(external or 0)))
     for acc in accs:
         scale = 10.0 ** -exponent(acc.currency)
         opened = day_number(acc.opened_on)

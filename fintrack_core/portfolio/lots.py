@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -205,7 +206,7 @@ def _dispose(pos: Position, ev: LotEvent, method: CostBasisMethod) -> None:
 # --- from stored trades ------------------------------------------------------------------
 
 
-def event_of(t: Trade, asset_currency: str) -> LotEvent:
+def event_of(t: Trade | Any, asset_currency: str) -> LotEvent:
     """A stored trade as a ``LotEvent``: fees (account currency) converted to the asset's
     currency at the rate the trade's own cash leg implies (see ``trades.cash_leg``)."""
     quantity, price = Decimal(t.quantity), Decimal(t.price)
@@ -216,7 +217,7 @@ def event_of(t: Trade, asset_currency: str) -> LotEvent:
     return LotEvent(t.id, t.date, TradeKind(t.kind), quantity, price, fees)
 
 
-def trade_rate(t: Trade) -> Decimal:
+def trade_rate(t: Trade | Any) -> Decimal:
     """1 unit of the asset's currency in the account's, as the trade's cash leg implies
     (gross cash in the account's currency / gross amount in the asset's)."""
     kind = TradeKind(t.kind)
@@ -235,13 +236,16 @@ Key = tuple[int, int]  # (account id, asset id)
 
 
 def load_trades(s: Session, book_id: int, account_ids: Sequence[int] | None = None
-                ) -> dict[Key, list[Trade]]:
-    """The book's trades by (account, asset), in replay order."""
-    q = select(Trade).where(Trade.book_id == book_id)
+                ) -> dict[Key, list[Any]]:
+    """The book's trades by (account, asset), in replay order, as plain rows with the
+    ``Trade`` column names (read-only: building ORM objects cost more than the replay)."""
+    q = select(Trade.id, Trade.account_id, Trade.asset_id, Trade.date, Trade.kind,
+               Trade.quantity, Trade.price, Trade.fees_minor, Trade.cash_minor,
+               Trade.currency).where(Trade.book_id == book_id)
     if account_ids is not None:
         q = q.where(Trade.account_id.in_(list(account_ids)))
-    out: dict[Key, list[Trade]] = {}
-    for t in s.scalars(q.order_by(Trade.date, Trade.id)):
+    out: dict[Key, list[Any]] = {}
+    for t in s.execute(q.order_by(Trade.date, Trade.id)):
         out.setdefault((t.account_id, t.asset_id), []).append(t)
     return out
 
@@ -263,6 +267,8 @@ def positions_in_session(s: Session, book_id: int, on: dt.date | None = None,
     for key, trades in load_trades(s, book_id, account_ids).items():
         asset = assets[key[1]]
         events = [event_of(t, asset.currency) for t in trades if on is None or t.date <= on]
+        if not events:
+            continue
         method = methods.get(key[0], CostBasisMethod.FIFO)
         out[key] = (asset, replay(events, method))
     return out

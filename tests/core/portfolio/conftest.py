@@ -82,3 +82,12 @@ def folio_any(any_db: Database) -> Folio:
     depot = accounts.create_account(owner, "Depot", "investment", "EUR", "0", start)
     broker = accounts.create_account(owner, "US Broker", "investment", "USD", "0", start)
     return Folio(any_db, owner, Scope(any_db, bob.id, owner.book_id), other, depot, broker)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_price_cache() -> None:
+    """Each test starts without cached price arrays: the PostgreSQL tests reuse one URL with
+    a recreated schema, where ids start again at 1."""
+    from fintrack_core.portfolio.price_history import clear_price_cache
+
+    clear_price_cache()
