@@ -99,3 +99,25 @@ def test_market_prices_are_shared_and_manual_prices_stay_in_their_book(folio: Fo
     shared = price_history.latest_price(folio.other, carols_btc.id, dt.date(2024, 3, 1))
     assert shared is not None
     assert shared.close == D(40000)
+
+
+def test_cached_price_history_sees_a_price_stored_after_it_was_read(folio: Folio) -> None:
+    """Settled prices are cached per process; a new row (even for an old day) is read at
+    once, because every read first looks for rows above the highest id it has seen."""
+    from fintrack_core.db.portfolio_models import Asset
+
+    etf = folio.asset("VWCE")
+    folio.prices(etf, "2024-03-01 100")
+    with folio.db.read() as s:
+        row = s.get(Asset, etf.id)
+        assert row is not None
+        first = price_history.price_series(s, [row], dt.date(2024, 3, 31))[etf.id]
+    assert first.closes.tolist() == [100.0]
+    folio.prices(etf, "2024-02-15 95")  # a back-filled day, older than the cached ones
+    with folio.db.read() as s:
+        row = s.get(Asset, etf.id)
+        assert row is not None
+        again = price_history.price_series(s, [row], dt.date(2024, 3, 31))[etf.id]
+    assert again.closes.tolist() == [95.0, 100.0]
+    assert again.days.astype("datetime64[D]").astype(str).tolist() == ["2024-02-15",
+                                                                        "2024-03-01"]
