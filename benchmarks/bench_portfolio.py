@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> None:
                 v1 = valuation_in_session(s, scope.book_id, today).total_value
                 flows, _ = external_flows(s, scope.book_id, first, today, conv)
                 cash = [(eve, -float(v0))] if v0 else []
-                cash += [(d, -float(a)) for d, a in flows] + [(today, float(v1))]
+                cash += [(d - dt.timedelta(days=1), -float(a)) for d, a in flows]
+                cash += [(today, float(v1))]
                 return xirr(cash)
 
         figures = {

@@ -182,8 +182,10 @@ def _result(period: str, begin: dt.date, last: dt.date, series: DailySeries,
             i = day_number(day) - int(series.days[0])
             # money arriving on day i is invested from that day's start: growth[i - 1] to end
             growth_after[day] = float(growth[-1] / growth[i - 1]) if growth[i - 1] else 1.0
+    # As in the TWR, money counts from the start of its day, i.e. the end of the day before:
+    # the starting value and a first-day deposit are then invested for the same time.
     cash = [(begin - dt.timedelta(days=1), -float(v0))] if v0 else []
-    cash += [(d, -float(a)) for d, a in flows] + [(last, float(v1))]
+    cash += [(d - dt.timedelta(days=1), -float(a)) for d, a in flows] + [(last, float(v1))]
     solved = xirr(cash) if not missing else None
     rate = solved.rate if solved else None
     mwr = period_equivalent(rate, days) if rate is not None else None

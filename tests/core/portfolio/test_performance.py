@@ -48,7 +48,10 @@ def test_twr_and_xirr_of_money_added_before_a_fall(bought_before_a_fall: Folio) 
         D(0), D("1980.00"), D("2100.00"), D("-120.00"))
     assert perf.twr == pytest.approx(-0.01, abs=1e-12)
     assert perf.twr_yearly is None  # half a year is not stated as a yearly rate
-    reference = reference_xirr([JAN_2, APR_1, JUL_1], [-1000, -1100, 1980])
+    # deposits count from the start of their day: the end of the day before
+    day_before = dt.timedelta(days=1)
+    reference = reference_xirr([JAN_2 - day_before, APR_1 - day_before, JUL_1],
+                               [-1000, -1100, 1980])
     assert perf.xirr == pytest.approx(reference, abs=1e-9)
     assert perf.xirr_period is not None
     assert perf.twr is not None
@@ -136,3 +139,24 @@ def test_dividends_per_month_and_the_projection_after_a_split(folio: Folio) -> N
     # a year later the March payment has dropped out of the past 12 months
     later = income.projected_income(folio.owner, dt.date(2025, 3, 20))
     assert later.rows[0].amount == D("20.00")
+
+
+def test_value_history_and_returns_on_sqlite_and_postgresql(folio_any: Folio) -> None:
+    """The settled prices are read through each driver's own cursor: both must agree."""
+    from fintrack_core.ledger import accounts
+
+    f = folio_any
+    giro = accounts.create_account(f.owner, "Giro", "checking", "EUR", "5000", JAN_2)
+    etf = f.asset("VWCE")
+    tx.transfer(f.owner, giro.id, f.depot.id, "1000", JAN_2)
+    f.trade(f.depot, etf, "2024-01-02", "buy", quantity="10", price="100")
+    f.prices(etf, "2024-01-02 100\n2024-03-01 110")
+    perf = performance.performance(f.owner, "custom", JAN_2, dt.date(2024, 3, 1))
+    # 1000 in, worth 1100 at the end: +10 % both ways (one deposit at the very start)
+    assert perf.twr == pytest.approx(0.10)
+    assert perf.xirr_period == pytest.approx(0.10)
+    assert (perf.end_value, perf.net_flows, perf.gain) == (D("1100.00"), D("1000.00"),
+                                                           D("100.00"))
+    history = performance.value_history(f.owner, "custom", JAN_2, dt.date(2024, 3, 1))
+    assert history.frame["value"].tolist()[:2] == [1000.0, 1000.0]
+    assert history.frame["value"].iloc[-1] == 1100.0
