@@ -124,8 +124,9 @@ def explain(twr: float | None, mwr: float | None, flows: list[tuple[dt.date, Dec
             growth_after: dict[dt.date, float]) -> str:
     """One sentence on why the money-weighted return differs from the time-weighted one.
 
-    ``growth_after[day]``: how the investments grew from that day to the period's end; the
-    average of it weighted by the money that came in tells whether deposits were well timed.
+    ``growth_after[day]``: how the investments grew from the start of that day to the
+    period's end. Weighted by the money that came in (or went out) those days, it says
+    whether the money was there for a fall or a rise.
     """
     if twr is None or mwr is None:
         return "The two returns cannot be compared for this period (see above)."
@@ -135,17 +136,28 @@ def explain(twr: float | None, mwr: float | None, flows: list[tuple[dt.date, Dec
     if abs(mwr - twr) < CLOSE:
         return ("Your deposits and withdrawals came at times that made little difference, so "
                 "the money-weighted and time-weighted returns are close.")
-    ins = sum((a for _, a in flows if a > 0), Decimal(0))
-    outs = -sum((a for _, a in flows if a < 0), Decimal(0))
-    adding = ins >= outs
+    ins = [(d, a) for d, a in flows if a > 0]
+    outs = [(d, -a) for d, a in flows if a < 0]
+    adding = sum((a for _, a in ins), Decimal(0)) >= sum((a for _, a in outs), Decimal(0))
+    main = ins if adding else outs
+    weight = sum((a for _, a in main), Decimal(0))
+    after = (sum(float(a) * growth_after.get(d, 1.0) for d, a in main) / float(weight)
+             if weight else 1.0)
     below = mwr < twr
+    side = "below" if below else "above"
     if adding:
-        when = "before the investments did worse" if below else "before the investments rose"
-        return (f"You added most money {when}, so your money-weighted return is "
-                f"{'below' if below else 'above'} the time-weighted one.")
-    when = "before the investments rose" if below else "before the investments fell"
-    return (f"You took most money out {when}, so your money-weighted return is "
-            f"{'below' if below else 'above'} the time-weighted one.")
+        if below:
+            when = "just before a fall" if after < 1 else "before a weaker stretch"
+        else:
+            when = "just before a rise" if after > 1 else "before a stronger stretch"
+        return (f"You added most money {when}, so your money-weighted return is {side} "
+                "the time-weighted one.")
+    if below:
+        when = "just before a rise" if after > 1 else "before a stronger stretch"
+    else:
+        when = "just before a fall" if after < 1 else "before a weaker stretch"
+    return (f"You took most money out {when}, so your money-weighted return is {side} the "
+            "time-weighted one.")
 
 
 def performance(scope: Scope, period: str = "1Y", start: dt.date | None = None,

@@ -298,6 +298,11 @@ def _save(s: Session, scope: Scope, data: TradeInput, existing: Trade | None) ->
     notes = clean_text(data.notes, "notes", MAX_TEXT, multiline=True, strip=False)
     external = (clean_text(data.external_id, "external_id", 100) or None
                 if data.external_id is not None else None)
+    if external is not None and s.scalar(select(Trade.id).where(
+            Trade.account_id == acc.id, Trade.external_id == external,
+            Trade.id != (existing.id if existing else -1))) is not None:
+        raise ValidationError("external_id", f"{external!r} is already a trade of "
+                                             f"{acc.name!r} (imported before?)")
     t = existing or Trade(book_id=scope.book_id)
     if existing is not None and (existing.account_id, existing.asset_id) != (acc.id, asset.id):
         # the old position loses the trade: it must still hold together without it

@@ -56,11 +56,23 @@ def test_twr_and_xirr_of_money_added_before_a_fall(bought_before_a_fall: Folio) 
     assert perf.xirr_period is not None
     assert perf.twr is not None
     assert perf.xirr_period < perf.twr
-    assert perf.difference_text == ("You added most money before the investments did worse, "
-                                    "so your money-weighted return is below the "
-                                    "time-weighted one.")
+    assert perf.difference_text == ("You added most money just before a fall, so your "
+                                    "money-weighted return is below the time-weighted one.")
     assert perf.twr_text.startswith("Time-weighted return -1.00 %")
     assert perf.missing == ()
+
+
+def test_the_explanation_names_what_the_timing_of_the_money_did() -> None:
+    day = dt.date(2024, 4, 1)
+    # most money taken out just before the investments rose: below
+    assert performance.explain(0.10, 0.02, [(day, D(-500))], {day: 1.2}) == (
+        "You took most money out just before a rise, so your money-weighted return is below "
+        "the time-weighted one.")
+    # added just before a rise: above
+    assert performance.explain(0.10, 0.15, [(day, D(500))], {day: 1.2}).startswith(
+        "You added most money just before a rise")
+    assert "little difference" in performance.explain(0.10, 0.101, [(day, D(5))], {day: 1.0})
+    assert "No money came in" in performance.explain(0.10, 0.10, [], {})
 
 
 def test_value_history_day_by_day_against_money_invested(bought_before_a_fall: Folio) -> None:

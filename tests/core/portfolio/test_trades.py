@@ -186,6 +186,11 @@ def test_each_bad_field_is_named(folio: Folio, small_book: Any) -> None:
         "quantity"
     assert refused(folio, etf, "2024-02-01", "buy", quantity=1.5, price="1").field == "quantity"
     assert refused(folio, etf, "2024-02-01", "swap").field == "kind"
+    folio.trade(folio.depot, etf, "2024-02-01", "buy", quantity="1", price="1",
+                external_id="ORD-1")
+    assert refused(folio, etf, "2024-02-02", "buy", quantity="1", price="1",
+                   external_id="ORD-1").field == "external_id"
+    trades.delete_trade(folio.owner, trades.list_trades(folio.owner)[0].id)
     assert trades.list_trades(folio.owner) == []
 
 
