@@ -164,7 +164,9 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
         p_days = series.days if series else np.array([], dtype=np.int64)
         p_vals = series.closes if series else np.array([])
         ccy = series.currency if series else asset.currency
-        if paid_days:  # trade prices fill the days before the first stored price
+        # Trade prices (in the asset's currency) fill the days before the first stored
+        # price, unless the stored prices are in another currency (never mixed in a series).
+        if paid_days and (series is None or series.currency == asset.currency):
             first = p_days[0] if len(p_days) else np.iinfo(np.int64).max
             t_days = np.array(paid_days, dtype=np.int64)
             keep = t_days < first
@@ -174,8 +176,6 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
                 last = np.r_[t_days[1:] != t_days[:-1], True]
                 p_days = np.concatenate((t_days[last], p_days))
                 p_vals = np.concatenate((t_vals[last], p_vals))
-                if series and series.currency != asset.currency:
-                    ccy = asset.currency  # mixed: value trade prices in the asset's currency
         price_daily = (_step(p_days, p_vals, grid, before=np.nan) if len(p_days)
                        else np.full(n, np.nan))
         rate = fx.on(ccy, grid)
