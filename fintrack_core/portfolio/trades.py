@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields, replace
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,10 +45,17 @@ from fintrack_core.db.models import Account
 from fintrack_core.db.portfolio_models import Asset, CostBasisMethod, Trade, TradeKind
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger import transactions as ledger
-from fintrack_core.money import check_amount_size, exponent, to_decimal, to_minor
+from fintrack_core.money import to_decimal, to_minor
 from fintrack_core.portfolio.assets import get_asset_row
+from fintrack_core.portfolio.cash_legs import (
+    AMOUNTS,
+    PRICED,
+    UNITS,
+    WITH_FEES,
+    cash_leg,
+    exact,
+)
 from fintrack_core.portfolio.lots import (
-    PRECISION,
     LotEvent,
     Oversold,
     event_of,
@@ -57,14 +64,6 @@ from fintrack_core.portfolio.lots import (
     replay,
 )
 from fintrack_core.text import MAX_TEXT, clean_text
-
-MAX_PLACES = 18  # decimal places of a quantity or price (crypto needs 8; some tokens 18)
-UNITS = frozenset({TradeKind.BUY, TradeKind.SELL, TradeKind.REINVEST, TradeKind.TRANSFER_IN,
-                   TradeKind.TRANSFER_OUT})
-PRICED = frozenset({TradeKind.BUY, TradeKind.SELL, TradeKind.REINVEST})
-AMOUNTS = frozenset({TradeKind.DIVIDEND, TradeKind.INTEREST})
-WITH_FEES = frozenset({TradeKind.BUY, TradeKind.SELL, TradeKind.DIVIDEND, TradeKind.INTEREST,
-                       TradeKind.FEE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,21 +123,6 @@ def _kind(value: str | TradeKind) -> TradeKind:
                                       f"{', '.join(k.value for k in TradeKind)}") from None
 
 
-def exact(value: Decimal | str | int | None, name: str) -> Decimal:
-    """A typed number as an exact ``Decimal`` (never a float), at most ``MAX_PLACES``
-    places and ``money.MAX_WHOLE_DIGITS`` whole digits, naming ``name`` when it is not."""
-    if value is None or isinstance(value, float | bool):
-        raise ValidationError(name, f"{value!r} is not a number; pass a Decimal or a string")
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError(name, f"{value!r} is not a number") from None
-    check_amount_size(number, name)
-    if number.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
-        raise ValidationError(name, f"{value} has more than {MAX_PLACES} decimal places")
-    return number
-
-
 @dataclass(frozen=True, slots=True)
 class _Checked:
     kind: TradeKind
@@ -192,58 +176,13 @@ def _check(s: Session, book_id: int, data: TradeInput, acc: Account, asset: Asse
         quantity = Decimal(0)
     if kind not in PRICED and kind not in AMOUNTS and kind is not TradeKind.TRANSFER_IN:
         price = Decimal(0)
-    cash = _cash_leg(kind, quantity, price, fees, data, acc, asset)
+    cash = cash_leg(kind, quantity, price, fees, data, acc, asset)
     return _Checked(kind, plain(quantity), plain(price), fees, cash)
 
 
 def plain(value: Decimal) -> Decimal:
     """``value`` without trailing zeros or an exponent (10, not 1E+1 or 10.000)."""
     return Decimal(format(value.normalize(), "f")) if value else Decimal(0)
-
-
-def _cash_leg(kind: TradeKind, quantity: Decimal, price: Decimal, fees: int, data: TradeInput,
-              acc: Account, asset: Asset) -> int:
-    """The signed cash leg in the account's minor units (see the module docstring)."""
-    if kind not in WITH_FEES:
-        for name in ("fx_rate", "cash_amount"):
-            if getattr(data, name) is not None:
-                raise ValidationError(name, f"a {kind.value} moves no cash")
-        return 0
-    gross_asset = price if kind in AMOUNTS else quantity * price
-    sign = -1 if kind in (TradeKind.BUY, TradeKind.FEE) else 1
-    if kind is TradeKind.FEE or asset.currency == acc.currency:
-        for name in ("fx_rate", "cash_amount"):
-            if getattr(data, name) is not None and kind is not TradeKind.FEE:
-                raise ValidationError(name, f"{asset.symbol} and {acc.name!r} are both in "
-                                            f"{acc.currency}; no conversion is needed")
-        gross = 0 if kind is TradeKind.FEE else _round(gross_asset, acc.currency)
-    elif data.fx_rate is not None and data.cash_amount is not None:
-        raise ValidationError("cash_amount", "give either the FX rate or the cash amount, "
-                                             "not both")
-    elif data.fx_rate is not None:
-        rate = exact(data.fx_rate, "fx_rate")
-        if rate <= 0:
-            raise ValidationError("fx_rate", "must be a positive number")
-        gross = _round(gross_asset * rate, acc.currency)
-    elif data.cash_amount is not None:
-        booked = to_minor(exact(data.cash_amount, "cash_amount"), acc.currency, "cash_amount")
-        if booked <= 0:
-            raise ValidationError("cash_amount", "give the amount booked as a positive number")
-        gross = booked - fees if sign < 0 else booked + fees
-        if gross <= 0:
-            raise ValidationError("cash_amount", "is not more than the fees")
-    else:
-        raise ValidationError("fx_rate", f"{asset.symbol} is priced in {asset.currency}, "
-                                         f"{acc.name!r} is in {acc.currency}: give the FX rate "
-                                         f"({asset.currency}→{acc.currency}) or the cash amount "
-                                         f"booked in {acc.currency}")
-    return sign * (gross + fees) if sign < 0 else gross - fees
-
-
-def _round(value: Decimal, currency: str) -> int:
-    with localcontext(prec=PRECISION):
-        return int(value.scaleb(exponent(currency)).quantize(Decimal(1),
-                                                             rounding=ROUND_HALF_EVEN))
 
 
 def _check_holdings(s: Session, book_id: int, account_id: int, asset: Asset,
