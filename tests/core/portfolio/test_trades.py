@@ -271,3 +271,17 @@ def test_the_cost_basis_method_is_chosen_per_account(folio_any: Folio) -> None:
     with pytest.raises(ValidationError) as err:
         lots.set_cost_basis(f.owner, f.depot.id, "hifo")
     assert err.value.field == "method"
+
+
+def test_a_trade_and_its_cash_leg_are_stored_together_or_not_at_all(
+        folio: Folio, monkeypatch: pytest.MonkeyPatch) -> None:
+    etf = folio.asset("VWCE")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tx, "add_in_session", broken)
+    with pytest.raises(RuntimeError):
+        folio.trade(folio.depot, etf, "2024-02-01", "buy", quantity="1", price="1")
+    assert trades.list_trades(folio.owner) == []
+    assert accounts.balance(folio.owner, folio.depot.id) == 0

@@ -121,3 +121,21 @@ def test_cached_price_history_sees_a_price_stored_after_it_was_read(folio: Folio
     assert again.closes.tolist() == [95.0, 100.0]
     assert again.days.astype("datetime64[D]").astype(str).tolist() == ["2024-02-15",
                                                                         "2024-03-01"]
+
+
+def test_one_asset_held_in_a_eur_and_a_usd_account(folio: Folio) -> None:
+    # AAPL (USD): 10 bought in the USD broker at 110 USD; 10 in the EUR depot at 110 USD
+    # paid 100.00 EUR each (the broker's rate 1/1.10); the book's rate: 1 EUR = 1.10 USD
+    aapl = folio.asset("AAPL", "stock", "USD")
+    folio.trade(folio.broker, aapl, "2024-02-01", "buy", quantity="10", price="110")
+    folio.trade(folio.depot, aapl, "2024-02-01", "buy", quantity="10", price="110",
+                cash_amount="1000")
+    folio.prices(aapl, "2024-03-01 132")
+    val = valuation.valuation(folio.owner, dt.date(2024, 3, 1))
+    # each: 10 x 132 = 1320 USD = 1200 EUR, cost 1100 USD = 1000 EUR
+    assert [(h.account, h.value, h.value_base, h.gain_base) for h in val.holdings] == [
+        ("Depot", D("1320.00"), D("1200.00"), D("200.00")),
+        ("US Broker", D("1320.00"), D("1200.00"), D("200.00"))]
+    [best], _ = valuation.performers(folio.owner, 1, dt.date(2024, 3, 1))
+    assert (best.symbol, best.value_base, best.gain_base, best.gain_pct) == (
+        "AAPL", D("2400.00"), D("400.00"), D("0.2"))
