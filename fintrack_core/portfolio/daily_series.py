@@ -65,6 +65,9 @@ class DailySeries:
     flows: FloatArray  # external money in (+) / out (-) that day
     invested: FloatArray  # net contributions since the accounts were opened
     gaps: tuple[str, ...]
+    # not gaps, but worth saying: an account's cash below zero usually means the deposits
+    # that paid for its buys were never entered, so the buys count as borrowed money
+    notes: tuple[str, ...] = ()
 
     @property
     def dates(self) -> npt.NDArray[np.datetime64]:
@@ -117,6 +120,7 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
     n = len(grid)
     fx = _Fx(s, book_id, base)
     gaps: list[str] = []
+    notes: list[str] = []
     value = np.zeros(n)
     flows = np.zeros(n)
     invested = np.zeros(n)
@@ -221,7 +225,12 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
         if bad.any():
             gaps.append(f"cash in {acc.name}: no {acc.currency}→{base} exchange rate from "
                         f"{_first_gap(bad, grid)}")
+        below = _step(acc_days, cash, grid) < -0.005
+        if below.any():
+            notes.append(f"{acc.name}'s cash is below zero from {_first_gap(below, grid)}: "
+                         "if the money for its buys came from another account, enter those "
+                         "transfers, or the returns treat the buys as borrowed money")
         value += np.where(bad, np.nan, np.nan_to_num(cash_daily))
         flows += np.nan_to_num(flow_daily * rate)
         invested += invested_daily
-    return DailySeries(base, grid, value, flows, invested, tuple(gaps))
+    return DailySeries(base, grid, value, flows, invested, tuple(gaps), tuple(notes))

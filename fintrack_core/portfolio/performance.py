@@ -114,6 +114,7 @@ class Performance:
     xirr_text: str
     difference_text: str
     missing: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # e.g. an account's cash below zero (deposits not entered)
 
 
 def _pct(x: float) -> str:
@@ -216,7 +217,7 @@ def _result(period: str, begin: dt.date, last: dt.date, series: DailySeries,
     return Performance(
         period, begin, last, series.base_currency, v0, v1, net, v1 - v0 - net, twr,
         annualise(twr, days) if twr is not None else None, rate, mwr, twr_text, xirr_text,
-        explain(twr, mwr, flows, growth_after), missing)
+        explain(twr, mwr, flows, growth_after), missing, series.notes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +230,7 @@ class ValueHistory:
     base_currency: str
     frame: pd.DataFrame
     missing: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # see ``Performance.notes``
 
 
 def value_history(scope: Scope, period: str = "max", start: dt.date | None = None,
@@ -261,5 +263,5 @@ def value_history(scope: Scope, period: str = "max", start: dt.date | None = Non
                     missing.append(f"benchmark {bench.symbol}: no price while the portfolio "
                                    "had a value")
                     frame["benchmark"] = np.nan
-        return ValueHistory(series.base_currency, frame, tuple(missing))
+        return ValueHistory(series.base_currency, frame, tuple(missing), series.notes)
 

@@ -60,6 +60,18 @@ def test_twr_and_xirr_of_money_added_before_a_fall(bought_before_a_fall: Folio) 
                                     "money-weighted return is below the time-weighted one.")
     assert perf.twr_text.startswith("Time-weighted return -1.00 %")
     assert perf.missing == ()
+    assert perf.notes == ()
+
+
+def test_buys_without_the_deposits_that_paid_for_them_are_pointed_out(folio: Folio) -> None:
+    etf = folio.asset("VWCE")
+    folio.trade(folio.depot, etf, "2024-02-01", "buy", quantity="10", price="100")
+    folio.prices(etf, "2024-02-01 100\n2024-03-01 110")
+    perf = performance.performance(folio.owner, "custom", dt.date(2024, 2, 1),
+                                   dt.date(2024, 3, 1))
+    assert perf.notes == ("Depot's cash is below zero from 2024-02-01: if the money for its "
+                          "buys came from another account, enter those transfers, or the "
+                          "returns treat the buys as borrowed money",)
 
 
 def test_the_explanation_names_what_the_timing_of_the_money_did() -> None:
