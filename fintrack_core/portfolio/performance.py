@@ -185,7 +185,8 @@ def _result(period: str, begin: dt.date, last: dt.date, series: DailySeries,
             missing: tuple[str, ...]) -> Performance:
     days = (last - begin).days + 1
     net = sum((a for _, a in flows), Decimal(0))
-    valued = not np.isnan(series.value).any()
+    # nothing invested at any point: a return of 0 % would be an invented figure
+    valued = not np.isnan(series.value).any() and bool((series.value > 0).any())
     twr: float | None = None
     growth_after: dict[dt.date, float] = {}
     if valued:

@@ -117,6 +117,13 @@ def test_a_missing_exchange_rate_stops_the_returns_and_says_why(folio: Folio) ->
     assert "cannot be computed" in perf.twr_text
 
 
+def test_an_empty_portfolio_has_no_returns_rather_than_zero(folio: Folio) -> None:
+    perf = performance.performance(folio.owner, "custom", JAN_2, JUL_1)
+    assert (perf.twr, perf.xirr) == (None, None)
+    assert perf.twr_text == "There was nothing invested in this period."
+    assert perf.end_value == D(0)
+
+
 @pytest.mark.parametrize(("period", "today", "start"), [
     ("1M", dt.date(2024, 3, 31), dt.date(2024, 3, 1)),
     ("1M", dt.date(2024, 3, 30), dt.date(2024, 3, 1)),  # 29 Feb + 1 day
