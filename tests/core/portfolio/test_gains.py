@@ -103,3 +103,19 @@ def test_income_received_lists_dividends_and_interest_with_the_units_held(folio:
         ("dividend", D("10.00"), D(40), D("10.00")), ("reinvest", D("55.00"), D(40),
                                                       D("55.00"))]
     assert missing == ()
+
+
+def test_realised_gains_and_the_report_on_sqlite_and_postgresql(folio_any: Folio) -> None:
+    f = folio_any
+    set_rate(f.owner, "EUR", "USD", dt.date(2024, 1, 1), "1.25")
+    btc = f.asset("BTC", "crypto", "USD")
+    f.trade(f.broker, btc, "2024-02-01", "buy", quantity="0.12345678", price="40000")
+    f.trade(f.broker, btc, "2024-03-01", "sell", quantity="0.02345678", price="50000")
+    [row] = gains.realised_gains(f.owner, 2024).rows
+    # cost 0.02345678 x 40000 = 938.2712 USD -> 938.27; proceeds 1172.839 -> 1172.84
+    # (half-even on each exact amount); in EUR at 1/1.25: 750.62 and 938.27
+    assert (row.cost, row.proceeds, row.gain) == (D("938.27"), D("1172.84"), D("234.57"))
+    assert (row.cost_base, row.proceeds_base, row.gain_base) == (D("750.62"), D("938.27"),
+                                                                 D("187.65"))
+    csv_lines = gains.export_realised_gains(f.owner, 2024, "csv").decode("utf-8-sig")
+    assert "US Broker,BTC,USD,0.02345678,2024-02-01,2024-03-01,29,short" in csv_lines
