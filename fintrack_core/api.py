@@ -10,6 +10,7 @@ from __future__ import annotations
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database, database_url
 from fintrack_core.db.models import AccountType, CategoryKind, Role, RuleMode
+from fintrack_core.db.portfolio_models import AssetKind, CostBasisMethod, PriceProvider, TradeKind
 from fintrack_core.db.schema import current_revision, upgrade
 from fintrack_core.errors import (
     Busy,
@@ -21,7 +22,7 @@ from fintrack_core.errors import (
 )
 
 __all__ = [
-    "AccountType", "Busy", "CategoryKind", "Conflict", "Database", "FinTrackError", "NotFound",
-    "PermissionDenied", "Role", "RuleMode", "Scope", "ValidationError", "current_revision",
-    "database_url", "upgrade",
+    "AccountType", "AssetKind", "Busy", "CategoryKind", "Conflict", "CostBasisMethod", "Database",
+    "FinTrackError", "NotFound", "PermissionDenied", "PriceProvider", "Role", "RuleMode", "Scope",
+    "TradeKind", "ValidationError", "current_revision", "database_url", "upgrade",
 ]

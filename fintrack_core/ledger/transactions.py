@@ -132,20 +132,27 @@ def _amount(value: Decimal | str | int, currency: str, name: str = "amount") -> 
 def add_transaction(scope: Scope, data: TransactionInput) -> TransactionView:
     with scope.db.write() as s:
         require(s, scope, WRITE, rewrites=False)  # only adds rows
-        acc = get_account(s, scope.book_id, data.account_id)
-        minor = _amount(data.amount, acc.currency)
-        check_date(data.date, data.scheduled, acc)
-        _check_category(s, scope.book_id, data.category_id, minor, is_transfer=False)
-        t = Transaction(book_id=scope.book_id, account_id=acc.id, date=data.date,
-                        amount_minor=minor, currency=acc.currency,
-                        payee=_text(data.payee, "payee"),
-                        description=_text(data.description, "description"),
-                        category_id=data.category_id, notes=_text(data.notes, "notes"),
-                        tags=normalise_tags(data.tags), scheduled=data.scheduled)
-        s.add(t)
-        s.flush()
-        check_budget_alerts(s, scope.book_id, [(t.category_id, t.date)])
-        return view(t)
+        return view(add_in_session(s, scope, data))
+
+
+def add_in_session(s: Session, scope: Scope, data: TransactionInput) -> Transaction:
+    """``add_transaction`` inside the caller's write session (role already checked), for
+    writes that add a transaction as part of something larger (a trade's cash leg): the
+    same checks and budget alert check, and the caller's commit or rollback covers both."""
+    acc = get_account(s, scope.book_id, data.account_id)
+    minor = _amount(data.amount, acc.currency)
+    check_date(data.date, data.scheduled, acc)
+    _check_category(s, scope.book_id, data.category_id, minor, is_transfer=False)
+    t = Transaction(book_id=scope.book_id, account_id=acc.id, date=data.date,
+                    amount_minor=minor, currency=acc.currency,
+                    payee=_text(data.payee, "payee"),
+                    description=_text(data.description, "description"),
+                    category_id=data.category_id, notes=_text(data.notes, "notes"),
+                    tags=normalise_tags(data.tags), scheduled=data.scheduled)
+    s.add(t)
+    s.flush()
+    check_budget_alerts(s, scope.book_id, [(t.category_id, t.date)])
+    return t
 
 
 def _get(s: Session, book_id: int, transaction_id: int) -> Transaction:
@@ -202,6 +209,30 @@ def update_transactions(scope: Scope, edits: list[tuple[int, dict[str, object]]]
                                       exc.message) from None
         check_budget_alerts(s, scope.book_id, touched)
         return views
+
+
+def update_in_session(s: Session, scope: Scope, transaction_id: int,
+                      changes: dict[str, object]) -> TransactionView:
+    """``update_transaction`` inside the caller's write session (role already checked)."""
+    _check_fields(changes)
+    touched: list[Touched] = []
+    changed = _apply(s, scope, transaction_id, changes, touched)
+    check_budget_alerts(s, scope.book_id, touched)
+    return changed
+
+
+def delete_in_session(s: Session, scope: Scope, transaction_id: int) -> None:
+    """Delete one transaction that is not a transfer leg inside the caller's write session
+    (role already checked), audited and alert-checked as ``delete_transaction`` does."""
+    t = _get(s, scope.book_id, transaction_id)
+    if t.transfer_id:
+        raise ValidationError("transaction", "is a transfer leg; delete the transfer instead")
+    record_for(s, scope, "tx.delete", id=t.id, account_id=t.account_id, date=t.date,
+               amount_minor=t.amount_minor, currency=t.currency, transfer_id=None)
+    touched = [(t.category_id, t.date)]
+    s.delete(t)
+    s.flush()
+    check_budget_alerts(s, scope.book_id, touched)
 
 
 def _apply(s: Session, scope: Scope, transaction_id: int,

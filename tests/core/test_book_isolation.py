@@ -45,7 +45,7 @@ from fintrack_core.budgets import service as budgets
 from fintrack_core.budgets import status as budget_status
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
-from fintrack_core.db.portfolio_models import AssetKind, PriceProvider
+from fintrack_core.db.portfolio_models import AssetKind, Price, PriceProvider
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
 from fintrack_core.filters import TransactionFilter
 from fintrack_core.imports import book_profiles, history
@@ -55,6 +55,16 @@ from fintrack_core.ledger import accounts, books, categories, fx, search, users
 from fintrack_core.ledger import overview as ov
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.notify import settings as notify_settings
+from fintrack_core.portfolio import assets as p_assets
+from fintrack_core.portfolio import gains as p_gains
+from fintrack_core.portfolio import income as p_income
+from fintrack_core.portfolio import lots as p_lots
+from fintrack_core.portfolio import performance as p_perf
+from fintrack_core.portfolio import price_history as p_prices
+from fintrack_core.portfolio import trades as p_trades
+from fintrack_core.portfolio import valuation as p_valuation
+from fintrack_core.portfolio.assets import AssetInput
+from fintrack_core.portfolio.trades import TradeInput
 from fintrack_core.prices import latest as prices_latest
 from fintrack_core.prices import manual as manual_prices
 from fintrack_core.prices import refresh as price_refresh
@@ -79,7 +89,7 @@ RATE_DAY = dt.date(2024, 1, 1)
 # Strings that exist only in book A: none may appear in anything book B's member is shown.
 A_MARKERS = ("Alice Girokonto", "Alice Tagesgeld", "Alice Visa", "Alice Empty", "Alice Old",
              "Alice Hobby Fund", "Alice Grocer", "ACME Payroll", "1.0834", "victor", "eddie",
-             "Alice's book")
+             "Alice's book", "Alice Depot", "Alice Index Fund")
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,11 @@ class Ids:
     budget: int = 0  # monthly Groceries budget
     alert: int = 0  # its 80 % alert of March 2024
     series: str = ""  # the key of "Alice Streaming", paid monthly
-    asset: int = 0  # AHF, a fund priced on Yahoo as "AHF.DE", with a typed price
+    depot: int = 0  # "Alice Depot", an investment account
+    asset: int = 0  # AIDX "Alice Index Fund", bought in the depot, with a market price
+    spare_asset: int = 0  # an asset without trades
+    trade: int = 0  # the buy of AIDX
+    priced: int = 0  # AHF, a fund priced on Yahoo as "AHF.DE", with a typed price
 
 
 @dataclass(frozen=True)
@@ -308,11 +322,11 @@ OPS: list[Op] = [
     Op("prices.latest.latest_prices", "read",
        lambda s, i: prices_latest.latest_prices(s, today=AS_OF), False),
     Op("prices.latest.latest_price", "read",
-       lambda s, i: prices_latest.latest_price(s, i.asset, AS_OF)),
+       lambda s, i: prices_latest.latest_price(s, i.priced, AS_OF)),
     Op("prices.latest.price_history", "read",
-       lambda s, i: prices_latest.price_history(s, i.asset)),
+       lambda s, i: prices_latest.price_history(s, i.priced)),
     Op("prices.manual.set_price", "write",
-       lambda s, i: manual_prices.set_price(s, i.asset, DAY, "102.25", today=AS_OF)),
+       lambda s, i: manual_prices.set_price(s, i.priced, DAY, "102.25", today=AS_OF)),
     Op("prices.manual.set_price[by symbol]", "write",
        lambda s, i: manual_prices.set_price(s, "AHF", DAY, "102.25", today=AS_OF), given="AHF"),
     Op("prices.manual.import_prices", "write",
@@ -320,9 +334,9 @@ OPS: list[Op] = [
     Op("prices.refresh.refresh_prices", "write",
        lambda s, i: price_refresh.refresh_prices(s, providers=_price_feed()).updated, False),
     Op("prices.refresh.refresh_prices[A's asset]", "write",
-       lambda s, i: price_refresh.refresh_prices(s, [i.asset], providers=_price_feed())),
+       lambda s, i: price_refresh.refresh_prices(s, [i.priced], providers=_price_feed())),
     Op("prices.refresh.backfill_history", "write",
-       lambda s, i: price_refresh.backfill_history(s, i.asset, dt.date(2024, 3, 4), DAY,
+       lambda s, i: price_refresh.backfill_history(s, i.priced, dt.date(2024, 3, 4), DAY,
                                                    providers=_price_feed())),
     # overview
     Op("ledger.overview.overview", "read", lambda s, i: ov.overview(s, AS_OF), False),
@@ -430,6 +444,55 @@ OPS: list[Op] = [
        lambda s, i: len(r_exports.export_transactions(s, None, "csv")), False),
     Op("reports.exports.write_transactions", "read",
        lambda s, i: r_exports.write_transactions(s, None, "csv", io.BytesIO()), False),
+    # portfolio
+    Op("portfolio.assets.list_assets", "read", lambda s, i: p_assets.list_assets(s), False),
+    Op("portfolio.assets.get_asset", "read", lambda s, i: p_assets.get_asset(s, i.asset)),
+    Op("portfolio.assets.add_asset", "write",
+       lambda s, i: p_assets.add_asset(s, AssetInput("BTC", "crypto", "EUR")), False),
+    Op("portfolio.assets.update_asset", "write",
+       lambda s, i: p_assets.update_asset(s, i.asset, name="Renamed fund")),
+    Op("portfolio.assets.delete_asset", "write",
+       lambda s, i: p_assets.delete_asset(s, i.spare_asset)),
+    Op("portfolio.price_history.latest_price", "read",
+       lambda s, i: p_prices.latest_price(s, i.asset, AS_OF)),
+    Op("portfolio.trades.list_trades", "read", lambda s, i: p_trades.list_trades(s), False),
+    Op("portfolio.trades.list_trades[account filter]", "read",
+       lambda s, i: p_trades.list_trades(s, i.depot)),
+    Op("portfolio.trades.get_trade", "read", lambda s, i: p_trades.get_trade(s, i.trade)),
+    Op("portfolio.trades.add_trade", "write", lambda s, i: p_trades.add_trade(
+        s, TradeInput(i.depot, i.asset, DAY, "buy", "1", "100"))),
+    Op("portfolio.trades.update_trade", "write",
+       lambda s, i: p_trades.update_trade(s, i.trade, price="101")),
+    Op("portfolio.trades.delete_trade", "write", lambda s, i: p_trades.delete_trade(s, i.trade)),
+    Op("portfolio.lots.holdings", "read", lambda s, i: p_lots.holdings(s), False),
+    Op("portfolio.lots.holdings[account]", "read",
+       lambda s, i: p_lots.holdings(s, account_id=i.depot)),
+    Op("portfolio.lots.get_cost_basis", "read", lambda s, i: p_lots.get_cost_basis(s, i.depot)),
+    Op("portfolio.lots.set_cost_basis", "write",
+       lambda s, i: p_lots.set_cost_basis(s, i.depot, "lifo")),
+    Op("portfolio.gains.realised_gains", "read",
+       lambda s, i: p_gains.realised_gains(s, 2024), False),
+    Op("portfolio.gains.income_received", "read", lambda s, i: p_gains.income_received(s),
+       False),
+    Op("portfolio.gains.export_realised_gains", "read",
+       lambda s, i: p_gains.export_realised_gains(s, 2024, "csv"), False),
+    Op("portfolio.valuation.valuation", "read", lambda s, i: p_valuation.valuation(s, AS_OF),
+       False),
+    Op("portfolio.valuation.performers", "read",
+       lambda s, i: p_valuation.performers(s, 3, AS_OF), False),
+    Op("portfolio.valuation.unrealised_gains", "read",
+       lambda s, i: p_valuation.unrealised_gains(s, AS_OF), False),
+    Op("portfolio.performance.performance", "read",
+       lambda s, i: p_perf.performance(s, "custom", RATE_DAY, AS_OF), False),
+    Op("portfolio.performance.value_history", "read",
+       lambda s, i: _report_data(p_perf.value_history(s, "custom", RATE_DAY, AS_OF)), False),
+    Op("portfolio.performance.value_history[benchmark]", "read",
+       lambda s, i: _report_data(p_perf.value_history(s, "custom", RATE_DAY, AS_OF,
+                                                      benchmark_asset_id=i.asset))),
+    Op("portfolio.income.income_summary", "read", lambda s, i: p_income.income_summary(s),
+       False),
+    Op("portfolio.income.projected_income", "read",
+       lambda s, i: p_income.projected_income(s, AS_OF), False),
     # CLI helpers: name lookups, which answer "no such name" exactly as for a missing one
     Op("fintrack_cli.common.resolve_account", "read",
        lambda s, i: cli_common.resolve_account(s, "Alice Girokonto"),
@@ -492,8 +555,20 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
                                                   "Alice Streaming"))
     [series] = subscriptions.list_subscriptions(a).series
     book_profiles.import_profile(a, ALICE_PROFILE, "alice_bank.toml")
-    fund = add_asset(db, book_a, "AHF", AssetKind.FUND, "EUR", PriceProvider.YAHOO, "AHF.DE")
-    manual_prices.set_price(a, fund, dt.date(2024, 3, 15), "100.40", today=AS_OF)
+    ahf = add_asset(db, book_a, "AHF", AssetKind.FUND, "EUR", PriceProvider.YAHOO, "AHF.DE")
+    manual_prices.set_price(a, ahf, dt.date(2024, 3, 15), "100.40", today=AS_OF)
+    depot = accounts.create_account(a, "Alice Depot", "investment", "EUR", "0", start)
+    tx.transfer(a, giro.id, depot.id, "500", dt.date(2024, 3, 11))
+    fund = p_assets.add_asset(a, AssetInput("AIDX", "etf", "EUR", name="Alice Index Fund"))
+    spare = p_assets.add_asset(a, AssetInput("ASPARE", "etf", "EUR"))
+    buy = p_trades.add_trade(a, TradeInput(depot.id, fund.id, dt.date(2024, 3, 12), "buy", "2",
+                                           "100", fees="1"))
+    p_trades.add_trade(a, TradeInput(depot.id, fund.id, dt.date(2024, 3, 14), "dividend",
+                                     amount="1.50"))
+    with db.write() as s:
+        s.add(Price(book_id=None, provider="yahoo", provider_id="AIDX", date=dt.date(2024, 3, 19),
+                    close="110", currency="EUR", source="test",
+                    fetched_at=dt.datetime(2024, 3, 19, 18, tzinfo=dt.UTC).replace(tzinfo=None)))
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -505,7 +580,7 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
                          tr.in_leg.id, user_ids["victor"], m_acc.id, tesco.id,
                          b_cats["Groceries"], b_cats["Coffee"], grocer_rule.id, payroll_rule.id,
                          kiosk.batch_id or 0, budget.id, alert.id, series.series.key,
-                         asset=fund)
+                         depot.id, fund.id, spare.id, buy.id, priced=ahf)
 
 
 @pytest.fixture(scope="module")
