@@ -5,7 +5,9 @@ and rows/s, write throughput of the first and last 10 % of rows, re-import (all 
 seconds and rows/s, process CPU seconds beside each wall time (on a shared machine the CPU
 figure moves much less with other people's load than the wall figure), and peak resident
 memory (``ru_maxrss``: RSS, not just Python objects), also after each step so the step that
-raised it shows. Each step's result is dropped before
+raised it shows. A large import leaves the copy of its write-ahead log into the database file
+to a background thread; the script reports when that finished and waits for it before the
+re-import. Each step's result is dropped before
 the next, as a page that has shown it would. Run: python benchmarks/bench_import.py [--rows N]
 """
 
@@ -15,6 +17,7 @@ import argparse
 import datetime as dt
 import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -92,6 +95,17 @@ def setup(db_path: Path) -> tuple[Scope, int]:
     return scope, acc.id
 
 
+def checkpoint_wait() -> float:
+    """Wait for the background checkpoint a large import leaves behind (``Database.
+    checkpoint_later``), so that the next step does not share the cores with it; seconds
+    waited."""
+    t0 = time.perf_counter()
+    for thread in threading.enumerate():
+        if thread.name == "fintrack-checkpoint":
+            thread.join()
+    return time.perf_counter() - t0
+
+
 def peak_mb() -> float:
     """Peak resident set size of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -134,6 +148,10 @@ def main() -> None:
               f"({result.imported:,} imported, {result.duplicates} duplicates; "
               f"peak so far {peak_mb():,.0f} MB)")
         del result
+        t1 = time.perf_counter()
+        waited = checkpoint_wait()
+        print(f"background log checkpoint: finished {waited + (t1 - t0 - took):.2f} s after the "
+              f"import returned (waited {waited:.2f} s for it before the next step)")
         if len(marks) >= 3:
             tenth = max(1, len(marks) // 10)
             first = (marks[tenth][1] - marks[0][1]) / (marks[tenth][0] - marks[0][0])

@@ -3,7 +3,7 @@
     fintrack import FILE|- --account NAME [--account NAME ...] [--profile P] [--dry-run]
                    [--skip-invalid] [--json] [--verbose] [--encoding E] [--delimiter D]
                    [--skip-rows N] [--no-header] [--date-order dmy|mdy|ymd]
-                   [--date-format FMT] [--negate]
+                   [--date-format FMT] [--negate|--no-negate]
                    [--map ROLE=COL,...] [--save-profile NAME [--replace]]
                    [--flip-signs | --keep-signs]
     fintrack import list
@@ -46,7 +46,7 @@ DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pi
 
 
 def _options(encoding: str | None, delimiter: str | None, skip_rows: int | None,
-             no_header: bool, date_order: str | None, negate: bool,
+             no_header: bool, date_order: str | None, negate: bool | None,
              mapping: str | None, date_format: str | None = None) -> Mapping:
     data: dict[str, object] = {}
     if date_format:
@@ -72,8 +72,8 @@ def _options(encoding: str | None, delimiter: str | None, skip_rows: int | None,
         data["has_header"] = False
     if date_order:
         data["date_order"] = date_order.lower()
-    if negate:
-        data["negate"] = True
+    if negate is not None:  # --no-negate switches off a profile's or a remembered flip
+        data["negate"] = negate
     return Mapping.from_dict(data)
 
 
@@ -210,8 +210,9 @@ def import_command(
         help="dmy, mdy or ymd, when the file alone cannot tell.")] = None,
     date_format: Annotated[str | None, typer.Option(
         help="The date column's strftime format, e.g. %d%m%Y for 05032024.")] = None,
-    negate: Annotated[bool, typer.Option(
-        "--negate", help="Flip every sign (card exports with purchases positive).")] = False,
+    negate: Annotated[bool | None, typer.Option(
+        "--negate/--no-negate", help="Flip every sign (card exports with purchases positive); "
+        "--no-negate reads the signs as written even when the profile flips them.")] = None,
     mapping: Annotated[str | None, typer.Option(
         "--map", help="Column roles, e.g. date=Posting Date,amount=4,payee=Name.")] = None,
     flip_signs: Annotated[bool, typer.Option(

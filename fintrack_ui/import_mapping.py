@@ -161,7 +161,8 @@ def change(fixes: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
     elif field == "decimal":
         _set_or_drop(new, field, value)
     elif field == "negate":
-        _set_or_drop(new, field, bool(value) or AUTO)
+        # Explicit both ways: unticking must switch off a profile's or a remembered flip.
+        new[field] = bool(value)
     else:
         raise ValueError(f"no such field in the mapping form: {field!r}")
     return new

@@ -45,7 +45,9 @@ class Mapping:
     states_ok: tuple[str, ...] = STATES_OK
     balance: str | None = None
     decimal: str | None = None          # "." or ","; detected from all values when None
-    negate: bool = False                # card exports with charges positive
+    # Flip every sign (card exports with charges positive). None: as the profile or the
+    # remembered mapping says; False in a correction: never, even if the profile flips.
+    negate: bool | None = None
     skip_patterns: tuple[str, ...] = ()  # extra regexes for rows that are not transactions
 
     def to_json(self) -> str:

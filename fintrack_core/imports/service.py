@@ -103,7 +103,7 @@ def import_statement(
                             date_hints=hints, book_profiles=own_profiles,
                             account_currency=accounts[0].currency)
     evidence = weigh(parsed, [str(a.type) for a in accounts], signs,
-                     negate_given=bool(options and options.negate))
+                     negate_given=options is not None and options.negate is not None)
     say("reading", 1, 1)
     check_account_currency(parsed.detected, {a.currency for a in accounts})
     result = _prepare(scope, parsed, filename, accounts, import_likely_duplicates, dry_run)

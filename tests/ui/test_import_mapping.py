@@ -127,6 +127,13 @@ def test_decimal_separator_is_chosen_or_left_to_detection() -> None:
     assert change({"decimal": ","}, "decimal", AUTO) == {}
 
 
+def test_the_sign_flip_is_a_correction_both_ways() -> None:
+    """Unticking is recorded as ``False``, not dropped: dropping it would let a profile's or
+    a remembered flip come back."""
+    assert change({}, "negate", True) == {"negate": True}
+    assert change({"negate": True}, "negate", False) == {"negate": False}
+
+
 def test_a_form_run_without_changes_changes_nothing() -> None:
     form = form_for({})
     values = {**form.roles, "description": form.description, "skip_rows": 3,

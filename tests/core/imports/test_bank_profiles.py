@@ -170,6 +170,28 @@ def test_the_books_profile_wins_over_a_built_in_one_with_the_same_header(
     assert result.detected["mapping"].negate is True  # type: ignore[attr-defined]
 
 
+def test_a_correction_switches_off_the_sign_flip_of_a_profile(small_book: SmallBook) -> None:
+    """Unticking "Flip signs" (``negate=False`` in the corrections) beats a profile's
+    ``negate = true``; leaving it out keeps the profile's flip. (A checking account: in a card
+    account the sign evidence would settle the signs whatever the profile says.)"""
+    chase = (FIXTURES / "banks" / "chase_credit.csv").read_bytes()
+    mine = parse_profile(export_profile(small_book.owner, "chase_credit"), "c.toml")
+    text = profile_to_toml(mine).replace('name = "chase_credit"', 'name = "my_chase"')
+    import_profile(small_book.owner, text.replace('amount = "Amount"',
+                                                  'amount = "Amount"\nnegate = true'), "m.toml")
+
+    flipped = import_statement(small_book.owner, chase, "chase.csv", [small_book.checking.id],
+                               dry_run=True)
+    as_written = import_statement(small_book.owner, chase, "chase.csv", [small_book.checking.id],
+                                  dry_run=True, options=Mapping(negate=False))
+
+    assert flipped.detected["mapping"].negate is True  # type: ignore[attr-defined]
+    assert as_written.detected["mapping"].negate is False  # type: ignore[attr-defined]
+    assert as_written.preview is not None
+    assert flipped.preview is not None
+    assert (as_written.preview["amount_minor"] == -flipped.preview["amount_minor"]).all()
+
+
 def test_forcing_a_profile_that_does_not_exist_is_an_error(small_book: SmallBook) -> None:
     with pytest.raises(ValidationError, match="no bank profile called 'nope'"):
         import_statement(small_book.owner, CREDIT_UNION_CSV, "m.csv", [small_book.checking.id],

@@ -412,6 +412,17 @@ def test_negate_option_flips_card_charges(db_file: Path) -> None:
     assert data["totals"] == spec["sums"] == {"USD": "-853.82"}
 
 
+def test_no_negate_reads_the_signs_as_written_after_a_flipped_import(db_file: Path) -> None:
+    """The flip is remembered for the account; ``--no-negate`` switches it off again."""
+    flipped = contract(ok("import", fixture("quirks/card_positive_charges.csv"), "-a", "Chase",
+                          "--negate", "--json"))
+    as_written = contract(ok("import", fixture("quirks/card_positive_charges.csv"), "-a",
+                             "Chase", "--no-negate", "--json", "--dry-run"))
+
+    assert flipped["totals"] == {"USD": "-853.82"}
+    assert as_written["totals"] == {"USD": "853.82"}
+
+
 def test_map_option_names_the_columns_and_is_remembered_for_the_account(
         db_file: Path, tmp_path: Path) -> None:
     first = write(tmp_path, "odd1.csv", "When,What,Value,Running",
