@@ -55,13 +55,27 @@ from fintrack_core.money import exponent
 
 
 def _saved_mapping(s: Session, book_id: int, account_id: int, name: str | None) -> Mapping | None:
+    """The mapping remembered from the account's last import, unless the book's profile that
+    import used was replaced since: then the new profile reads the file (a remembered copy
+    of the old one would quietly undo the replacement)."""
     # Rows without an account are the book's bank profiles (book_profiles), not mappings.
-    q = select(ImportProfile.mapping).where(ImportProfile.book_id == book_id,
-                                            ImportProfile.account_id.is_not(None))
+    q = select(ImportProfile.mapping, ImportProfile.updated_at).where(
+        ImportProfile.book_id == book_id, ImportProfile.account_id.is_not(None))
     q = q.where(ImportProfile.name == name) if name else q.where(
         ImportProfile.account_id == account_id)
-    text = s.scalar(q.order_by(ImportProfile.updated_at.desc()).limit(1))
-    return Mapping.from_json(text) if text else None
+    row = s.execute(q.order_by(ImportProfile.updated_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    if name is None:
+        used = s.scalar(select(ImportBatch.profile).where(
+            ImportBatch.book_id == book_id, ImportBatch.account_id == account_id)
+            .order_by(ImportBatch.id.desc()).limit(1))
+        replaced = used and s.scalar(select(ImportProfile.updated_at).where(
+            ImportProfile.book_id == book_id, ImportProfile.account_id.is_(None),
+            ImportProfile.name == used))
+        if replaced and replaced > row.updated_at:
+            return None
+    return Mapping.from_json(row.mapping)
 
 
 def import_statement(

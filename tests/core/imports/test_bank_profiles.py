@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
@@ -190,6 +191,29 @@ def test_a_correction_switches_off_the_sign_flip_of_a_profile(small_book: SmallB
     assert as_written.preview is not None
     assert flipped.preview is not None
     assert (as_written.preview["amount_minor"] == -flipped.preview["amount_minor"]).all()
+
+
+def test_a_replaced_profile_wins_over_the_mapping_remembered_from_its_old_version(
+        small_book: SmallBook) -> None:
+    """The account's last import used the book's profile "my_chase" (flipping signs), and the
+    account remembered that mapping. Replacing the profile (without the flip) must change how
+    the next file reads; the remembered copy of the old version must not undo it."""
+    chase = (FIXTURES / "banks" / "chase_credit.csv").read_bytes()
+    mine = parse_profile(export_profile(small_book.owner, "chase_credit"), "c.toml")
+    plain = profile_to_toml(mine).replace('name = "chase_credit"', 'name = "my_chase"')
+    flipping = plain.replace('amount = "Amount"', 'amount = "Amount"\nnegate = true')
+    account = small_book.checking.id
+    with time_machine.travel(dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC), tick=False):
+        import_profile(small_book.owner, flipping, "my_chase.toml")
+        first = import_statement(small_book.owner, chase, "jan.csv", [account])
+    with time_machine.travel(dt.datetime(2030, 2, 1, 9, tzinfo=dt.UTC), tick=False):
+        import_profile(small_book.owner, plain, "my_chase.toml", replace=True)
+        after = import_statement(small_book.owner, chase, "feb.csv", [account], dry_run=True)
+
+    assert first.profile == after.profile == "my_chase"
+    assert first.detected["mapping"].negate is True  # type: ignore[attr-defined]
+    assert not after.detected["mapping"].negate  # type: ignore[attr-defined]
+    assert after.detected["mapping_source"] == "profile"
 
 
 def test_forcing_a_profile_that_does_not_exist_is_an_error(small_book: SmallBook) -> None:
