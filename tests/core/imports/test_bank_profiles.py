@@ -181,15 +181,17 @@ def test_a_correction_switches_off_the_sign_flip_of_a_profile(small_book: SmallB
     import_profile(small_book.owner, text.replace('amount = "Amount"',
                                                   'amount = "Amount"\nnegate = true'), "m.toml")
 
-    flipped = import_statement(small_book.owner, chase, "chase.csv", [small_book.checking.id],
-                               dry_run=True)
-    as_written = import_statement(small_book.owner, chase, "chase.csv", [small_book.checking.id],
-                                  dry_run=True, options=Mapping(negate=False))
+    usd = accounts.create_account(small_book.owner, "Chase checking", "checking", "USD", "0",
+                                  dt.date(2024, 1, 1)).id
+    flipped = import_statement(small_book.owner, chase, "chase.csv", [usd], dry_run=True)
+    as_written = import_statement(small_book.owner, chase, "chase.csv", [usd], dry_run=True,
+                                  options=Mapping(negate=False))
 
     assert flipped.detected["mapping"].negate is True  # type: ignore[attr-defined]
     assert as_written.detected["mapping"].negate is False  # type: ignore[attr-defined]
     assert as_written.preview is not None
     assert flipped.preview is not None
+    assert len(as_written.preview) == len(flipped.preview) == 14
     assert (as_written.preview["amount_minor"] == -flipped.preview["amount_minor"]).all()
 
 
@@ -202,7 +204,8 @@ def test_a_replaced_profile_wins_over_the_mapping_remembered_from_its_old_versio
     mine = parse_profile(export_profile(small_book.owner, "chase_credit"), "c.toml")
     plain = profile_to_toml(mine).replace('name = "chase_credit"', 'name = "my_chase"')
     flipping = plain.replace('amount = "Amount"', 'amount = "Amount"\nnegate = true')
-    account = small_book.checking.id
+    account = accounts.create_account(small_book.owner, "Chase checking", "checking", "USD",
+                                      "0", dt.date(2024, 1, 1)).id
     with time_machine.travel(dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC), tick=False):
         import_profile(small_book.owner, flipping, "my_chase.toml")
         first = import_statement(small_book.owner, chase, "jan.csv", [account])
@@ -211,6 +214,7 @@ def test_a_replaced_profile_wins_over_the_mapping_remembered_from_its_old_versio
         after = import_statement(small_book.owner, chase, "feb.csv", [account], dry_run=True)
 
     assert first.profile == after.profile == "my_chase"
+    assert first.imported > 0
     assert first.detected["mapping"].negate is True  # type: ignore[attr-defined]
     assert not after.detected["mapping"].negate  # type: ignore[attr-defined]
     assert after.detected["mapping_source"] == "profile"
