@@ -23,6 +23,7 @@ from fintrack_core.imports.amounts import (
     to_scaled,
 )
 from fintrack_core.imports.balance_proof import read_balances
+from fintrack_core.imports.codepage import header_decides_codepage
 from fintrack_core.imports.columns import Guess, MappingError, guess_columns
 from fintrack_core.imports.date_evidence import DateHints, decide_order
 from fintrack_core.imports.dates import (
@@ -33,7 +34,6 @@ from fintrack_core.imports.dates import (
     parse_dates,
 )
 from fintrack_core.imports.layout import Layout, Records, detect_layout, read_records
-from fintrack_core.imports.limits import SNIFF_CHARS
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.payment_exports import refine_guess, state_reason
 from fintrack_core.imports.plausible import check_plausible
@@ -46,7 +46,7 @@ from fintrack_core.imports.statement import (
     SkippedRow,
     StatementError,
 )
-from fintrack_core.imports.vocabulary import normalise, roles_by_name
+from fintrack_core.imports.vocabulary import normalise
 
 __all__ = ["MappingError", "apply_mapping", "read_csv_statement", "resolve"]
 
@@ -71,7 +71,7 @@ def prepare(data: bytes, options: Mapping, profiles: list[Profile]) -> tuple[
     """Decode, find the delimiter and the table, and recognise a bank profile."""
     text, encoding = decode(data, options.encoding)
     if options.encoding is None:
-        text, encoding = _header_decides_codepage(data, text, encoding, options)
+        text, encoding = header_decides_codepage(data, text, encoding, options)
     delimiter = options.delimiter or detect_delimiter(text)
     layout = detect_layout(text, delimiter, options.skip_rows, options.has_header)
     profile = match_profile(profiles, layout, text, delimiter) if profiles else None
@@ -83,58 +83,6 @@ def prepare(data: bytes, options: Mapping, profiles: list[Profile]) -> tuple[
                                options.has_header if options.has_header is not None
                                else profile.mapping.has_header)
     return text, encoding, delimiter, layout, profile
-
-
-_GUESSED_CODEPAGES = ("cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "iso-8859-2",
-                      "iso8859_2", "mac_roman", "cp850", "cp437")
-
-
-def _header_words_known(text: str, options: Mapping) -> int:
-    try:
-        delimiter = options.delimiter or detect_delimiter(text)
-        layout = detect_layout(text, delimiter, options.skip_rows, options.has_header)
-    except StatementError:
-        return -1
-    return sum(1 for c in layout.columns if roles_by_name(c))
-
-
-def _header_decides_codepage(data: bytes, text: str, encoding: str,
-                             options: Mapping) -> tuple[str, str]:
-    """A short single-byte file gives the encoding guesser little to go on: a Danish cp1252
-    ``Beløb`` read as cp1250 is ``Beřb``, a Swiss latin-1 ``Débit`` was once read as Korean
-    (johab), and the amount column is lost. When the guess is another codepage, cp1252 is
-    taken instead if then more header words are known (as many, for a guess outside the
-    European single-byte codepages)."""
-    name = encoding.lower().replace("_", "-")
-    if name in ("utf-8", "utf-8-sig", "utf-16", "cp1252", "iso-8859-1", "latin-1", "ascii"):
-        return text, encoding
-    try:
-        western = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return text, encoding
-    known_western = _header_words_known(western, options)
-    known_guess = _header_words_known(text, options)
-    if known_western > known_guess or (known_western == known_guess > 0
-                                       and name not in _GUESSED_CODEPAGES):
-        return western, "cp1252"
-    # "S.à r.l." read as "S.ŕ r.l.", "Città" as "Cittą": a tie goes to the Western codepage
-    # (the guesser's pick among single-byte codepages is weakest on short files).
-    if _letters_score(western) >= _letters_score(text) and name in _GUESSED_CODEPAGES:
-        return western, "cp1252"
-    return text, encoding
-
-
-# Letters of real words in the languages whose banks write single-byte files, and letters a
-# wrong codepage produces from them (cp1250 reads à as ŕ, cp1257 reads é as é's neighbours).
-_COMMON_LETTERS = frozenset("àáâäçèéêëíîïñòóôöùúûüßÀÁÂÄÇÈÉÊËÍÎÑÓÔÖÚÜåæøÅÆØąćęłńśźżĄĆĘŁŃŚŹŻ"
-                            "čďěňřšťůžČĎĚŇŘŠŤŮŽőűŐŰ")
-_RARE_LETTERS = frozenset("ŕĺľŔĹĽţşŢŞăĂ¹³œ¿ęėįųūĖĮŲŪ")
-
-
-def _letters_score(text: str) -> int:
-    sample = text[:SNIFF_CHARS]
-    return sum(c in _COMMON_LETTERS for c in sample) - 2 * sum(c in _RARE_LETTERS
-                                                               for c in sample)
 
 
 def read_csv_statement(data: bytes, options: Mapping | None = None,
