@@ -20,12 +20,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
 from fintrack_core.db.schema import upgrade
+from fintrack_core.imports import csv_import, service
 from fintrack_core.imports.service import import_statement
 from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger.categories import list_categories
@@ -95,6 +97,27 @@ def setup(db_path: Path) -> tuple[Scope, int]:
     return scope, acc.id
 
 
+CHECKS = (  # the import's checks of issue 9, where the import calls them
+    (csv_import, "check_plausible"), (csv_import, "read_balances"), (service, "weigh"),
+    (service, "link_conversions"))
+
+
+def time_checks(spent: dict[str, float]) -> None:
+    """Wrap the checks so that each call adds its thread CPU seconds to ``spent`` (thread
+    time: the other cores' work and the machine's load do not count)."""
+    for module, name in CHECKS:
+        real = getattr(module, name)
+
+        def timed(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            t0 = time.thread_time()
+            try:
+                return _real(*args, **kwargs)
+            finally:
+                spent[_name] = spent.get(_name, 0.0) + time.thread_time() - t0
+
+        setattr(module, name, timed)
+
+
 def checkpoint_wait() -> float:
     """Wait for the background checkpoint a large import leaves behind (``Database.
     checkpoint_later``), so that the next step does not share the cores with it; seconds
@@ -140,14 +163,20 @@ def main() -> None:
             if phase == "writing":
                 marks.append((time.perf_counter(), done))
 
+        spent: dict[str, float] = {}
+        time_checks(spent)
         t0, c0 = time.perf_counter(), time.process_time()
         result = import_statement(scope, data, csv_path.name, [account_id], progress=progress)
         took = time.perf_counter() - t0
+        cpu = time.process_time() - c0
         print(f"import: {took:.2f} s (CPU {time.process_time() - c0:.2f} s) = "
               f"{result.imported / took:,.0f} rows/s "
               f"({result.imported:,} imported, {result.duplicates} duplicates; "
               f"peak so far {peak_mb():,.0f} MB)")
         del result
+        checks = sum(spent.values())
+        print(f"issue 9's checks in that import: {checks:.3f} s CPU = {100 * checks / cpu:.1f} % "
+              f"of its CPU ({', '.join(f'{k} {v:.3f} s' for k, v in spent.items())})")
         t1 = time.perf_counter()
         waited = checkpoint_wait()
         print(f"background log checkpoint: finished {waited + (t1 - t0 - took):.2f} s after the "
