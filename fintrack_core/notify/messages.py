@@ -68,7 +68,11 @@ def weekly_mail(book: str, week: WeekFigures, budgets: list[BudgetStatus],
     subject = f"[FinTrack] {book}: your week {week.first} to {week.last}"
     lines = [f"FinTrack weekly report for {book}, {week.first} to {week.last}", "",
              f"Spent {m(week.total_minor)} (average of the 4 weeks before: "
-             f"{m(week.average_total_minor)})", "", "Spending by category:"]
+             f"{m(week.average_total_minor)})"]
+    missing = [m(amount, currency) for currency, amount in week.unconverted.items()]
+    if missing:
+        lines.append(f"Not in these figures (no exchange rate to {ccy}): {', '.join(missing)}")
+    lines += ["", "Spending by category:"]
     lines += [f"  {c.category}: {m(c.spent_minor)} (average {m(c.average_minor)})"
               for c in week.categories] or ["  nothing spent"]
     lines += ["", "Budgets:"]
@@ -99,6 +103,8 @@ def weekly_mail(book: str, week: WeekFigures, budgets: list[BudgetStatus],
         f"<h2>{escape(book)}: {week.first} to {week.last}</h2>",
         f"<p>Spent <b>{escape(m(week.total_minor))}</b> (average of the 4 weeks before: "
         f"{escape(m(week.average_total_minor))})</p>",
+        (f"<p>Not in these figures (no exchange rate to {escape(ccy)}): "
+         f"{escape(', '.join(missing))}</p>" if missing else ""),
         "<h3>Spending by category</h3>",
         table(["Category", "This week", "Average week"],
               [[c.category, m(c.spent_minor), m(c.average_minor)] for c in week.categories],

@@ -9,7 +9,7 @@ mail and the Category analytics page agree.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from fintrack_core.access import Scope
@@ -43,6 +43,9 @@ class WeekFigures:
     categories: list[CategoryWeek]
     largest: list[NotableTransaction]
     new_payees: list[NotableTransaction]
+    # Last week's spending in rows without an exchange rate, per currency in its own minor
+    # units (positive = money out): not in the totals above, so the mail names it.
+    unconverted: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_minor(self) -> int:
@@ -82,7 +85,8 @@ def _average(total: int) -> int:
 
 def week_figures(scope: Scope, first: dt.date) -> WeekFigures:
     """The week of seven days from ``first`` (rows in the base currency; rows without an
-    exchange rate are left out, as in every report)."""
+    exchange rate are left out of the figures, as in every report, and summed per currency
+    in ``unconverted``)."""
     last = first + dt.timedelta(days=6)
     since = first - dt.timedelta(days=7 * AVERAGE_OF)
     q = BookQuery(scope)
@@ -98,5 +102,8 @@ def week_figures(scope: Scope, first: dt.date) -> WeekFigures:
     for n in sorted(notable, key=lambda n: (n.date, n.payee)):
         if n.new_payee and n.payee and n.payee not in new_payees:
             new_payees[n.payee] = n
+    missing = q.unconverted("t.flow = 'expense' AND NOT t.scheduled AND t.date BETWEEN ? AND ?",
+                            [first, last])
     return WeekFigures(first, last, q.base_currency, categories, notable[:LARGEST],
-                       list(new_payees.values()))
+                       list(new_payees.values()),
+                       {ccy: -amount for ccy, amount in missing.items() if amount})

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from fintrack_core.budgets.service import BudgetInput, add_budget
+from fintrack_core.ledger import accounts
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.notify.outbox import deliver
 from fintrack_core.notify.queue import iso_week, queue_weekly
@@ -115,3 +116,25 @@ def test_the_clock_decides_the_day_and_the_iso_week(small_book: SmallBook,
     tomorrow = today + dt.timedelta(days=1)
     again = queue_weekly(sb.db, tomorrow).queued
     assert len(again) == (1 if tomorrow.isocalendar()[1] != week else 0)
+
+
+def test_spending_without_an_exchange_rate_is_named_not_silently_left_out(
+        april_2024: SmallBook, smtp_server: MailServer) -> None:
+    """A CHF expense in the week, and no CHF rate in the book: the totals cannot hold it, so
+    the mail says how much is missing from them, in its own currency."""
+    sb = april_2024
+    with time_machine.travel(dt.datetime(2024, 4, 8, 6, tzinfo=dt.UTC), tick=False):
+        zurich = accounts.create_account(sb.owner, "Zürich", "checking", "CHF", "0",
+                                         D(2024, 1, 1))
+        tx.add_transaction(sb.owner, tx.TransactionInput(zurich.id, D(2024, 4, 4), "-20.00",
+                                                         "Migros", "", sb.categories["Groceries"]))
+    queue_weekly(sb.db, MONDAY)
+    deliver(sb.db, smtp_server.config)
+    [(_, msg)] = smtp_server.inbox.messages
+    text = body(msg, "plain")
+
+    assert text.splitlines()[2:4] == [
+        "Spent €912.34 (average of the 4 weeks before: €25.00)",
+        "Not in these figures (no exchange rate to EUR): CHF20.00",
+    ]
+    assert "Not in these figures (no exchange rate to EUR): CHF20.00</p>" in body(msg, "html")
