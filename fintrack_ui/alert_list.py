@@ -20,7 +20,7 @@ from fintrack_ui.session import Context
 def alert_line(alert: AlertView) -> str:
     """Markdown for one alert: unread ones bold and marked "new", with when it fired."""
     text = md(alert.message)
-    when = f"{alert.fired_at:%d %b %Y %H:%M}"
+    when = f"{alert.fired_at:%d %b %Y %H:%M} UTC"  # stored in UTC; say so
     if not alert.read:
         return f"**New · {text}** · {when}"
     return f"{text} · {when}"

@@ -8,8 +8,11 @@ import datetime as dt
 import pandas as pd
 
 from fintrack_core.budgets.forecast import Forecast, LowPoint
+from fintrack_core.budgets.inbox import AlertView
+from fintrack_core.budgets.periods import Span
 from fintrack_core.budgets.recurring import Series
 from fintrack_core.budgets.subscriptions import SeriesView, SubscriptionAlert, Subscriptions
+from fintrack_ui.alert_list import alert_line
 from fintrack_ui.charts import THEME, forecast_lines
 from fintrack_ui.subscriptions_view import (
     alert_text,
@@ -105,3 +108,13 @@ def test_the_forecast_tables_name_accounts_and_sources() -> None:
          "Amount": "-€150.00"},
         {"Date": D(2024, 4, 17), "Account": "Girokonto", "What": "ACME", "Amount": "€250.00"}]
     assert list(lows_table(fc, "en_US")["Lowest"]) == ["-€50.00", "$30.00", "-€22.73"]
+
+
+def test_a_budget_alert_line_says_its_time_is_utc() -> None:
+    """Times are stored in UTC and the book has no time zone: the line says which clock."""
+    alert = AlertView(7, 3, "Food", 80, Span(D(2024, 4, 1), D(2024, 4, 30)), 24500, 30000,
+                      "EUR", dt.datetime(2024, 4, 20, 18, 5, tzinfo=dt.UTC).replace(tzinfo=None),
+                      False, False, False)  # stored naive, in UTC
+    line = alert_line(alert)
+    assert line.startswith("**New · ")
+    assert line.endswith("** · 20 Apr 2024 18:05 UTC")
