@@ -421,3 +421,5 @@ from fintrack_core.db.portfolio_models import AccountCostBasis as AccountCostBas
 from fintrack_core.db.portfolio_models import Asset as Asset  # noqa: E402
 from fintrack_core.db.portfolio_models import Price as Price  # noqa: E402
 from fintrack_core.db.portfolio_models import Trade as Trade  # noqa: E402
+from fintrack_core.db.api_models import ApiToken as ApiToken  # noqa: E402
+from fintrack_core.db.api_models import IdempotencyKey as IdempotencyKey  # noqa: E402
