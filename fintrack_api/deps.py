@@ -13,14 +13,16 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from fintrack_api.security import CallerDep, DbDep
 from fintrack_core.access import Scope
 from fintrack_core.api import NotFound, PermissionDenied
 from fintrack_core.ledger.books import get_book
-from fintrack_api.security import CallerDep, DbDep
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-BookId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The book's id",
-                              examples=[1])]
+MAX_ID = 2**63 - 1
+BookId = Annotated[int, Path(ge=1, le=MAX_ID, description="The book's id", examples=[1])]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id in this book",
+                            examples=[3])]
 
 
 def origin(request: Request) -> str:

@@ -20,7 +20,7 @@ from fintrack_core.errors import NotFound, ValidationError
 
 ENV_COOKIE_KEY = "FINTRACK_COOKIE_KEY"
 KEY_FILE_NAME = ".cookie_key"
-ENV_API_SECRET = "FINTRACK_API_SECRET"
+ENV_API_SECRET = "FINTRACK_API_SECRET"  # noqa: S105 - the variable's name
 API_KEY_FILE_NAME = ".api_secret"
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "ja_JP")
 

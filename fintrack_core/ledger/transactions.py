@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fintrack_core.access import WRITE, Scope, require
+from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.budgets.alerts import Touched, check_budget_alerts
 from fintrack_core.db.models import Account, CategoryKind, Transaction
@@ -197,6 +197,13 @@ def _get(s: Session, book_id: int, transaction_id: int) -> Transaction:
     if t is None or t.book_id != book_id:
         raise NotFound("transaction", transaction_id)
     return t
+
+
+def get_transaction(scope: Scope, transaction_id: int) -> TransactionView:
+    """One transaction of the book (NotFound for any other id)."""
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        return view(_get(s, scope.book_id, transaction_id))
 
 
 _UNSET = object()

@@ -85,3 +85,10 @@ def settle(db: Database, principal: str, key: str, status: int, body: str) -> No
                                                     IdempotencyKey.key == key.strip()))
         if row is not None:
             row.status, row.response = status, body
+
+
+def release(db: Database, principal: str, key: str) -> None:
+    """Forget a claim whose request wrote nothing (the database was busy), so a retry runs."""
+    with db.write() as s:
+        s.execute(delete(IdempotencyKey).where(IdempotencyKey.principal == principal,
+                                               IdempotencyKey.key == key.strip()))

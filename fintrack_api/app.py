@@ -1,0 +1,43 @@
+"""The application factory: ``create_app(db)`` wires routes, error handlers and middleware.
+
+A factory (not a module-level app) so tests and ``fintrack serve api`` each hand in their own
+database, and nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from fintrack_api import problems
+from fintrack_api.headers import RequestHeadersMiddleware
+from fintrack_api.idempotent import IdempotencyMiddleware
+from fintrack_api.routes import accounts, auth, books, categories, transactions
+from fintrack_core.api import Database
+from fintrack_core.config import api_secret, secret_from_toml
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """FinTrack's HTTP API, over the same core as the dashboard and the CLI.
+
+* **Sign in**: `POST /api/v1/auth/token` (OAuth2 password flow) gives a 15-minute token;
+  scripts use a personal access token (`fintrack token create`), bound to one book.
+* **Money** is `{"amount": "<decimal string>", "currency": "EUR"}`, never a float; dates are
+  ISO 8601.
+* **Errors** are `application/problem+json` (RFC 9457); `errors[]` names each field.
+* **Retries**: send `Idempotency-Key` with a POST; a retry returns the first answer.
+* **Lost updates**: resources carry an `ETag`; send it back as `If-Match` on PATCH/DELETE.
+"""
+
+
+def create_app(db: Database, *, secret: str | None = None) -> FastAPI:
+    """The API over ``db``; ``secret`` signs login tokens (default: ``config.api_secret``)."""
+    key = secret or api_secret(secret_from_toml("api_secret"))
+    app = FastAPI(title="FinTrack API", version="1", description=DESCRIPTION,
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.db = db
+    app.state.jwt_secret = key
+    problems.install(app)
+    for module in (auth, books, accounts, categories, transactions):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(IdempotencyMiddleware, db=db, secret=key)
+    app.add_middleware(RequestHeadersMiddleware)
+    return app
