@@ -90,10 +90,9 @@ def token_list(user: UserOpt = None, as_json: JsonOpt = False) -> None:
 def token_revoke(
     token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id (token list).")],
     user: UserOpt = None,
-    book: BookOpt = None,
 ) -> None:
-    """Revoke a token at once; scripts using it get 401 from then on."""
+    """Revoke one of your tokens at once; scripts using it get 401 from then on."""
     with open_db() as db:
-        scope, _ = resolve_scope(db, user, book)
-        revoked = revoke_token(scope, token_id)
+        person = resolve_user(db, user if user else sole_user(db))
+        revoked = revoke_token(db, person.id, token_id)
     typer.echo(f"Token #{revoked.id} {revoked.name!r} is revoked.")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from fintrack_core.access import READ, WRITE, Scope, require
-from fintrack_core.audit import record_for
+from fintrack_core.audit import record, record_for
 from fintrack_core.db.api_models import ApiToken
 from fintrack_core.db.engine import Database
 from fintrack_core.errors import FinTrackError, NotFound, ValidationError
@@ -119,16 +119,20 @@ def list_tokens(db: Database, user_id: int) -> list[TokenView]:
         return [_view(t) for t in rows]
 
 
-def revoke_token(scope: Scope, token_id: int, now: dt.datetime | None = None) -> TokenView:
-    """Revoke one of the acting user's tokens for this book (revoking twice is harmless)."""
-    with scope.db.write() as s:
-        require(s, scope, READ, rewrites=False)
+def revoke_token(db: Database, user_id: int, token_id: int,
+                 now: dt.datetime | None = None) -> TokenView:
+    """Revoke one of the user's own tokens, whatever its book (revoking twice is harmless).
+
+    Not scoped to a book: a token belongs to its user, who may revoke it even after losing
+    their place in the book (and another user's token id answers like a missing one)."""
+    with db.write() as s:
         row = s.get(ApiToken, NotFound.unless_id("token", token_id))
-        if row is None or row.user_id != scope.user_id or row.book_id != scope.book_id:
+        if row is None or row.user_id != user_id:
             raise NotFound("token", token_id)
         if row.revoked_at is None:
             row.revoked_at = now or _utcnow()
-            record_for(s, scope, "token.revoke", id=row.id, name=row.name)
+            record(s, "token.revoke", actor_id=user_id, book_id=row.book_id,
+                   detail={"id": row.id, "name": row.name})
         return _view(row)
 
 
