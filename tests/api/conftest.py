@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fintrack_api.app import create_app
+from fintrack_api.security import issue_access_token
 from fintrack_core.access import Scope
 from fintrack_core.tokens.personal import create_token
 from tests.conftest import SmallBook
@@ -35,6 +36,11 @@ class Api:
             "username": username, "password": PASSWORDS[username]})
         assert answer.status_code == 200, answer.text
         return bearer(answer.json()["access_token"])
+
+    def jwt(self, scope: Scope) -> Headers:
+        """The login token the password flow would give ``scope``'s user (without paying
+        for a bcrypt check in every test; ``test_auth`` covers the flow itself)."""
+        return bearer(issue_access_token(SECRET, scope.user_id, 0))
 
     def pat(self, scope: Scope, access: str = "read-write") -> Headers:
         """A personal access token of ``scope``'s user for ``scope``'s book."""
