@@ -22,6 +22,7 @@ import pytest
 
 from fintrack_api.app import create_app
 from fintrack_core.api import Database
+from fintrack_core.imports.service import import_statement, list_batches
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.books import list_members
 from fintrack_core.ledger.categories import list_categories
@@ -43,6 +44,7 @@ class Row:
     writes: bool = False
     names_objects: bool = True  # the path or body names objects of the book
     params: dict[str, Any] = field(default_factory=dict)
+    upload: bool = False  # the body is a multipart form with a statement file
 
     def __str__(self) -> str:
         return f"{self.method} {self.route}"
@@ -97,7 +99,13 @@ ROUTES = [
     Row("POST", B + "/transfers", lambda i: "transfers",
         lambda i: {"from_account_id": i["checking"], "to_account_id": i["savings"],
                    "amount": "5", "date": "2024-03-20"}, writes=True),
+    Row("GET", B + "/imports", lambda i: "imports", names_objects=False),
+    Row("POST", B + "/imports", lambda i: "imports",
+        lambda i: {"account_id": str(i["checking"]), "dry_run": "false"}, writes=True,
+        upload=True),
+    Row("DELETE", B + "/imports/{batch_id}", lambda i: f"imports/{i['batch']}", writes=True),
 ]
+STATEMENT = b"Date,Amount,Payee\n2024-03-10,-3.20,Kiosk\n2024-03-11,-4.10,Kiosk\n"
 # Routes outside any book, tested in test_auth.py and test_books.py.
 NOT_BOOK_ROUTES = {"POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/books",
                    "GET /api/v1/admin/users"}
@@ -106,17 +114,22 @@ READS = [r for r in ROUTES if not r.writes]
 
 
 def ids_of(book: SmallBook) -> Ids:
+    """Ids of Alice's objects (importing a small statement, the first time, for its batch)."""
     rewe = next(r.id for r in list_transactions(book.owner).rows if r.payee == "REWE")
+    batches = list_batches(book.owner)
+    if not batches:
+        import_statement(book.owner, STATEMENT, "kiosk.csv", [book.checking.id])
+        batches = list_batches(book.owner)
     return {"checking": book.checking.id, "savings": book.savings.id,
             "groceries": book.categories["Groceries"], "fuel": book.categories["Fuel"],
-            "rewe": rewe, "bob": book.viewer.user_id}
+            "rewe": rewe, "bob": book.viewer.user_id, "batch": batches[0].id}
 
 
 def snapshot(book: SmallBook) -> tuple[Any, ...]:
     """Everything of Alice's book a route could change."""
     owner = book.owner
     return (list_accounts(owner), list_categories(owner), list_members(owner),
-            list_transactions(owner, page_size=500).rows)
+            list_transactions(owner, page_size=500).rows, list_batches(owner))
 
 
 def call(api: Api, row: Row, headers: Headers, ids: Ids, book_id: int | None = None) -> Any:
@@ -125,6 +138,11 @@ def call(api: Api, row: Row, headers: Headers, ids: Ids, book_id: int | None = N
     if params.get("move_to") == 0:
         params["move_to"] = ids["groceries"]
     body = row.body(ids) if row.body else None
+    if row.upload:
+        return api.client.request(row.method, path, headers=headers, data=body,
+                                  params=params,
+                                  files={"file": ("other.csv", STATEMENT.replace(
+                                      b"Kiosk", b"Bakery"), "text/csv")})
     return api.client.request(row.method, path, headers=headers, json=body, params=params)
 
 
