@@ -31,6 +31,14 @@ def origin(request: Request) -> str:
 
 
 def book_scope(request: Request, book_id: BookId, caller: CallerDep, db: DbDep) -> Scope:
+    scope = reading_scope(request, book_id, caller, db)
+    if request.method not in SAFE_METHODS and not caller.writes:
+        raise PermissionDenied("this token is read-only; create a read-write token to write")
+    return scope
+
+
+def reading_scope(request: Request, book_id: BookId, caller: CallerDep, db: DbDep) -> Scope:
+    """``book_scope`` for a POST that only reads (testing a rule): read-only tokens may."""
     if caller.book_id is not None and caller.book_id != book_id:
         raise NotFound("book", book_id)
     scope = Scope(db, caller.user_id, book_id, origin(request))
@@ -38,9 +46,8 @@ def book_scope(request: Request, book_id: BookId, caller: CallerDep, db: DbDep) 
         get_book(scope)
     except PermissionDenied:
         raise NotFound("book", book_id) from None
-    if request.method not in SAFE_METHODS and not caller.writes:
-        raise PermissionDenied("this token is read-only; create a read-write token to write")
     return scope
 
 
 BookScope = Annotated[Scope, Depends(book_scope)]
+ReadingScope = Annotated[Scope, Depends(reading_scope)]

@@ -27,6 +27,8 @@ from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.books import list_members
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import list_transactions
+from fintrack_core.rules.service import create_rule, list_rules
+from fintrack_core.rules.spec import Action, Condition, RuleSpec
 from tests.api.conftest import Api, Headers
 from tests.conftest import SmallBook
 
@@ -56,6 +58,12 @@ B = "/api/v1/books/{book_id}"
 def _tx(i: Ids) -> dict[str, Any]:
     return {"account_id": i["checking"], "date": "2024-03-20", "amount": "-1.00",
             "category_id": i["groceries"]}
+
+
+def _rule(i: Ids) -> dict[str, Any]:
+    return {"name": "Shell", "conditions": [{"field": "payee", "op": "contains",
+                                             "value": "shell"}],
+            "actions": [{"kind": "set_category", "value": i["groceries"]}]}
 
 
 ROUTES = [
@@ -104,6 +112,16 @@ ROUTES = [
         lambda i: {"account_id": str(i["checking"]), "dry_run": "false"}, writes=True,
         upload=True),
     Row("DELETE", B + "/imports/{batch_id}", lambda i: f"imports/{i['batch']}", writes=True),
+    Row("GET", B + "/rules", lambda i: "rules", names_objects=False),
+    Row("POST", B + "/rules", lambda i: "rules", lambda i: _rule(i), writes=True),
+    Row("GET", B + "/rules/{rule_id}", lambda i: f"rules/{i['rule']}"),
+    Row("PUT", B + "/rules/{rule_id}", lambda i: f"rules/{i['rule']}", lambda i: _rule(i),
+        writes=True),
+    Row("DELETE", B + "/rules/{rule_id}", lambda i: f"rules/{i['rule']}", writes=True),
+    Row("POST", B + "/rules/test", lambda i: "rules/test", lambda i: _rule(i)),
+    Row("POST", B + "/rules/{rule_id}/test", lambda i: f"rules/{i['rule']}/test"),
+    Row("POST", B + "/rules/reapply", lambda i: "rules/reapply", writes=True,
+        names_objects=False),
 ]
 STATEMENT = b"Date,Amount,Payee\n2024-03-10,-3.20,Kiosk\n2024-03-11,-4.10,Kiosk\n"
 # Routes outside any book, tested in test_auth.py and test_books.py.
@@ -120,16 +138,21 @@ def ids_of(book: SmallBook) -> Ids:
     if not batches:
         import_statement(book.owner, STATEMENT, "kiosk.csv", [book.checking.id])
         batches = list_batches(book.owner)
+    rules = list_rules(book.owner) or [create_rule(book.owner, RuleSpec(
+        "Landlord", (Condition("payee", "contains", "landlord"),),
+        (Action("add_tags", ("rent",)),)))]
     return {"checking": book.checking.id, "savings": book.savings.id,
             "groceries": book.categories["Groceries"], "fuel": book.categories["Fuel"],
-            "rewe": rewe, "bob": book.viewer.user_id, "batch": batches[0].id}
+            "rewe": rewe, "bob": book.viewer.user_id, "batch": batches[0].id,
+            "rule": rules[0].id}
 
 
 def snapshot(book: SmallBook) -> tuple[Any, ...]:
     """Everything of Alice's book a route could change."""
     owner = book.owner
     return (list_accounts(owner), list_categories(owner), list_members(owner),
-            list_transactions(owner, page_size=500).rows, list_batches(owner))
+            list_transactions(owner, page_size=500).rows, list_batches(owner),
+            list_rules(owner))
 
 
 def call(api: Api, row: Row, headers: Headers, ids: Ids, book_id: int | None = None) -> Any:
