@@ -11,7 +11,16 @@ from fastapi import FastAPI
 from fintrack_api import problems
 from fintrack_api.headers import RequestHeadersMiddleware
 from fintrack_api.idempotent import IdempotencyMiddleware
-from fintrack_api.routes import accounts, auth, books, categories, imports, rules, transactions
+from fintrack_api.routes import (
+    accounts,
+    auth,
+    books,
+    budgets,
+    categories,
+    imports,
+    rules,
+    transactions,
+)
 from fintrack_core.api import Database
 from fintrack_core.config import api_secret, secret_from_toml
 
@@ -36,7 +45,7 @@ def create_app(db: Database, *, secret: str | None = None) -> FastAPI:
     app.state.db = db
     app.state.jwt_secret = key
     problems.install(app)
-    for module in (auth, books, accounts, categories, transactions, imports, rules):
+    for module in (auth, books, accounts, categories, transactions, imports, rules, budgets):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, db=db, secret=key)
     app.add_middleware(RequestHeadersMiddleware)

@@ -14,6 +14,7 @@ does for core functions). For each book route:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +23,14 @@ import pytest
 
 from fintrack_api.app import create_app
 from fintrack_core.api import Database
+from fintrack_core.budgets.inbox import list_alerts
+from fintrack_core.budgets.service import BudgetInput, add_budget, list_budgets
 from fintrack_core.imports.service import import_statement, list_batches
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.ledger.books import list_members
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import list_transactions
+from fintrack_core.ledger.transactions import TransactionInput, add_transaction
 from fintrack_core.rules.service import create_rule, list_rules
 from fintrack_core.rules.spec import Action, Condition, RuleSpec
 from tests.api.conftest import Api, Headers
@@ -122,6 +126,24 @@ ROUTES = [
     Row("POST", B + "/rules/{rule_id}/test", lambda i: f"rules/{i['rule']}/test"),
     Row("POST", B + "/rules/reapply", lambda i: "rules/reapply", writes=True,
         names_objects=False),
+    Row("GET", B + "/budgets", lambda i: "budgets", names_objects=False),
+    Row("POST", B + "/budgets", lambda i: "budgets",
+        lambda i: {"category_id": i["fuel"], "amount": "60", "starts_on": "2024-01-01"},
+        writes=True),
+    Row("GET", B + "/budgets/status", lambda i: "budgets/status", names_objects=False,
+        params={"as_of": "2024-03-31"}),
+    Row("GET", B + "/budgets/{budget_id}", lambda i: f"budgets/{i['budget']}"),
+    Row("PATCH", B + "/budgets/{budget_id}", lambda i: f"budgets/{i['budget']}",
+        lambda i: {"amount": "55"}, writes=True),
+    Row("DELETE", B + "/budgets/{budget_id}", lambda i: f"budgets/{i['budget']}", writes=True),
+    Row("GET", B + "/budget-alerts", lambda i: "budget-alerts", names_objects=False),
+    Row("POST", B + "/budget-alerts/read", lambda i: "budget-alerts/read",
+        lambda i: {"ids": [i["alert"]]}, writes=True),
+    Row("POST", B + "/budget-alerts/dismiss", lambda i: "budget-alerts/dismiss",
+        lambda i: {"ids": [i["alert"]]}, writes=True),
+    Row("GET", B + "/subscriptions", lambda i: "subscriptions", names_objects=False),
+    Row("GET", B + "/forecast", lambda i: "forecast", names_objects=False,
+        params={"days": 10}),
 ]
 STATEMENT = b"Date,Amount,Payee\n2024-03-10,-3.20,Kiosk\n2024-03-11,-4.10,Kiosk\n"
 # Routes outside any book, tested in test_auth.py and test_books.py.
@@ -141,10 +163,17 @@ def ids_of(book: SmallBook) -> Ids:
     rules = list_rules(book.owner) or [create_rule(book.owner, RuleSpec(
         "Landlord", (Condition("payee", "contains", "landlord"),),
         (Action("add_tags", ("rent",)),)))]
+    budgets = list_budgets(book.owner) or [add_budget(book.owner, BudgetInput(
+        book.categories["Groceries"], "50", "monthly", starts_on=dt.date(2024, 1, 1)))]
+    if not list_alerts(book.owner, include_dismissed=True):  # past 100 % of March's 50
+        add_transaction(book.owner, TransactionInput(
+            book.checking.id, dt.date(2024, 3, 6), "-1", category_id=book.categories[
+                "Groceries"]))
+    alert = list_alerts(book.owner, include_dismissed=True)[0]
     return {"checking": book.checking.id, "savings": book.savings.id,
             "groceries": book.categories["Groceries"], "fuel": book.categories["Fuel"],
             "rewe": rewe, "bob": book.viewer.user_id, "batch": batches[0].id,
-            "rule": rules[0].id}
+            "rule": rules[0].id, "budget": budgets[0].id, "alert": alert.id}
 
 
 def snapshot(book: SmallBook) -> tuple[Any, ...]:
@@ -152,7 +181,8 @@ def snapshot(book: SmallBook) -> tuple[Any, ...]:
     owner = book.owner
     return (list_accounts(owner), list_categories(owner), list_members(owner),
             list_transactions(owner, page_size=500).rows, list_batches(owner),
-            list_rules(owner))
+            list_rules(owner), list_budgets(owner),
+            list_alerts(owner, include_dismissed=True))
 
 
 def call(api: Api, row: Row, headers: Headers, ids: Ids, book_id: int | None = None) -> Any:
