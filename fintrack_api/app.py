@@ -18,6 +18,7 @@ from fintrack_api.routes import (
     budgets,
     categories,
     imports,
+    reports,
     rules,
     transactions,
 )
@@ -45,7 +46,8 @@ def create_app(db: Database, *, secret: str | None = None) -> FastAPI:
     app.state.db = db
     app.state.jwt_secret = key
     problems.install(app)
-    for module in (auth, books, accounts, categories, transactions, imports, rules, budgets):
+    for module in (auth, books, accounts, categories, transactions, imports, rules, budgets,
+                   reports):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, db=db, secret=key)
     app.add_middleware(RequestHeadersMiddleware)

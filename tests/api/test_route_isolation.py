@@ -144,6 +144,23 @@ ROUTES = [
     Row("GET", B + "/subscriptions", lambda i: "subscriptions", names_objects=False),
     Row("GET", B + "/forecast", lambda i: "forecast", names_objects=False,
         params={"days": 10}),
+    Row("GET", B + "/reports/monthly", lambda i: "reports/monthly",
+        params={"month": "2024-03-01"}, names_objects=False),
+    Row("GET", B + "/reports/trends", lambda i: "reports/trends",
+        params={"date_from": "2024-01-01", "date_to": "2024-03-31"}, names_objects=False),
+    Row("GET", B + "/reports/categories", lambda i: "reports/categories",
+        names_objects=False),
+    # The report filters (DuckDB, reports.filter_sql) answer another book's ids with no rows
+    # rather than NotFound (the live-table filter of /transactions says NotFound): nothing is
+    # revealed either way, but the two differ; a core change, not an API one, would align them.
+    Row("GET", B + "/reports/cashflow", lambda i: "reports/cashflow",
+        params={"account_id": 0}, names_objects=False),
+    Row("GET", B + "/reports/net-worth", lambda i: "reports/net-worth",
+        params={"date_from": "2024-01-01", "date_to": "2024-03-31"}, names_objects=False),
+    Row("GET", B + "/reports/pivot", lambda i: "reports/pivot",
+        params={"rows": "category", "category_id": 0}, names_objects=False),
+    Row("GET", B + "/exports/transactions", lambda i: "exports/transactions",
+        params={"account_id": 0}, names_objects=False),
 ]
 STATEMENT = b"Date,Amount,Payee\n2024-03-10,-3.20,Kiosk\n2024-03-11,-4.10,Kiosk\n"
 # Routes outside any book, tested in test_auth.py and test_books.py.
@@ -188,8 +205,10 @@ def snapshot(book: SmallBook) -> tuple[Any, ...]:
 def call(api: Api, row: Row, headers: Headers, ids: Ids, book_id: int | None = None) -> Any:
     path = api.path(row.path(ids), book_id).rstrip("/")
     params = dict(row.params)
-    if params.get("move_to") == 0:
-        params["move_to"] = ids["groceries"]
+    for name, key in (("move_to", "groceries"), ("category_id", "groceries"),
+                      ("account_id", "checking")):
+        if params.get(name) == 0:  # placeholder: an object of Alice's book
+            params[name] = ids[key]
     body = row.body(ids) if row.body else None
     if row.upload:
         return api.client.request(row.method, path, headers=headers, data=body,
@@ -250,7 +269,11 @@ def test_a_viewer_and_a_read_only_token_read_what_the_owner_reads(api: Api, row:
     ids = ids_of(api.book)
 
     def shown(headers: Headers) -> Any:
-        body = call(api, row, headers, ids).json()
+        answer = call(api, row, headers, ids)
+        assert answer.status_code == 200, answer.text
+        if not answer.headers["content-type"].startswith("application/json"):
+            return answer.content  # an exported file
+        body = answer.json()
         return {k: v for k, v in body.items() if k != "role"} if isinstance(body, dict) \
             else body
 
