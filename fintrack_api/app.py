@@ -6,6 +6,8 @@ database, and nothing connects at import time.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from fintrack_api import problems
@@ -38,10 +40,19 @@ DESCRIPTION = """FinTrack's HTTP API, over the same core as the dashboard and th
 """
 
 
+class FinTrackAPI(FastAPI):
+    """FastAPI whose OpenAPI document describes errors as this API sends them."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = problems.document_problems(super().openapi())
+        return self.openapi_schema
+
+
 def create_app(db: Database, *, secret: str | None = None) -> FastAPI:
     """The API over ``db``; ``secret`` signs login tokens (default: ``config.api_secret``)."""
     key = secret or api_secret(secret_from_toml("api_secret"))
-    app = FastAPI(title="FinTrack API", version="1", description=DESCRIPTION,
+    app = FinTrackAPI(title="FinTrack API", version="1", description=DESCRIPTION,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
     app.state.db = db
     app.state.jwt_secret = key

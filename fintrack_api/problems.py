@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fintrack_core.api import Busy, Conflict, FinTrackError, NotFound, PermissionDenied
 from fintrack_core.api import ValidationError as CoreValidationError
 from fintrack_core.auth.signin import SecondFactorRequired, SignInFailed, TooManyAttempts
+from fintrack_core.imports.statement import StatementError
 from fintrack_core.tokens.personal import TokenInvalid
 
 PROBLEM_JSON = "application/problem+json"
@@ -61,7 +62,7 @@ class ApiError(Exception):
 
 
 DESCRIPTIONS = {
-    400: "The request cannot be carried out as sent",
+    400: "The request could not be read (a body that is not UTF-8 JSON or form data)",
     401: "No token, or a token that is not valid (expired, revoked, unknown)",
     403: "Your role in this book, or the token's scope, does not allow this",
     404: "No such thing in this book (another book's ids answer the same)",
@@ -137,6 +138,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 400, "bad-request", "Bad request", str(exc))
 
 
+async def _unreadable_statement(request: Request, exc: Exception) -> JSONResponse:
+    """A file that cannot be read as a statement at all (empty, binary, no date column)."""
+    return problem(request, 422, "validation", "Invalid input", f"file: {exc}",
+                   [{"field": "file", "reason": str(exc)}])
+
+
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return problem(request, exc.status, exc.kind, exc.title, exc.detail, headers=exc.headers)
@@ -166,10 +173,29 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                    f"an unexpected error happened; quote request id {rid} when reporting it")
 
 
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the API sends: every error answer (4xx/5xx) is a
+    ``Problem`` as ``application/problem+json`` (FastAPI's own default for 422 is its
+    ``HTTPValidationError`` as ``application/json``, which this API never sends)."""
+    problem_ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            operation.setdefault("responses", {}).setdefault(
+                "400", {"description": DESCRIPTIONS[400]})
+            for code, answer in operation["responses"].items():
+                if code[:1] in ("4", "5"):
+                    answer["content"] = {PROBLEM_JSON: problem_ref}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
 def install(app: FastAPI) -> None:
     """Register every handler on ``app``."""
     app.add_exception_handler(FinTrackError, _domain_error)
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StatementError, _unreadable_statement)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

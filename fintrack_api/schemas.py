@@ -8,10 +8,11 @@ EUR and USD accounts. Dates are ISO 8601 (``2024-03-05``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fintrack_core.api import ValidationError
 from fintrack_core.ledger.accounts import AccountView
 from fintrack_core.ledger.books import BookView, MemberView
 from fintrack_core.ledger.categories import CategoryView
@@ -25,6 +26,16 @@ class Strict(BaseModel):
     """Request bodies refuse unknown fields: a typo must not be silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def changes_of(body: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields a PATCH body sets; ``null`` only where it means something (removing a
+    transaction's category), else 422 naming the field rather than a half-applied edit."""
+    changes = body.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in nullable:
+            raise ValidationError(name, "may not be null; leave it out to keep it")
+    return changes
 
 
 class Money(BaseModel):

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fintrack_api.conditional import check_if_match, with_etag
 from fintrack_api.deps import BookScope, RowId
 from fintrack_api.problems import responses
-from fintrack_api.schemas import Account, AccountIn, AccountPatch, Balance, Count, money
+from fintrack_api.schemas import (
+    Account,
+    AccountIn,
+    AccountPatch,
+    Balance,
+    Count,
+    changes_of,
+    money,
+)
 from fintrack_core.ledger.accounts import (
     account_view,
     balance,
@@ -54,8 +62,7 @@ def one(scope: BookScope, account_id: RowId, response: Response) -> Account:
 def change(scope: BookScope, account_id: RowId, body: AccountPatch, request: Request,
            response: Response) -> Account:
     check_if_match(request, Account.of(account_view(scope, account_id)))
-    changed = Account.of(update_account(scope, account_id,
-                                        **body.model_dump(exclude_unset=True)))
+    changed = Account.of(update_account(scope, account_id, **changes_of(body)))
     with_etag(response, changed)
     return changed
 

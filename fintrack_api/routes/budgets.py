@@ -21,7 +21,7 @@ from fintrack_api.budget_schemas import (
 from fintrack_api.conditional import check_if_match, with_etag
 from fintrack_api.deps import BookScope, RowId
 from fintrack_api.problems import responses
-from fintrack_api.schemas import Count, money
+from fintrack_api.schemas import Count, changes_of, money
 from fintrack_core.budgets.forecast import MAX_DAYS, forecast
 from fintrack_core.budgets.inbox import MAX_ALERTS, dismiss_alerts, list_alerts, mark_read
 from fintrack_core.budgets.service import (
@@ -79,7 +79,7 @@ def one(scope: BookScope, budget_id: RowId, response: Response) -> Budget:
 def change(scope: BookScope, budget_id: RowId, body: BudgetPatch, request: Request,
            response: Response) -> Budget:
     check_if_match(request, Budget.of(get_budget(scope, budget_id)))
-    changes = body.model_dump(exclude_unset=True)
+    changes = changes_of(body, frozenset({"ends_on", "thresholds"}))
     if changes.get("thresholds") is not None:
         changes["thresholds"] = tuple(changes["thresholds"])
     changed = Budget.of(update_budget(scope, budget_id, **changes))

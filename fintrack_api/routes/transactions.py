@@ -14,7 +14,7 @@ from fintrack_api.conditional import check_if_match, with_etag
 from fintrack_api.deps import BookScope, RowId
 from fintrack_api.filters import FilterDep
 from fintrack_api.problems import responses
-from fintrack_api.schemas import Count, money
+from fintrack_api.schemas import Count, changes_of, money
 from fintrack_api.tx_schemas import (
     BudgetAlert,
     ListedTransaction,
@@ -125,8 +125,8 @@ def one(scope: BookScope, transaction_id: RowId, response: Response) -> Transact
 def change(scope: BookScope, transaction_id: RowId, body: TransactionPatch, request: Request,
            response: Response) -> Transaction:
     check_if_match(request, Transaction.of(get_transaction(scope, transaction_id)))
-    changed = Transaction.of(update_transaction(scope, transaction_id,
-                                                **body.model_dump(exclude_unset=True)))
+    changed = Transaction.of(update_transaction(
+        scope, transaction_id, **changes_of(body, frozenset({"category_id"}))))
     with_etag(response, changed)
     return changed
 

@@ -21,7 +21,7 @@ from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.budgets.alerts import Touched, check_budget_alerts
 from fintrack_core.db.models import Account, CategoryKind, Transaction
-from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.ledger.categories import get_category
 from fintrack_core.money import to_decimal, to_minor
@@ -277,6 +277,10 @@ def _apply(s: Session, scope: Scope, transaction_id: int,
     check_date(date, scheduled, acc)  # type: ignore[arg-type]
     cat_id = changes.get("category_id", t.category_id)
     _check_category(s, scope.book_id, cat_id, minor, is_transfer=bool(t.transfer_id))  # type: ignore[arg-type]
+    if acc.id != t.account_id and t.external_id is not None and _by_external_id(
+            s, acc.id, t.external_id) is not None:
+        raise Conflict(f"account {acc.name!r} already holds the bank's transaction "
+                       f"{t.external_id!r}; moving this one there would book it twice")
     t.account_id, t.currency, t.amount_minor = acc.id, acc.currency, minor
     t.date, t.scheduled, t.category_id = date, scheduled, cat_id  # type: ignore[assignment]
     for name in TEXT_FIELDS:
