@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 import jwt
+import pyotp
 
 from fintrack_api.security import ALGORITHM, ISSUER
+from fintrack_core.auth import twofactor
 from fintrack_core.config import api_secret
 from fintrack_core.ledger.users import change_password
 from fintrack_core.tokens.personal import create_token, revoke_token
@@ -110,3 +112,20 @@ def test_the_signing_key_is_generated_once_and_kept_private(tmp_path: Path) -> N
     assert first == api_secret(key_file=key_file)  # kept across restarts
     assert first != api_secret(key_file=tmp_path / "other")
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_two_factor_users_send_their_code_as_totp_code(api: Api) -> None:
+    setup = twofactor.new_totp_setup("alice")
+    totp = pyotp.TOTP(setup.secret)
+    earlier = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=5)
+    twofactor.enable_totp(api.book.db, api.book.owner.user_id, "wonderland-42", setup.secret,
+                          totp.at(earlier.replace(tzinfo=dt.UTC)), earlier)
+    form = {"username": "alice", "password": "wonderland-42"}
+    asked = api.client.post("/api/v1/auth/token", data=form)
+    assert asked.status_code == 401
+    assert asked.json()["type"].endswith("/second-factor-required")
+    assert asked.json()["errors"] == [{"field": "totp_code", "reason": "required for this user"}]
+    wrong = api.client.post("/api/v1/auth/token", data={**form, "totp_code": "000000"})
+    assert wrong.status_code == 401
+    signed = api.client.post("/api/v1/auth/token", data={**form, "totp_code": totp.now()})
+    assert signed.status_code == 200
