@@ -19,6 +19,7 @@ from fintrack_api.routes import (
     books,
     budgets,
     categories,
+    health,
     imports,
     reports,
     rules,
@@ -60,6 +61,7 @@ def create_app(db: Database, *, secret: str | None = None) -> FastAPI:
     for module in (auth, books, accounts, categories, transactions, imports, rules, budgets,
                    reports):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(health.router)
     app.add_middleware(IdempotencyMiddleware, db=db, secret=key)
     app.add_middleware(RequestHeadersMiddleware)
     return app

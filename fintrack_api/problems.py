@@ -173,6 +173,15 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                    f"an unexpected error happened; quote request id {rid} when reporting it")
 
 
+def _is_problem(answer: dict[str, Any]) -> bool:
+    """An error answer documented as a Problem (or FastAPI's default), not one with a body of
+    its own (the readiness probe's 503 is its report)."""
+    content = answer.get("content", {})
+    ref = str(content.get("application/json", {}).get("schema", {}).get("$ref", ""))
+    return not content or PROBLEM_JSON in content or ref.endswith(
+        ("/Problem", "/HTTPValidationError"))
+
+
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Make the OpenAPI document say what the API sends: every error answer (4xx/5xx) is a
     ``Problem`` as ``application/problem+json`` (FastAPI's own default for 422 is its
@@ -183,7 +192,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             operation.setdefault("responses", {}).setdefault(
                 "400", {"description": DESCRIPTIONS[400]})
             for code, answer in operation["responses"].items():
-                if code[:1] in ("4", "5"):
+                if code[:1] in ("4", "5") and _is_problem(answer):
                     answer["content"] = {PROBLEM_JSON: problem_ref}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -60,7 +60,7 @@ def test_the_schema_documents_every_error_as_a_problem(api: Api) -> None:
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             for code, answer in operation["responses"].items():
-                if code[0] in "45":
+                if code[0] in "45" and path != "/health/ready":
                     assert list(answer["content"]) == [PROBLEM], (method, path, code)
             assert "400" in operation["responses"], (method, path)
     assert "HTTPValidationError" not in spec["components"]["schemas"]
