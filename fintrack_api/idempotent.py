@@ -8,7 +8,8 @@ route code runs. The bookkeeping (claim, settle, the rules for a reused key) is 
 * Keys belong to the caller (``Caller.principal``): one user's key never answers another's.
 * The fingerprint is method, path, query and body; a multipart body's random boundary is
   left out, so re-sending the same upload from another client library still matches.
-* A 503 (database busy: nothing was written) releases the key so the retry can run.
+* A 503 (database busy: nothing was written) or an unexpected error (a bug; its write was
+  rolled back) releases the key so the retry can run.
 """
 
 from __future__ import annotations
@@ -68,17 +69,21 @@ class IdempotencyMiddleware:
         if replay is not None:
             await _send_replay(send, replay)
             return
-        await self._run_and_settle(scope, body, send, principal, key)
+        await self._run_and_settle(scope, body, receive, send, principal, key)
 
-    async def _run_and_settle(self, scope: Scope, body: bytes, send: Send, principal: str,
-                              key: str) -> None:
+    async def _run_and_settle(self, scope: Scope, body: bytes, receive: Receive, send: Send,
+                              principal: str, key: str) -> None:
         started: dict[str, object] = {}
         chunks: list[bytes] = []
+        delivered = False
 
         async def replay_body() -> Message:
-            nonlocal body
-            chunk, body = body, b""
-            return {"type": "http.request", "body": chunk, "more_body": False}
+            """The buffered body once; then the client's own messages (a disconnect)."""
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -89,15 +94,19 @@ class IdempotencyMiddleware:
 
         try:
             await self.app(scope, replay_body, capture)
-        finally:
-            status = int(started.get("status", 500))  # type: ignore[call-overload]
-            if status == 503:
-                await run_in_threadpool(release, self.db, principal, key)
-            else:
-                raw = Headers(raw=started.get("headers", []))  # type: ignore[arg-type]
-                stored = json.dumps({"headers": {h: raw[h] for h in KEPT_HEADERS if h in raw},
-                                     "body": b"".join(chunks).decode("utf-8", "replace")})
-                await run_in_threadpool(settle, self.db, principal, key, status, stored)
+        except BaseException:
+            # A bug (answered as a 500 problem further out): its write, if any, was rolled
+            # back with the exception, so a retry may run again.
+            await run_in_threadpool(release, self.db, principal, key)
+            raise
+        status = int(started.get("status", 500))  # type: ignore[call-overload]
+        if status == 503:
+            await run_in_threadpool(release, self.db, principal, key)
+            return
+        raw = Headers(raw=started.get("headers", []))  # type: ignore[arg-type]
+        stored = json.dumps({"headers": {h: raw[h] for h in KEPT_HEADERS if h in raw},
+                             "body": b"".join(chunks).decode("utf-8", "replace")})
+        await run_in_threadpool(settle, self.db, principal, key, status, stored)
 
 
 async def _read_body(receive: Receive) -> bytes:

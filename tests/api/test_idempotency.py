@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from fintrack_api.app import create_app
 from fintrack_core.ledger.search import list_transactions
-from tests.api.conftest import Api, Headers
+from tests.api.conftest import SECRET, Api, Headers
 
 
 def _count(api: Api) -> int:
@@ -80,3 +83,21 @@ def test_requests_without_a_key_or_without_a_valid_token_pass_through(api: Api) 
     api.client.post(api.path("transactions"), headers=api.alice, json={
         "account_id": api.book.checking.id, "date": "2024-03-20", "amount": "-1"})
     assert _count(api) == before + 2
+
+
+def test_a_bug_releases_the_key_so_the_retry_runs_again(api: Api) -> None:
+    app = create_app(api.book.db, secret=SECRET)
+    calls: list[int] = []
+
+    @app.post("/flaky")
+    def flaky() -> dict[str, int]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return {"calls": len(calls)}
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        headers = {**api.jwt(api.book.owner), "Idempotency-Key": "flaky-1"}
+        assert client.post("/flaky", headers=headers).status_code == 500
+        assert client.post("/flaky", headers=headers).json() == {"calls": 2}
+        assert client.post("/flaky", headers=headers).json() == {"calls": 2}  # settled now
