@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fintrack_api import problems
 from fintrack_api.headers import RequestHeadersMiddleware
 from fintrack_api.idempotent import IdempotencyMiddleware
+from fintrack_api.ratelimit import RateLimitMiddleware, RateLimits
 from fintrack_api.routes import (
     accounts,
     auth,
@@ -38,6 +39,8 @@ DESCRIPTION = """FinTrack's HTTP API, over the same core as the dashboard and th
 * **Errors** are `application/problem+json` (RFC 9457); `errors[]` names each field.
 * **Retries**: send `Idempotency-Key` with a POST; a retry returns the first answer.
 * **Lost updates**: resources carry an `ETag`; send it back as `If-Match` on PATCH/DELETE.
+* **Rate limits**: 100 requests a minute per token, 1,000 an hour per address, 10 sign-ins
+  a minute per address (configurable); 429 with `Retry-After`, and `RateLimit-*` headers.
 """
 
 
@@ -50,8 +53,10 @@ class FinTrackAPI(FastAPI):
         return self.openapi_schema
 
 
-def create_app(db: Database, *, secret: str | None = None) -> FastAPI:
-    """The API over ``db``; ``secret`` signs login tokens (default: ``config.api_secret``)."""
+def create_app(db: Database, *, secret: str | None = None,
+               rate_limits: RateLimits | None = None) -> FastAPI:
+    """The API over ``db``; ``secret`` signs login tokens (default: ``config.api_secret``),
+    ``rate_limits`` default to ``RateLimits.from_env()``."""
     key = secret or api_secret(secret_from_toml("api_secret"))
     app = FinTrackAPI(title="FinTrack API", version="1", description=DESCRIPTION,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
@@ -63,5 +68,6 @@ def create_app(db: Database, *, secret: str | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.add_middleware(IdempotencyMiddleware, db=db, secret=key)
+    app.add_middleware(RateLimitMiddleware, limits=rate_limits or RateLimits.from_env())
     app.add_middleware(RequestHeadersMiddleware)
     return app

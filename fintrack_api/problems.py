@@ -69,7 +69,7 @@ DESCRIPTIONS = {
     409: "Conflicts with the current state (a used name, a request still running)",
     412: "If-Match does not match: the resource changed since you read it",
     422: "Invalid input; errors[] names each field and the reason",
-    429: "Too many attempts; see Retry-After",
+    429: "Too many requests or sign-in attempts; retry after Retry-After seconds",
     503: "The database is busy; retry after Retry-After seconds",
 }
 
@@ -187,11 +187,13 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     ``Problem`` as ``application/problem+json`` (FastAPI's own default for 422 is its
     ``HTTPValidationError`` as ``application/json``, which this API never sends)."""
     problem_ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for operation in path_item.values():
-            operation.setdefault("responses", {}).setdefault(
-                "400", {"description": DESCRIPTIONS[400]})
-            for code, answer in operation["responses"].items():
+            answers = operation.setdefault("responses", {})
+            answers.setdefault("400", {"description": DESCRIPTIONS[400]})
+            if path.startswith("/api/"):  # rate-limited (fintrack_api.ratelimit)
+                answers.setdefault("429", {"description": DESCRIPTIONS[429]})
+            for code, answer in answers.items():
                 if code[:1] in ("4", "5") and _is_problem(answer):
                     answer["content"] = {PROBLEM_JSON: problem_ref}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
