@@ -64,3 +64,10 @@ def test_the_schema_documents_every_error_as_a_problem(api: Api) -> None:
                     assert list(answer["content"]) == [PROBLEM], (method, path, code)
             assert "400" in operation["responses"], (method, path)
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_a_trend_over_centuries_is_refused_not_computed(api: Api) -> None:
+    answer = api.get("reports/trends", api.alice,
+                     params={"date_from": "0519-01-01", "date_to": "2024-01-01"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "date_from"
