@@ -45,7 +45,9 @@ from fintrack_cli.notify import notify_command
 from fintrack_cli.prices import prices_app
 from fintrack_cli.profiles import profiles_app
 from fintrack_cli.reports import export_app, report_app
+from fintrack_cli.serve import serve_app
 from fintrack_cli.subscriptions import forecast_command, subs_app
+from fintrack_cli.tokens import token_app
 from fintrack_core.api import current_revision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger.books import list_books
@@ -82,6 +84,8 @@ app.command("audit")(audit_command)
 app.add_typer(subs_app, name="subscriptions")
 app.command("forecast")(forecast_command)
 app.command("notify")(notify_command)
+app.add_typer(serve_app, name="serve")
+app.add_typer(token_app, name="token")
 cli_backup.register(app)
 
 AsOpt = Annotated[str | None, typer.Option(

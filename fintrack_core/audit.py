@@ -57,6 +57,8 @@ ACTIONS: dict[str, str] = {
     "user.password_reset": "Password reset by an administrator",
     "backup.create": "Backup created",
     "backup.restore": "Backup restored",
+    "token.create": "API token created",
+    "token.revoke": "API token revoked",
 }
 
 MAX_LIMIT = 1000

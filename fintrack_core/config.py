@@ -1,6 +1,6 @@
 """Runtime configuration that is not the database URL: secrets and per-user preferences.
 
-The cookie signing key must never be a constant in the code: it comes from the environment,
+The cookie and API signing keys must never be a constant in the code: it comes from the environment,
 from Streamlit secrets, or is generated once and kept in a file outside git.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tomllib
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from fintrack_core.errors import NotFound, ValidationError
 
 ENV_COOKIE_KEY = "FINTRACK_COOKIE_KEY"
 KEY_FILE_NAME = ".cookie_key"
+ENV_API_SECRET = "FINTRACK_API_SECRET"  # noqa: S105 - the variable's name
+API_KEY_FILE_NAME = ".api_secret"
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "ja_JP")
 
 
@@ -35,8 +38,37 @@ def cookie_key(secret_value: str | None = None, key_file: Path | None = None) ->
     ``.streamlit/secrets.toml``); then ``key_file`` (default: ``default_key_file()``), created
     with a random key on first use and readable only by its owner.
     """
-    key_file = key_file or default_key_file()
-    env = os.environ.get(ENV_COOKIE_KEY, "").strip()
+    return _signing_key(ENV_COOKIE_KEY, secret_value, key_file or default_key_file())
+
+
+def api_secret(secret_value: str | None = None, key_file: Path | None = None) -> str:
+    """The key that signs the HTTP API's login tokens (JWT), found like the cookie key.
+
+    Order: ``FINTRACK_API_SECRET``; then ``secret_value`` (``api_secret`` in
+    ``secrets.toml``, see ``secret_from_toml``); then ``.api_secret`` in the data directory,
+    created on first use. A key of its own, not the cookie key: rotating one must not log
+    everybody out of the other.
+    """
+    return _signing_key(ENV_API_SECRET, secret_value,
+                        key_file or data_dir() / API_KEY_FILE_NAME)
+
+
+def secret_from_toml(name: str, files: tuple[Path, ...] | None = None) -> str | None:
+    """A top-level value of Streamlit's ``secrets.toml`` (the project's, then the user's),
+    for processes that run without Streamlit (the API)."""
+    for path in files or (Path.cwd() / ".streamlit" / "secrets.toml",
+                          Path.home() / ".streamlit" / "secrets.toml"):
+        try:
+            value = tomllib.loads(path.read_text(encoding="utf-8")).get(name)
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _signing_key(env_name: str, secret_value: str | None, key_file: Path) -> str:
+    env = os.environ.get(env_name, "").strip()
     if env:
         return env
     if secret_value and secret_value.strip():

@@ -413,6 +413,8 @@ class RecurringDecision(Base):
 
 # The notification tables live in their own module (kept out of this one's length); imported
 # here so that ``Base.metadata`` always holds every table.
+from fintrack_core.db.api_models import ApiToken as ApiToken  # noqa: E402
+from fintrack_core.db.api_models import IdempotencyKey as IdempotencyKey  # noqa: E402
 from fintrack_core.db.notify_models import NotificationLog as NotificationLog  # noqa: E402
 from fintrack_core.db.notify_models import NotificationSettings as NotificationSettings  # noqa: E402
 from fintrack_core.db.notify_models import OutboxMessage as OutboxMessage  # noqa: E402

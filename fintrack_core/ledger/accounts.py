@@ -217,6 +217,13 @@ def list_accounts(scope: Scope, include_closed: bool = True) -> list[AccountView
         return [_view(a) for a in s.scalars(q.order_by(Account.name))]
 
 
+def account_view(scope: Scope, account_id: int) -> AccountView:
+    """One account of the book (NotFound for any other id)."""
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        return _view(get_account(s, scope.book_id, account_id))
+
+
 def balances(scope: Scope, as_of: dt.date | None = None) -> dict[int, int]:
     """Minor-unit balance of every account of the book at the end of ``as_of`` (default today).
 

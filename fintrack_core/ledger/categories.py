@@ -91,6 +91,14 @@ def list_categories(scope: Scope) -> list[CategoryView]:
         return category_tree(s, scope.book_id)
 
 
+def category_view(scope: Scope, category_id: int) -> CategoryView:
+    """One category of the book, with its path and depth (NotFound for any other id)."""
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        get_category(s, scope.book_id, category_id)
+        return next(v for v in category_tree(s, scope.book_id) if v.id == category_id)
+
+
 def descendant_ids(categories: list[CategoryView], root_id: int) -> set[int]:
     """``root_id`` and every category below it (used by filters and roll-ups)."""
     children: dict[int | None, list[int]] = {}

@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import cast
 
 from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fintrack_core.access import WRITE, Scope, require
+from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.budgets.alerts import Touched, check_budget_alerts
 from fintrack_core.db.models import Account, CategoryKind, Transaction
-from fintrack_core.errors import NotFound, ValidationError
+from fintrack_core.errors import Conflict, NotFound, ValidationError
 from fintrack_core.ledger.accounts import get_account
 from fintrack_core.ledger.categories import get_category
 from fintrack_core.money import to_decimal, to_minor
@@ -65,6 +66,7 @@ class TransactionInput:
     notes: str = ""
     tags: tuple[str, ...] | list[str] | str = field(default_factory=tuple)
     scheduled: bool = False
+    external_id: str | None = None  # the bank's id of the row: unique per account
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class TransactionView:
     tags: list[str]
     scheduled: bool
     transfer_id: str | None
+    external_id: str | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -90,7 +93,7 @@ class TransactionView:
 def view(t: Transaction) -> TransactionView:
     return TransactionView(t.id, t.account_id, t.date, t.amount_minor, t.currency, t.payee,
                            t.description, t.category_id, t.notes, split_tags(t.tags),
-                           t.scheduled, t.transfer_id)
+                           t.scheduled, t.transfer_id, t.external_id)
 
 
 def _text(value: object, name: str) -> str:
@@ -130,9 +133,35 @@ def _amount(value: Decimal | str | int, currency: str, name: str = "amount") -> 
 
 
 def add_transaction(scope: Scope, data: TransactionInput) -> TransactionView:
-    with scope.db.write() as s:
-        require(s, scope, WRITE, rewrites=False)  # only adds rows
-        return view(add_in_session(s, scope, data))
+    return add_transaction_once(scope, data)[0]
+
+
+def add_transaction_once(scope: Scope, data: TransactionInput) -> tuple[TransactionView, bool]:
+    """Add a transaction, unless its account already holds one with the same
+    ``external_id``: then that one is returned unchanged, with ``False`` (not created).
+
+    Why: a sync script that posts the same bank row twice (a retry, an overlapping
+    statement) must not book it twice; the bank's id is the duplicate key, as on import.
+    """
+    external_id = _external_id(data.external_id)
+    try:
+        with scope.db.write() as s:
+            require(s, scope, WRITE, rewrites=False)  # only adds rows
+            if external_id is not None:
+                acc = get_account(s, scope.book_id, data.account_id)
+                existing = _by_external_id(s, acc.id, external_id)
+                if existing is not None:
+                    return view(existing), False
+            return view(add_in_session(s, scope, data)), True
+    except IntegrityError:
+        if external_id is None:
+            raise
+    # Two posts of one bank row raced (PostgreSQL); the other one won: return its row.
+    with scope.db.read() as s:
+        existing = _by_external_id(s, data.account_id, external_id)
+        if existing is None or existing.book_id != scope.book_id:
+            raise NotFound("account", data.account_id)
+        return view(existing), False
 
 
 def add_in_session(s: Session, scope: Scope, data: TransactionInput) -> Transaction:
@@ -148,11 +177,27 @@ def add_in_session(s: Session, scope: Scope, data: TransactionInput) -> Transact
                     payee=_text(data.payee, "payee"),
                     description=_text(data.description, "description"),
                     category_id=data.category_id, notes=_text(data.notes, "notes"),
-                    tags=normalise_tags(data.tags), scheduled=data.scheduled)
+                    tags=normalise_tags(data.tags), scheduled=data.scheduled,
+                    external_id=_external_id(data.external_id))
     s.add(t)
     s.flush()
     check_budget_alerts(s, scope.book_id, [(t.category_id, t.date)])
     return t
+
+
+MAX_EXTERNAL_ID = 100
+
+
+def _external_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    clean = clean_text(value, "external_id", MAX_EXTERNAL_ID)
+    return clean or None
+
+
+def _by_external_id(s: Session, account_id: int, external_id: str) -> Transaction | None:
+    return s.scalar(select(Transaction).where(Transaction.account_id == account_id,
+                                              Transaction.external_id == external_id))
 
 
 def _get(s: Session, book_id: int, transaction_id: int) -> Transaction:
@@ -160,6 +205,13 @@ def _get(s: Session, book_id: int, transaction_id: int) -> Transaction:
     if t is None or t.book_id != book_id:
         raise NotFound("transaction", transaction_id)
     return t
+
+
+def get_transaction(scope: Scope, transaction_id: int) -> TransactionView:
+    """One transaction of the book (NotFound for any other id)."""
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        return view(_get(s, scope.book_id, transaction_id))
 
 
 _UNSET = object()
@@ -257,6 +309,10 @@ def _apply(s: Session, scope: Scope, transaction_id: int,
     check_date(date, scheduled, acc)  # type: ignore[arg-type]
     cat_id = changes.get("category_id", t.category_id)
     _check_category(s, scope.book_id, cat_id, minor, is_transfer=bool(t.transfer_id))  # type: ignore[arg-type]
+    if acc.id != t.account_id and t.external_id is not None and _by_external_id(
+            s, acc.id, t.external_id) is not None:
+        raise Conflict(f"account {acc.name!r} already holds the bank's transaction "
+                       f"{t.external_id!r}; moving this one there would book it twice")
     t.account_id, t.currency, t.amount_minor = acc.id, acc.currency, minor
     t.date, t.scheduled, t.category_id = date, scheduled, cat_id  # type: ignore[assignment]
     for name in TEXT_FIELDS:

@@ -185,6 +185,24 @@ def session_epoch(db: Database, username: str) -> int | None:
                         .where(User.username == normalise_username(username)))
 
 
+def user_by_id(db: Database, user_id: int) -> UserView:
+    with db.read() as s:
+        user = s.get(User, NotFound.unless_id("user", user_id))
+        if user is None:
+            raise NotFound("user", user_id)
+        return _view(user)
+
+
+def signed_in_user(db: Database, user_id: int, epoch: int) -> UserView | None:
+    """The user a login token (the API's JWT) names, while the epoch it was made in is
+    current: a password change or reset ends API logins as it ends dashboard sessions."""
+    with db.read() as s:
+        user = s.get(User, NotFound.unless_id("user", user_id))
+        if user is None or int(user.session_epoch or 0) != epoch:
+            return None
+        return _view(user)
+
+
 def set_admin(db: Database, acting_user_id: int, username: str, is_admin: bool) -> None:
     with db.write() as s:
         _require_admin(s, acting_user_id)

@@ -49,6 +49,9 @@ class Trends:
     unconverted: dict[str, int]  # currency -> own minor units of rows without a rate
 
 
+MAX_MONTHS = 1200  # a century of months: more than any book holds, little enough to answer fast
+
+
 def last_months(n: int, end: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The range of the last ``n`` calendar months up to and including ``end``'s month.
 
@@ -160,6 +163,10 @@ def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
     """
     if date_to < date_from:
         raise ValidationError("date_to", f"{date_to} is before {date_from}")
+    months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    if months > MAX_MONTHS:  # a typo like 0519 for 2019 would ask for 18,000 months
+        raise ValidationError("date_from", f"{months:,} months is more than a trend shows "
+                                           f"(at most {MAX_MONTHS:,}, {MAX_MONTHS // 12} years)")
     flt = flt or TransactionFilter()
     q = BookQuery(scope, flt)
     base, cond, params = q.base_currency, q.cond, q.params

@@ -201,7 +201,9 @@ class Action:
             if not value:
                 raise ValidationError("payee", "is empty; give the new payee name")
         elif kind == "add_tags":
-            raw = self.value if isinstance(self.value, str) else list(self.value or ())  # type: ignore[arg-type]
+            if not isinstance(self.value, str | list | tuple) and self.value is not None:
+                raise ValidationError("tags", f"{self.value!r} is not a list of tags")
+            raw = self.value if isinstance(self.value, str) else list(self.value or ())
             value = tuple(split_tags(normalise_tags(raw)))
             if not value:
                 raise ValidationError("tags", "give at least one tag to add")

@@ -79,6 +79,7 @@ from fintrack_core.reports import trends as r_trends
 from fintrack_core.reports import weekly as r_weekly
 from fintrack_core.rules import service as rules
 from fintrack_core.rules.service import Action, Condition, RuleSpec
+from fintrack_core.tokens import personal as personal_tokens
 from tests.core.prices.asset_rows import add_asset
 from tests.core.prices.fakes import TableProvider
 
@@ -223,6 +224,7 @@ OPS: list[Op] = [
     Op("ledger.accounts.list_accounts", "read", lambda s, i: accounts.list_accounts(s), False),
     Op("ledger.accounts.balances", "read", lambda s, i: accounts.balances(s, AS_OF), False),
     Op("ledger.accounts.balance", "read", lambda s, i: accounts.balance(s, i.account, AS_OF)),
+    Op("ledger.accounts.account_view", "read", lambda s, i: accounts.account_view(s, i.account)),
     Op("ledger.accounts.transaction_count", "read",
        lambda s, i: accounts.transaction_count(s, i.account)),
     Op("ledger.accounts.create_account", "write",
@@ -254,6 +256,8 @@ OPS: list[Op] = [
     Op("ledger.categories.list_categories", "read",
        lambda s, i: categories.list_categories(s), False),
     Op("ledger.categories.usage_count", "read", lambda s, i: categories.usage_count(s, i.category)),
+    Op("ledger.categories.category_view", "read",
+       lambda s, i: categories.category_view(s, i.category)),
     Op("ledger.categories.create_category[under a parent]", "write",
        lambda s, i: categories.create_category(s, "Organic", parent_id=i.category)),
     Op("ledger.categories.create_category[top level]", "write",
@@ -350,6 +354,17 @@ OPS: list[Op] = [
     # transactions
     Op("ledger.transactions.add_transaction", "write",
        lambda s, i: tx.add_transaction(s, _input(i))),
+    Op("ledger.transactions.add_transaction_once", "write",
+       lambda s, i: tx.add_transaction_once(s, _input(i))),
+    Op("ledger.transactions.get_transaction", "read",
+       lambda s, i: tx.get_transaction(s, i.transaction)),
+    Op("ledger.search.transactions_after", "read",
+       lambda s, i: search.transactions_after(s, limit=2), False),
+    Op("ledger.search.transactions_after[account filter]", "read",
+       lambda s, i: search.transactions_after(s, TransactionFilter(account_ids=(i.account,)))),
+    # API tokens: a read-write token needs a role that writes
+    Op("tokens.personal.create_token", "write",
+       lambda s, i: personal_tokens.create_token(s, "sync", "read-write").token.scope, False),
     Op("ledger.transactions.update_transaction", "write",
        lambda s, i: tx.update_transaction(s, i.transaction, payee="Edited", notes="changed")),
     Op("ledger.transactions.update_transactions", "write",

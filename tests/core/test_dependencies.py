@@ -11,7 +11,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("fintrack_core", "fintrack_ui", "fintrack_cli")
+PACKAGES = ("fintrack_core", "fintrack_ui", "fintrack_cli", "fintrack_api")
 OURS = set(PACKAGES) | {"pages", "app", "tests"}
 
 

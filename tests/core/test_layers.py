@@ -39,8 +39,9 @@ def test_the_core_imports_no_interface(path: Path) -> None:
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
-@pytest.mark.parametrize("path", [*python_files("fintrack_ui", "fintrack_cli", "pages"),
-                                  ROOT / "app.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*python_files("fintrack_ui", "fintrack_cli", "fintrack_api",
+                                               "pages"), ROOT / "app.py"],
+                         ids=lambda p: p.name)
 def test_interfaces_reach_the_database_only_through_the_facade(path: Path) -> None:
     bad = {m for m in imported_modules(path) if m.startswith("fintrack_core.db")}
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}: use fintrack_core.api"

@@ -1,0 +1,1 @@
+"""One module per resource; each route is: scope -> one core call -> schema."""

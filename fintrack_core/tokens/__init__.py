@@ -1,0 +1,1 @@
+"""Credentials of the HTTP API: personal access tokens and idempotency keys."""
