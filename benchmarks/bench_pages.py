@@ -24,13 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import bench_reports  # noqa: E402 - the demo generator and the book's dates
+import bench_reports
 
-from fintrack_core.filters import TransactionFilter  # noqa: E402
-from fintrack_core.ledger.accounts import balances  # noqa: E402
-from fintrack_core.ledger.search import list_transactions  # noqa: E402
-from fintrack_core.reports.store import report_store  # noqa: E402
-from fintrack_core.reports.summary import monthly_summary  # noqa: E402
+from fintrack_core.filters import TransactionFilter
+from fintrack_core.ledger.accounts import balances
+from fintrack_core.ledger.search import list_transactions
+from fintrack_core.reports.store import report_store
+from fintrack_core.reports.summary import monthly_summary
 
 SEARCH_TEXT = "rewe"
 
