@@ -455,7 +455,7 @@ def sql_literal(text: str) -> str:
 _COPY_SQL = """
 CREATE OR REPLACE TABLE tx AS
 SELECT t.id, t.account_id, t.date, t.amount_minor, t.currency, t.payee, t.description,
-       t.category_id, t.tags, t.transfer_id, t.scheduled,
+       t.category_id, t.tags, t.transfer_id, t.scheduled, t.notes,
        CASE WHEN t.currency = {base} THEN t.amount_minor ELSE {to_base} END AS amount_base,
        CASE WHEN t.transfer_id IS NOT NULL OR c.kind = 'transfer' THEN 'transfer'
             WHEN c.kind IN ('income', 'expense') THEN c.kind
