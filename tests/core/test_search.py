@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -257,7 +257,7 @@ def _live_answer(sb: SmallBook, flt: TransactionFilter, sort: str, descending: b
     """What the filter means on the live tables (``matching_ids``): the ids in the list's
     order, the count and the per-currency sums — the answer the list gave before it read
     the copy."""
-    from sqlalchemy import func, select
+    from sqlalchemy import ColumnElement, func, select
 
     from fintrack_core.access import READ, require
     from fintrack_core.db.models import Account, Category, Transaction
@@ -267,8 +267,9 @@ def _live_answer(sb: SmallBook, flt: TransactionFilter, sort: str, descending: b
         require(s, sb.owner, READ)
         ids = matching_ids(s, sb.owner, flt).subquery()
         key = SORTABLE[sort]
-        order = [key.desc().nulls_last() if descending else key.asc().nulls_first(),
-                 Transaction.id.desc() if descending else Transaction.id.asc()]
+        first = key.desc().nulls_last() if descending else key.asc().nulls_first()
+        then = Transaction.id.desc() if descending else Transaction.id.asc()
+        order: list[ColumnElement[Any]] = [first, then]
         listed = list(s.scalars(
             select(Transaction.id).join(Account, Account.id == Transaction.account_id)
             .outerjoin(Category, Category.id == Transaction.category_id)
