@@ -31,7 +31,8 @@ def head_revision() -> str:
     """The newest revision, from the migration files without importing Alembic: the one
     revision no other file names as its ``down_revision``. A history that is not one line
     (a merge, a branch, an unreadable file) raises, and ``upgrade`` then asks Alembic."""
-    revisions, parents = set(), set()
+    revisions: set[str] = set()
+    parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
         if "revision" not in found:
