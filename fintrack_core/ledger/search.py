@@ -1,7 +1,9 @@
 """Finding transactions: filters, sorting and paging done in SQL (never more than a page out).
 
-``TransactionFilter`` (``fintrack_core.filters``) is the one filter; here it becomes
-SQLAlchemy on the live tables, as ``reports.filter_sql`` makes it DuckDB SQL on the copy.
+``TransactionFilter`` (``fintrack_core.filters``) is the one filter. ``matching_ids`` makes it
+SQLAlchemy on the live tables (for writes that select rows, such as a rule run); the list
+itself reads the book's columnar copy, where ``reports.filter_sql`` makes the same filter
+DuckDB SQL — the text the reports use. Tests compare the two on many filters.
 """
 
 from __future__ import annotations
@@ -123,7 +125,8 @@ def matching_ids(s: Session, scope: Scope, flt: TransactionFilter) -> Select[int
     return _filtered(scope, flt, cat_ids, currencies)
 
 
-# Sort keys on the copy: ``m`` is the matching rows, ``a``/``c`` their account and category.
+# Sort keys on the copy: ``{m}`` is the transaction's alias, ``a``/``c`` its account and
+# category.
 # NULL categories sort first ascending and last descending, as they did on SQLite.
 _COPY_SORT = {
     "date": "{m}.date",
