@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -36,11 +36,14 @@ from fintrack_cli.common import (
 )
 from fintrack_core.budgets.alerts import collect_alerts
 from fintrack_core.errors import FinTrackError, ValidationError
-from fintrack_core.imports import book_profiles, service
 from fintrack_core.imports.mapping import Mapping, parse_map_option
-from fintrack_core.imports.service import ImportResult, import_statement, list_batches, undo_batch
-from fintrack_core.imports.statement import StatementError
 from fintrack_core.money import to_decimal
+
+if TYPE_CHECKING:
+    from fintrack_core.imports.service import ImportResult
+
+# The import stack (readers, dedup, rules engine) is imported by the import command itself:
+# every other ``fintrack`` command starts without it (issue 13, cold start).
 
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
@@ -78,6 +81,8 @@ def _options(encoding: str | None, delimiter: str | None, skip_rows: int | None,
 
 
 def _too_big(name: str, size: str) -> ValidationError:
+    from fintrack_core.imports import service
+
     return ValidationError("file", f"{name} is larger than the {service.MAX_BYTES / 2**20:g} MB "
                                    f"limit ({size} bytes)")
 
@@ -87,6 +92,8 @@ def _read(path: Path) -> bytes:
     into memory (the service checks the same limit for callers that already hold bytes).
     ``-`` is stdin, of unknown size: at most the limit plus one byte is read, and that byte
     says the input is too big."""
+    from fintrack_core.imports import service
+
     limit = service.MAX_BYTES
     if str(path) == "-":
         data = sys.stdin.buffer.read(limit + 1)
@@ -235,6 +242,10 @@ def import_command(
     book: Annotated[str | None, typer.Option("--book", "-b", help="Book name or id.")] = None,
 ) -> None:
     """Import a bank statement; or list imports; or undo one import."""
+    from fintrack_core.imports import book_profiles
+    from fintrack_core.imports.service import import_statement, undo_batch
+    from fintrack_core.imports.statement import StatementError
+
     if args[0] == "list" and len(args) == 1:
         _list(user, book, as_json)
         return
@@ -310,6 +321,8 @@ def import_command(
 
 
 def _list(user: str | None, book: str | None, as_json: bool) -> None:
+    from fintrack_core.imports.service import list_batches
+
     with open_db() as db:
         scope, _ = resolve_scope(db, user, book)
         batches = list_batches(scope)

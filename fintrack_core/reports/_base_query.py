@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from fintrack_core.access import Scope
@@ -62,11 +61,13 @@ class BookQuery:
         exact Python ints. ``shapes`` gives each frame's columns and dtypes, so an empty list
         still yields a typed, empty frame.
         """
-        row = self.run(sql, params).iloc[0]
+        # Plain rows, not a DataFrame: the one row of lists is unpacked straight into the
+        # frames (a DataFrame of it first cost more than many a report's query).
+        row = report_store(self.scope.db).first_row(self.scope, sql, params)
         out = {}
         for name, dtypes in shapes.items():
-            value = row[name]  # an array of dicts, or NA when the list is empty
-            records = list(value) if isinstance(value, (list, np.ndarray)) else []
+            value = row[name]  # a list of dicts, or None when the list is empty
+            records = list(value) if value is not None else []  # NULL: an empty list
             frame = pd.DataFrame(records, columns=list(dtypes), dtype=object)
             out[name] = frame.astype({c: t for c, t in dtypes.items() if t != "object"})
         return out

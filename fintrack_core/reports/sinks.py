@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 import pandas as pd
-import xlsxwriter
 
 from fintrack_core.errors import ValidationError
 
@@ -150,6 +149,8 @@ class CsvSink(Sink):
 
 class XlsxSink(Sink):
     def __init__(self, out: BinaryIO) -> None:
+        import xlsxwriter  # only an XLSX export needs it (cold start of every other command)
+
         self._book = xlsxwriter.Workbook(out, _XLSX_OPTIONS)
         self._header = self._book.add_format({"bold": True})
         self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})

@@ -42,9 +42,9 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import func, select
 
-from fintrack_core.access import READ, Scope, require, versions
+from fintrack_core.access import Scope, read_state
 from fintrack_core.db.engine import Database
-from fintrack_core.db.models import Account, Book, FxRate, Transaction
+from fintrack_core.db.models import Account, FxRate, Transaction
 from fintrack_core.duck import attach_sqlite_file, connect
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.categories import list_categories
@@ -105,6 +105,11 @@ class ReportStore:
         self.con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/fintrack-duckdb'")
         self._lock = threading.Lock()
         self._books: dict[int, BookInfo] = {}
+        # Per thread, one cursor per book with the book's schema on its search path, made
+        # once: a DuckDB cursor is not shared between threads, and setting it up per call
+        # (two SET statements) cost more than a small report's query.
+        self._cursors = threading.local()
+        self._watchdog = _Watchdog()
 
     # --- keeping the copy current -------------------------------------------------------
 
@@ -115,10 +120,8 @@ class ReportStore:
         ``rewrite_version`` alone: then the new rows are appended (an index lookup in the
         database), otherwise the book's copy is rebuilt.
         """
-        with self.db.read() as s:
-            require(s, scope, READ)
-            version, rewrite = versions(s, scope.book_id)
-            base = str(s.scalar(select(Book.base_currency).where(Book.id == scope.book_id)))
+        state = read_state(scope)  # the role check and the versions, one statement
+        version, rewrite, base = state.data_version, state.rewrite_version, state.base_currency
         current = self._books.get(scope.book_id)
         if current is not None and current.version == version and \
                 current.base_currency == base:
@@ -315,7 +318,8 @@ class ReportStore:
 
     @contextmanager
     def cursor(self, scope: Scope) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor on the (current) copy of the scope's book, and only that book."""
+        """A new cursor on the (current) copy of the scope's book, and only that book, for
+        a caller that keeps a result open while it works (an export streaming batches)."""
         self.info(scope)
         cur = self.con.cursor()
         try:
@@ -325,20 +329,101 @@ class ReportStore:
         finally:
             cur.close()
 
+    def _book_cursor(self, book_id: int) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor for the book, kept between calls (``query`` and ``rows``
+        fetch their whole result before returning, so no result is ever left open on it)."""
+        cursors: dict[int, duckdb.DuckDBPyConnection] | None = getattr(
+            self._cursors, "by_book", None)
+        if cursors is None:
+            cursors = self._cursors.by_book = {}
+        cur = cursors.get(book_id)
+        if cur is None:
+            cur = self.con.cursor()
+            cur.execute(f"SET schema = 'b{int(book_id)}'")
+            cur.execute(f"SET search_path = 'b{int(book_id)}'")
+            cursors[book_id] = cur
+        return cur
+
     def query(self, scope: Scope, sql: str, params: list[object] | None = None,
               limit_s: float = QUERY_TIME_LIMIT_S) -> pd.DataFrame:
         """Run one report query with a time limit; returns a DataFrame."""
-        with self.cursor(scope) as cur:
-            timer = threading.Timer(limit_s, cur.interrupt)
-            timer.start()
-            try:
-                return cur.execute(sql, params or []).df()
-            except duckdb.InterruptException:
-                raise ReportTimeout(f"the report took longer than {limit_s:.0f} s and was "
-                                    "stopped; narrow the dates or filters and try again"
-                                    ) from None
-            finally:
-                timer.cancel()
+        with self._limited(scope, limit_s) as cur:
+            return cur.execute(sql, params or []).df()
+
+    def rows(self, scope: Scope, sql: str, params: list[object] | None = None,
+             limit_s: float = QUERY_TIME_LIMIT_S) -> list[tuple[Any, ...]]:
+        """``query`` as plain Python rows: for results of a few rows (a report's one row of
+        lists, a page of 50), where building a DataFrame costs more than the query."""
+        with self._limited(scope, limit_s) as cur:
+            return cur.execute(sql, params or []).fetchall()
+
+    def first_row(self, scope: Scope, sql: str, params: list[object] | None = None,
+                  limit_s: float = QUERY_TIME_LIMIT_S) -> dict[str, Any]:
+        """The first row of the result by column name (a report's one row of lists)."""
+        with self._limited(scope, limit_s) as cur:
+            row = cur.execute(sql, params or []).fetchone()
+            names = [d[0] for d in cur.description or []]
+        if row is None:
+            raise ValueError("the query returned no row")
+        return dict(zip(names, row, strict=True))
+
+    @contextmanager
+    def _limited(self, scope: Scope, limit_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.info(scope)
+        cur = self._book_cursor(scope.book_id)
+        token = self._watchdog.watch(cur, limit_s)
+        try:
+            yield cur
+        except duckdb.InterruptException:
+            raise ReportTimeout(f"the report took longer than {limit_s:.0f} s and was "
+                                "stopped; narrow the dates or filters and try again") from None
+        finally:
+            self._watchdog.release(token)
+
+
+class _Watchdog:
+    """Interrupts queries that run past their time limit: one thread for all of them.
+
+    Why not a ``threading.Timer`` per query: starting a thread per call cost about as much
+    as a small report's query. Here a call registers its deadline (a dict insert under a
+    lock) and removes it when done; the thread sleeps until the earliest deadline.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active: dict[int, tuple[float, duckdb.DuckDBPyConnection]] = {}
+        self._next = 0
+        self._wake_at = float("inf")  # when the thread next looks (inf: not running/idle)
+        self._thread: threading.Thread | None = None
+
+    def watch(self, cur: duckdb.DuckDBPyConnection, limit_s: float) -> int:
+        deadline = time.monotonic() + limit_s
+        with self._cond:
+            self._next += 1
+            token = self._next
+            self._active[token] = (deadline, cur)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="fintrack-report-limit",
+                                                daemon=True)
+                self._thread.start()
+            elif deadline < self._wake_at:
+                self._cond.notify()
+            return token
+
+    def release(self, token: int) -> None:
+        with self._cond:
+            self._active.pop(token, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for token, (deadline, cur) in list(self._active.items()):
+                    if deadline <= now:
+                        del self._active[token]
+                        cur.interrupt()
+                self._wake_at = min((d for d, _ in self._active.values()), default=now + 60)
+                self._cond.wait(timeout=max(self._wake_at - now, 0.001))
 
 
 def _ancestors(by_id: dict, cid: int) -> list[int]:  # type: ignore[type-arg]
@@ -370,7 +455,7 @@ def sql_literal(text: str) -> str:
 _COPY_SQL = """
 CREATE OR REPLACE TABLE tx AS
 SELECT t.id, t.account_id, t.date, t.amount_minor, t.currency, t.payee, t.description,
-       t.category_id, t.tags, t.transfer_id, t.scheduled,
+       t.category_id, t.tags, t.transfer_id, t.scheduled, t.notes,
        CASE WHEN t.currency = {base} THEN t.amount_minor ELSE {to_base} END AS amount_base,
        CASE WHEN t.transfer_id IS NOT NULL OR c.kind = 'transfer' THEN 'transfer'
             WHEN c.kind IN ('income', 'expense') THEN c.kind

@@ -193,3 +193,39 @@ def test_balance_of_another_books_account_is_not_found(small_book: SmallBook) ->
     with pytest.raises(NotFound):
         accounts.balance(small_book.owner, small_book.carol_account.id)
     assert small_book.carol_account.id not in accounts.balances(small_book.owner)
+
+
+def _balances_by_hand(sb: SmallBook, as_of: dt.date) -> dict[int, int]:
+    """Independent of any SQL aggregate: every live row of the book added up in Python."""
+    from fintrack_core.db.models import Account
+
+    with sb.db.read() as s:
+        opening = {a.id: (a.opening_balance if a.opened_on is not None and a.opened_on <= as_of
+                          else 0)
+                   for a in s.scalars(select(Account).where(Account.book_id == sb.owner.book_id))}
+        for t in s.scalars(select(Transaction).where(Transaction.book_id == sb.owner.book_id,
+                                                     Transaction.date <= as_of)):
+            opening[t.account_id] += t.amount_minor
+    return opening
+
+
+def test_balances_from_the_copy_stay_exact_to_the_cent_through_writes(
+        small_book: SmallBook, today: dt.date) -> None:
+    """Balances are summed on the report copy; after adds (one of a large and one of a tiny
+    amount), an edit, a delete and a new account, every day's balances equal the rows added
+    up by hand, to the minor unit."""
+    sb = small_book
+    days = [dt.date(2024, 2, 29), dt.date(2024, 3, 9), dt.date(2024, 3, 15), today]
+    big = tx.add_transaction(sb.owner, tx.TransactionInput(
+        sb.checking.id, dt.date(2024, 3, 9), "-999999999999.99", "Huge"))
+    tx.add_transaction(sb.owner, tx.TransactionInput(sb.card.id, dt.date(2024, 3, 9), "0.01",
+                                                     "Cent"))
+    for day in days:
+        assert accounts.balances(sb.owner, day) == _balances_by_hand(sb, day), day
+    tx.update_transaction(sb.owner, big.id, amount="-0.03")
+    accounts.create_account(sb.owner, "Later", "cash", "EUR", "12.34", dt.date(2024, 3, 10))
+    for day in days:
+        assert accounts.balances(sb.owner, day) == _balances_by_hand(sb, day), day
+    tx.delete_transaction(sb.owner, big.id)
+    for day in days:
+        assert accounts.balances(sb.owner, day) == _balances_by_hand(sb, day), day

@@ -36,7 +36,7 @@ import pytest
 import fintrack_cli
 import fintrack_core
 from fintrack_cli import common as cli_common
-from fintrack_core import audit
+from fintrack_core import access, audit
 from fintrack_core.access import Scope
 from fintrack_core.backups import archive as book_archive
 from fintrack_core.budgets import forecast, inbox, subscriptions
@@ -216,7 +216,14 @@ def _detected() -> dict[str, object]:
     return dict(read_statement(STATEMENT, "march.csv").detected, format="csv")
 
 
+def _book_state(scope: Scope) -> tuple[str, int, int]:
+    """``read_state`` without the role (a viewer's role differs from the owner's by design)."""
+    state = access.read_state(scope)
+    return state.base_currency, state.data_version, state.rewrite_version
+
+
 OPS: list[Op] = [
+    Op("access.read_state", "read", lambda s, i: _book_state(s), False),
     # accounts
     Op("ledger.accounts.find_account", "read",
        lambda s, i: accounts.find_account(s, "Alice Girokonto"),

@@ -450,3 +450,19 @@ def test_after_demo_data_the_next_user_is_the_administrator(db_url: str,
     result = ok("user", "add", "ada", "--password-stdin", input="lovelace-1815\n")
     assert "(administrator)" in result.stdout
     assert users.get_user(database, "ada").is_admin
+
+
+def test_a_command_starts_without_the_import_stack_or_alembic() -> None:
+    """Cold start (issue 13): loading the ``fintrack`` command imports neither the statement
+    import machinery (only ``fintrack import`` needs it), nor Alembic (only a migration),
+    nor the XLSX writer (only an XLSX export)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = ("import sys, fintrack_cli.main; "
+             "print(sorted(m for m in ('fintrack_core.imports.service', 'alembic', "
+             "'xlsxwriter') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"

@@ -138,3 +138,34 @@ def test_upgrading_a_database_that_holds_data_keeps_it(fresh: Database) -> None:
                                     ).fetchall() == [(0, 0)]
         assert conn.exec_driver_sql("SELECT amount_minor FROM transactions").scalar() == -1250
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+# --- the check that finds the schema current (issue 13, item 5) --------------------------
+
+
+def test_the_head_read_from_the_migration_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from fintrack_core.db import schema
+
+    assert schema.head_revision() == ScriptDirectory(str(schema.MIGRATIONS)).get_current_head()
+
+
+def test_a_current_schema_is_checked_without_importing_alembic(tmp_path: Path) -> None:
+    """A fresh process (as every command is) finds a current database current in one query;
+    Alembic is imported only when there is something to migrate."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    check = ("import sys; from fintrack_core.db.engine import Database; "
+             "from fintrack_core.db.schema import upgrade, stored_revision, head_revision; "
+             f"db = Database({url!r}); upgrade(db); "
+             "print(stored_revision(db) == head_revision(), 'alembic' in sys.modules)")
+    root = Path(__file__).resolve().parents[2]
+    first = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                           cwd=root, check=True)
+    assert first.stdout.split() == ["True", "True"]  # a new database: migrated by Alembic
+    again = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                           cwd=root, check=True)
+    assert again.stdout.split() == ["True", "False"]  # current: Alembic never imported

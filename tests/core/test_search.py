@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -245,3 +245,83 @@ def test_another_books_rows_never_appear(small_book: SmallBook) -> None:
     assert payees(small_book, TransactionFilter(text="tesco")) == []
     carol = list_transactions(small_book.other)
     assert ([r.payee for r in carol.rows], carol.sums) == (["Tesco"], {"GBP": -500})
+
+
+# --- the list reads the columnar copy (issue 13, item 1) ---------------------------------
+
+SORTS = ("date", "amount", "payee", "account", "category")
+
+
+def _live_answer(sb: SmallBook, flt: TransactionFilter, sort: str, descending: bool
+                 ) -> tuple[list[int], int, dict[str, int]]:
+    """What the filter means on the live tables (``matching_ids``): the ids in the list's
+    order, the count and the per-currency sums — the answer the list gave before it read
+    the copy."""
+    from sqlalchemy import ColumnElement, func, select
+
+    from fintrack_core.access import READ, require
+    from fintrack_core.db.models import Account, Category, Transaction
+    from fintrack_core.ledger.search import SORTABLE, matching_ids
+
+    with sb.db.read() as s:
+        require(s, sb.owner, READ)
+        ids = matching_ids(s, sb.owner, flt).subquery()
+        key = SORTABLE[sort]
+        first = key.desc().nulls_last() if descending else key.asc().nulls_first()
+        then = Transaction.id.desc() if descending else Transaction.id.asc()
+        order: list[ColumnElement[Any]] = [first, then]
+        listed = list(s.scalars(
+            select(Transaction.id).join(Account, Account.id == Transaction.account_id)
+            .outerjoin(Category, Category.id == Transaction.category_id)
+            .where(Transaction.id.in_(select(ids.c.id))).order_by(*order)))
+        sums = {ccy: int(total) for ccy, total in s.execute(
+            select(Transaction.currency, func.sum(Transaction.amount_minor))
+            .where(Transaction.id.in_(select(ids.c.id))).group_by(Transaction.currency))}
+    return listed, len(listed), sums
+
+
+def test_the_list_from_the_copy_answers_as_the_live_tables_do(
+        small_book: SmallBook, today: dt.date) -> None:
+    """For many filters and every sort: the same rows in the same order, the same count and
+    the same sums to the cent as the filter's meaning on the live tables."""
+    sb = small_book
+    tx.add_transaction(sb.owner, tx.TransactionInput(
+        sb.checking.id, today + dt.timedelta(days=3), Decimal("-9.99"), payee="Planned",
+        notes="gym 50% off", scheduled=True))
+    tx.add_transaction(sb.owner, tx.TransactionInput(
+        sb.card.id, MARCH, Decimal("-42.10"), payee="shell", description="same amount"))
+    cats = sb.categories
+    filters = [
+        TransactionFilter(), TransactionFilter(include_scheduled=True),
+        TransactionFilter(text="shell"), TransactionFilter(text="SALARY"),
+        TransactionFilter(text="50%", include_scheduled=True), TransactionFilter(text="nope"),
+        TransactionFilter(text="monthly", account_ids=(sb.checking.id,)),
+        TransactionFilter(date_from=dt.date(2024, 3, 5), date_to=dt.date(2024, 3, 12)),
+        TransactionFilter(account_ids=(sb.card.id, sb.savings.id)),
+        TransactionFilter(category_ids=(cats["Groceries"],), uncategorised=True),
+        TransactionFilter(uncategorised=True),
+        TransactionFilter(tags=("food", "car")),
+        TransactionFilter(amount_min=Decimal("42.10")),
+        TransactionFilter(amount_min=Decimal("15"), amount_max=Decimal("300"), text="e"),
+    ]
+    for flt in filters:
+        for sort in SORTS:
+            for descending in (True, False):
+                ids, total, sums = _live_answer(sb, flt, sort, descending)
+                page = list_transactions(sb.owner, flt, sort=sort, descending=descending)
+                assert [r.id for r in page.rows] == ids, (flt, sort, descending)
+                assert (page.total, page.sums) == (total, sums), flt
+
+
+def test_a_row_is_listed_the_moment_it_is_written(small_book: SmallBook) -> None:
+    """The list reads the copy, and the copy is brought up to the book's data version on
+    every call: an added, an edited and a deleted row show at once."""
+    sb = small_book
+    assert "Bakery" not in payees(sb)
+    added = tx.add_transaction(sb.owner, tx.TransactionInput(
+        sb.checking.id, MARCH, Decimal("-3.20"), payee="Bakery"))
+    assert payees(sb, TransactionFilter(text="bakery")) == ["Bakery"]
+    tx.update_transaction(sb.owner, added.id, payee="Corner bakery")
+    assert payees(sb, TransactionFilter(text="bakery")) == ["Corner bakery"]
+    tx.delete_transaction(sb.owner, added.id)
+    assert payees(sb, TransactionFilter(text="bakery")) == []

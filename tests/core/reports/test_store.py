@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import text
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
+from fintrack_core.errors import PermissionDenied
 from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.reports.store import report_store
+from fintrack_core.reports.store import ReportTimeout, report_store
 from fintrack_core.reports.summary import monthly_summary
 from tests.core.reports.conftest import ReportBook
 
@@ -100,3 +102,52 @@ def test_a_row_committed_after_a_higher_id_still_reaches_the_copy_on_postgresql(
     after = store.info(scope)
     assert after.rows == 2
     assert monthly_summary(scope, MARCH).expenses == -(700 + 500)
+
+
+# --- the work around each report call (issue 13, item 4) ----------------------------------
+
+
+def test_every_report_call_checks_the_role_even_on_a_warm_copy(report_book: ReportBook
+                                                                 ) -> None:
+    """The copy being current never skips the role check: a member removed a moment ago is
+    refused on the next call, and a book that does not exist gets the same answer."""
+    store = report_store(report_book.db)
+    assert store.rows(report_book.viewer, "SELECT count(*) FROM tx")[0][0] > 0
+    books.remove_member(report_book.owner, report_book.viewer.user_id)
+    with pytest.raises(PermissionDenied, match="not a member of this book"):
+        store.rows(report_book.viewer, "SELECT count(*) FROM tx")
+    missing = Scope(report_book.db, report_book.owner.user_id, 999_999)
+    with pytest.raises(PermissionDenied, match="not a member of this book"):
+        store.query(missing, "SELECT 1")
+
+
+def test_a_query_past_its_time_limit_is_stopped_and_the_next_one_runs(
+        report_book: ReportBook) -> None:
+    store = report_store(report_book.db)
+    slow = "SELECT count(*) FROM range(10000000000) a"  # minutes, never finishes in time
+    with pytest.raises(ReportTimeout, match="took longer than"):
+        store.query(report_book.owner, slow, limit_s=0.2)
+    assert store.rows(report_book.owner, "SELECT 1")[0][0] == 1
+
+
+def test_each_thread_reads_its_own_book_through_its_own_cursor(report_book: ReportBook
+                                                                ) -> None:
+    """Cursors are kept per thread and book: two books read in turn from two threads each
+    see only their own rows."""
+    store = report_store(report_book.db)
+    own = store.rows(report_book.owner, "SELECT count(*) FROM tx")[0][0]
+    other = store.rows(report_book.stranger, "SELECT count(*) FROM tx")[0][0]
+    seen: dict[str, int] = {}
+
+    def read(name: str, scope: Scope) -> None:
+        for _ in range(20):
+            seen[name] = store.rows(scope, "SELECT count(*) FROM tx")[0][0]
+
+    threads = [threading.Thread(target=read, args=("own", report_book.owner)),
+               threading.Thread(target=read, args=("other", report_book.stranger))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"own": own, "other": other}
+    assert own != other

@@ -1,0 +1,132 @@
+"""What the pages wait for (issue 13), each figure beside the bare query it rests on.
+
+For a demo book (built by ``bench_reports.py``'s generator, reused from ``--cache-dir``), warm
+unless marked: the per-call overhead of a report (``ReportStore.query`` on ``SELECT 1``),
+the monthly summary, the Transactions page's text search (count, sums and the newest 50)
+and the balances of all accounts. Each line prints the median wall milliseconds and the
+median process CPU milliseconds (``time.process_time``: on a shared machine the wall figure
+is inflated by other people's load, the CPU figure much less), then the same for the bare
+query on the DuckDB copy, and the ratio of the two.
+
+Run: python benchmarks/bench_pages.py [--transactions 1000000] [--cache-dir DIR] [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bench_reports
+
+from fintrack_core.filters import TransactionFilter
+from fintrack_core.ledger.accounts import balances
+from fintrack_core.ledger.search import list_transactions
+from fintrack_core.reports.store import report_store
+from fintrack_core.reports.summary import monthly_summary
+
+SEARCH_TEXT = "rewe"
+
+
+def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of ``fn`` after one warm-up call."""
+    fn()
+    walls, cpus = [], []
+    for _ in range(runs):
+        w, c = time.perf_counter(), time.process_time()
+        fn()
+        cpus.append((time.process_time() - c) * 1000)
+        walls.append((time.perf_counter() - w) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def line(label: str, full: tuple[float, float], bare: tuple[float, float]) -> None:
+    ratio = full[0] / bare[0] if bare[0] else float("inf")
+    print(f"{label:<34} {full[0]:9.2f} {full[1]:9.2f} {bare[0]:9.2f} {bare[1]:9.2f} "
+          f"{ratio:7.1f}x", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args(argv)
+    path = args.cache_dir / f"demo_{args.transactions}.db"
+    if not path.exists():
+        bench_reports.generate(path, args.transactions)
+    book = bench_reports.open_book(path)
+    scope = book.scope
+    store = report_store(book.db)
+    started = time.perf_counter()
+    store.info(scope)
+    print(f"{book.rows:,} transactions; copy built in "
+          f"{(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
+    bare_cur = store.con.cursor()
+    bare_cur.execute(f"SET search_path = 'b{scope.book_id}'")
+
+    def bare(sql: str, params: list[object] | None = None) -> Callable[[], object]:
+        return lambda: bare_cur.execute(sql, params or []).fetchall()
+
+    def statements_of(fn: Callable[[], object]) -> list[tuple[str, list[object]]]:
+        """The DuckDB statements one call of ``fn`` runs through the store (none when it
+        reads SQLite instead): the bare query a figure rests on is then exactly those."""
+        seen: list[tuple[str, list[object]]] = []
+        originals = {name: getattr(store, name) for name in ("query", "rows", "first_row")
+                     if hasattr(store, name)}
+        for name, original in originals.items():
+            def spy(scope: object, sql: str, params: list[object] | None = None,
+                    *a: object, _o: Any = original, **k: object) -> object:
+                seen.append((sql, list(params or [])))
+                return _o(scope, sql, params, *a, **k)
+            setattr(store, name, spy)
+        try:
+            fn()
+        finally:
+            for name in originals:
+                delattr(store, name)
+        return seen
+
+    def bare_of(fn: Callable[[], object], fallback: str, params: list[object] | None = None
+                ) -> Callable[[], object]:
+        statements = statements_of(fn) or [(fallback, list(params or []))]
+        return lambda: [bare_cur.execute(q, p).fetchall() for q, p in statements]
+
+    print(f"{'(ms, median of ' + str(args.runs) + ')':<34} {'wall':>9} {'cpu':>9} "
+          f"{'bare wall':>9} {'bare cpu':>9} {'ratio':>8}")
+    line("report call overhead (SELECT 1)", measure(lambda: store.query(scope, "SELECT 1"),
+                                                     args.runs), measure(bare("SELECT 1"),
+                                                                         args.runs))
+    # Bare: the statements the call itself runs on the copy; for a call that reads SQLite
+    # (before issue 13), the copy's query that answers the same question.
+    month_sql = ("SELECT flow, sum(amount_base) FROM tx WHERE date BETWEEN ? AND ? "
+                 "AND flow <> 'transfer' GROUP BY ALL")
+    month = lambda: monthly_summary(scope, book.month)  # noqa: E731
+    line("monthly summary (with budgets)", measure(month, args.runs),
+         measure(bare_of(month, month_sql, [book.month, book.month_end]), args.runs))
+    flt = TransactionFilter(text=SEARCH_TEXT, include_scheduled=True)
+    search_sql = ("SELECT currency, count(*), sum(amount_minor) FROM tx "
+                  "WHERE contains(search, ?) GROUP BY currency")
+    search = lambda: list_transactions(scope, flt)  # noqa: E731
+    line(f"text search {SEARCH_TEXT!r} (count, sums, 50)", measure(search, args.runs),
+         measure(bare_of(search, search_sql, [SEARCH_TEXT]), args.runs))
+    everything = lambda: list_transactions(scope, TransactionFilter())  # noqa: E731
+    line("Transactions page, no filter", measure(everything, args.runs),
+         measure(bare_of(everything, search_sql.replace("contains(search, ?)", "TRUE")),
+                 args.runs))
+    balance_sql = "SELECT account_id, sum(amount_minor) FROM tx GROUP BY account_id"
+    bals = lambda: balances(scope)  # noqa: E731
+    line("balances of all accounts", measure(bals, args.runs),
+         measure(bare_of(bals, balance_sql), args.runs))
+
+
+if __name__ == "__main__":
+    main()
