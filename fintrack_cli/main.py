@@ -42,10 +42,12 @@ from fintrack_cli.common import (
 from fintrack_cli.imports import import_command
 from fintrack_cli.ledger import account_app, tx_app
 from fintrack_cli.notify import notify_command
+from fintrack_cli.portfolio import portfolio_app
 from fintrack_cli.prices import prices_app
 from fintrack_cli.profiles import profiles_app
 from fintrack_cli.reports import export_app, report_app
 from fintrack_cli.subscriptions import forecast_command, subs_app
+from fintrack_cli.trades import asset_app, trade_app
 from fintrack_core.api import current_revision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger.books import list_books
@@ -77,6 +79,9 @@ app.add_typer(report_app, name="report")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(budget_app, name="budget")
 app.add_typer(prices_app, name="prices")
+app.add_typer(asset_app, name="asset")
+app.add_typer(trade_app, name="trade")
+app.add_typer(portfolio_app, name="portfolio")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 app.command("audit")(audit_command)
 app.add_typer(subs_app, name="subscriptions")

@@ -36,6 +36,7 @@ import pytest
 import fintrack_cli
 import fintrack_core
 from fintrack_cli import common as cli_common
+from fintrack_cli import trades as cli_trades
 from fintrack_core import audit
 from fintrack_core.access import Scope
 from fintrack_core.backups import archive as book_archive
@@ -59,6 +60,7 @@ from fintrack_core.portfolio import assets as p_assets
 from fintrack_core.portfolio import gains as p_gains
 from fintrack_core.portfolio import income as p_income
 from fintrack_core.portfolio import lots as p_lots
+from fintrack_core.portfolio import market_value as p_market
 from fintrack_core.portfolio import performance as p_perf
 from fintrack_core.portfolio import price_history as p_prices
 from fintrack_core.portfolio import trades as p_trades
@@ -489,6 +491,8 @@ OPS: list[Op] = [
     Op("portfolio.performance.value_history[benchmark]", "read",
        lambda s, i: _report_data(p_perf.value_history(s, "custom", RATE_DAY, AS_OF,
                                                       benchmark_asset_id=i.asset))),
+    Op("portfolio.market_value.holdings_market_value", "read",
+       lambda s, i: p_market.holdings_market_value(s, [RATE_DAY, AS_OF]), False),
     Op("portfolio.income.income_summary", "read", lambda s, i: p_income.income_summary(s),
        False),
     Op("portfolio.income.projected_income", "read",
@@ -497,6 +501,9 @@ OPS: list[Op] = [
     Op("fintrack_cli.common.resolve_account", "read",
        lambda s, i: cli_common.resolve_account(s, "Alice Girokonto"),
        foreign_error=ValidationError, given="Alice Girokonto"),
+    Op("fintrack_cli.trades.resolve_asset", "read",
+       lambda s, i: cli_trades.resolve_asset(s, "AIDX"),
+       foreign_error=ValidationError, given="AIDX"),
     Op("fintrack_cli.common.resolve_category", "read",
        lambda s, i: cli_common.resolve_category(s, "Alice Hobby Fund"),
        foreign_error=ValidationError, given="Alice Hobby Fund"),
