@@ -160,7 +160,8 @@ def demo(
                 progress.update(task, completed=done, total=total)
 
             result = demo_data.create_demo(db, transactions, seed=seed, progress=step)
-    typer.echo(f"Created {result.transactions} demo transactions in book #{result.book_id}.")
+    typer.echo(f"Created {result.transactions} demo transactions and {result.trades} trades "
+               f"(priced with made-up demo prices) in book #{result.book_id}.")
     typer.echo(f"Log in with username: {demo_data.DEMO_USERNAME}  "
                f"password: {demo_data.DEMO_PASSWORD}")
 

@@ -138,8 +138,8 @@ def trade_add(
     """Record a trade; its cash leg moves the account's balance in the same write."""
     day = parse_date(date, "date")
     assert day is not None  # a required option
-    numbers = {"quantity": parse_decimal(quantity, "quantity"),
-               "price": parse_decimal(price, "price"), "fees": parse_decimal(fees, "fees")}
+    units, unit_price = parse_decimal(quantity, "quantity"), parse_decimal(price, "price")
+    fee = parse_decimal(fees, "fees")
     total = parse_decimal(amount, "amount") if amount is not None else None
     rate = parse_decimal(fx_rate, "fx_rate") if fx_rate is not None else None
     cash = parse_decimal(cash_amount, "cash_amount") if cash_amount is not None else None
@@ -147,8 +147,8 @@ def trade_add(
         scope, _ = resolve_scope(db, user, book)
         acc = resolve_account(scope, account)
         held = resolve_asset(scope, asset)
-        t = add_trade(scope, TradeInput(acc.id, held.id, day, kind, amount=total, fx_rate=rate,
-                                        cash_amount=cash, notes=notes, **numbers))
+        t = add_trade(scope, TradeInput(acc.id, held.id, day, kind, units, unit_price, fee,
+                                        total, rate, cash, notes))
     if as_json:
         print_json(trade_json(t, acc.name))
         return

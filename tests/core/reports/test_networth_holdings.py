@@ -81,8 +81,8 @@ def test_net_worth_counts_the_holdings_at_month_end_value(invested: ReportBook) 
         assert monthly.at[month, "net_worth"] == (ledger_assets + DEPOT_CASH[month] + held
                                                   - liabilities), month
     march = result.holdings[result.holdings["month"] == D(2024, 3, 31)]
-    assert [(r.symbol, r.quantity, None if pd.isna(r.value_base) else int(r.value_base))
-            for r in march.itertuples()] == [
+    values = [None if v is pd.NA else int(v) for v in march["value_base"].tolist()]
+    assert list(zip(march["symbol"], march["quantity"], values, strict=True)) == [
         ("AAPL", "3", 42500), ("BTC", "0.05", None), ("VWCE", "10", 98005)]
 
 
