@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from fintrack_core.ledger.overview import overview
+from fintrack_core.portfolio.alerts import list_portfolio_alerts, mark_portfolio_alerts_read
 from fintrack_ui.alert_list import show_alerts
 from fintrack_ui.charts import balance_bars
 from fintrack_ui.display import money, rows_frame, show_flash
@@ -42,6 +43,15 @@ if data.month.unconverted:
 if show_alerts(ctx, "ov_alerts", "Budget alerts", limit=10):
     st.page_link("pages/budgets.py", label="All budgets and alerts",
                  icon=":material/savings:")
+
+news = list_portfolio_alerts(ctx.scope, unread_only=True, limit=5)
+if news:
+    st.subheader("Portfolio alerts")
+    for alert in news:
+        st.info(md(alert.message), icon=":material/trending_up:")
+    if st.button("Mark portfolio alerts as read", key="ov_portfolio_read"):
+        mark_portfolio_alerts_read(ctx.scope)
+        st.rerun()
 
 left, right = st.columns([3, 2])
 with left:
