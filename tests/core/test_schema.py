@@ -50,8 +50,9 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
                                          "budgets", "budget_alerts", "recurring_decisions",
                                          "notification_settings", "notification_log",
                                          "outbox", "scheduler_lock", "assets", "trades",
-                                         "prices", "account_cost_basis"}
-    assert current_revision(fresh) == head(fresh) == "0012"
+                                         "prices", "account_cost_basis",
+                                         "portfolio_alert_settings", "portfolio_alerts"}
+    assert current_revision(fresh) == head(fresh) == "0014"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
