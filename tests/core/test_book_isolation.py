@@ -318,7 +318,7 @@ OPS: list[Op] = [
     Op("portfolio.alerts.update_alert_settings", "own-write",
        lambda s, i: p_alerts.update_alert_settings(s, day_move_pct="5", value="1000"), False),
     Op("portfolio.alerts.list_portfolio_alerts", "read",
-       lambda s, i: p_alerts.list_portfolio_alerts(s), False),
+       lambda s, i: [(a.kind, a.message) for a in p_alerts.list_portfolio_alerts(s)], False),
     Op("portfolio.alerts.mark_portfolio_alerts_read", "own-write",
        lambda s, i: p_alerts.mark_portfolio_alerts_read(s), False),
     Op("reports.weekly.week_figures", "read",

@@ -395,11 +395,11 @@ def test_the_demo_has_a_portfolio_priced_offline_with_demo_prices(demo_book: Dem
     assert {t.kind.value for t in trades} == {"buy", "sell", "dividend", "split"}
     assert all(dt.date(2023, 7, 1) <= t.date <= END for t in trades)
     [split] = [t for t in trades if t.kind.value == "split"]
-    assert (split.symbol, split.quantity, split.date) == ("MSFT", 2, dt.date(2024, 8, 4))
+    assert (split.symbol, split.quantity, split.date) == ("MSFT", Decimal(2), dt.date(2024, 8, 4))
     income, missing_rates = income_received(scope)
     assert (len(income), missing_rates) == (14, ())  # AAPL and MSFT each quarter
     [sale] = realised_gains(scope).rows
-    assert (sale.symbol, sale.quantity, sale.sold) == ("EUNL", 12, dt.date(2024, 12, 2))
+    assert (sale.symbol, sale.quantity, sale.sold) == ("EUNL", Decimal(12), dt.date(2024, 12, 2))
 
     worth = valuation(scope, END)
     assert worth.missing == ()

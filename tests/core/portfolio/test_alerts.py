@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -56,7 +57,7 @@ def test_settings_are_the_members_own_and_checked_by_field(watched: Folio) -> No
     assert (mine.currency, str(mine.day_move_pct), str(mine.value), str(mine.gain)) == (
         "EUR", "5", "1500.00", "100.00")
     bobs = update_alert_settings(watched.viewer, day_move_pct="10")  # a viewer may: theirs
-    assert (bobs.day_move_pct, bobs.value) == (10, None)
+    assert (bobs.day_move_pct, bobs.value) == (Decimal(10), None)
     assert get_alert_settings(watched.owner).day_move_pct == 5
     with pytest.raises(ValidationError, match="day_move_pct"):
         update_alert_settings(watched.owner, day_move_pct="-1")
