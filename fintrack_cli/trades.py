@@ -28,7 +28,7 @@ from fintrack_cli.common import (
 )
 from fintrack_cli.ledger import BookOpt, JsonOpt, UserOpt
 from fintrack_core.access import Scope
-from fintrack_core.db.portfolio_models import AssetKind, TradeKind
+from fintrack_core.api import AssetKind, TradeKind
 from fintrack_core.errors import ValidationError
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.portfolio.assets import AssetInput, AssetView, add_asset, list_assets

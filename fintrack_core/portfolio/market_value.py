@@ -16,9 +16,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, Scope, require
+from fintrack_core.db.portfolio_models import Trade
 from fintrack_core.portfolio.base_currency import Converter, round_minor
 from fintrack_core.portfolio.valuation import valued_holdings
 
@@ -56,8 +58,11 @@ def market_values_in_session(s: Session, book_id: int, days: Iterable[dt.date]
                              ) -> MarketValues:
     conv = Converter(s, book_id)
     rows: list[HoldingWorth] = []
-    totals: dict[dt.date, int] = {}
-    for day in sorted(set(days)):
+    wanted = sorted(set(days))
+    totals: dict[dt.date, int] = dict.fromkeys(wanted, 0)
+    if s.scalar(select(Trade.id).where(Trade.book_id == book_id).limit(1)) is None:
+        return MarketValues(conv.base, (), totals)  # no investments: the reports' usual case
+    for day in wanted:
         held, missing = valued_holdings(s, book_id, day, conv)
         total = 0
         for h in held:
