@@ -27,6 +27,12 @@ from fintrack_cli.common import (
 )
 from fintrack_cli.ledger import BookOpt, JsonOpt, UserOpt
 from fintrack_core.errors import ValidationError
+from fintrack_core.portfolio.alerts import (
+    UNSET,
+    AlertSettings,
+    list_portfolio_alerts,
+    update_alert_settings,
+)
 from fintrack_core.portfolio.base_currency import round_amount
 from fintrack_core.portfolio.gains import GainsReport, export_realised_gains, realised_gains
 from fintrack_core.portfolio.performance import Performance, performance
@@ -233,3 +239,66 @@ def portfolio_gains(
     console().print(table)
     typer.echo(f"Total realised gain: {_money(report.total_base, base)}.")
     _show_missing(report.missing)
+
+
+def settings_json(a: AlertSettings) -> dict[str, Any]:
+    return {"currency": a.currency,
+            "day_move_pct": None if a.day_move_pct is None else str(a.day_move_pct),
+            "value": amount(a.value, a.currency), "gain": amount(a.gain, a.currency)}
+
+
+def _setting(text: str | None) -> object:
+    """Not given: unchanged; "off": turned off; else the number, checked by the core."""
+    if text is None:
+        return UNSET
+    return None if text.strip().lower() == "off" else text
+
+
+@portfolio_app.command("alert-settings")
+def portfolio_alert_settings(
+    day_move: Annotated[str | None, typer.Option(
+        help="Alert when an asset moves at least this % in a day ('off' to stop).")] = None,
+    value: Annotated[str | None, typer.Option(
+        help="Alert when the portfolio crosses this value, base currency ('off').")] = None,
+    gain: Annotated[str | None, typer.Option(
+        help="Alert on a sale realising a gain or loss of at least this much ('off').")
+                    ] = None,
+    user: UserOpt = None,
+    book: BookOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Your own portfolio alerts for the book (viewers may set theirs); prints them."""
+    with open_db() as db:
+        scope, _ = resolve_scope(db, user, book)
+        a = update_alert_settings(scope, day_move_pct=_setting(day_move),
+                                  value=_setting(value), gain=_setting(gain))
+    if as_json:
+        print_json(settings_json(a))
+        return
+    move = "off" if a.day_move_pct is None else f"{a.day_move_pct} %"
+    mark = "off" if a.value is None else _money(a.value, a.currency)
+    big = "off" if a.gain is None else _money(a.gain, a.currency)
+    typer.echo(f"Day move: {move}; value mark: {mark}; realised gain or loss: {big}.")
+
+
+@portfolio_app.command("alerts")
+def portfolio_alerts(
+    unread: Annotated[bool, typer.Option("--unread", help="Only those not read yet.")] = False,
+    user: UserOpt = None,
+    book: BookOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Your portfolio alerts for the book, newest first."""
+    with open_db() as db:
+        scope, _ = resolve_scope(db, user, book)
+        alerts = list_portfolio_alerts(scope, unread_only=unread)
+    if as_json:
+        print_json([{"id": a.id, "kind": a.kind, "day": a.day.isoformat(),
+                     "message": a.message, "fired_at": a.fired_at.isoformat(),
+                     "read": a.read} for a in alerts])
+        return
+    if not alerts:
+        typer.echo("No portfolio alerts.")
+        return
+    for a in alerts:
+        typer.echo(f"{'' if a.read else '[new] '}{a.day.isoformat()} {a.message}")

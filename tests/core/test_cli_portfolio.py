@@ -3,9 +3,11 @@ arguments against a real SQLite file, with figures computed by hand in each test
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
 from fintrack_core.access import Scope
@@ -209,3 +211,23 @@ def test_a_stranger_sees_no_portfolio_of_another_book(traded: str) -> None:
     ok("user", "add", "carol", "--password-stdin", "--as", "alice", input="xmas-songs-3\n")
     assert as_json(ok("trade", "list", "--user", "carol", "--json")) == []
     fails(run("trade", "list", "--user", "carol", "--book", "alice"), "book")
+
+
+def test_alert_settings_and_the_alerts_a_trade_raises(depot: str) -> None:
+    settings = as_json(ok(*cli("portfolio", "alert-settings", "--gain", "100", "--day-move",
+                               "5", "--json")))
+    assert settings == {"currency": "EUR", "day_move_pct": "5", "value": None,
+                        "gain": "100.00"}
+    assert ok(*cli("portfolio", "alert-settings", "--day-move", "off")).stdout.strip() == (
+        "Day move: off; value mark: off; realised gain or loss: 100.00 EUR.")
+    fails(run(*cli("portfolio", "alert-settings", "--gain", "-5")), "gain")
+    assert ok(*cli("portfolio", "alerts")).stdout.strip() == "No portfolio alerts."
+    with time_machine.travel(dt.datetime(2024, 6, 3, 12, tzinfo=dt.UTC), tick=False):
+        trade("--kind", "buy", "--date", "2024-02-01", "--quantity", "10", "--price", "100")
+        # sold "today" (news, not history): 10 x (120 - 100) = 200, over the 100 asked for
+        trade("--kind", "sell", "--date", "2024-06-03", "--quantity", "10", "--price", "120")
+    [alert] = as_json(ok(*cli("portfolio", "alerts", "--unread", "--json")))
+    assert (alert["kind"], alert["message"], alert["read"]) == (
+        "realised", "Selling 10 VWCE on 2024-06-03 realised a gain of €200.00 (your alert: "
+                    "€100.00)", False)
+    assert "[new] 2024-06-03 Selling 10 VWCE" in ok(*cli("portfolio", "alerts")).stdout
