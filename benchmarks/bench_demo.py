@@ -10,6 +10,7 @@ are made, so its own speed and peak memory decide whether those are practical to
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -59,10 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     def progress(done: int, total: int) -> None:
         marks.setdefault("generated", time.perf_counter())  # first call: rows are ready
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = demo.create_demo(db, args.transactions, seed=args.seed, progress=progress,
                               username=args.username)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start  # this process only: wall is inflated by load
     with db.read() as s:
         stored = s.scalar(select(func.count(Transaction.id))
                           .where(Transaction.book_id == result.book_id))
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"rows generated:  {result.transactions:,} (stored {stored:,})")
     print(f"seconds:         {elapsed:.2f} (user + generation {generated:.2f}, "
           f"insert {elapsed - generated:.2f} via {args.insert})")
+    print(f"process CPU s:   {cpu:.2f} (load average {os.getloadavg()[0]:.1f})")
+    print(f"portfolio:       {result.trades} trades with demo prices")
     print(f"rows/s:          {result.transactions / elapsed:,.0f}")
     print(f"peak MB:         {peak_mb():,.0f}")
     if db.is_sqlite and args.db:

@@ -42,12 +42,14 @@ from fintrack_cli.common import (
 from fintrack_cli.imports import import_command
 from fintrack_cli.ledger import account_app, tx_app
 from fintrack_cli.notify import notify_command
+from fintrack_cli.portfolio import portfolio_app
 from fintrack_cli.prices import prices_app
 from fintrack_cli.profiles import profiles_app
 from fintrack_cli.reports import export_app, report_app
 from fintrack_cli.serve import serve_app
 from fintrack_cli.subscriptions import forecast_command, subs_app
 from fintrack_cli.tokens import token_app
+from fintrack_cli.trades import asset_app, trade_app
 from fintrack_core.api import current_revision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger.books import list_books
@@ -79,6 +81,9 @@ app.add_typer(report_app, name="report")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(budget_app, name="budget")
 app.add_typer(prices_app, name="prices")
+app.add_typer(asset_app, name="asset")
+app.add_typer(trade_app, name="trade")
+app.add_typer(portfolio_app, name="portfolio")
 app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
 app.command("audit")(audit_command)
 app.add_typer(subs_app, name="subscriptions")
@@ -159,7 +164,8 @@ def demo(
                 progress.update(task, completed=done, total=total)
 
             result = demo_data.create_demo(db, transactions, seed=seed, progress=step)
-    typer.echo(f"Created {result.transactions} demo transactions in book #{result.book_id}.")
+    typer.echo(f"Created {result.transactions} demo transactions and {result.trades} trades "
+               f"(priced with made-up demo prices) in book #{result.book_id}.")
     typer.echo(f"Log in with username: {demo_data.DEMO_USERNAME}  "
                f"password: {demo_data.DEMO_PASSWORD}")
 

@@ -37,9 +37,12 @@ from fintrack_core.text import MAX_NAME, clean_text
 # a subscription: dropped before any per-payee work (most of a big book's rows).
 MAX_PER_WEEK = 1.5
 
+# Rows of investment accounts are trades' cash legs (a savings plan, dividends): they recur,
+# but they are investments, not bills, and a plan that stops is no missed payment.
 _ROWS_SQL = """
 SELECT account_id, date, payee, amount_minor, currency, category_id
 FROM tx WHERE flow <> 'transfer' AND NOT scheduled AND payee <> ''
+  AND account_id NOT IN (SELECT id FROM accounts WHERE type = 'investment')
 """
 
 

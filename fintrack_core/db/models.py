@@ -419,6 +419,10 @@ from fintrack_core.db.notify_models import NotificationLog as NotificationLog  #
 from fintrack_core.db.notify_models import NotificationSettings as NotificationSettings  # noqa: E402
 from fintrack_core.db.notify_models import OutboxMessage as OutboxMessage  # noqa: E402
 from fintrack_core.db.notify_models import SchedulerLock as SchedulerLock  # noqa: E402
+from fintrack_core.db.portfolio_alert_models import PortfolioAlert as PortfolioAlert  # noqa: E402
+from fintrack_core.db.portfolio_alert_models import (  # noqa: E402
+    PortfolioAlertSettings as PortfolioAlertSettings,
+)
 from fintrack_core.db.portfolio_models import AccountCostBasis as AccountCostBasis  # noqa: E402
 from fintrack_core.db.portfolio_models import Asset as Asset  # noqa: E402
 from fintrack_core.db.portfolio_models import Price as Price  # noqa: E402

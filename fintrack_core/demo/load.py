@@ -29,9 +29,11 @@ from fintrack_core.db.models import (
     Transaction,
     User,
 )
+from fintrack_core.db.portfolio_models import AccountCostBasis, Asset, Price, Trade
 from fintrack_core.demo.budgets import add_demo_budgets
-from fintrack_core.demo.generate import DemoData, check_count, generate
+from fintrack_core.demo.generate import DemoData, check_count, generate, span_start
 from fintrack_core.demo.household import ACCOUNTS, KEYS
+from fintrack_core.demo.portfolio import add_demo_portfolio
 from fintrack_core.errors import Conflict, ValidationError
 from fintrack_core.ledger.books import list_books
 from fintrack_core.ledger.users import create_user
@@ -49,7 +51,8 @@ SQLITE_CACHE_KIB = 262_144  # insert page cache: 10M rows 136 s -> 104 s (1 GiB:
 class DemoResult:
     user_id: int
     book_id: int
-    transactions: int
+    transactions: int  # generated ledger rows (the trades' cash legs come on top)
+    trades: int = 0  # of the demo portfolio
 
 
 
@@ -88,10 +91,11 @@ def create_demo(db: Database, transactions: int = 10_000, *, seed: int = 42,
         with db.write() as s:
             _store(s, book_id, data, progress)
         add_demo_budgets(db, user.id, book_id, end)
+        trades = add_demo_portfolio(db, user.id, book_id, span_start(end), end)
     except BaseException:
         _remove_user(db, user.id, book_id)
         raise
-    return DemoResult(user.id, book_id, len(data))
+    return DemoResult(user.id, book_id, len(data), trades)
 
 
 _COLUMNS = ("book_id", "account_id", "date", "amount_minor", "currency", "payee", "description",
@@ -195,8 +199,9 @@ def _remove_user(db: Database, user_id: int, book_id: int) -> None:
     """Undo ``create_user`` after a failed fill (the fill itself was rolled back)."""
     with db.write() as s:
         s.execute(update(Category).where(Category.book_id == book_id).values(parent_id=None))
-        for model in (BudgetAlert, Budget, Transaction, FxRate, Account, Category,
-                      Membership):
+        s.execute(delete(Price).where(Price.book_id == book_id))
+        for model in (BudgetAlert, Budget, Trade, AccountCostBasis, Asset, Transaction, FxRate,
+                      Account, Category, Membership):
             s.execute(delete(model).where(model.book_id == book_id))
         s.execute(delete(Book).where(Book.id == book_id))
         s.execute(delete(User).where(User.id == user_id))

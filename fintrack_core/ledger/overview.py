@@ -2,6 +2,11 @@
 
 An account whose currency has no known rate is listed as unconverted, never silently dropped
 from (or silently counted at 1:1 in) the total.
+
+Net worth is one number across cash, debts and investments: the investment accounts' cash is
+in their ledger balance, and the holdings (the units of each asset) are added at market
+value on the day (``portfolio.market_value``, the net-worth report's rule). A holding with no
+price or no rate is left out of the total and named in ``unvalued``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from fintrack_core.ledger.books import get_book
 from fintrack_core.ledger.fx import rate_table
 from fintrack_core.ledger.search import Row, list_transactions
 from fintrack_core.money import convert_minor
+from fintrack_core.portfolio.market_value import holdings_market_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +29,7 @@ class AccountBalance:
     account: AccountView
     balance_minor: int
     base_minor: int | None  # None when no rate is known
+    holdings_minor: int = 0  # the account's holdings at market value, base currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +51,12 @@ class Overview:
     base_currency: str
     as_of: dt.date
     accounts: list[AccountBalance]
-    total_minor: int
+    total_minor: int  # net worth: balances and holdings at market value
     unconverted: list[AccountBalance]
     month: MonthFlow
     recent: list[Row]
+    investments_minor: int = 0  # the holdings' market value (in ``total_minor``)
+    unvalued: tuple[str, ...] = ()  # holdings left out of the total, with the reason
 
 
 def month_flow(scope: Scope, month: dt.date) -> MonthFlow:
@@ -70,12 +79,16 @@ def overview(scope: Scope, as_of: dt.date | None = None, recent: int = 10) -> Ov
     book = get_book(scope)
     rates = rate_table(scope)
     bals = balances(scope, as_of)
-    rows, unconverted, total = [], [], 0
+    worth = holdings_market_value(scope, [as_of])
+    held: dict[int, int] = {}
+    for h in worth.rows:
+        held[h.account_id] = held.get(h.account_id, 0) + (h.value_minor or 0)
+    rows, unconverted, total = [], [], worth.total_minor(as_of)
     for acc in list_accounts(scope):
         bal = bals.get(acc.id, 0)
         rate = rates.rate(acc.currency, book.base_currency, as_of)
         base = None if rate is None else convert_minor(bal, acc.currency, book.base_currency, rate)
-        item = AccountBalance(acc, bal, base)
+        item = AccountBalance(acc, bal, base, held.get(acc.id, 0))
         rows.append(item)
         if base is None:
             if bal:
@@ -87,4 +100,5 @@ def overview(scope: Scope, as_of: dt.date | None = None, recent: int = 10) -> Ov
                                      totals=False).rows
                    if recent else [])
     return Overview(book.base_currency, as_of, rows, total, unconverted,
-                    month_flow(scope, as_of), recent_rows)
+                    month_flow(scope, as_of), recent_rows, worth.total_minor(as_of),
+                    tuple(f"{h.symbol} ({h.account}): {h.reason}" for h in worth.unvalued))

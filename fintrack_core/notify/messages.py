@@ -16,6 +16,7 @@ from fintrack_core.budgets.inbox import AlertView
 from fintrack_core.budgets.status import BudgetStatus
 from fintrack_core.budgets.subscriptions import SeriesView
 from fintrack_core.money import format_money
+from fintrack_core.portfolio.alerts import PortfolioAlertView
 from fintrack_core.reports.weekly import WeekFigures
 
 
@@ -50,6 +51,14 @@ def price_change_mail(book: str, series: SeriesView, locale: str) -> Mail:
     text = (f"{series.name} now costs {format_money(abs(new), ccy, locale)} instead of "
             f"{format_money(abs(old), ccy, locale)} (since {since}).\n\nBook: {book}\n")
     return Mail(f"[FinTrack] Price change: {series.name}", text)
+
+
+def portfolio_alert_mail(book: str, alert: PortfolioAlertView) -> Mail:
+    """A portfolio alert (its message already has the figures, in the book's currency)."""
+    subject = {"day_move": "Price move", "value": "Portfolio value",
+               "realised": "Realised gain or loss"}.get(alert.kind, "Portfolio")
+    return Mail(f"[FinTrack] {subject}: {alert.message}"[:300],
+                f"{alert.message}.\n\nBook: {book}\n")
 
 
 def _pct(status: BudgetStatus) -> str:

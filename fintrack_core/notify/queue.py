@@ -29,12 +29,14 @@ from fintrack_core.notify.messages import (
     Mail,
     budget_alert_mail,
     missed_payment_mail,
+    portfolio_alert_mail,
     price_change_mail,
     week_of,
     weekly_mail,
 )
 from fintrack_core.notify.outbox import enqueue, utcnow
 from fintrack_core.notify.settings import NotifySettings, settings_in_session
+from fintrack_core.portfolio.alerts import list_portfolio_alerts
 from fintrack_core.reports.weekly import week_figures
 
 PRICE_CHANGE_NEWS = dt.timedelta(days=62)  # older price changes are history, not news
@@ -102,8 +104,9 @@ def _queue(to: _Recipient, mails: list[tuple[str, Mail]], report: QueueReport) -
 
 
 def queue_alerts(db: Database, today: dt.date | None = None) -> QueueReport:
-    """Queue an e-mail for each budget alert (open, in a current period) and subscription
-    alert (missed payment, recent price change) not mailed yet, for users who chose mail."""
+    """Queue an e-mail for each budget alert (open, in a current period), subscription
+    alert (missed payment, recent price change) and unread portfolio alert not mailed yet,
+    for users who chose mail."""
     day = today or dt.date.today()
     report = QueueReport()
     for to in _recipients(db, report):
@@ -125,6 +128,8 @@ def queue_alerts(db: Database, today: dt.date | None = None) -> QueueReport:
                 if change is not None and change[2] >= day - PRICE_CHANGE_NEWS:
                     mails.append((f"sub-price:{v.series.key}:{change[2]}",
                                   price_change_mail(to.book, v, to.locale)))
+        mails += [(f"portfolio:{a.id}", portfolio_alert_mail(to.book, a))
+                  for a in reversed(list_portfolio_alerts(to.scope, unread_only=True))]
         if mails:
             _queue(to, mails, report)
     return report

@@ -46,6 +46,7 @@ from fintrack_core.db.portfolio_models import Asset, CostBasisMethod, Trade, Tra
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger import transactions as ledger
 from fintrack_core.money import to_decimal, to_minor
+from fintrack_core.portfolio.alerts import check_in_session
 from fintrack_core.portfolio.assets import get_asset_row
 from fintrack_core.portfolio.cash_legs import (
     AMOUNTS,
@@ -264,7 +265,9 @@ def add_trade(scope: Scope, data: TradeInput) -> TradeView:
     """Record a trade and its cash leg (one database transaction, or nothing)."""
     with scope.db.write() as s:
         require(s, scope, WRITE)
-        return _save(s, scope, data, None)
+        view = _save(s, scope, data, None)
+        check_in_session(s, scope.book_id)  # portfolio alerts, recorded with the trade
+        return view
 
 
 def _get(s: Session, book_id: int, trade_id: int) -> Trade:
@@ -304,7 +307,9 @@ def update_trade(scope: Scope, trade_id: int, **changes: object) -> TradeView:
         if (asset.currency == acc.currency or "fx_rate" in changes
                 or ("cash_amount" not in changes and moved & set(changes))):
             current = replace(current, cash_amount=None)
-        return _save(s, scope, replace(current, **changes), t)  # type: ignore[arg-type]
+        view = _save(s, scope, replace(current, **changes), t)  # type: ignore[arg-type]
+        check_in_session(s, scope.book_id)
+        return view
 
 
 def delete_trade(scope: Scope, trade_id: int) -> None:
@@ -318,6 +323,8 @@ def delete_trade(scope: Scope, trade_id: int) -> None:
         if t.transaction_id is not None:
             ledger.delete_in_session(s, scope, t.transaction_id)
         s.delete(t)
+        s.flush()
+        check_in_session(s, scope.book_id)
 
 
 def get_trade(scope: Scope, trade_id: int) -> TradeView:

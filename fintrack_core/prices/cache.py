@@ -74,19 +74,21 @@ def store_book_prices(session: Session, book_id: int, symbol: str, rows: Iterabl
     symbol); returns (new rows, replaced rows)."""
     wanted = list({r.day: r for r in rows}.values())
     replaced = 0
+    # One statement executed with many parameter sets: compiled once (the demo stores
+    # thousands of rows; a literal multi-row VALUES per chunk cost most of its fill time).
+    stmt = _insert(session)(Price.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["book_id", "provider", "provider_id", "date"],
+        index_where=Price.book_id.is_not(None), set_=_replace(stmt))
     for i in range(0, len(wanted), CHUNK):
         chunk = wanted[i:i + CHUNK]
         replaced += len(session.scalars(select(Price.id).where(
             Price.book_id == book_id, Price.provider == MANUAL, Price.provider_id == symbol,
             Price.date.in_([r.day for r in chunk]))).all())
-        stmt = _insert(session)(Price).values([
+        session.connection().execute(stmt, [
             {"book_id": book_id, "provider": MANUAL, "provider_id": symbol, "date": r.day,
              "close": price_text(r.close), "currency": r.currency, "source": r.source,
              "fetched_at": fetched_at} for r in chunk])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["book_id", "provider", "provider_id", "date"],
-            index_where=Price.book_id.is_not(None), set_=_replace(stmt))
-        session.execute(stmt)
     return len(wanted) - replaced, replaced
 
 

@@ -11,8 +11,13 @@ positive number (the negated sum). Every other account counts in ``assets`` with
 as it is — an overdrawn checking account lowers assets rather than becoming a liability, so
 the split never depends on the sign of the day. ``net_worth = assets - liabilities``.
 
-Investments: an investment account counts with its cash balance only for now; valuing its
-holdings (lots × prices) comes with the portfolio module and will be added here.
+Investments: an investment account's cash is a ledger balance like any other; its holdings
+(the units of each asset) count at market value on each month end, converted at that day's
+rate (``portfolio.market_value``: latest price on or before the day, each holding rounded
+once, half-even). They are an asset, shown on their own in ``investments`` and included in
+``assets``, so net worth is one number across cash, debts and investments. A holding with no
+price or no rate on a month end is left out of that month and listed in ``unvalued`` with the
+reason — never counted as 0 without saying so.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
+from fintrack_core.portfolio.market_value import holdings_market_value
 from fintrack_core.reports._base_query import BookQuery, as_dates
 from fintrack_core.reports.periods import month_start
 from fintrack_core.reports.store import to_base_sql
@@ -31,18 +37,24 @@ from fintrack_core.reports.store import to_base_sql
 
 @dataclass(frozen=True)
 class NetWorth:
-    """``monthly``: month (month-end ``date``), assets, liabilities, net_worth.
+    """``monthly``: month (month-end ``date``), assets (investments included), liabilities,
+    net_worth, investments (the holdings' market value).
 
     ``accounts``: month, account_id, account, currency, is_liability, balance (own minor
     units), balance_base (base minor units, NA when unconverted).
     ``unconverted``: month, account_id, account, currency, balance — non-zero balances with no
     exchange rate on or before that month end; they are left out of ``monthly``.
+    ``holdings``: month, account_id, account, symbol, quantity (exact text), value_base (base
+    minor units, NA when unvalued). ``unvalued``: month, account, symbol, reason — holdings
+    left out of ``monthly`` because they had no price or no exchange rate.
     """
 
     base_currency: str
     monthly: pd.DataFrame
     accounts: pd.DataFrame
     unconverted: pd.DataFrame
+    holdings: pd.DataFrame
+    unvalued: pd.DataFrame
 
 
 _SQL = """
@@ -105,10 +117,22 @@ def net_worth(scope: Scope, date_from: dt.date, date_to: dt.date) -> NetWorth:
         monthly = pd.DataFrame({"month": [(m + pd.offsets.MonthEnd(0)).date() for m in months],
                                 "assets": 0, "liabilities": 0})
     monthly = monthly.reset_index(drop=True).astype({"assets": "int64", "liabilities": "int64"})
+    worth = holdings_market_value(scope, monthly["month"])
+    monthly["investments"] = pd.Series([worth.total_minor(m) for m in monthly["month"]],
+                                       dtype="int64")
+    monthly["assets"] += monthly["investments"]
     monthly["net_worth"] = monthly["assets"] - monthly["liabilities"]
+    monthly = monthly[["month", "assets", "liabilities", "net_worth", "investments"]]
     accounts = rows[["month", "account_id", "account", "currency", "is_liability", "balance",
                      "balance_base"]].reset_index(drop=True)
     missing = accounts[accounts["balance_base"].isna()]
     unconverted = missing[["month", "account_id", "account", "currency", "balance"]] \
         .reset_index(drop=True)
-    return NetWorth(base, monthly, accounts, unconverted)
+    holdings = pd.DataFrame(
+        [(r.day, r.account_id, r.account, r.symbol, r.quantity, r.value_minor)
+         for r in worth.rows],
+        columns=["month", "account_id", "account", "symbol", "quantity", "value_base"]
+    ).astype({"account_id": "int64", "value_base": "Int64"})
+    unvalued = pd.DataFrame([(r.day, r.account, r.symbol, r.reason) for r in worth.unvalued],
+                            columns=["month", "account", "symbol", "reason"])
+    return NetWorth(base, monthly, accounts, unconverted, holdings, unvalued)

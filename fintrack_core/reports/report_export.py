@@ -36,7 +36,7 @@ from fintrack_core.reports.sinks import Shown, missing, number_pattern
 MONEY_COLUMNS = frozenset({
     "own", "total", "amount", "amount_base", "this_month", "average_previous", "change",
     "previous", "current", "average", "median", "assets", "liabilities", "net_worth",
-    "income", "expenses", "net", "sum_base", "value",
+    "income", "expenses", "net", "sum_base", "value", "investments",
 })
 # Money columns in each row's own currency, and the column naming that currency.
 ROW_CURRENCY = {"amount": "currency"}
@@ -51,7 +51,7 @@ HEADERS = {
     "change": "Change", "previous": "Previous month", "current": "This month",
     "average": "Average per month", "median": "Median per month", "assets": "Assets",
     "liabilities": "Liabilities", "net_worth": "Net worth", "income": "Income",
-    "expenses": "Expenses", "net": "Net", "value": "Value",
+    "expenses": "Expenses", "net": "Net", "value": "Value", "investments": "Investments",
 }
 
 

@@ -36,6 +36,7 @@ import pytest
 import fintrack_cli
 import fintrack_core
 from fintrack_cli import common as cli_common
+from fintrack_cli import trades as cli_trades
 from fintrack_core import access, audit
 from fintrack_core.access import Scope
 from fintrack_core.backups import archive as book_archive
@@ -45,6 +46,7 @@ from fintrack_core.budgets import service as budgets
 from fintrack_core.budgets import status as budget_status
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Role
+from fintrack_core.db.portfolio_alert_models import PortfolioAlert
 from fintrack_core.db.portfolio_models import AssetKind, Price, PriceProvider
 from fintrack_core.errors import NotFound, PermissionDenied, ValidationError
 from fintrack_core.filters import TransactionFilter
@@ -55,10 +57,12 @@ from fintrack_core.ledger import accounts, books, categories, fx, search, users
 from fintrack_core.ledger import overview as ov
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.notify import settings as notify_settings
+from fintrack_core.portfolio import alerts as p_alerts
 from fintrack_core.portfolio import assets as p_assets
 from fintrack_core.portfolio import gains as p_gains
 from fintrack_core.portfolio import income as p_income
 from fintrack_core.portfolio import lots as p_lots
+from fintrack_core.portfolio import market_value as p_market
 from fintrack_core.portfolio import performance as p_perf
 from fintrack_core.portfolio import price_history as p_prices
 from fintrack_core.portfolio import trades as p_trades
@@ -319,6 +323,15 @@ OPS: list[Op] = [
        False),
     Op("notify.settings.update_settings", "own-write",
        lambda s, i: notify_settings.update_settings(s, weekly=True, weekday=3), False),
+    # portfolio alerts: each member's own settings and alerts
+    Op("portfolio.alerts.get_alert_settings", "read",
+       lambda s, i: p_alerts.get_alert_settings(s), False),
+    Op("portfolio.alerts.update_alert_settings", "own-write",
+       lambda s, i: p_alerts.update_alert_settings(s, day_move_pct="5", value="1000"), False),
+    Op("portfolio.alerts.list_portfolio_alerts", "read",
+       lambda s, i: [(a.kind, a.message) for a in p_alerts.list_portfolio_alerts(s)], False),
+    Op("portfolio.alerts.mark_portfolio_alerts_read", "own-write",
+       lambda s, i: p_alerts.mark_portfolio_alerts_read(s), False),
     Op("reports.weekly.week_figures", "read",
        lambda s, i: r_weekly.week_figures(s, dt.date(2024, 3, 4)), False),
     # exchange rates
@@ -511,6 +524,8 @@ OPS: list[Op] = [
     Op("portfolio.performance.value_history[benchmark]", "read",
        lambda s, i: _report_data(p_perf.value_history(s, "custom", RATE_DAY, AS_OF,
                                                       benchmark_asset_id=i.asset))),
+    Op("portfolio.market_value.holdings_market_value", "read",
+       lambda s, i: p_market.holdings_market_value(s, [RATE_DAY, AS_OF]), False),
     Op("portfolio.income.income_summary", "read", lambda s, i: p_income.income_summary(s),
        False),
     Op("portfolio.income.projected_income", "read",
@@ -519,6 +534,9 @@ OPS: list[Op] = [
     Op("fintrack_cli.common.resolve_account", "read",
        lambda s, i: cli_common.resolve_account(s, "Alice Girokonto"),
        foreign_error=ValidationError, given="Alice Girokonto"),
+    Op("fintrack_cli.trades.resolve_asset", "read",
+       lambda s, i: cli_trades.resolve_asset(s, "AIDX"),
+       foreign_error=ValidationError, given="AIDX"),
     Op("fintrack_cli.common.resolve_category", "read",
        lambda s, i: cli_common.resolve_category(s, "Alice Hobby Fund"),
        foreign_error=ValidationError, given="Alice Hobby Fund"),
@@ -591,6 +609,13 @@ def _build(db: Database) -> tuple[dict[str, int], Ids]:
         s.add(Price(book_id=None, provider="yahoo", provider_id="AIDX", date=dt.date(2024, 3, 19),
                     close="110", currency="EUR", source="test",
                     fetched_at=dt.datetime(2024, 3, 19, 18, tzinfo=dt.UTC).replace(tzinfo=None)))
+    fired = dt.datetime(2024, 3, 19, 18, tzinfo=dt.UTC).replace(tzinfo=None)
+    with db.write() as s:  # one unread portfolio alert each for Alice and Victor (viewer)
+        for who in ("alice", "victor"):
+            s.add(PortfolioAlert(user_id=user_ids[who], book_id=book_a, key="move:AIDX:x",
+                                 kind="day_move", day=dt.date(2024, 3, 19),
+                                 message="AIDX rose 10.0 %",
+                                 fired_at=fired))
     b = Scope(db, user_ids["mallory"], books.list_books(db, user_ids["mallory"])[0].id)
     m_acc = accounts.create_account(b, "Mallory checking", "checking", "GBP", "20", start)
     b_cats = {c.name: c.id for c in categories.list_categories(b)}
@@ -812,7 +837,9 @@ def test_a_viewer_writes_their_own_settings_and_nothing_of_the_book(
     assert op.call(world.viewer, world.ids) == op.call(world.owner, world.ids)
     after = snapshot(world.db, world.owner.book_id)
     assert after != before
-    assert {t for t in after if after[t] != before[t]} == {"notification_settings"}
+    changed = {t for t in after if after[t] != before[t]}
+    assert changed
+    assert changed <= {"notification_settings", "portfolio_alert_settings", "portfolio_alerts"}
 
 
 @pytest.mark.parametrize("op", WRITES, ids=str)

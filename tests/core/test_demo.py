@@ -30,6 +30,9 @@ from fintrack_core.ledger.fx import list_rates
 from fintrack_core.ledger.overview import overview
 
 END = dt.date(2025, 6, 15)
+# The demo portfolio's trades write cash legs in the depot on top of the generated rows:
+# 43 trades up to END, all but the split move cash.
+DEPOT_ROWS = 42
 Demo = tuple[Database, DemoResult]
 
 
@@ -70,14 +73,16 @@ def rows(db: Database, book_id: int) -> list[Tx]:
 
 def test_default_demo_has_ten_thousand_rows_in_two_currencies(demo_book: Demo) -> None:
     db, result = demo_book
-    data = rows(db, result.book_id)
+    # The depot's rows are the cash legs of the demo portfolio's trades, made by the trades
+    # themselves on top of the 10,000 generated rows (see test_the_demo_has_a_portfolio).
+    data = [r for r in rows(db, result.book_id) if r.account != "Depot"]
     assert result.transactions == len(data) == 10_000
     assert {r.currency for r in data} == {"EUR", "USD"}
     with db.read() as s:
         accounts = {a.name: a for a in s.scalars(
             select(Account).where(Account.book_id == result.book_id))}
     assert set(accounts) == {"Girokonto", "Tagesgeld", "Visa Card", "Cash wallet",
-                             "US Checking", "Car loan"}
+                             "US Checking", "Car loan", "Depot"}
     assert accounts["US Checking"].currency == "USD"
     assert accounts["Car loan"].opening_balance < 0 < accounts["Girokonto"].opening_balance
 
@@ -190,7 +195,7 @@ def test_a_second_demo_with_the_same_name_is_refused(demo_book: Demo) -> None:
         create_demo(db, end=END)
     with db.read() as s:
         assert s.scalar(select(func.count(User.id))) == 1
-    assert len(rows(db, result.book_id)) == 10_000
+    assert len(rows(db, result.book_id)) == 10_000 + DEPOT_ROWS
 
 
 def test_overview_converts_every_account_to_euro(demo_book: Demo) -> None:
@@ -235,7 +240,7 @@ def test_larger_demos_keep_the_span_and_hit_the_count(db: Database) -> None:
     calls: list[tuple[int, int]] = []
     result = create_demo(db, 60_000, end=END,
                          progress=lambda done, total: calls.append((done, total)))
-    data = rows(db, result.book_id)
+    data = [r for r in rows(db, result.book_id) if r.account != "Depot"]
     assert len(data) == result.transactions == 60_000
     assert min(r.date for r in data) == dt.date(2023, 7, 1)
     assert max(r.date for r in data) <= END
@@ -315,7 +320,7 @@ def test_raw_sqlite_and_core_inserts_store_the_same_rows(
         with db.read() as s:
             stored.append(s.execute(select(Transaction.__table__).order_by(Transaction.id))
                           .all())
-        assert result.transactions == len(stored[-1])
+        assert result.transactions + DEPOT_ROWS == len(stored[-1])
         db.dispose()
     strip = [[tuple(r)[:-1] for r in table] for table in stored]  # all but created_at
     assert strip[0] == strip[1]
@@ -342,7 +347,7 @@ def test_postgresql_gets_the_same_book_through_copy_in_one_transaction(
     with pytest.raises(RuntimeError):
         create_demo(pg, 2_000, end=END, username="demo2", progress=interrupt)
     with pg.read() as s:
-        assert s.scalar(select(func.count(Transaction.id))) == 2_000  # only the first book's
+        assert s.scalar(select(func.count(Transaction.id))) == 2_000 + DEPOT_ROWS  # the first's
     pg.dispose()
     lite.dispose()
 
@@ -369,6 +374,48 @@ def test_the_demo_has_budgets_near_and_over_their_limits(demo_book: Demo) -> Non
     # Their crossings are in the alert list (others may have crossed a warning on their own).
     assert {("Food → Groceries", 80), ("Food → Restaurants", 80), ("Food → Restaurants", 100)} \
         <= {(a.category, a.threshold) for a in list_alerts(scope)}
+
+
+def test_the_demo_has_a_portfolio_priced_offline_with_demo_prices(demo_book: Demo) -> None:
+    from fintrack_core.portfolio.assets import list_assets
+    from fintrack_core.portfolio.gains import income_received, realised_gains
+    from fintrack_core.portfolio.trades import list_trades
+    from fintrack_core.portfolio.valuation import valuation
+    from fintrack_core.prices import demo_price_history
+
+    db, result = demo_book
+    scope = Scope(db, result.user_id, result.book_id)
+    assets = {a.symbol: a for a in list_assets(scope)}
+    assert {(s, a.kind.value, a.currency) for s, a in assets.items()} == {
+        ("VWCE", "etf", "EUR"), ("EUNL", "etf", "EUR"), ("AAPL", "stock", "USD"),
+        ("MSFT", "stock", "USD"), ("BTC", "crypto", "USD")}
+    assert {a.provider.value for a in assets.values()} == {"manual"}  # never fetched online
+    trades = list_trades(scope)
+    assert result.trades == len(trades) == 43
+    assert {t.kind.value for t in trades} == {"buy", "sell", "dividend", "split"}
+    assert all(dt.date(2023, 7, 1) <= t.date <= END for t in trades)
+    [split] = [t for t in trades if t.kind.value == "split"]
+    assert (split.symbol, split.quantity, split.date) == ("MSFT", Decimal(2), dt.date(2024, 8, 4))
+    income, missing_rates = income_received(scope)
+    assert (len(income), missing_rates) == (14, ())  # AAPL and MSFT each quarter
+    [sale] = realised_gains(scope).rows
+    assert (sale.symbol, sale.quantity, sale.sold) == ("EUNL", Decimal(12), dt.date(2024, 12, 2))
+
+    worth = valuation(scope, END)
+    assert worth.missing == ()
+    assert {h.symbol: h.quantity for h in worth.holdings} == {
+        "AAPL": 15, "BTC": Decimal("0.05"), "EUNL": 18, "MSFT": 8, "VWCE": 84}
+    assert {h.price.source for h in worth.holdings if h.price} == {"demo"}
+    # the latest close is the demo walk's, to the cent (VWCE: Friday 13 June 2025)
+    vwce = next(h for h in worth.holdings if h.symbol == "VWCE")
+    assert vwce.price is not None
+    assert vwce.price.close == demo_price_history(["VWCE.DE"], END - dt.timedelta(days=7),
+                                                  END)["VWCE.DE"][-1].close
+    assert all(c.amount > 0 for c in worth.cash)  # the opening balance paid for the buys
+    # net worth is one number: the Overview counts the holdings at market value
+    ov = overview(scope, as_of=END)
+    assert ov.investments_minor == int(sum(h.value_base or 0 for h in worth.holdings) * 100)
+    assert ov.unvalued == ()
 
 
 def test_the_demo_raises_a_price_change_a_missed_payment_and_has_bills_due(

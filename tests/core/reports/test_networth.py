@@ -40,7 +40,11 @@ def _expected(day: dt.date) -> tuple[int, int, list[str]]:
 def test_monthly_net_worth_to_the_cent(report_book: ReportBook) -> None:
     result = net_worth(report_book.owner, D(2023, 12, 10), D(2024, 4, 2))
     monthly = result.monthly
-    assert list(monthly.columns) == ["month", "assets", "liabilities", "net_worth"]
+    # "investments" (holdings at market value, part of assets) came with the portfolio; this
+    # book holds none, so it is 0 every month and the other figures are unchanged
+    assert list(monthly.columns) == ["month", "assets", "liabilities", "net_worth",
+                                     "investments"]
+    assert set(monthly["investments"]) == {0}
     assert list(monthly["month"]) == MONTH_ENDS
     row: Any  # pandas-stubs type each itertuples field as any scalar
     for row in monthly.itertuples():
