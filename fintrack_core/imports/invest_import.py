@@ -272,6 +272,9 @@ def _write_rows(s: Session, scope: Scope, parsed: ParsedInvestments, account: Ac
 def _write_row(s: Session, scope: Scope, row: InvestmentRow, key: str, account: Account,
                assets: dict[str, Asset], batch: ImportBatch | None) -> TradeLine:
     batch_id = batch.id if batch is not None else None
+    if row.currency and row.currency != account.currency:
+        raise ValidationError("currency", f"the row books {row.currency}, {account.name!r} is "
+                                          f"in {account.currency}")
     if row.kind == CASH:
         assert row.cash is not None
         text = row.memo[:MAX_TEXT]
