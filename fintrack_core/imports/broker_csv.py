@@ -126,7 +126,7 @@ def parse_broker_csv(data: bytes, broker: BrokerProfile) -> ParsedInvestments:
             tables[None] = [_Table(t, cells, broker.decimal) for t in broker.tables]
             continue
         if not flat:
-            section, role = (cells + ["", ""])[:2]
+            section, role = [*cells, "", ""][:2]
             cells = cells[2:]
             if role == "Header":
                 specs = [t for t in broker.tables if t.section == section]

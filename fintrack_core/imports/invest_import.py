@@ -169,11 +169,22 @@ def import_investments(scope: Scope, parsed: ParsedInvestments, filename: str, s
 
 @contextmanager
 def _session(scope: Scope, dry_run: bool) -> Iterator[Session]:
-    """A write transaction, or for the preview a read session that is rolled back."""
+    """A write transaction, or for the preview a read session that is rolled back.
+
+    Why the explicit ``BEGIN`` on SQLite: the driver opens a transaction only before its
+    first INSERT, so a preview whose first statement is a row's ``SAVEPOINT`` would have that
+    savepoint open the transaction, and SQLite commits when it is released: the preview
+    would write. Inside ``BEGIN`` every savepoint nests and the rollback undoes all."""
     if dry_run:
         with scope.db.read() as s:
-            yield s
-            s.rollback()
+            if scope.db.is_sqlite:
+                driver = s.connection().connection.driver_connection
+                assert driver is not None
+                driver.execute("BEGIN")
+            try:
+                yield s
+            finally:
+                s.rollback()
     else:
         with scope.db.write() as s:
             yield s

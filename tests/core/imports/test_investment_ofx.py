@@ -222,6 +222,19 @@ def test_an_investment_file_needs_an_investment_account(small_book: Any) -> None
                          [small_book.checking.id], dry_run=True)
 
 
+def test_a_preview_of_known_assets_writes_nothing_either(small_book: Any,
+                                                        brokerage: AccountView) -> None:
+    for symbol, kind in (("AAPL", "stock"), ("VTI", "etf"), ("VTSAX", "fund")):
+        assets.add_asset(small_book.owner, AssetInput(symbol, kind, "USD"))
+    for scope in (small_book.owner, small_book.viewer):
+        preview = import_statement(scope, load(FIDELITY), FIDELITY, [brokerage.id],
+                                   dry_run=True)
+        assert preview.investment is not None
+        assert (preview.imported, preview.investment.new_assets) == (10, [])
+    assert trades.list_trades(small_book.owner) == []
+    assert cash_balance(small_book, brokerage) == 0
+
+
 def test_a_viewer_may_preview_but_not_import(small_book: Any, brokerage: AccountView) -> None:
     preview = import_statement(small_book.viewer, load(FIDELITY), FIDELITY, [brokerage.id],
                                dry_run=True)
