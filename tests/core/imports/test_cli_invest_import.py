@@ -27,7 +27,7 @@ def ok(*args: str | Path) -> Result:
 
 def count(db_file: Path, table: str) -> int:
     with sqlite3.connect(db_file) as con:
-        return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 @pytest.fixture
