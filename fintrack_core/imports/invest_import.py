@@ -322,11 +322,15 @@ def _write_row(s: Session, scope: Scope, row: InvestmentRow, key: str, account: 
 def _compare_positions(s: Session, book_id: int, parsed: ParsedInvestments, account: Account,
                        assets: dict[str, Asset]) -> list[str]:
     """"statement says 12 VWCE, trades give 10" for every stated position the trades do not
-    give, and for every holding of the account the statement (listing positions) omits."""
+    give, and for every holding of the account the statement (listing positions) omits; as
+    of the statement's date (``DTASOF``) when it has one, so trades entered since do not
+    count."""
     if not parsed.positions:
         return []
+    as_of = parsed.detected.get("as_of")  # the statement's date: later trades do not count
+    on = as_of if isinstance(as_of, dt.date) else None
     held = {asset.id: pos.quantity for (acc, _), (asset, pos)
-            in positions_in_session(s, book_id, None, [account.id]).items()
+            in positions_in_session(s, book_id, on, [account.id]).items()
             if acc == account.id}
     said: list[str] = []
     stated_ids: set[int] = set()

@@ -86,6 +86,7 @@ def parse_ofx_investments(data: bytes) -> ParsedInvestments:
         currency = _currency(_value(stmt, "CURDEF"))
         refs.append(_value(stmt, "INVACCTFROM/ACCTID") or "")
         detected.setdefault("currency", currency)
+        detected.setdefault("as_of", _ofx_date(_value(stmt, "DTASOF")))
         for elem in stmt.iter():
             if elem.tag not in _TRANSACTION_TAGS:
                 continue

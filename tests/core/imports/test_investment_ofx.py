@@ -179,6 +179,18 @@ def test_positions_the_trades_do_not_give_are_reported_never_accepted_silently(
     assert "statement says 12 VWCE, trades give 10 (line 107)" in result.warnings
 
 
+def test_trades_after_the_statement_date_do_not_count_against_its_positions(
+        small_book: Any, brokerage: AccountView) -> None:
+    import_statement(small_book.owner, load(FIDELITY), FIDELITY, [brokerage.id])
+    aapl = next(a for a in assets.list_assets(small_book.owner) if a.symbol == "AAPL")
+    trades.add_trade(small_book.owner, TradeInput(brokerage.id, aapl.id, dt.date(2024, 7, 2),
+                                                  "buy", quantity="1", price="220"))
+    again = import_statement(small_book.owner, load(FIDELITY), FIDELITY, [brokerage.id],
+                             dry_run=True)
+    assert again.investment is not None
+    assert again.investment.position_differences == []  # as of 2024-06-30: still 8 AAPL
+
+
 def test_an_oversale_is_invalid_with_its_line_and_nothing_is_written(
         small_book: Any, depot: AccountView) -> None:
     result = import_statement(small_book.owner, load(BOURSE), BOURSE, [depot.id])
