@@ -10,11 +10,13 @@ a French broker (cp1252, unclosed value tags).
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ofxtools.Parser import OFXTree
 from sqlalchemy import func, select
 
 from fintrack_core.db.models import Transaction
@@ -87,6 +89,20 @@ def test_the_reader_turns_every_aggregate_into_one_row() -> None:
     assert [(p.security, p.quantity) for p in parsed.positions] == [
         ("037833100", Decimal("8.00000")), ("922908769", Decimal("10.00000")),
         ("922908728", Decimal("20.912"))]
+
+
+@pytest.mark.parametrize("name", [FIDELITY, BOURSE])
+def test_the_fixtures_are_valid_ofx_for_ofxtools_own_strict_models(name: str) -> None:
+    """ofxtools' ``convert()`` validates every element against the OFX spec; our reader
+    (lenient, dates as written) finds the same transactions and positions."""
+    tree = OFXTree()
+    tree.parse(str(BROKERS / name))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an over-long ACCTID would only warn
+        statement = tree.convert().invstmtmsgsrsv1[0].invstmtrs
+    parsed = parse_ofx_investments(load(name))
+    assert len(statement.invtranlist) == parsed.data_rows
+    assert len(statement.invposlist) == len(parsed.positions)
 
 
 def test_sgml_ofx_1_in_cp1252_reads_isins_withholding_and_names_with_accents() -> None:
