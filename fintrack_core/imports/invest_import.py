@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, WRITE, Scope, require
@@ -41,6 +41,7 @@ from fintrack_core.audit import record_for
 from fintrack_core.db.models import Account, AccountType, ImportBatch, Transaction
 from fintrack_core.db.portfolio_models import Asset, AssetKind, Trade
 from fintrack_core.errors import ValidationError
+from fintrack_core.imports.batch_write import IMPORT_LOCK_SPACE
 from fintrack_core.imports.invest_rows import (
     CASH,
     InvestmentRow,
@@ -138,6 +139,11 @@ def import_investments(scope: Scope, parsed: ParsedInvestments, filename: str, s
         with _session(scope, dry_run) as s:
             require(s, scope, READ if dry_run else WRITE)
             batch = None
+            if not dry_run and s.get_bind().dialect.name == "postgresql":
+                # as batch_write: two imports of one file at once run one after the other,
+                # and the second finds the first one's keys (SQLite: BEGIN IMMEDIATE)
+                s.execute(text("SELECT pg_advisory_xact_lock(:space, :book)"),
+                          {"space": IMPORT_LOCK_SPACE, "book": int(scope.book_id)})
             if not dry_run:
                 batch = ImportBatch(book_id=scope.book_id, account_id=account.id,
                                     filename=filename[:255], sha256=sha,
@@ -230,10 +236,10 @@ def _keys(rows: list[InvestmentRow]) -> list[str]:
         if r.external_id and seen_ids[r.external_id] == 1:
             keys.append(r.external_id[:100])
             continue
-        text = "|".join(str(v) for v in (r.date, r.kind, r.security, r.quantity, r.price,
+        said = "|".join(str(v) for v in (r.date, r.kind, r.security, r.quantity, r.price,
                                           r.amount, r.fees, r.cash))
-        occurrence[text] += 1
-        digest = hashlib.sha256(f"{text}|{occurrence[text]}".encode()).hexdigest()[:40]
+        occurrence[said] += 1
+        digest = hashlib.sha256(f"{said}|{occurrence[said]}".encode()).hexdigest()[:40]
         keys.append(f"fp:{digest}")
     return keys
 
@@ -288,9 +294,9 @@ def _write_row(s: Session, scope: Scope, row: InvestmentRow, key: str, account: 
                                           f"in {account.currency}")
     if row.kind == CASH:
         assert row.cash is not None
-        text = row.memo[:MAX_TEXT]
+        label = row.memo[:MAX_TEXT]
         tx = ledger.add_in_session(s, scope, ledger.TransactionInput(
-            account.id, row.date, row.cash, text, text))
+            account.id, row.date, row.cash, label, label))
         tx.external_id, tx.import_batch_id = key, batch_id
         return TradeLine(row.line, row.date, CASH, "", Decimal(0), Decimal(0), Decimal(0),
                          to_decimal(tx.amount_minor, tx.currency))

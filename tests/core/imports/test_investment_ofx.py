@@ -19,12 +19,14 @@ import pytest
 from ofxtools.Parser import OFXTree
 from sqlalchemy import func, select
 
+from fintrack_core.access import Scope
+from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Transaction
 from fintrack_core.db.portfolio_models import Trade
 from fintrack_core.errors import PermissionDenied, ValidationError
 from fintrack_core.imports.ofx_invest import parse_ofx_investments
 from fintrack_core.imports.service import import_statement, undo_batch
-from fintrack_core.ledger import accounts
+from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger.accounts import AccountView
 from fintrack_core.portfolio import assets, lots, trades
 from fintrack_core.portfolio.assets import AssetInput
@@ -270,3 +272,20 @@ def test_a_viewer_may_preview_but_not_import(small_book: Any, brokerage: Account
     with pytest.raises(PermissionDenied):
         import_statement(small_book.viewer, load(FIDELITY), FIDELITY, [brokerage.id])
     assert trades.list_trades(small_book.owner) == []
+
+
+def test_import_dedup_and_undo_on_sqlite_and_postgresql(any_db: Database) -> None:
+    alice = users.create_user(any_db, "alice", "wonderland-42", "Alice", base_currency="USD")
+    owner = Scope(any_db, alice.id, books.list_books(any_db, alice.id)[0].id)
+    fidelity = accounts.create_account(owner, "Fidelity", "investment", "USD", "0",
+                                       dt.date(2024, 1, 1))
+    preview = import_statement(owner, load(FIDELITY), FIDELITY, [fidelity.id], dry_run=True)
+    assert (preview.imported, trades.list_trades(owner)) == (10, [])
+    first = import_statement(owner, load(FIDELITY), FIDELITY, [fidelity.id])
+    again = import_statement(owner, load(FIDELITY), FIDELITY, [fidelity.id])
+    assert (first.imported, again.imported, again.duplicates) == (10, 0, 10)
+    assert {h.symbol: h.quantity for h in lots.holdings(owner)} == {
+        "AAPL": Decimal(8), "VTI": Decimal(10), "VTSAX": Decimal("20.912")}
+    assert first.batch_id is not None
+    assert undo_batch(owner, first.batch_id) == 7
+    assert trades.list_trades(owner) == []
