@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -70,6 +71,7 @@ class BrokerProfile:
     tables: tuple[BrokerTable, ...]
 
 
+@cache  # read once per process: every import asks whether its file is a broker's
 def builtin_brokers() -> tuple[BrokerProfile, ...]:
     files = sorted((p for p in BROKERS.iterdir() if p.name.endswith(".toml")),
                    key=lambda p: p.name)

@@ -57,6 +57,23 @@ def test_a_difference_from_the_stated_positions_is_shown(small_book: SmallBook,
     assert metric(at, "Invalid") == "1"  # the sale of units never bought
 
 
+def test_a_broker_csv_is_read_by_its_profile_with_no_mapping_to_correct(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    t212 = accounts.create_account(small_book.owner, "Trading 212", "investment", "EUR", "0",
+                                   dt.date(2024, 1, 1))
+    at = as_owner(PAGE)
+    at.multiselect(key="imp_accounts").set_value([t212.id])
+    data = (BROKERS / "trading212_history_2024.csv").read_bytes()
+    at.file_uploader(key="imp_files").set_value([("t212.csv", data, "text/csv")]).run()
+    assert not at.exception, at.exception
+    assert (metric(at, "New"), metric(at, "Rows read")) == ("7", "8")
+    assert next(e.label for e in at.expander) == "1 row(s) left out, each with its reason"
+    table = next(d.value for d in at.dataframe if "Kind" in d.value.columns)
+    assert list(table["Kind"]) == [
+        "cash", "buy", "buy", "dividend", "sell", "cash", "cash"]
+    assert not [e for e in at.expander if "mapping" in e.label.lower()]
+
+
 def test_a_viewer_gets_no_import_controls(small_book: SmallBook, as_viewer: OpenPage) -> None:
     at = as_viewer(PAGE)
     assert not at.exception
