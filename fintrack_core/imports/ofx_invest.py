@@ -63,6 +63,8 @@ _SECINFO_KINDS = {"STOCKINFO": "stock", "MFINFO": "fund", "DEBTINFO": "bond",
                   "OPTINFO": "other", "OTHERINFO": "other"}
 _POSITION_TAGS = ("POSSTOCK", "POSMF", "POSDEBT", "POSOPT", "POSOTHER")
 _INTEREST = {"INTEREST"}
+_BANK_IN_INVESTMENT_FILE = ("a bank or card statement's transaction in an investment file "
+                            "(not imported: export that account's statement on its own)")
 
 
 def is_investment_ofx(data: bytes) -> bool:
@@ -77,7 +79,7 @@ def parse_ofx_investments(data: bytes) -> ParsedInvestments:
     statements = list(root.iter("INVSTMTRS"))
     if not statements:
         raise StatementError("no investment statement (INVSTMTRS) found in the OFX file")
-    lines = _LineFinder(text)
+    lines = _LineFinder(text, root)
     securities = _securities(root)
     parsed = ParsedInvestments(rows=[], securities=securities, format="ofx",
                                detected=detected)
@@ -107,6 +109,10 @@ def parse_ofx_investments(data: bytes) -> ParsedInvestments:
                     parsed.positions.append(StatedPosition(
                         lines.line_of(elem), key, units,
                         _ofx_date(_value(elem, "INVPOS/DTPRICEASOF"))))
+    for bank in (el for el in root.iter() if el.tag in ("STMTRS", "CCSTMTRS")):
+        for trn in bank.iter("STMTTRN"):  # a bank statement beside the investment one
+            parsed.data_rows += 1
+            parsed.skipped.append(SkippedRow(lines.line_of(trn), _BANK_IN_INVESTMENT_FILE))
     detected["account_refs"] = [r for r in dict.fromkeys(refs) if r]
     parsed.rows = _reinvest_pairs(parsed.rows, detected)
     if parsed.data_rows == 0 and not parsed.positions:
@@ -119,24 +125,28 @@ class _RowProblem(ValueError):
 
 
 class _LineFinder:
-    """The line where the n-th ``<TAG>`` of the document starts (tree order = text order)."""
+    """The line where an element's ``<TAG>`` starts: the n-th element of a tag in document
+    order is the n-th ``<TAG>`` of the text (the tree keeps the text's order)."""
 
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
-        self._positions: dict[str, list[int]] = {}
-        self._seen: dict[int, int] = {}
-        self._count: dict[str, int] = {}
+    _WANTED = frozenset({*_TRANSACTION_TAGS, *_POSITION_TAGS, "STMTTRN"})
+
+    def __init__(self, text: str, root: ET.Element) -> None:
+        newlines = [m.start() for m in re.finditer("\n", text)]
+        positions: dict[str, list[int]] = {}
+        count: dict[str, int] = {}
+        self._line: dict[int, int] = {}
+        for elem in root.iter():
+            if elem.tag not in self._WANTED:
+                continue
+            found = positions.setdefault(
+                elem.tag, [m.start() for m in re.finditer(f"<{elem.tag}>", text)])
+            n = count.get(elem.tag, 0)
+            count[elem.tag] = n + 1
+            pos = found[n] if n < len(found) else 0
+            self._line[id(elem)] = bisect.bisect_right(newlines, pos) + 1
 
     def line_of(self, elem: ET.Element) -> int:
-        if id(elem) not in self._seen:
-            positions = self._positions.setdefault(
-                elem.tag, [m.start() for m in re.finditer(f"<{elem.tag}>", self._text)])
-            n = self._count.get(elem.tag, 0)
-            self._count[elem.tag] = n + 1
-            pos = positions[n] if n < len(positions) else 0
-            self._seen[id(elem)] = bisect.bisect_right(self._newlines, pos) + 1
-        return self._seen[id(elem)]
+        return self._line.get(id(elem), 0)
 
 
 def _securities(root: ET.Element) -> dict[str, Security]:

@@ -289,3 +289,18 @@ def test_import_dedup_and_undo_on_sqlite_and_postgresql(any_db: Database) -> Non
     assert first.batch_id is not None
     assert undo_batch(owner, first.batch_id) == 7
     assert trades.list_trades(owner) == []
+
+
+def test_a_bank_statement_inside_an_investment_file_is_skipped_with_the_reason() -> None:
+    bank = (b"<BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>USD</CURDEF><BANKACCTFROM>"
+            b"<BANKID>1</BANKID><ACCTID>9</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM>"
+            b"<BANKTRANLIST>\r\n<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20240103</DTPOSTED>"
+            b"<TRNAMT>-20.00</TRNAMT><FITID>B1</FITID><NAME>ATM</NAME></STMTTRN>\r\n"
+            b"</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1>\r\n")
+    data = load(FIDELITY).replace(b"<INVSTMTMSGSRSV1>", bank + b"<INVSTMTMSGSRSV1>", 1)
+    parsed = parse_ofx_investments(data)
+    assert (parsed.data_rows, len(parsed.rows)) == (11, 10)
+    assert [(r.line, r.reason) for r in parsed.skipped] == [
+        (13, "a bank or card statement's transaction in an investment file (not imported: "
+             "export that account's statement on its own)")]
+    assert parsed.rows[0].line == 26  # the first INVBANKTRAN (line 23), 3 lines further down
