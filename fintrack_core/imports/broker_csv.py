@@ -116,6 +116,7 @@ def parse_broker_csv(data: bytes, broker: BrokerProfile) -> ParsedInvestments:
                                          "decimal": broker.decimal})
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=broker.delimiter)
     tables: dict[str | None, list[_Table]] = {}
+    unknown: dict[str | None, str] = {}  # why no table of a section reads its header
     flat = broker.line is None
     last = 0
     for cells in reader:
@@ -130,11 +131,15 @@ def parse_broker_csv(data: bytes, broker: BrokerProfile) -> ParsedInvestments:
             cells = cells[2:]
             if role == "Header":
                 specs = [t for t in broker.tables if t.section == section]
-                if specs:
-                    tables[section] = [_Table(t, cells, broker.decimal) for t in specs]
+                if specs:  # a section may start again with other columns (IB's Forex)
+                    tables[section], unknown[section] = _fitting(specs, cells, broker)
                 continue
             if role != "Data" or section not in tables:
                 continue  # other sections, subtotals and totals of IB: not rows of a table
+            if not tables[section]:  # every row is accounted for, this one as unreadable
+                parsed.data_rows += 1
+                parsed.invalid.append(RowError(line, f"{section}: {unknown[section]}"))
+                continue
         else:
             section = None
         for table in tables[section]:
@@ -146,8 +151,24 @@ def parse_broker_csv(data: bytes, broker: BrokerProfile) -> ParsedInvestments:
     return parsed
 
 
+def _fitting(specs: list[BrokerTable], header: list[str], broker: BrokerProfile
+             ) -> tuple[list[_Table], str]:
+    """The tables of a section whose columns this header has, and what the others miss."""
+    fit, missing = [], ""
+    for spec in specs:
+        try:
+            fit.append(_Table(spec, header, broker.decimal))
+        except StatementError as exc:
+            missing = f"{exc} (a layout the {broker.name} profile does not know)"
+    return fit, missing
+
+
 def _read_row(table: _Table, cells: list[str], line: int, parsed: ParsedInvestments) -> None:
     spec = table.spec
+    if spec.kind.startswith(SKIP):
+        parsed.data_rows += 1
+        parsed.skipped.append(SkippedRow(line, spec.kind[len(SKIP):].strip()))
+        return
     if spec.kind == "security":
         sec = _security(table, cells)
         if sec is not None:

@@ -14,7 +14,10 @@ after ``Koers``, where Degiro writes the currency) and how a row's kind is known
   buy, sell, dividend, interest, fee, cash_in, cash_out, cash, or ``"skip: <reason>"``);
 * ``kind = "quantity_sign"``: a positive quantity is a buy, a negative one a sale;
 * a fixed kind for the whole table (``dividend``, ``cash``...), or ``position`` (units the
-  broker says are held: the proof) or ``security`` (names and ISINs of symbols).
+  broker says are held: the proof) or ``security`` (names and ISINs of symbols), or
+  ``"skip: <reason>"`` (its rows are not transactions, e.g. IB's Forex conversions).
+
+Rows go to the first table of their section whose ``where`` they meet.
 """
 
 from __future__ import annotations
@@ -126,8 +129,12 @@ def _table(data: Any, prefix: str, bad: Any) -> BrokerTable:
         raise bad(prefix, "must be a table")
     _no_unknown(data, TABLE_KEYS, prefix, bad)
     kind = data.get("kind")
+    if isinstance(kind, str) and kind.startswith(SKIP) and kind[len(SKIP):].strip():
+        return BrokerTable(kind=kind, columns={}, section=data.get("section"),
+                           where=dict(data.get("where", {})))
     if kind not in TABLE_KINDS:
-        raise bad(prefix + "kind", f"must be one of {', '.join(TABLE_KINDS)}")
+        raise bad(prefix + "kind", f"must be one of {', '.join(TABLE_KINDS)}, or 'skip: "
+                                   "<reason>' for rows that are not transactions")
     columns = {k: v for k, v in data.items() if k in COLUMN_KEYS}
     if not all(isinstance(v, str) and v for v in columns.values()):
         raise bad(prefix, "column names are texts")

@@ -46,9 +46,13 @@ def test_interactive_brokers_activity_statement(small_book: Any) -> None:
     result = import_statement(small_book.owner, load("ib_activity_2024H1.csv"),
                               "ib_activity_2024H1.csv", [ib.id])
     assert result.profile == "interactive_brokers"
-    # 3 orders, 2 deposits/withdrawals, 2 dividends, 2 taxes withheld, 1 interest + 4 totals
-    assert (result.rows, result.imported, result.duplicates, result.invalid) == (14, 10, 0, [])
-    assert result.skipped_counts == {"a total line (not a transaction)": 4}
+    # 3 orders, 2 deposits/withdrawals, 2 dividends, 2 taxes withheld, 1 interest, 4 totals
+    # and a Forex conversion (under a header of its own)
+    assert (result.rows, result.imported, result.duplicates, result.invalid) == (15, 10, 0, [])
+    assert result.skipped_counts == {
+        "a total line (not a transaction)": 4,
+        "a currency conversion between IB's currency balances (a Forex trade; its commission "
+        "is not imported)": 1}
     # 4500 - 1856 + 759.98 - 1151.60 + 6.97 - 1.05 + 1.23: the statement's cash NAV
     assert result.totals == {"USD": Decimal("2259.53")}
     assert (result.date_min, result.date_max) == (dt.date(2024, 1, 2), dt.date(2024, 6, 4))
@@ -66,7 +70,7 @@ def test_ib_rows_without_ids_are_found_again_by_fingerprint(small_book: Any) -> 
     data = load("ib_activity_2024H1.csv")
     import_statement(small_book.owner, data, "ib.csv", [ib.id])
     again = import_statement(small_book.owner, data, "ib.csv", [ib.id])
-    assert (again.imported, again.duplicates, len(again.skipped)) == (0, 10, 4)
+    assert (again.imported, again.duplicates, len(again.skipped)) == (0, 10, 5)
 
 
 def test_trading212_history_with_a_usd_stock_in_a_eur_account(small_book: Any) -> None:
@@ -137,6 +141,18 @@ def test_undo_of_a_broker_csv_removes_trades_and_cash(small_book: Any) -> None:
     assert undo_batch(small_book.owner, result.batch_id) == 7
     assert trades.list_trades(small_book.owner) == []
     assert held(small_book, t212.id) == {}
+
+
+def test_a_section_header_no_table_reads_makes_its_rows_invalid_not_lost(
+        small_book: Any) -> None:
+    ib = investment(small_book, "USD")
+    data = load("ib_activity_2024H1.csv").replace(b"Date,Description,Amount\r\nInterest",
+                                                  b"Date,Text,Amount\r\nInterest")
+    result = import_statement(small_book.owner, data, "ib.csv", [ib.id], dry_run=True)
+    assert (result.rows, result.imported) == (15, 9)
+    assert [(e.line, e.error) for e in result.invalid] == [
+        (line, "Interest: the 'Description' column is missing from the header (a layout the "
+               "interactive_brokers profile does not know)") for line in (39, 40)]
 
 
 def test_the_built_in_broker_profiles_load() -> None:
