@@ -49,6 +49,7 @@ from fintrack_core.imports.invest_rows import (
     Security,
 )
 from fintrack_core.imports.result import ImportResult
+from fintrack_core.imports.routing import account_keys, ref_keys
 from fintrack_core.imports.statement import RowError
 from fintrack_core.ledger import transactions as ledger
 from fintrack_core.money import to_decimal
@@ -110,15 +111,31 @@ class _Rollback(Exception):
     """Ends the preview's session without keeping anything."""
 
 
-def investment_account(accounts: list[Account]) -> Account:
-    """The one chosen investment account an investment file goes to (never a guess)."""
+def investment_account(accounts: list[Account], refs: list[str]) -> Account:
+    """The chosen investment account an investment file goes to, never a guess: the only one
+    chosen, or among several the one whose number is the file's account (OFX ``ACCTID``).
+    An account whose number is not the file's is refused (a statement of another account)."""
     chosen = [a for a in accounts if str(a.type) == AccountType.INVESTMENT.value]
-    if len(chosen) != 1:
-        names = ", ".join(repr(a.name) for a in accounts)
-        what = "none of" if not chosen else "several of"
+    names = ", ".join(repr(a.name) for a in accounts)
+    if not chosen:
         raise ValidationError("account", f"an investment statement imports into one "
-                                         f"investment account; {what} the chosen ({names}) "
+                                         f"investment account; none of the chosen ({names}) "
                                          "is one")
+    keys = set().union(*(ref_keys(r) for r in refs)) if refs else set()
+    if keys:
+        numbered = [a for a in chosen if account_keys(a.number) & keys]
+        if len(numbered) == 1:
+            return numbered[0]
+        wrong = [a for a in chosen if a.number and not account_keys(a.number) & keys]
+        if len(chosen) == 1 and wrong:
+            raise ValidationError("account", f"the file is a statement of account "
+                                             f"{', '.join(refs)}; {chosen[0].name!r} has "
+                                             f"number {chosen[0].number}")
+    if len(chosen) > 1:
+        raise ValidationError("account", f"an investment statement imports into one "
+                                         f"investment account; several of the chosen "
+                                         f"({names}) are, and none has the file's number "
+                                         f"({', '.join(refs) or 'none given'})")
     return chosen[0]
 
 
@@ -126,7 +143,9 @@ def import_investments(scope: Scope, parsed: ParsedInvestments, filename: str, s
                        accounts: list[Account], *, dry_run: bool, skip_invalid: bool
                        ) -> ImportResult:
     """Write (or with ``dry_run`` preview) one investment file as one undoable batch."""
-    account = investment_account(accounts)
+    refs = parsed.detected.get("account_refs")
+    account = investment_account(accounts, [str(r) for r in refs]
+                                 if isinstance(refs, list) else [])
     result = ImportResult(file=filename, profile=parsed.profile, rows=parsed.data_rows,
                           imported=0, duplicates=0, invalid=list(parsed.invalid), totals={},
                           date_min=None, date_max=None, dry_run=dry_run,

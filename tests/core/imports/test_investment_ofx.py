@@ -304,3 +304,28 @@ def test_a_bank_statement_inside_an_investment_file_is_skipped_with_the_reason()
         (13, "a bank or card statement's transaction in an investment file (not imported: "
              "export that account's statement on its own)")]
     assert parsed.rows[0].line == 26  # the first INVBANKTRAN (line 23), 3 lines further down
+
+
+def test_of_several_investment_accounts_the_one_with_the_files_number_gets_it(
+        small_book: Any, brokerage: AccountView, depot: AccountView) -> None:
+    accounts.update_account(small_book.owner, brokerage.id, number="X12345678")
+    result = import_statement(small_book.owner, load(FIDELITY), FIDELITY,
+                              [depot.id, brokerage.id], dry_run=True)
+    assert result.investment is not None
+    assert result.investment.account == "Fidelity"
+
+
+def test_an_account_with_another_number_is_refused(small_book: Any,
+                                                   brokerage: AccountView) -> None:
+    accounts.update_account(small_book.owner, brokerage.id, number="Z999")
+    with pytest.raises(ValidationError, match=r"a statement of account X12345678; 'Fidelity' "
+                                              r"has number Z999"):
+        import_statement(small_book.owner, load(FIDELITY), FIDELITY, [brokerage.id],
+                         dry_run=True)
+
+
+def test_several_investment_accounts_without_the_number_are_a_question(
+        small_book: Any, brokerage: AccountView, depot: AccountView) -> None:
+    with pytest.raises(ValidationError, match=r"none has the file's number \(X12345678\)"):
+        import_statement(small_book.owner, load(FIDELITY), FIDELITY,
+                         [depot.id, brokerage.id], dry_run=True)
