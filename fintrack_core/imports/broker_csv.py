@@ -33,6 +33,9 @@ from fintrack_core.imports.invest_rows import (
 from fintrack_core.imports.statement import RowError, SkippedRow, StatementError
 
 _AFTER = re.compile(r"(.*)\+(\d)")
+# Columns a table cannot do without; the others (names, memos, fees, ids, currencies...) are
+# empty when an export leaves them out.
+REQUIRED = frozenset({"date", "action", "quantity", "total"})
 
 
 def _decode(data: bytes, encoding: str) -> str | None:
@@ -85,9 +88,12 @@ class _Table:
                                else ())]:
             after = _AFTER.fullmatch(column)
             base, shift = (after[1], int(after[2])) if after else (column, 0)
-            if _norm(base) not in names:
+            if _norm(base) in names:
+                self.index[role] = names.index(_norm(base)) + shift
+            elif role in REQUIRED or role.startswith(("where:", "marker")):
                 raise StatementError(f"the {column!r} column is missing from the header")
-            self.index[role] = names.index(_norm(base)) + shift
+            # else an optional column this export left out (Trading 212 writes the
+            # withholding and conversion-fee columns only when a row needs them): empty
 
     def cell(self, cells: list[str], role: str) -> str:
         pos = self.index.get(role)

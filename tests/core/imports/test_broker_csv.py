@@ -147,12 +147,24 @@ def test_a_section_header_no_table_reads_makes_its_rows_invalid_not_lost(
         small_book: Any) -> None:
     ib = investment(small_book, "USD")
     data = load("ib_activity_2024H1.csv").replace(b"Date,Description,Amount\r\nInterest",
-                                                  b"Date,Text,Amount\r\nInterest")
+                                                  b"Date,Description,Betrag\r\nInterest")
     result = import_statement(small_book.owner, data, "ib.csv", [ib.id], dry_run=True)
     assert (result.rows, result.imported) == (15, 9)
     assert [(e.line, e.error) for e in result.invalid] == [
-        (line, "Interest: the 'Description' column is missing from the header (a layout the "
+        (line, "Interest: the 'Amount' column is missing from the header (a layout the "
                "interactive_brokers profile does not know)") for line in (39, 40)]
+
+
+def test_optional_columns_an_export_leaves_out_are_empty(small_book: Any) -> None:
+    """Trading 212 writes the withholding and conversion-fee columns only when needed."""
+    t212 = investment(small_book, "EUR")
+    data = (b"Action,Time,ISIN,Ticker,Name,ID,No. of shares,Price / share,"
+            b"Currency (Price / share),Exchange rate,Total,Currency (Total)\n"
+            b"Market buy,2024-01-04 14:31:05,IE00BK5BQT80,VWCE,Vanguard FTSE All-World,"
+            b"EOF1,4,106.20,EUR,1.00,424.80,EUR\n")
+    result = import_statement(small_book.owner, data, "t212.csv", [t212.id], dry_run=True)
+    assert (result.profile, result.imported, result.totals) == (
+        "trading212", 1, {"EUR": Decimal("-424.80")})
 
 
 def test_the_built_in_broker_profiles_load() -> None:
