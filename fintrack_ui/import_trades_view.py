@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fintrack_core.imports.invest_import import InvestmentPreview
+from fintrack_core.imports.invest_preview import InvestmentPreview
 from fintrack_ui.markdown import md
 
 PREVIEW_ROWS = 50

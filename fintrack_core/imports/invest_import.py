@@ -30,7 +30,6 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import or_, select, text
@@ -42,6 +41,7 @@ from fintrack_core.db.models import Account, AccountType, ImportBatch, Transacti
 from fintrack_core.db.portfolio_models import Asset, AssetKind, Trade
 from fintrack_core.errors import ValidationError
 from fintrack_core.imports.batch_write import IMPORT_LOCK_SPACE
+from fintrack_core.imports.invest_preview import InvestmentPreview, TradeLine
 from fintrack_core.imports.invest_rows import (
     CASH,
     InvestmentRow,
@@ -59,52 +59,6 @@ from fintrack_core.portfolio.lots import Oversold, positions_in_session
 from fintrack_core.portfolio.trades import TradeInput, _save
 
 MAX_TEXT = 200
-
-
-@dataclass(frozen=True, slots=True)
-class TradeLine:
-    """One row as the preview shows it: what it is and the cash it moves (account currency)."""
-
-    line: int
-    date: dt.date
-    kind: str
-    symbol: str
-    quantity: Decimal
-    price: Decimal
-    fees: Decimal
-    cash: Decimal
-
-
-@dataclass
-class InvestmentPreview:
-    """What an investment import wrote (or would write), beside the ``ImportResult`` counts."""
-
-    account: str
-    trades: list[TradeLine] = field(default_factory=list)
-    new_assets: list[str] = field(default_factory=list)
-    # Differences between the stated positions and the holdings the trades give.
-    position_differences: list[str] = field(default_factory=list)
-
-    @property
-    def kind_totals(self) -> dict[str, tuple[int, Decimal]]:
-        """Per kind: the number of rows and the cash they move."""
-        out: dict[str, tuple[int, Decimal]] = {}
-        for t in self.trades:
-            n, cash = out.get(t.kind, (0, Decimal(0)))
-            out[t.kind] = (n + 1, cash + t.cash)
-        return dict(sorted(out.items()))
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "account": self.account, "new_assets": list(self.new_assets),
-            "position_differences": list(self.position_differences),
-            "kind_totals": {k: {"rows": n, "cash": str(c)}
-                            for k, (n, c) in self.kind_totals.items()},
-            "trades": [{"line": t.line, "date": t.date.isoformat(), "kind": t.kind,
-                        "symbol": t.symbol, "quantity": str(t.quantity),
-                        "price": str(t.price), "fees": str(t.fees), "cash": str(t.cash)}
-                       for t in self.trades],
-        }
 
 
 class _Rollback(Exception):

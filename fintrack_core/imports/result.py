@@ -16,7 +16,7 @@ from fintrack_core.imports.statement import RowError, SkippedRow, count_reasons
 from fintrack_core.money import to_decimal
 
 if TYPE_CHECKING:
-    from fintrack_core.imports.invest_import import InvestmentPreview
+    from fintrack_core.imports.invest_preview import InvestmentPreview
 
 
 @dataclass(frozen=True)
