@@ -64,7 +64,8 @@ if ctx.can_write:
             placeholder="Choose the account the statement belongs to",
             help="For a multi-currency file choose one account per currency; for a file with "
                  "several accounts (CAMT, MT940, OFX) choose each, with its number (IBAN) "
-                 "set.")
+                 "set. An investment statement (OFX, Interactive Brokers, Trading 212, "
+                 "Degiro) goes into an investment account.")
         st.session_state[last_key] = chosen
         # A new key after each import empties the uploader (the file was imported).
         files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF, CAMT XML, MT940)",
