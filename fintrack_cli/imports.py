@@ -124,6 +124,8 @@ def _report(result: ImportResult, names: dict[int, str], verbose: bool) -> None:
              f"({'your profile' if own else 'built-in profile'} {result.profile})")
     for warning in result.warnings:
         _say(f"  warning: {warning}")
+    if result.investment is not None:
+        _report_trades(result, verbose)
     if verbose:
         for new in _rows(result, names):
             _say(f"  line {new['line']}: {new['date']} {new['amount']} {new['currency']} "
@@ -156,6 +158,22 @@ def _report(result: ImportResult, names: dict[int, str], verbose: bool) -> None:
         _say("Nothing was written. Fix the rows, or import the valid ones with --skip-invalid.")
 
 
+def _report_trades(result: ImportResult, verbose: bool) -> None:
+    """An investment file: into which account, new assets, rows and cash per kind (and with
+    --verbose each trade); the position check's differences are among the warnings."""
+    inv = result.investment
+    assert inv is not None
+    _say(f"  into investment account {inv.account!r}")
+    if inv.new_assets:
+        _say(f"  new assets: {', '.join(inv.new_assets)}")
+    for kind, (count, cash) in inv.kind_totals.items():
+        _say(f"  {kind}: {count} row(s), cash {cash}")
+    if verbose:
+        for t in inv.trades:
+            _say(f"  line {t.line}: {t.date} {t.kind} {t.symbol} {t.quantity} @ {t.price} "
+                 f"fees {t.fees} cash {t.cash}")
+
+
 def _rows(result: ImportResult, names: dict[int, str]) -> list[dict[str, object]]:
     """Each new row and the account it goes to (a multi-currency file goes to several)."""
     frame = result.preview
@@ -176,6 +194,8 @@ def _as_json(result: ImportResult, names: dict[int, str], verbose: bool) -> dict
     if result.preview is not None and not result.rejected:
         for acc in result.preview["account_id"]:
             counts[names.get(int(acc), "?")] = counts.get(names.get(int(acc), "?"), 0) + 1
+    if result.investment is not None and not result.rejected:
+        counts[result.investment.account] = result.imported
     data["accounts"] = counts
     if verbose:
         data["transactions"] = _rows(result, names) if not result.rejected else []
@@ -193,7 +213,9 @@ def import_command(
     args: Annotated[list[str], typer.Argument(
         metavar="FILE | list | undo BATCH",
         help="A statement file (CSV, OFX/QFX, QIF, CAMT.052/053 XML, MT940; the format is "
-             "told from the content); or 'list'; or 'undo BATCH'.")],
+             "told from the content), or an investment statement (OFX INVSTMTRS, or a CSV "
+             "of Interactive Brokers, Trading 212 or Degiro) for an investment account; "
+             "or 'list'; or 'undo BATCH'.")],
     account: Annotated[list[str] | None, typer.Option(
         "--account", "-a", help="Account to import into; repeat for a multi-currency file "
                                 "(each row goes to the chosen account of its currency) or a "

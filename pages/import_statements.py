@@ -31,6 +31,7 @@ from fintrack_ui.import_mapping_view import (
     offer_after_import,
     save_profile_form,
 )
+from fintrack_ui.import_trades_view import show_trades
 from fintrack_ui.markdown import md
 from fintrack_ui.session import current
 from fintrack_ui.tables import show_table
@@ -63,7 +64,8 @@ if ctx.can_write:
             placeholder="Choose the account the statement belongs to",
             help="For a multi-currency file choose one account per currency; for a file with "
                  "several accounts (CAMT, MT940, OFX) choose each, with its number (IBAN) "
-                 "set.")
+                 "set. An investment statement (OFX, Interactive Brokers, Trading 212, "
+                 "Degiro) goes into an investment account.")
         st.session_state[last_key] = chosen
         # A new key after each import empties the uploader (the file was imported).
         files = st.file_uploader("Statement files (CSV, OFX/QFX, QIF, CAMT XML, MT940)",
@@ -149,6 +151,8 @@ if ctx.can_write:
                                 partial(create_account, ctx.scope, new_name, "checking", ccy),
                                 f"Account {new_name!r} created; add it to 'Import into'."):
                             st.rerun()
+                if preview.investment is not None:  # trades, not a statement table
+                    show_trades(preview.investment)
                 rows = preview.preview
                 if rows is not None and len(rows):
                     head = rows.head(20)
@@ -189,14 +193,16 @@ if ctx.can_write:
                                  f"{d.currency} — likely duplicate: {d.reason}")
                         if st.checkbox(f"Import anyway · {md(label)}", key=f"ld_{fid}_{d.line}"):
                             anyway.add(d.line)
-            if sniff_format(data, upload.name) == "csv":  # OFX/QFX/QIF: no columns to map
+            invest = preview is not None and preview.investment is not None
+            if sniff_format(data, upload.name) == "csv" and not invest:  # broker CSVs: profiles
                 # Open while the file cannot be read, and while the user is correcting it.
                 correct_mapping(fid, data, mapping, expanded=preview is None or bool(fixes))
                 if preview is not None and mapping is not None:
                     save_profile_form(ctx.scope, f"prof_{fid}", upload.name, preview.detected,
                                       fixes)
             if preview is not None and st.button(
-                    f"Import {preview.imported:,} transaction(s) from {md(upload.name)}",
+                    f"Import {preview.imported:,} {'row' if invest else 'transaction'}(s) "
+                    f"from {md(upload.name)}",
                     type="primary", key=f"go_{fid}",
                     disabled=not chosen or bool(preview.unmatched_accounts)
                     or (bool(preview.invalid) and not skip_invalid) or bool(preview.questions)):

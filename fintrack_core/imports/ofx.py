@@ -157,14 +157,10 @@ class _LenientTreeBuilder(TreeBuilder):
         return super().close()
 
 
-def parse_ofx(data: bytes) -> ParsedStatement:
-    """Parse an OFX 1.x/2.x or QFX file into rows, one per bank or credit-card ``STMTTRN``.
-
-    Rows carry ``external_id`` (FITID) and ``source_account`` (ACCTID) besides the common
-    columns; ``line`` is the line where the ``<STMTTRN>`` starts. Transactions with a missing
-    or malformed date or amount go to ``invalid``. Raises :class:`StatementError` when the
-    file as a whole is not a readable OFX bank/credit-card statement.
-    """
+def read_ofx_tree(data: bytes) -> tuple[ET.Element, str, dict[str, object]]:
+    """The file's ``<OFX>`` element (read leniently, see the module docstring), its decoded
+    text (for line numbers) and what was detected (encoding, version, repairs). Shared by
+    the bank reader here and the investment reader (``imports.ofx_invest``)."""
     text, encoding = _decode(data)
     detected: dict[str, object] = {"encoding": encoding}
     body_start = text.find("<OFX>")
@@ -186,7 +182,18 @@ def parse_ofx(data: bytes) -> ParsedStatement:
         detected["tag_repairs"] = builder.implied_end_tags + builder.stray_end_tags
     if root is None or root.tag != "OFX":
         raise StatementError("not an OFX/QFX file: the document does not start with <OFX>")
+    return root, text, detected
 
+
+def parse_ofx(data: bytes) -> ParsedStatement:
+    """Parse an OFX 1.x/2.x or QFX file into rows, one per bank or credit-card ``STMTTRN``.
+
+    Rows carry ``external_id`` (FITID) and ``source_account`` (ACCTID) besides the common
+    columns; ``line`` is the line where the ``<STMTTRN>`` starts. Transactions with a missing
+    or malformed date or amount go to ``invalid``. Raises :class:`StatementError` when the
+    file as a whole is not a readable OFX bank/credit-card statement.
+    """
+    root, text, detected = read_ofx_tree(data)
     _detect_institution(root, detected)
     statements = [el for el in root.iter() if el.tag in _STATEMENT_TAGS]
     if not statements:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,6 +14,9 @@ from fintrack_core.imports.accounting import check_accounting, summary_line
 from fintrack_core.imports.evidence import Question
 from fintrack_core.imports.statement import RowError, SkippedRow, count_reasons
 from fintrack_core.money import to_decimal
+
+if TYPE_CHECKING:
+    from fintrack_core.imports.invest_preview import InvestmentPreview
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,9 @@ class ImportResult:
     # can settle (nothing is written while one is open).
     notes: list[str] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
+    # An investment statement's trades, new assets and position check (imports.invest_import);
+    # None for bank statements.
+    investment: InvestmentPreview | None = None
 
     @property
     def skipped_counts(self) -> dict[str, int]:
@@ -90,6 +97,7 @@ class ImportResult:
             "date_min": self.date_min.isoformat() if self.date_min else None,
             "date_max": self.date_max.isoformat() if self.date_max else None,
             "warnings": list(self.warnings),
+            **({"investment": self.investment.as_json()} if self.investment else {}),
         }
 
 

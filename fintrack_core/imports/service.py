@@ -37,6 +37,8 @@ from fintrack_core.imports.duplicates import (
     _likely_duplicates,
 )
 from fintrack_core.imports.evidence import weigh
+from fintrack_core.imports.invest_import import import_investments, undo_trades
+from fintrack_core.imports.invest_read import read_investments
 from fintrack_core.imports.mapping import Mapping
 from fintrack_core.imports.payment_exports import link_conversions
 from fintrack_core.imports.read import MAX_BYTES as MAX_BYTES  # re-exported: the CLI checks it
@@ -110,6 +112,10 @@ def import_statement(
                 raise ValidationError("account", f"account {acc.name!r} is closed")
         saved = _saved_mapping(s, scope.book_id, accounts[0].id, profile)
         own_profiles = load_book_profiles(s, scope.book_id)
+    invest = read_investments(data, filename, profile)
+    if invest is not None:  # trades, not bank rows: the portfolio's own path
+        return import_investments(scope, invest, filename, hashlib.sha256(data).hexdigest(),
+                                  accounts, dry_run=dry_run, skip_invalid=skip_invalid)
     hints = DateHints(saved.date_order if saved else None,
                       user_settings(scope.db, scope.user_id).get("locale"))
     say("reading", 0, 1)
@@ -324,6 +330,7 @@ def undo_batch(scope: Scope, batch_id: int) -> int:
         touched = s.execute(select(Transaction.category_id, Transaction.date).distinct().where(
             Transaction.book_id == scope.book_id, Transaction.import_batch_id == batch_id,
             Transaction.category_id.is_not(None))).all()
+        undo_trades(s, scope.book_id, batch_id)  # an investment import's trades first
         res = s.execute(delete(Transaction).where(Transaction.book_id == scope.book_id,
                                                   Transaction.import_batch_id == batch_id))
         check_budget_alerts(s, scope.book_id, [(c, d) for c, d in touched])  # backed off

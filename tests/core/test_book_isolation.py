@@ -209,6 +209,18 @@ def _rule(category: int, account: int | None = None) -> RuleSpec:
 
 
 STATEMENT = b"Date,Description,Amount\n2024-03-20,Corner shop,-7.40\n2024-03-21,Refund,2.00\n"
+# An OFX investment statement for "Alice Depot": one buy of AIDX (matched by its ticker).
+INVEST_OFX = (b'<?xml version="1.0"?><?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" '
+              b'OLDFILEUID="NONE" NEWFILEUID="NONE"?><OFX><INVSTMTMSGSRSV1><INVSTMTTRNRS>'
+              b"<INVSTMTRS><CURDEF>EUR</CURDEF><INVTRANLIST><BUYSTOCK><INVBUY><INVTRAN>"
+              b"<FITID>D-1</FITID><DTTRADE>20240320</DTTRADE></INVTRAN><SECID>"
+              b"<UNIQUEID>IE00AIDX0001</UNIQUEID><UNIQUEIDTYPE>ISIN</UNIQUEIDTYPE></SECID>"
+              b"<UNITS>1</UNITS><UNITPRICE>100</UNITPRICE><TOTAL>-100</TOTAL></INVBUY>"
+              b"</BUYSTOCK></INVTRANLIST></INVSTMTRS></INVSTMTTRNRS></INVSTMTMSGSRSV1>"
+              b"<SECLISTMSGSRSV1><SECLIST><STOCKINFO><SECINFO><SECID><UNIQUEID>IE00AIDX0001"
+              b"</UNIQUEID><UNIQUEIDTYPE>ISIN</UNIQUEIDTYPE></SECID><SECNAME>Alice Index Fund"
+              b"</SECNAME><TICKER>AIDX</TICKER></SECINFO></STOCKINFO></SECLIST>"
+              b"</SECLISTMSGSRSV1></OFX>")
 # Book A's own bank profile; its label is a marker that must not show in book B.
 ALICE_PROFILE = ('name = "alice_bank"\nlabel = "Alice Girokonto export"\n[match]\n'
                  'header = ["Buchung", "Betrag"]\n[mapping]\ndate = "Buchung"\n'
@@ -431,6 +443,12 @@ OPS: list[Op] = [
        lambda s, i: imports.import_statement(s, STATEMENT, "march.csv", [i.account])),
     Op("imports.service.import_statement[dry run]", "read",
        lambda s, i: imports.import_statement(s, STATEMENT, "march.csv", [i.account],
+                                             dry_run=True).as_json()),
+    # investment statements: reached through import_statement, import_investments' only caller
+    Op("imports.invest_import.import_investments", "write",
+       lambda s, i: imports.import_statement(s, INVEST_OFX, "depot.ofx", [i.depot])),
+    Op("imports.service.import_statement[investment dry run]", "read",
+       lambda s, i: imports.import_statement(s, INVEST_OFX, "depot.ofx", [i.depot],
                                              dry_run=True).as_json()),
     Op("imports.service.list_batches", "read", lambda s, i: imports.list_batches(s), False),
     Op("imports.history.last_import_accounts", "own-read",
