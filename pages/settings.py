@@ -13,6 +13,7 @@ from fintrack_ui.backup_view import backup_section
 from fintrack_ui.display import attempt, show_flash
 from fintrack_ui.markdown import md
 from fintrack_ui.notification_settings import notification_section
+from fintrack_ui.portfolio_alert_settings import portfolio_alert_section
 from fintrack_ui.profile_security import password_and_two_factor as _password_and_two_factor
 from fintrack_ui.session import current
 
@@ -98,3 +99,4 @@ with profile_tab:
 
 with notify_tab:
     notification_section(ctx)
+    portfolio_alert_section(ctx)

@@ -3,10 +3,13 @@ their own notification settings (viewers too), refuses bad thresholds by field."
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from fintrack_core.ledger.users import get_user
 from fintrack_core.notify.settings import NotifySettings, get_settings
+from fintrack_core.portfolio.alerts import AlertSettings, get_alert_settings
 from tests.conftest import SmallBook
 from tests.pages.conftest import OpenPage
 
@@ -66,3 +69,32 @@ def test_bad_thresholds_are_refused_naming_the_field(
     assert "eighty" in error
     assert "is not a list of whole percentages" in error
     assert get_settings(small_book.owner) == NotifySettings()
+
+
+def test_a_viewer_sets_their_own_portfolio_alerts_and_an_empty_field_turns_one_off(
+        small_book: SmallBook, as_viewer: OpenPage) -> None:
+    at = as_viewer(SETTINGS)
+    field = {t.label: t for t in at.text_input}
+    field["An asset moves more than (% in a day)"].input("5")
+    field["The portfolio's value crosses (EUR)"].input("100000")
+    submit(at, "Save portfolio alerts")
+    assert not at.exception
+    assert get_alert_settings(small_book.viewer) == AlertSettings(
+        "EUR", day_move_pct=Decimal("5"), value=Decimal("100000.00"))
+    assert get_alert_settings(small_book.owner) == AlertSettings("EUR")
+
+    field = {t.label: t for t in at.text_input}
+    field["An asset moves more than (% in a day)"].input("")
+    submit(at, "Save portfolio alerts")
+    assert get_alert_settings(small_book.viewer).day_move_pct is None
+
+
+def test_a_bad_portfolio_alert_is_refused_naming_the_field(
+        small_book: SmallBook, as_owner: OpenPage) -> None:
+    at = as_owner(SETTINGS)
+    next(t for t in at.text_input
+         if t.label == "An asset moves more than (% in a day)").input("lots")
+    submit(at, "Save portfolio alerts")
+    assert not at.exception
+    assert any("day_move_pct" in e.value.replace("\\", "") for e in at.error)  # md()-escaped
+    assert get_alert_settings(small_book.owner) == AlertSettings("EUR")
