@@ -1,4 +1,8 @@
-"""Reading the ``prices`` table: an asset's latest price with its age, and daily series.
+"""Reading the ``prices`` table inside a session: the latest rows of many assets, daily series.
+
+The scoped "latest price of an asset with its age" that interfaces call is
+``fintrack_core.prices.latest_price`` (one answer, one place); this module serves the
+valuation and the daily series, which read many assets at once in their own session.
 
 The price fetchers (``fintrack_core.prices``) write this table; the portfolio only reads it.
 Which rows are an asset's: market rows (``book_id`` NULL) with the asset's provider and
@@ -24,13 +28,7 @@ import numpy.typing as npt
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from fintrack_core.access import READ, Scope, require
 from fintrack_core.db.portfolio_models import Asset, Price, PriceProvider
-from fintrack_core.portfolio.assets import get_asset_row
-
-# A price older than this many days is stale (markets close at weekends and holidays;
-# crypto trades every day; a manual price of a house is typed now and then).
-STALE_AFTER_DAYS = {PriceProvider.YAHOO: 4, PriceProvider.COINGECKO: 1, PriceProvider.MANUAL: 35}
 
 PriceKey = tuple[int | None, str, str]  # (book_id or None for market rows, provider, id)
 
@@ -321,13 +319,3 @@ def price_series(s: Session, assets: Iterable[Asset], end: dt.date
         for asset_id in asset_ids:
             out[asset_id] = series
     return out
-
-
-def latest_price(scope: Scope, asset_id: int, on: dt.date | None = None) -> PricePoint | None:
-    """An asset's latest price on or before ``on`` (default today), or None when there is
-    none: the caller says so rather than valuing the asset at zero."""
-    with scope.db.read() as s:
-        require(s, scope, READ)
-        asset = get_asset_row(s, scope.book_id, asset_id)
-        found = latest_prices(s, [asset], on or dt.date.today())
-        return found[asset.id][0] if asset.id in found else None

@@ -27,7 +27,8 @@ from fintrack_core.db.portfolio_models import AssetKind, PriceProvider
 from fintrack_core.money import to_decimal
 from fintrack_core.portfolio.base_currency import PRECISION, Converter, round_amount
 from fintrack_core.portfolio.lots import positions_in_session
-from fintrack_core.portfolio.price_history import STALE_AFTER_DAYS, PricePoint, latest_prices
+from fintrack_core.portfolio.price_history import PricePoint, latest_prices
+from fintrack_core.prices.latest import is_stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class HoldingValue:
     cost: Decimal
     price: PricePoint | None
     price_age_days: int | None
-    stale: bool  # the price is older than its provider's ``STALE_AFTER_DAYS``, or missing
+    stale: bool  # missing, or older than the last trading day (``prices.latest.is_stale``)
     value: Decimal | None
     day_change: Decimal | None  # quantity x (latest - previous close)
     gain: Decimal | None  # unrealised: value - cost
@@ -149,7 +150,10 @@ def valued_holdings(s: Session, book_id: int, on: dt.date, conv: Converter
                     day_b = None if rate is None else round_amount(qty * (price - prev) * rate,
                                                                    conv.base)
         age = None if latest is None else latest.age_days(on)
-        stale = age is None or age > STALE_AFTER_DAYS[PriceProvider(asset.provider)]
+        # a book's own rows price only manual assets here (``price_history.price_key``)
+        stale = latest is None or is_stale(asset, latest.date,
+                                           PriceProvider(asset.provider) is PriceProvider.MANUAL,
+                                           on)
         out.append(HoldingValue(
             acc, names[acc], asset.id, asset.symbol, asset.name, AssetKind(asset.kind), ccy,
             qty, round_amount(pos.cost, ccy), latest, age, stale, value, day, gain,

@@ -60,7 +60,6 @@ from fintrack_core.portfolio import gains as p_gains
 from fintrack_core.portfolio import income as p_income
 from fintrack_core.portfolio import lots as p_lots
 from fintrack_core.portfolio import performance as p_perf
-from fintrack_core.portfolio import price_history as p_prices
 from fintrack_core.portfolio import trades as p_trades
 from fintrack_core.portfolio import valuation as p_valuation
 from fintrack_core.portfolio.assets import AssetInput
@@ -453,8 +452,6 @@ OPS: list[Op] = [
        lambda s, i: p_assets.update_asset(s, i.asset, name="Renamed fund")),
     Op("portfolio.assets.delete_asset", "write",
        lambda s, i: p_assets.delete_asset(s, i.spare_asset)),
-    Op("portfolio.price_history.latest_price", "read",
-       lambda s, i: p_prices.latest_price(s, i.asset, AS_OF)),
     Op("portfolio.trades.list_trades", "read", lambda s, i: p_trades.list_trades(s), False),
     Op("portfolio.trades.list_trades[account filter]", "read",
        lambda s, i: p_trades.list_trades(s, i.depot)),

@@ -9,6 +9,7 @@ from typing import Any
 
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.portfolio import price_history, valuation
+from fintrack_core.prices import latest_price
 from tests.core.portfolio.conftest import Folio
 
 D = Decimal
@@ -89,14 +90,14 @@ def test_market_prices_are_shared_and_manual_prices_stay_in_their_book(folio: Fo
     house = folio.asset("FLAT", "other")
     folio.prices(house, "2024-02-01 90000")
     carols = assets.add_asset(folio.other, AssetInput("FLAT", "other", "EUR"))
-    assert price_history.latest_price(folio.other, carols.id, dt.date(2024, 3, 1)) is None
-    mine = price_history.latest_price(folio.owner, house.id, dt.date(2024, 3, 1))
+    assert latest_price(folio.other, carols.id, dt.date(2024, 3, 1)) is None
+    mine = latest_price(folio.owner, house.id, dt.date(2024, 3, 1))
     assert mine is not None
-    assert (mine.close, mine.age_days(dt.date(2024, 3, 1))) == (D(90000), 29)
+    assert (mine.close, mine.age_days, mine.label) == (D(90000), 29, "price from 29 days ago")
     btc = folio.asset("BTC", "crypto", "EUR")
     folio.prices(btc, "2024-02-01 40000")
     carols_btc = assets.add_asset(folio.other, AssetInput("BTC", "crypto", "EUR"))
-    shared = price_history.latest_price(folio.other, carols_btc.id, dt.date(2024, 3, 1))
+    shared = latest_price(folio.other, carols_btc.id, dt.date(2024, 3, 1))
     assert shared is not None
     assert shared.close == D(40000)
 
