@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, Scope, require
 from fintrack_core.db.models import Account, AccountType, Transaction
-from fintrack_core.db.portfolio_models import AssetKind, PriceProvider
+from fintrack_core.db.portfolio_models import AssetKind
 from fintrack_core.money import to_decimal
 from fintrack_core.portfolio.base_currency import PRECISION, Converter, round_amount
 from fintrack_core.portfolio.lots import positions_in_session
@@ -150,10 +150,7 @@ def valued_holdings(s: Session, book_id: int, on: dt.date, conv: Converter
                     day_b = None if rate is None else round_amount(qty * (price - prev) * rate,
                                                                    conv.base)
         age = None if latest is None else latest.age_days(on)
-        # a book's own rows price only manual assets here (``price_history.price_key``)
-        stale = latest is None or is_stale(asset, latest.date,
-                                           PriceProvider(asset.provider) is PriceProvider.MANUAL,
-                                           on)
+        stale = latest is None or is_stale(asset, latest.date, latest.own, on)
         out.append(HoldingValue(
             acc, names[acc], asset.id, asset.symbol, asset.name, AssetKind(asset.kind), ccy,
             qty, round_amount(pos.cost, ccy), latest, age, stale, value, day, gain,
