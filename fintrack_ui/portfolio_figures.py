@@ -9,7 +9,7 @@ locale, as the other charts do (``charts.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pandas as pd
@@ -38,17 +38,28 @@ def decimal_money(value: Decimal | None, currency: str, locale: str) -> str:
 
 
 def allocation_pie(slices: Sequence[Slice], title: str, currency: str,
-                   locale: str = "en_US") -> go.Figure:
+                   locale: str = "en_US", words: Mapping[str, str] | None = None) -> go.Figure:
     """A donut of the valued total by ``title`` (asset kind, currency, account); each slice's
-    hover gives its exact value and share."""
-    labels = [s.label for s in slices]
+    hover gives its exact value and share. ``words`` renames labels (``etf`` → ``ETF``).
+
+    A part below zero (an account's cash overdrawn by buys whose deposits were not entered)
+    cannot be a slice: it is left out of the donut and named under it instead."""
+    names = words or {}
+    shown = [s for s in slices if s.value_base > 0]
     fig = go.Figure(go.Pie(
-        labels=labels, values=[float(s.value_base) for s in slices], hole=0.5, sort=False,
+        labels=[names.get(s.label, s.label) for s in shown],
+        values=[float(s.value_base) for s in shown], hole=0.5, sort=False,
         textinfo="label+percent", textposition="inside", insidetextorientation="horizontal",
-        hovertext=[decimal_money(s.value_base, currency, locale) for s in slices],
-        hovertemplate="<b>%{label}</b><br>%{hovertext} (%{percent})<extra></extra>"))
+        hovertext=[decimal_money(s.value_base, currency, locale) for s in shown],
+        hovertemplate="<b>%{label}</b><br>%{hovertext}<extra></extra>"))
+    left_out = [f"{names.get(s.label, s.label)} {decimal_money(s.value_base, currency, locale)}"
+                for s in slices if s.value_base < 0]
+    if left_out:
+        fig.add_annotation(text="Not shown (below zero): " + ", ".join(left_out),
+                           showarrow=False, x=0.5, y=-0.08, xref="paper", yref="paper",
+                           font={"size": 11, "color": "#c62828"})
     return finish(fig, title, locale, height=ALLOCATION_HEIGHT, showlegend=False,
-                  margin={"l": 10, "r": 10, "t": 40, "b": 10})
+                  margin={"l": 10, "r": 10, "t": 40, "b": 30})
 
 
 def _amount_hover(days: pd.Series, values: pd.Series, currency: str, locale: str

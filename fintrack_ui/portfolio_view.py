@@ -26,7 +26,7 @@ from fintrack_ui.portfolio_figures import decimal_money
 
 STALE_MARK = "⚠ stale"
 KIND_WORDS = {"stock": "Stock", "etf": "ETF", "fund": "Fund", "bond": "Bond",
-              "crypto": "Crypto", "cash_like": "Cash-like", "other": "Other"}
+              "crypto": "Crypto", "cash_like": "Cash-like", "other": "Other", "cash": "Cash"}
 PERIODS = {"1M": "1 month", "YTD": "Year to date", "1Y": "1 year", "5Y": "5 years",
            "max": "Since the start", "custom": "Custom dates"}
 
@@ -82,7 +82,6 @@ def holdings_frame(val: Valuation, today: dt.date, locale: str) -> pd.DataFrame:
     for h in sorted(val.holdings, key=lambda h: (-(h.value_base or Decimal(-1)), h.symbol)):
         rows.append({
             "symbol": h.symbol, "name": h.name, "account": h.account,
-            "kind": KIND_WORDS.get(h.kind.value, h.kind.value),
             "quantity": quantity_text(h.quantity, locale),
             "price": _price_text(h, locale), "age": _age_text(h, today),
             "value": decimal_money(h.value, h.currency, locale),
@@ -94,10 +93,9 @@ def holdings_frame(val: Valuation, today: dt.date, locale: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(HOLDING_LABELS))
 
 
-HOLDING_LABELS = {"symbol": "Symbol", "name": "Name", "account": "Account", "kind": "Kind",
-                  "quantity": "Units", "price": "Price", "age": "Price age", "value": "Value",
-                  "cost": "Cost", "gain": "Gain/loss", "gain_pct": "Gain %",
-                  "value_base": "Value ({base})"}
+HOLDING_LABELS = {"symbol": "Symbol", "name": "Name", "account": "Account", "quantity": "Units",
+                  "price": "Price", "age": "Price age", "value": "Value", "cost": "Cost",
+                  "gain": "Gain/loss", "gain_pct": "Gain %", "value_base": "Value ({base})"}
 
 
 def _price_text(h: HoldingValue, locale: str) -> str:
@@ -158,7 +156,8 @@ class Returns:
 
 def returns_view(perf: Performance, locale: str) -> Returns:
     twr = pct_text(perf.twr, locale)
-    if perf.twr_yearly is not None and perf.twr is not None:
+    if perf.twr_yearly is not None and perf.twr is not None and \
+            (perf.end - perf.start).days > 366:  # over one year, the period's return is it
         twr = f"{twr} ({pct_text(perf.twr_yearly, locale)} a year)"
     xirr = "—" if perf.xirr is None else f"{pct_text(perf.xirr, locale)} a year"
     span = f"{perf.start:%Y-%m-%d} to {perf.end:%Y-%m-%d}"

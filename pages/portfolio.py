@@ -70,8 +70,8 @@ if section == "Holdings" and val.holdings:
     for col, (title, slices) in zip(cols, (("By asset kind", val.by_kind), ("By currency",
                                            val.by_currency), ("By account", val.by_account)),
                                     strict=True):
-        col.plotly_chart(allocation_pie(slices, title, base, locale), width="stretch",
-                         key=f"pf_alloc_{title}")
+        col.plotly_chart(allocation_pie(slices, title, base, locale, view.KIND_WORDS),
+                         width="stretch", key=f"pf_alloc_{title}")
     st.subheader("Holdings")
     table = view.holdings_frame(val, today, locale)
     labels = {k: v.format(base=base) for k, v in view.HOLDING_LABELS.items()}

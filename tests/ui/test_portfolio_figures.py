@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 
 from fintrack_core.db.portfolio_models import AssetKind
+from fintrack_core.portfolio.performance import Performance
 from fintrack_core.portfolio.price_history import PricePoint
 from fintrack_core.portfolio.valuation import HoldingValue, Slice, Valuation
 from fintrack_ui.portfolio_figures import (
@@ -22,6 +23,7 @@ from fintrack_ui.portfolio_view import (
     incomplete_text,
     pct_text,
     quantity_text,
+    returns_view,
 )
 
 D = Decimal
@@ -97,6 +99,17 @@ def test_allocation_pie_has_a_slice_per_label_with_exact_hover() -> None:
     assert list(pie.values) == [3125.0, 2415.005]
     assert list(pie.hovertext) == ["€3,125.00", "€2,415.00"]
     assert fig.layout.title.text == "By asset kind"
+    assert not fig.layout.annotations
+
+
+def test_a_part_below_zero_is_named_under_the_donut_not_drawn() -> None:
+    fig = allocation_pie([Slice("etf", D("3125.00"), D("1.2")),
+                          Slice("cash", D("-520.50"), D("-0.2"))], "By asset kind", "EUR",
+                         words={"etf": "ETF", "cash": "Cash"})
+    [pie] = fig.data
+    assert (list(pie.labels), list(pie.values)) == (["ETF"], [3125.0])
+    [note] = fig.layout.annotations
+    assert note.text == "Not shown (below zero): Cash -€520.50"
 
 
 def test_value_history_against_money_invested_and_a_benchmark() -> None:
@@ -116,3 +129,19 @@ def test_income_bars_show_every_month_gaps_included() -> None:
     assert list(bars.y) == [10.0, 0.0, 12.5]
     assert list(bars.hovertext) == ["Jan 2024: €10.00", "Feb 2024: €0.00", "Mar 2024: €12.50"]
     assert income_bars({}, "EUR").data == ()
+
+
+def performance(start: dt.date, twr: float, yearly: float) -> Performance:
+    return Performance("custom", start, FRI, "EUR", D("30229.47"), D("30575.74"), D(0),
+                       D("346.27"), twr, yearly, 0.0114, 0.0114, "TWR means…", "XIRR means…",
+                       "Why they differ…", ())
+
+
+def test_returns_state_a_yearly_rate_only_for_periods_over_a_year() -> None:
+    one_year = returns_view(performance(dt.date(2023, 6, 8), 0.0114, 0.0114), "en_US")
+    assert (one_year.twr, one_year.xirr) == ("+1.1 %", "+1.1 % a year")
+    two_years = returns_view(performance(dt.date(2022, 6, 7), 0.21, 0.1), "en_US")
+    assert two_years.twr == "+21.0 % (+10.0 % a year)"
+    assert two_years.span == "2022-06-07 to 2024-06-07"
+    assert two_years.gain == ("€30,575.74 at the end, €30,229.47 at the start, €0.00 added: the "
+                              "investments earned €346.27")
