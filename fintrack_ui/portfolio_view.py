@@ -118,6 +118,21 @@ def _age_text(h: HoldingValue, today: dt.date) -> str:
     return f"{label} {STALE_MARK}" if h.stale else label
 
 
+LOTS_SHOWN = 20  # holdings whose lots get an expander; the others are picked from a list
+
+
+def largest_first(held: Sequence[HoldingView], val: Valuation) -> list[HoldingView]:
+    """Holdings in the order of the holdings table: largest value in the base currency
+    first, those without one last, then by symbol."""
+    worth = {(h.account_id, h.asset_id): h.value_base for h in val.holdings}
+
+    def key(h: HoldingView) -> tuple[Decimal, str]:
+        value = worth.get((h.account_id, h.asset_id))
+        return (-(value if value is not None else Decimal(-1)), h.symbol)
+
+    return sorted(held, key=key)
+
+
 def lots_frame(holding: HoldingView, locale: str) -> pd.DataFrame:
     """A holding's open lots, oldest first: date acquired, units, cost and cost per unit."""
     return pd.DataFrame([{

@@ -17,7 +17,7 @@ from fintrack_core.portfolio.gains import export_realised_gains, realised_gains
 from fintrack_core.portfolio.income import income_summary, projected_income
 from fintrack_core.portfolio.lots import holdings
 from fintrack_core.portfolio.performance import performance, value_history
-from fintrack_core.portfolio.valuation import performers, valuation
+from fintrack_core.portfolio.valuation import ranked_performers, valuation
 from fintrack_ui import portfolio_forms as forms
 from fintrack_ui import portfolio_view as view
 from fintrack_ui.display import read_only_notice, show_flash
@@ -80,11 +80,22 @@ if section == "Holdings" and val.holdings:
     st.caption(f"Each price shows its age; \"{view.STALE_MARK}\" marks a market price older "
                "than the last trading day (refresh prices to update it).")
     st.subheader("Lots")
-    held = holdings(ctx.scope)
-    for h in held:
+    held = view.largest_first(holdings(ctx.scope), val)
+    for h in held[:view.LOTS_SHOWN]:
         with st.expander(md(view.lots_title(h, names.get(h.account_id, ""), locale))):
             st.dataframe(view.lots_frame(h, locale), hide_index=True, width="stretch")
-    best, worst = performers(ctx.scope, 5)
+    if len(held) > view.LOTS_SHOWN:  # a list of hundreds of expanders helps no one
+        rest = held[view.LOTS_SHOWN:]
+        pick = st.selectbox(f"Lots of the other {len(rest)} holdings", range(len(rest)),
+                            index=None, placeholder="Choose a holding", key="pf_lots_more",
+                            format_func=lambda i: f"{rest[i].symbol} in "
+                                                  f"{names.get(rest[i].account_id, '')}")
+        if pick is not None:
+            st.markdown(md(view.lots_title(rest[pick], names.get(rest[pick].account_id, ""),
+                                           locale)))
+            st.dataframe(view.lots_frame(rest[pick], locale), hide_index=True,
+                         width="stretch")
+    best, worst = ranked_performers(val, 5)
     c1, c2 = st.columns(2)
     c1.subheader("Top performers")
     c1.dataframe(view.performers_frame(best, base, locale), hide_index=True, width="stretch")
@@ -146,12 +157,15 @@ elif section == "Realised gains":
         st.markdown(md(view.gains_total_text(report, locale)))
         st.dataframe(view.gains_frame(report, locale), hide_index=True, width="stretch")
         d1, d2, _ = st.columns([1, 1, 3])
-        d1.download_button("Download CSV", export_realised_gains(ctx.scope, year, "csv"),
-                           f"realised-gains-{year}.csv", "text/csv", key="pf_gains_csv")
-        d2.download_button("Download XLSX", export_realised_gains(ctx.scope, year, "xlsx"),
+        # built when clicked (on Streamlit's download thread), not on every draw
+        d1.download_button("Download CSV", lambda: export_realised_gains(ctx.scope, year, "csv"),
+                           f"realised-gains-{year}.csv", "text/csv", key="pf_gains_csv",
+                           on_click="ignore")
+        d2.download_button("Download XLSX",
+                           lambda: export_realised_gains(ctx.scope, year, "xlsx"),
                            f"realised-gains-{year}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key="pf_gains_xlsx")
+                           key="pf_gains_xlsx", on_click="ignore")
 
 elif section == "Manage":
     st.subheader("Add a trade")

@@ -245,7 +245,13 @@ def performers(scope: Scope, count: int = 5, on: dt.date | None = None
     """The best and the worst ``count`` assets by unrealised gain in % (all accounts
     together, base currency); assets without a value or cost in base currency are left
     out (``valuation`` names them)."""
-    val = valuation(scope, on)
+    return ranked_performers(valuation(scope, on), count)
+
+
+def ranked_performers(val: Valuation, count: int = 5
+                      ) -> tuple[list[Performer], list[Performer]]:
+    """``performers`` of a valuation already made (the Portfolio page has one: valuing
+    twice would double the page's main cost)."""
     by_symbol: dict[str, tuple[str, Decimal, Decimal, Decimal]] = {}
     for h in val.holdings:
         if h.value_base is None or h.gain_base is None or h.cost_base is None:
