@@ -236,3 +236,21 @@ def test_an_account_without_trades_points_to_the_forms(small_book: SmallBook,
     widget(at.text_input, "Symbol").input("VWCE")
     widget(at.button, "Add asset").click().run()
     assert [s.value for s in at.success] == [md("Asset VWCE added.")]
+
+
+def test_an_incomplete_total_says_what_is_missing(depot: SmallBook, as_owner: OpenPage) -> None:
+    """A flat brought in at its cost, never priced: listed, not valued at zero, and named."""
+    acc = next(a for a in accounts.list_accounts(depot.owner) if a.name == "Depot")
+    flat = assets.add_asset(depot.owner, AssetInput("FLAT", "other", "EUR", name="Flat"))
+    trades.add_trade(depot.owner, TradeInput(acc.id, flat.id, D(2024, 2, 1), "transfer_in",
+                                             quantity="1", price="250000"))
+    at = as_owner(PAGE)
+    assert at.metric[0].value == "€5,540.00"  # the flat is not counted as 0, nor guessed
+    assert [w.value for w in at.warning] == [md(
+        "This total is incomplete: it leaves out what has no price or exchange rate yet — "
+        "FLAT (Depot): no price on or before 2024-06-07. Set a price by hand or refresh "
+        "prices.")]
+    rows = at.dataframe[0].value.to_dict("records")
+    assert [(r["Symbol"], r["Price"], r["Price age"]) for r in rows] == [
+        ("VWCE", "125.00 EUR", "price from 3 days ago ⚠ stale"),
+        ("FLAT", "no price yet", "missing")]

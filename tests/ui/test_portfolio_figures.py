@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pandas as pd
 
-from fintrack_core.db.portfolio_models import AssetKind
+from fintrack_core.db.portfolio_models import AssetKind, CostBasisMethod
+from fintrack_core.portfolio.lots import HoldingView
 from fintrack_core.portfolio.performance import Performance
 from fintrack_core.portfolio.price_history import PricePoint
 from fintrack_core.portfolio.valuation import HoldingValue, Slice, Valuation
@@ -21,6 +23,7 @@ from fintrack_ui.portfolio_view import (
     header_figures,
     holdings_frame,
     incomplete_text,
+    largest_first,
     pct_text,
     quantity_text,
     returns_view,
@@ -145,3 +148,16 @@ def test_returns_state_a_yearly_rate_only_for_periods_over_a_year() -> None:
     assert two_years.span == "2022-06-07 to 2024-06-07"
     assert two_years.gain == ("€30,575.74 at the end, €30,229.47 at the start, €0.00 added: the "
                               "investments earned €346.27")
+
+
+def test_lots_follow_the_holdings_table_largest_value_first() -> None:
+    def held(symbol: str, asset_id: int) -> HoldingView:
+        return HoldingView(1, asset_id, symbol, "EUR", CostBasisMethod.FIFO, D(1), D(1), ())
+
+    def valued(symbol: str, asset_id: int, value: str | None) -> HoldingValue:
+        return replace(holding(symbol, None, value=value), asset_id=asset_id)
+
+    val = valuation(valued("SMALL", 1, "10"), valued("BIG", 2, "1000"),
+                    valued("HOUSE", 3, None))
+    order = largest_first([held("HOUSE", 3), held("SMALL", 1), held("BIG", 2)], val)
+    assert [h.symbol for h in order] == ["BIG", "SMALL", "HOUSE"]
