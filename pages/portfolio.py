@@ -16,7 +16,7 @@ from fintrack_core.portfolio.assets import list_assets
 from fintrack_core.portfolio.gains import export_realised_gains, realised_gains
 from fintrack_core.portfolio.income import income_summary, projected_income
 from fintrack_core.portfolio.lots import holdings
-from fintrack_core.portfolio.performance import performance, value_history
+from fintrack_core.portfolio.performance import performance_and_history
 from fintrack_core.portfolio.valuation import ranked_performers, valuation
 from fintrack_ui import portfolio_forms as forms
 from fintrack_ui import portfolio_view as view
@@ -112,7 +112,11 @@ elif section == "Performance":
         start = c2.date_input("From", value=today.replace(day=1), format="YYYY-MM-DD",
                               key="pf_from")
         end = c3.date_input("To", value=today, format="YYYY-MM-DD", key="pf_to")
-    perf = performance(ctx.scope, period, start, end)
+    by_id = {a.id: a for a in assets}
+    bench = c1.selectbox("Compare with a benchmark", [None, *by_id], key="pf_benchmark",
+                         format_func=lambda i: "No benchmark" if i is None else
+                         f"{by_id[i].symbol} · {by_id[i].name}")
+    perf, history = performance_and_history(ctx.scope, period, start, end, bench)
     shown = view.returns_view(perf, locale)
     st.caption(md(f"{shown.span}. {shown.gain}."))  # "$" would start LaTeX
     m1, m2 = st.columns(2)
@@ -121,13 +125,8 @@ elif section == "Performance":
     m2.metric("Money-weighted return (XIRR)", shown.xirr)
     m2.write(md(shown.xirr_text))
     st.info(md(shown.difference_text))
-    for note in (*perf.missing, *perf.notes):
+    for note in dict.fromkeys((*perf.missing, *perf.notes, *history.missing)):
         st.warning(md(note))
-    by_id = {a.id: a for a in assets}
-    bench = st.selectbox("Compare with a benchmark", [None, *by_id], key="pf_benchmark",
-                         format_func=lambda i: "No benchmark" if i is None else
-                         f"{by_id[i].symbol} · {by_id[i].name}")
-    history = value_history(ctx.scope, period, start, end, bench)
     st.plotly_chart(value_history_lines(history.frame, base, locale,
                                         None if bench is None else by_id[bench].symbol),
                     width="stretch", key="pf_history")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +68,12 @@ class DailySeries:
     # not gaps, but worth saying: an account's cash below zero usually means the deposits
     # that paid for its buys were never entered, so the buys count as borrowed money
     notes: tuple[str, ...] = ()
+
+    def without_first_day(self) -> DailySeries:
+        """The same series from its second day (a period's figures start on the eve; its
+        chart on the first day). Gaps and notes are kept as they were said."""
+        return replace(self, days=self.days[1:], value=self.value[1:], flows=self.flows[1:],
+                       invested=self.invested[1:])
 
     @property
     def dates(self) -> npt.NDArray[np.datetime64]:

@@ -486,6 +486,9 @@ OPS: list[Op] = [
     Op("portfolio.performance.value_history[benchmark]", "read",
        lambda s, i: _report_data(p_perf.value_history(s, "custom", RATE_DAY, AS_OF,
                                                       benchmark_asset_id=i.asset))),
+    Op("portfolio.performance.performance_and_history", "read",
+       lambda s, i: tuple(_report_data(part) for part in p_perf.performance_and_history(
+           s, "custom", RATE_DAY, AS_OF, benchmark_asset_id=i.asset))),
     Op("portfolio.income.income_summary", "read", lambda s, i: p_income.income_summary(s),
        False),
     Op("portfolio.income.projected_income", "read",

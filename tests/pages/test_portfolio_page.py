@@ -175,6 +175,11 @@ def test_performance_shows_both_returns_with_their_meaning(
     at.selectbox(key="pf_benchmark").set_value(
         assets.list_assets(depot.owner)[0].id).run()
     assert not at.exception
+    at.selectbox(key="pf_period").set_value("custom").run()
+    at.date_input(key="pf_from").set_value(D(2024, 3, 1)).run()
+    at.date_input(key="pf_to").set_value(D(2024, 4, 30)).run()
+    assert at.caption[0].value.startswith(md("2024-03-01 to 2024-04-30. "))
+    assert not at.exception
 
 
 def test_dividends_and_realised_gains_with_downloads(depot: SmallBook,

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
+import time_machine
 from pyxirr import xirr as reference_xirr
 
 from fintrack_core.errors import ValidationError
@@ -102,6 +104,25 @@ def test_value_history_day_by_day_against_money_invested(bought_before_a_fall: F
     assert frame["twr_growth"].iloc[-1] == pytest.approx(0.99)
     assert len(frame) == 182
     assert history.missing == ()
+
+
+@pytest.mark.parametrize(("period", "start"), [("custom", JAN_2), ("custom", APR_1),
+                                               ("max", None)])
+def test_performance_and_history_at_once_equal_the_two_calls(
+        bought_before_a_fall: Folio, period: str, start: dt.date | None) -> None:
+    """The page's one call builds the daily series once; its answers are the two calls'."""
+    f = bought_before_a_fall
+    bench = f.asset("MSCI")
+    f.prices(bench, "2024-01-02 50\n2024-03-01 55")
+    end = JUL_1 if start else None
+    with time_machine.travel(dt.datetime(2024, 7, 2, 12, tzinfo=dt.UTC), tick=True):
+        perf, history = performance.performance_and_history(f.owner, period, start, end,
+                                                            benchmark_asset_id=bench.id)
+        alone = performance.value_history(f.owner, period, start, end,
+                                          benchmark_asset_id=bench.id)
+        assert perf == performance.performance(f.owner, period, start, end)
+    pd.testing.assert_frame_equal(history.frame, alone.frame)
+    assert (history.missing, history.notes) == (alone.missing, alone.notes)
 
 
 def test_a_missing_exchange_rate_stops_the_returns_and_says_why(folio: Folio) -> None:
