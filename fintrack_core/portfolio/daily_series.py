@@ -227,7 +227,8 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
         np.add.at(flow_daily, acc_days[in_grid] - grid[0], ext[in_grid])
         # each flow at the rate of its own day: what it was worth when it came in
         invested_daily = _step(acc_days, np.cumsum(ext * fx.on(acc.currency, acc_days)), grid)
-        bad = np.isnan(rate) & ((np.abs(_step(acc_days, cash, grid)) > 0) | (ext.any()))
+        # a rate is needed only on days with cash or a flow (an empty account is 0 anywhere)
+        bad = np.isnan(rate) & ((np.abs(_step(acc_days, cash, grid)) > 0) | (flow_daily != 0))
         if bad.any():
             gaps.append(f"cash in {acc.name}: no {acc.currency}→{base} exchange rate from "
                         f"{_first_gap(bad, grid)}")

@@ -148,6 +148,11 @@ def log_in_as_alice(page: Page, server: Server) -> None:
     page.wait_for_timeout(1000)
 
 
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option).click()
+
+
 def shot(page: Page, name: str, full_page: bool = True) -> Path:
     page.wait_for_timeout(2000)  # Plotly finishes drawing
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -182,6 +187,10 @@ def test_owner_sees_the_portfolio_with_price_ages_lots_and_returns(
     expect(page.get_by_text("Time-weighted return (TWR)")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Money-weighted return (XIRR)")).to_be_visible()
     expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
+    choose(page, "Period", "Since the start")
+    expect(page.get_by_text(re.compile(r"^2023-01-02 to "))).to_be_visible(timeout=30_000)
+    choose(page, "Compare with a benchmark", "VWCE.DE · Vanguard FTSE All-World")
+    expect(page.get_by_text("VWCE.DE (scaled)")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     shot(page, "portfolio_performance.png")
 
@@ -190,3 +199,11 @@ def test_owner_sees_the_portfolio_with_price_ages_lots_and_returns(
         timeout=30_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     shot(page, "portfolio_dividends.png")
+
+    page.get_by_text("Manage", exact=True).click()
+    expect(page.get_by_role("button", name="Add trade")).to_be_visible(timeout=30_000)
+    page.get_by_role("textbox", name="Price per unit").fill("abc")
+    page.get_by_role("button", name="Add trade").click()
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("price", timeout=30_000)
+    shot(page, "portfolio_manage.png")
