@@ -51,18 +51,22 @@ class Figure:
     label: str
     value: str
     delta: str | None = None
+    help: str | None = None
 
 
 def header_figures(val: Valuation, locale: str) -> list[Figure]:
     """Total value, day change and unrealised gain, in the book's base currency."""
     ccy = val.base_currency
     return [
-        Figure(f"Total value ({ccy})", decimal_money(val.total_value, ccy, locale)),
+        Figure(f"Total value ({ccy})", decimal_money(val.total_value, ccy, locale),
+               help="Holdings at their last known prices plus the investment accounts' cash."),
         Figure("Day change", decimal_money(val.day_change, ccy, locale),
                pct_text(val.day_change_pct, locale) if val.day_change_pct is not None
-               else None),
+               else None, "Each holding's last price against the close before it."),
         Figure("Total gain/loss", decimal_money(val.gain, ccy, locale),
-               pct_text(val.gain_pct, locale) if val.gain_pct is not None else None),
+               pct_text(val.gain_pct, locale) if val.gain_pct is not None else None,
+               "Unrealised: what the holdings are worth minus what they cost (fees in). "
+               "Gains already taken are under Realised gains."),
     ]
 
 
