@@ -81,7 +81,7 @@ def incomplete_text(val: Valuation) -> str | None:
 
 def holdings_frame(val: Valuation, today: dt.date, locale: str) -> pd.DataFrame:
     """One row a holding (account and asset): units, price with its age, value, cost and
-    unrealised gain; the base-currency value last. Text columns, exact amounts."""
+    unrealised gain, and the value in the base currency. Text columns, exact amounts."""
     rows = []
     for h in sorted(val.holdings, key=lambda h: (-(h.value_base or Decimal(-1)), h.symbol)):
         rows.append({
@@ -97,9 +97,11 @@ def holdings_frame(val: Valuation, today: dt.date, locale: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(HOLDING_LABELS))
 
 
+# The base-currency value before the asset-currency figures: on a narrow screen it is the
+# column that must stay in view.
 HOLDING_LABELS = {"symbol": "Symbol", "name": "Name", "account": "Account", "quantity": "Units",
-                  "price": "Price", "age": "Price age", "value": "Value", "cost": "Cost",
-                  "gain": "Gain/loss", "gain_pct": "Gain %", "value_base": "Value ({base})"}
+                  "price": "Price", "age": "Price age", "value_base": "Value ({base})",
+                  "value": "Value", "cost": "Cost", "gain": "Gain/loss", "gain_pct": "Gain %"}
 
 
 def _price_text(h: HoldingValue, locale: str) -> str:
