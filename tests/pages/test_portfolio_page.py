@@ -259,3 +259,28 @@ def test_an_incomplete_total_says_what_is_missing(depot: SmallBook, as_owner: Op
     assert [(r["Symbol"], r["Price"], r["Price age"]) for r in rows] == [
         ("VWCE", "125.00 EUR", "price from 3 days ago ⚠ stale"),
         ("FLAT", "no price yet", "missing")]
+
+
+def test_lots_of_holdings_beyond_the_twenty_largest_are_picked_from_a_list(
+        depot: SmallBook, as_owner: OpenPage) -> None:
+    """VWCE (3,125) and 20 small funds F01..F20, one unit each at 1..20: the 20 largest get
+    an expander, the smallest (F01, worth 1) is chosen from the list."""
+    acc = next(a for a in accounts.list_accounts(depot.owner) if a.name == "Depot")
+    for n in range(1, 21):
+        fund = assets.add_asset(depot.owner, AssetInput(f"F{n:02d}", "fund", "EUR"))
+        trades.add_trade(depot.owner, TradeInput(acc.id, fund.id, D(2024, 2, 1), "buy",
+                                                 quantity="1", price=str(n)))
+        with depot.db.write() as s:
+            s.add(Price(book_id=None, provider="yahoo", provider_id=f"F{n:02d}",
+                        date=D(2024, 6, 6), close=str(n), currency="EUR",
+                        source="yahoo close", fetched_at=FETCHED))
+    at = as_owner(PAGE)
+    assert len(at.expander) == 20
+    assert at.expander[0].label == md("VWCE in Depot: 25 units in 2 lot(s), FIFO")
+    picker = at.selectbox(key="pf_lots_more")
+    assert picker.label == "Lots of the other 1 holdings"
+    picker.set_value(0).run()
+    assert md("F01 in Depot: 1 units in 1 lot(s), FIFO") in [m.value for m in at.markdown]
+    # the picked lots are the table before the two performers tables
+    assert at.dataframe[-3].value.to_dict("records") == [
+        {"Acquired": D(2024, 2, 1), "Units": "1", "Cost": "€1.00", "Cost per unit": "1.00 EUR"}]
