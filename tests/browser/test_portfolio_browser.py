@@ -2,9 +2,8 @@
 and bitcoin at a USD broker), priced from made-up market closes that stop three days ago,
 so every price shows its age and the stale ones are marked.
 
-Screenshots go to tests/artifacts (portfolio_owner.png, portfolio_lots.png,
-portfolio_performance.png, portfolio_dividends.png) to be looked at; the ones in
-docs/screenshots are copies of those.
+Screenshots go to tests/artifacts (portfolio_owner, _lots, _performance, _dividends, _manage,
+_offline .png) to be looked at; the ones in docs/screenshots are copies of those.
 """
 
 from __future__ import annotations
@@ -207,3 +206,23 @@ def test_owner_sees_the_portfolio_with_price_ages_lots_and_returns(
     error = page.get_by_test_id("stAlertContentError")
     expect(error).to_contain_text("price", timeout=30_000)
     shot(page, "portfolio_manage.png")
+
+
+def test_refresh_offline_keeps_the_page_and_says_so_once(page: Page,
+                                                         portfolio_server: Server) -> None:
+    """This machine has no network: the real providers fail at once, the page stays with the
+    last known prices, and the one sentence of the failure is shown (once)."""
+    log_in_as_alice(page, portfolio_server)
+    page.get_by_role("link", name=re.compile("^Portfolio$")).click()
+    expect(page.get_by_role("button", name="Refresh prices")).to_be_visible(timeout=30_000)
+    began = time.monotonic()
+    page.get_by_role("button", name="Refresh prices").click()
+    warning = page.get_by_test_id("stAlertContentWarning").filter(
+        has_text="prices could not be updated")
+    expect(warning).to_be_visible(timeout=90_000)
+    assert time.monotonic() - began < 60  # the refresh's own deadline
+    expect(page.get_by_test_id("stMetric").filter(has_text="Total value (EUR)")).to_be_visible()
+    shot(page, "portfolio_offline.png", full_page=False)
+    page.get_by_text("Dividends", exact=True).click()  # any next run
+    expect(page.get_by_text(re.compile("Projected income"))).to_be_visible(timeout=30_000)
+    expect(warning).to_have_count(0)
