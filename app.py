@@ -59,6 +59,7 @@ def main() -> None:
             st.Page("pages/subscriptions.py", title="Subscriptions",
                     icon=":material/autorenew:"),
             st.Page("pages/forecast.py", title="Forecast", icon=":material/query_stats:"),
+            st.Page("pages/portfolio.py", title="Portfolio", icon=":material/monitoring:"),
         ],
         "Reports": [
             st.Page("pages/report_monthly.py", title="Monthly summary",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +68,12 @@ class DailySeries:
     # not gaps, but worth saying: an account's cash below zero usually means the deposits
     # that paid for its buys were never entered, so the buys count as borrowed money
     notes: tuple[str, ...] = ()
+
+    def without_first_day(self) -> DailySeries:
+        """The same series from its second day (a period's figures start on the eve; its
+        chart on the first day). Gaps and notes are kept as they were said."""
+        return replace(self, days=self.days[1:], value=self.value[1:], flows=self.flows[1:],
+                       invested=self.invested[1:])
 
     @property
     def dates(self) -> npt.NDArray[np.datetime64]:
@@ -221,7 +227,8 @@ def daily_series(s: Session, book_id: int, start: dt.date, end: dt.date,
         np.add.at(flow_daily, acc_days[in_grid] - grid[0], ext[in_grid])
         # each flow at the rate of its own day: what it was worth when it came in
         invested_daily = _step(acc_days, np.cumsum(ext * fx.on(acc.currency, acc_days)), grid)
-        bad = np.isnan(rate) & ((np.abs(_step(acc_days, cash, grid)) > 0) | (ext.any()))
+        # a rate is needed only on days with cash or a flow (an empty account is 0 anywhere)
+        bad = np.isnan(rate) & ((np.abs(_step(acc_days, cash, grid)) > 0) | (flow_daily != 0))
         if bad.any():
             gaps.append(f"cash in {acc.name}: no {acc.currency}→{base} exchange rate from "
                         f"{_first_gap(bad, grid)}")

@@ -166,18 +166,38 @@ def performance(scope: Scope, period: str = "1Y", start: dt.date | None = None,
     """TWR and XIRR of the investment accounts over a period (see ``PERIODS``)."""
     with scope.db.read() as s:
         require(s, scope, READ)
-        today = dt.date.today()
-        first = first_day(s, scope.book_id)
-        begin, last = period_dates(period, today, first, start, end)
-        eve = begin - dt.timedelta(days=1)
-        series = daily_series(s, scope.book_id, eve, last)
-        conv = Converter(s, scope.book_id)
-        v0 = valuation_in_session(s, scope.book_id, eve)
-        v1 = valuation_in_session(s, scope.book_id, last)
-        flows, flow_gaps = external_flows(s, scope.book_id, begin, last, conv)
-        return _result(period, begin, last, series, v0.total_value, v1.total_value, flows,
-                       tuple(dict.fromkeys((*series.gaps, *v0.missing, *v1.missing,
-                                            *flow_gaps))))
+        begin, last = period_dates(period, dt.date.today(), first_day(s, scope.book_id),
+                                   start, end)
+        series = daily_series(s, scope.book_id, begin - dt.timedelta(days=1), last)
+        return _performance(s, scope.book_id, period, begin, last, series)
+
+
+def performance_and_history(scope: Scope, period: str = "1Y", start: dt.date | None = None,
+                            end: dt.date | None = None, benchmark_asset_id: int | None = None
+                            ) -> tuple[Performance, ValueHistory]:
+    """``performance`` and ``value_history`` of one period from one daily series: a page
+    showing both (the Portfolio page) would otherwise build the series twice, its main
+    cost. The history is the series without its first day (the eve of the period)."""
+    with scope.db.read() as s:
+        require(s, scope, READ)
+        begin, last = period_dates(period, dt.date.today(), first_day(s, scope.book_id),
+                                   start, end)
+        series = daily_series(s, scope.book_id, begin - dt.timedelta(days=1), last)
+        return (_performance(s, scope.book_id, period, begin, last, series),
+                _history(s, scope.book_id, series.without_first_day(), last,
+                         benchmark_asset_id))
+
+
+def _performance(s: Session, book_id: int, period: str, begin: dt.date, last: dt.date,
+                 series: DailySeries) -> Performance:
+    eve = begin - dt.timedelta(days=1)
+    conv = Converter(s, book_id)
+    v0 = valuation_in_session(s, book_id, eve)
+    v1 = valuation_in_session(s, book_id, last)
+    flows, flow_gaps = external_flows(s, book_id, begin, last, conv)
+    return _result(period, begin, last, series, v0.total_value, v1.total_value, flows,
+                   tuple(dict.fromkeys((*series.gaps, *v0.missing, *v1.missing,
+                                        *flow_gaps))))
 
 
 def _result(period: str, begin: dt.date, last: dt.date, series: DailySeries,
@@ -242,27 +262,31 @@ def value_history(scope: Scope, period: str = "max", start: dt.date | None = Non
         first = first_day(s, scope.book_id)
         begin, last = period_dates(period, dt.date.today(), first, start, end)
         series = daily_series(s, scope.book_id, begin, last)
-        frame = pd.DataFrame({"date": series.dates, "value": series.value,
-                              "invested": series.invested})
-        frame["twr_growth"] = (twr_growth(series.value, series.flows)
-                               if not np.isnan(series.value).any() else np.nan)
-        missing = list(series.gaps)
-        if benchmark_asset_id is not None:
-            bench = get_asset_row(s, scope.book_id, benchmark_asset_id, "benchmark")
-            found = price_series(s, [bench], last).get(bench.id)
-            if found is None:
-                missing.append(f"benchmark {bench.symbol}: no prices")
-                frame["benchmark"] = np.nan
-            else:
-                prices = _step(found.days, found.closes, series.days, before=np.nan)
-                ok = (~np.isnan(prices)) & (series.value > 0)
-                if ok.any():
-                    i = int(np.argmax(ok))
-                    frame["benchmark"] = prices / prices[i] * series.value[i]
-                    frame.loc[: i - 1, "benchmark"] = np.nan
-                else:
-                    missing.append(f"benchmark {bench.symbol}: no price while the portfolio "
-                                   "had a value")
-                    frame["benchmark"] = np.nan
-        return ValueHistory(series.base_currency, frame, tuple(missing), series.notes)
+        return _history(s, scope.book_id, series, last, benchmark_asset_id)
 
+
+def _history(s: Session, book_id: int, series: DailySeries, last: dt.date,
+             benchmark_asset_id: int | None) -> ValueHistory:
+    frame = pd.DataFrame({"date": series.dates, "value": series.value,
+                          "invested": series.invested})
+    frame["twr_growth"] = (twr_growth(series.value, series.flows)
+                           if not np.isnan(series.value).any() else np.nan)
+    missing = list(series.gaps)
+    if benchmark_asset_id is not None:
+        bench = get_asset_row(s, book_id, benchmark_asset_id, "benchmark")
+        found = price_series(s, [bench], last).get(bench.id)
+        if found is None:
+            missing.append(f"benchmark {bench.symbol}: no prices")
+            frame["benchmark"] = np.nan
+        else:
+            prices = _step(found.days, found.closes, series.days, before=np.nan)
+            ok = (~np.isnan(prices)) & (series.value > 0)
+            if ok.any():
+                i = int(np.argmax(ok))
+                frame["benchmark"] = prices / prices[i] * series.value[i]
+                frame.loc[: i - 1, "benchmark"] = np.nan
+            else:
+                missing.append(f"benchmark {bench.symbol}: no price while the portfolio "
+                               "had a value")
+                frame["benchmark"] = np.nan
+    return ValueHistory(series.base_currency, frame, tuple(missing), series.notes)

@@ -1,4 +1,8 @@
-"""Reading the ``prices`` table: an asset's latest price with its age, and daily series.
+"""Reading the ``prices`` table inside a session: the latest rows of many assets, daily series.
+
+The scoped "latest price of an asset with its age" that interfaces call is
+``fintrack_core.prices.latest_price`` (one answer, one place); this module serves the
+valuation and the daily series, which read many assets at once in their own session.
 
 The price fetchers (``fintrack_core.prices``) write this table; the portfolio only reads it.
 Which rows are an asset's: market rows (``book_id`` NULL) with the asset's provider and
@@ -24,22 +28,45 @@ import numpy.typing as npt
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from fintrack_core.access import READ, Scope, require
 from fintrack_core.db.portfolio_models import Asset, Price, PriceProvider
-from fintrack_core.portfolio.assets import get_asset_row
-
-# A price older than this many days is stale (markets close at weekends and holidays;
-# crypto trades every day; a manual price of a house is typed now and then).
-STALE_AFTER_DAYS = {PriceProvider.YAHOO: 4, PriceProvider.COINGECKO: 1, PriceProvider.MANUAL: 35}
 
 PriceKey = tuple[int | None, str, str]  # (book_id or None for market rows, provider, id)
 
 
 def price_key(asset: Asset) -> PriceKey:
-    """Where an asset's prices are: its book's manual rows, or the shared market rows."""
+    """Where an asset's market prices are (shared rows), or for a manual asset its book's."""
     if PriceProvider(asset.provider) is PriceProvider.MANUAL:
-        return asset.book_id, PriceProvider.MANUAL.value, asset.provider_id
+        return own_key(asset)
     return None, str(PriceProvider(asset.provider).value), asset.provider_id
+
+
+def own_key(asset: Asset) -> PriceKey:
+    """Where the book's own prices of an asset are (typed, imported, demo): by symbol, as
+    ``fintrack_core.prices`` writes them."""
+    return asset.book_id, PriceProvider.MANUAL.value, asset.symbol
+
+
+def _keys_of(s: Session, assets: Iterable[Asset]) -> dict[int, list[PriceKey]]:
+    """Each asset's price keys, best last: the market's, then the book's own when it has any
+    (one query), so that on a shared day the book's own price wins, as in
+    ``prices.latest``. A market asset with a price typed by hand is valued with it."""
+    listed = list(assets)
+    market = [a for a in listed if PriceProvider(a.provider) is not PriceProvider.MANUAL]
+    has_own: set[tuple[int, str]] = set()
+    for book_id in {a.book_id for a in market}:
+        symbols = [a.symbol for a in market if a.book_id == book_id]
+        for begin in range(0, len(symbols), CHUNK):
+            has_own.update((book_id, sym) for sym in s.scalars(
+                select(Price.provider_id).distinct().where(
+                    Price.book_id == book_id, Price.provider == PriceProvider.MANUAL.value,
+                    Price.provider_id.in_(symbols[begin:begin + CHUNK]))))
+    out: dict[int, list[PriceKey]] = {}
+    for a in listed:
+        keys = [price_key(a)]
+        if (a.book_id, a.symbol) in has_own and keys[0][0] is None:
+            keys.append(own_key(a))
+        out[a.id] = keys
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +78,7 @@ class PricePoint:
     currency: str
     source: str
     fetched_at: dt.datetime
+    own: bool = False  # the book's own price, not a shared market one (never stale)
 
     def age_days(self, today: dt.date) -> int:
         return (today - self.date).days
@@ -95,17 +123,31 @@ RECENT_DAYS = 7  # latest prices are looked for in this window first (one query)
 
 def latest_prices(s: Session, assets: Iterable[Asset], on: dt.date, count: int = 1
                   ) -> dict[int, list[PricePoint]]:
-    """For each asset, its last ``count`` prices on or before ``on``, newest first (an
-    asset without any is absent). ``count=2`` gives the previous close for a day change.
+    """For each asset, its last ``count`` prices on or before ``on``, newest first, one a day
+    (the book's own price wins a shared day; an asset without any is absent). ``count=2``
+    gives the previous close for a day change."""
+    keys_of = _keys_of(s, assets)
+    found = _latest_by_key(s, {k for keys in keys_of.values() for k in keys}, on, count)
+    out: dict[int, list[PricePoint]] = {}
+    for asset_id, keys in keys_of.items():
+        by_day: dict[dt.date, PricePoint] = {}
+        for key in keys:  # best last: it replaces a shared day's market price
+            for point in found.get(key, []):
+                by_day[point.date] = point
+        if by_day:
+            out[asset_id] = [by_day[d] for d in sorted(by_day, reverse=True)[:count]]
+    return out
+
+
+def _latest_by_key(s: Session, keys: set[PriceKey], on: dt.date, count: int
+                   ) -> dict[PriceKey, list[PricePoint]]:
+    """The last ``count`` prices of each key on or before ``on``, newest first.
 
     One query reads the last ``RECENT_DAYS`` of every asset (index ranges); only assets
     with fewer prices in that window get a lookup of their own."""
-    by_key: dict[PriceKey, list[int]] = {}
-    for a in assets:
-        by_key.setdefault(price_key(a), []).append(a.id)
     found: dict[PriceKey, list[PricePoint]] = {}
     since = on - dt.timedelta(days=RECENT_DAYS)
-    for (b, p), ids in _by_group(by_key).items():
+    for (b, p), ids in _by_group(keys).items():
         owner = Price.book_id.is_(None) if b is None else Price.book_id == b
         rows = s.execute(select(*_COLUMNS, Price.source, Price.fetched_at).where(
             owner, Price.provider == p, Price.provider_id.in_(ids), Price.date >= since,
@@ -114,8 +156,8 @@ def latest_prices(s: Session, assets: Iterable[Asset], on: dt.date, count: int =
             points = found.setdefault((r.book_id, r.provider, r.provider_id), [])
             if len(points) < count:
                 points.append(PricePoint(r.date, Decimal(r.close), r.currency, r.source,
-                                         r.fetched_at))
-    short = [k for k in by_key if len(found.get(k, [])) < count]
+                                         r.fetched_at, r.book_id is not None))
+    short = [k for k in keys if len(found.get(k, [])) < count]
     for query in _latest_queries(short, on, count):
         for r in s.execute(query):
             key = (r.book_id, r.provider, r.provider_id)
@@ -124,13 +166,11 @@ def latest_prices(s: Session, assets: Iterable[Asset], on: dt.date, count: int =
             points = found.setdefault(key, [])
             if all(p.date != r.date for p in points):
                 points.append(PricePoint(r.date, Decimal(r.close), r.currency, r.source,
-                                         r.fetched_at))
-    out: dict[int, list[PricePoint]] = {}
-    for key, points in found.items():
+                                         r.fetched_at, r.book_id is not None))
+    for points in found.values():
         points.sort(key=lambda p: p.date, reverse=True)
-        for asset_id in by_key[key]:
-            out[asset_id] = points[:count]
-    return out
+        del points[count:]
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,18 +333,41 @@ def _settled(s: Session, keys: set[PriceKey], cutoff: dt.date) -> dict[PriceKey,
 def price_series(s: Session, assets: Iterable[Asset], end: dt.date
                  ) -> dict[int, PriceSeries]:
     """Every stored price up to ``end`` of each asset (settled days from the cache above,
-    recent days read now)."""
-    by_key: dict[PriceKey, list[int]] = {}
-    for a in assets:
-        by_key.setdefault(price_key(a), []).append(a.id)
-    if not by_key:
+    recent days read now), one a day: the book's own price wins a shared day."""
+    keys_of = _keys_of(s, assets)
+    by_key = _series_by_key(s, {k for keys in keys_of.values() for k in keys}, end)
+    out: dict[int, PriceSeries] = {}
+    for asset_id, keys in keys_of.items():
+        found = [by_key[k] for k in keys if k in by_key]
+        if len(found) == 1:
+            out[asset_id] = found[0]
+        elif found:
+            out[asset_id] = _merged(found)
+    return out
+
+
+def _merged(parts: list[PriceSeries]) -> PriceSeries:
+    """Series merged by day, a later part winning a day both have; its currency is the last
+    part's (the book's own prices are normally in the asset's currency too)."""
+    days = np.concatenate([p.days for p in parts])
+    closes = np.concatenate([p.closes for p in parts])
+    rank = np.concatenate([np.full(len(p.days), i) for i, p in enumerate(parts)])
+    order = np.lexsort((rank, days))
+    days, closes = days[order], closes[order]
+    last_of_day = np.append(days[1:] != days[:-1], True)
+    return PriceSeries(days[last_of_day], closes[last_of_day], parts[-1].currency)
+
+
+def _series_by_key(s: Session, keys: set[PriceKey], end: dt.date
+                   ) -> dict[PriceKey, PriceSeries]:
+    if not keys:
         return {}
     cutoff = dt.date.today() - dt.timedelta(days=SETTLED_DAYS)
-    settled = _settled(s, set(by_key), cutoff)
-    recent = _read(s, by_key, cutoff, None) if end >= cutoff else {}
+    settled = _settled(s, keys, cutoff)
+    recent = _read(s, keys, cutoff, None) if end >= cutoff else {}
     last = np.datetime64(end, "D").astype(np.int64)
-    out: dict[int, PriceSeries] = {}
-    for key, asset_ids in by_key.items():
+    out: dict[PriceKey, PriceSeries] = {}
+    for key in keys:
         old, new = settled.get(key), recent.get(key)
         if old is None and new is None:
             continue
@@ -317,17 +380,5 @@ def price_series(s: Session, assets: Iterable[Asset], end: dt.date
         days, closes = np.concatenate(parts_d), np.concatenate(parts_c)
         keep = days <= last
         ccy = old.currency if old is not None else new[2] if new is not None else ""
-        series = PriceSeries(days[keep], closes[keep], ccy)
-        for asset_id in asset_ids:
-            out[asset_id] = series
+        out[key] = PriceSeries(days[keep], closes[keep], ccy)
     return out
-
-
-def latest_price(scope: Scope, asset_id: int, on: dt.date | None = None) -> PricePoint | None:
-    """An asset's latest price on or before ``on`` (default today), or None when there is
-    none: the caller says so rather than valuing the asset at zero."""
-    with scope.db.read() as s:
-        require(s, scope, READ)
-        asset = get_asset_row(s, scope.book_id, asset_id)
-        found = latest_prices(s, [asset], on or dt.date.today())
-        return found[asset.id][0] if asset.id in found else None

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.access import READ, Scope, require
 from fintrack_core.db.models import Account, AccountType, Transaction
-from fintrack_core.db.portfolio_models import AssetKind, PriceProvider
+from fintrack_core.db.portfolio_models import AssetKind
 from fintrack_core.money import to_decimal
 from fintrack_core.portfolio.base_currency import PRECISION, Converter, round_amount
 from fintrack_core.portfolio.lots import positions_in_session
-from fintrack_core.portfolio.price_history import STALE_AFTER_DAYS, PricePoint, latest_prices
+from fintrack_core.portfolio.price_history import PricePoint, latest_prices
+from fintrack_core.prices.latest import is_stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class HoldingValue:
     cost: Decimal
     price: PricePoint | None
     price_age_days: int | None
-    stale: bool  # the price is older than its provider's ``STALE_AFTER_DAYS``, or missing
+    stale: bool  # missing, or older than the last trading day (``prices.latest.is_stale``)
     value: Decimal | None
     day_change: Decimal | None  # quantity x (latest - previous close)
     gain: Decimal | None  # unrealised: value - cost
@@ -149,7 +150,7 @@ def valued_holdings(s: Session, book_id: int, on: dt.date, conv: Converter
                     day_b = None if rate is None else round_amount(qty * (price - prev) * rate,
                                                                    conv.base)
         age = None if latest is None else latest.age_days(on)
-        stale = age is None or age > STALE_AFTER_DAYS[PriceProvider(asset.provider)]
+        stale = latest is None or is_stale(asset, latest.date, latest.own, on)
         out.append(HoldingValue(
             acc, names[acc], asset.id, asset.symbol, asset.name, AssetKind(asset.kind), ccy,
             qty, round_amount(pos.cost, ccy), latest, age, stale, value, day, gain,
@@ -244,7 +245,13 @@ def performers(scope: Scope, count: int = 5, on: dt.date | None = None
     """The best and the worst ``count`` assets by unrealised gain in % (all accounts
     together, base currency); assets without a value or cost in base currency are left
     out (``valuation`` names them)."""
-    val = valuation(scope, on)
+    return ranked_performers(valuation(scope, on), count)
+
+
+def ranked_performers(val: Valuation, count: int = 5
+                      ) -> tuple[list[Performer], list[Performer]]:
+    """``performers`` of a valuation already made (the Portfolio page has one: valuing
+    twice would double the page's main cost)."""
     by_symbol: dict[str, tuple[str, Decimal, Decimal, Decimal]] = {}
     for h in val.holdings:
         if h.value_base is None or h.gain_base is None or h.cost_base is None:

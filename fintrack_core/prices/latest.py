@@ -163,8 +163,14 @@ def latest_in_session(s: Session, book_id: int, assets: Sequence[Asset],
     return out
 
 
+def is_stale(asset: Asset, day: dt.date, own: bool, today: dt.date) -> bool:
+    """The one staleness rule (the Portfolio page's valuation uses it too): a market price
+    older than the last finished trading day; a book's own price never is."""
+    return not own and day < last_trading_day(today, trades_every_day(asset))
+
+
 def _view(asset: Asset, p: PricePoint, today: dt.date) -> PriceView:
-    stale = not p.own and p.day < last_trading_day(today, trades_every_day(asset))
+    stale = is_stale(asset, p.day, p.own, today)
     return PriceView(asset.id, asset.symbol, p.day, p.close, p.currency, p.source,
                      p.fetched_at, p.own, max(0, (today - p.day).days), stale,
                      age_label(p.day, today))

@@ -64,7 +64,6 @@ from fintrack_core.portfolio import income as p_income
 from fintrack_core.portfolio import lots as p_lots
 from fintrack_core.portfolio import market_value as p_market
 from fintrack_core.portfolio import performance as p_perf
-from fintrack_core.portfolio import price_history as p_prices
 from fintrack_core.portfolio import trades as p_trades
 from fintrack_core.portfolio import valuation as p_valuation
 from fintrack_core.portfolio.assets import AssetInput
@@ -506,8 +505,6 @@ OPS: list[Op] = [
        lambda s, i: p_assets.update_asset(s, i.asset, name="Renamed fund")),
     Op("portfolio.assets.delete_asset", "write",
        lambda s, i: p_assets.delete_asset(s, i.spare_asset)),
-    Op("portfolio.price_history.latest_price", "read",
-       lambda s, i: p_prices.latest_price(s, i.asset, AS_OF)),
     Op("portfolio.trades.list_trades", "read", lambda s, i: p_trades.list_trades(s), False),
     Op("portfolio.trades.list_trades[account filter]", "read",
        lambda s, i: p_trades.list_trades(s, i.depot)),
@@ -544,6 +541,9 @@ OPS: list[Op] = [
                                                       benchmark_asset_id=i.asset))),
     Op("portfolio.market_value.holdings_market_value", "read",
        lambda s, i: p_market.holdings_market_value(s, [RATE_DAY, AS_OF]), False),
+    Op("portfolio.performance.performance_and_history", "read",
+       lambda s, i: tuple(_report_data(part) for part in p_perf.performance_and_history(
+           s, "custom", RATE_DAY, AS_OF, benchmark_asset_id=i.asset))),
     Op("portfolio.income.income_summary", "read", lambda s, i: p_income.income_summary(s),
        False),
     Op("portfolio.income.projected_income", "read",

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
+import time_machine
 from pyxirr import xirr as reference_xirr
 
 from fintrack_core.errors import ValidationError
@@ -104,6 +106,25 @@ def test_value_history_day_by_day_against_money_invested(bought_before_a_fall: F
     assert history.missing == ()
 
 
+@pytest.mark.parametrize(("period", "start"), [("custom", JAN_2), ("custom", APR_1),
+                                               ("max", None)])
+def test_performance_and_history_at_once_equal_the_two_calls(
+        bought_before_a_fall: Folio, period: str, start: dt.date | None) -> None:
+    """The page's one call builds the daily series once; its answers are the two calls'."""
+    f = bought_before_a_fall
+    bench = f.asset("MSCI")
+    f.prices(bench, "2024-01-02 50\n2024-03-01 55")
+    end = JUL_1 if start else None
+    with time_machine.travel(dt.datetime(2024, 7, 2, 12, tzinfo=dt.UTC), tick=True):
+        perf, history = performance.performance_and_history(f.owner, period, start, end,
+                                                            benchmark_asset_id=bench.id)
+        alone = performance.value_history(f.owner, period, start, end,
+                                          benchmark_asset_id=bench.id)
+        assert perf == performance.performance(f.owner, period, start, end)
+    pd.testing.assert_frame_equal(history.frame, alone.frame)
+    assert (history.missing, history.notes) == (alone.missing, alone.notes)
+
+
 def test_a_missing_exchange_rate_stops_the_returns_and_says_why(folio: Folio) -> None:
     gbp = folio.asset("VOD", "stock", "GBP")
     folio.trade(folio.depot, gbp, "2024-02-01", "buy", quantity="100", price="0.70",
@@ -191,3 +212,25 @@ def test_value_history_and_returns_on_sqlite_and_postgresql(folio_any: Folio) ->
     history = performance.value_history(f.owner, "custom", JAN_2, dt.date(2024, 3, 1))
     assert history.frame["value"].tolist()[:2] == [1000.0, 1000.0]
     assert history.frame["value"].iloc[-1] == 1100.0
+
+
+def test_a_day_before_any_money_arrived_needs_no_exchange_rate(folio: Folio) -> None:
+    """A GBP broker account opened on 2 Jan with 1,000 GBP, the day of the book's first
+    GBP→EUR rate; "max" starts on 2 Jan, so its eve (1 Jan) is valued too: an account with
+    nothing in it is worth 0 in any currency, and the returns must not stop for want of a
+    rate there."""
+    from fintrack_core.ledger import accounts, fx
+
+    uk = accounts.create_account(folio.owner, "UK Broker", "investment", "GBP", "1000", JAN_2)
+    for day, rate in (("2024-01-02", "1.15"), ("2024-02-01", "1.16")):
+        fx.set_rate(folio.owner, "GBP", "EUR", dt.date.fromisoformat(day), rate)
+    shares = folio.asset("VOD", "stock", "GBP")
+    folio.trade(uk, shares, "2024-01-02", "buy", quantity="10", price="100")
+    folio.prices(shares, "2024-01-02 100\n2024-02-01 110")
+    with time_machine.travel(dt.datetime(2024, 2, 2, 12, tzinfo=dt.UTC), tick=True):
+        perf = performance.performance(folio.owner, "max")
+    assert (perf.start, perf.missing) == (JAN_2, ())
+    # 1,000 GBP at 1.15 = 1,150 EUR in; 10 x 110 GBP at 1.16 = 1,276 EUR now
+    assert (perf.net_flows, perf.end_value) == (D("1150.00"), D("1276.00"))
+    assert perf.twr is not None
+    assert perf.xirr is not None

@@ -9,6 +9,7 @@ from typing import Any
 
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.portfolio import price_history, valuation
+from fintrack_core.prices import latest_price
 from tests.core.portfolio.conftest import Folio
 
 D = Decimal
@@ -89,14 +90,14 @@ def test_market_prices_are_shared_and_manual_prices_stay_in_their_book(folio: Fo
     house = folio.asset("FLAT", "other")
     folio.prices(house, "2024-02-01 90000")
     carols = assets.add_asset(folio.other, AssetInput("FLAT", "other", "EUR"))
-    assert price_history.latest_price(folio.other, carols.id, dt.date(2024, 3, 1)) is None
-    mine = price_history.latest_price(folio.owner, house.id, dt.date(2024, 3, 1))
+    assert latest_price(folio.other, carols.id, dt.date(2024, 3, 1)) is None
+    mine = latest_price(folio.owner, house.id, dt.date(2024, 3, 1))
     assert mine is not None
-    assert (mine.close, mine.age_days(dt.date(2024, 3, 1))) == (D(90000), 29)
+    assert (mine.close, mine.age_days, mine.label) == (D(90000), 29, "price from 29 days ago")
     btc = folio.asset("BTC", "crypto", "EUR")
     folio.prices(btc, "2024-02-01 40000")
     carols_btc = assets.add_asset(folio.other, AssetInput("BTC", "crypto", "EUR"))
-    shared = price_history.latest_price(folio.other, carols_btc.id, dt.date(2024, 3, 1))
+    shared = latest_price(folio.other, carols_btc.id, dt.date(2024, 3, 1))
     assert shared is not None
     assert shared.close == D(40000)
 
@@ -139,3 +140,33 @@ def test_one_asset_held_in_a_eur_and_a_usd_account(folio: Folio) -> None:
     [best], _ = valuation.performers(folio.owner, 1, dt.date(2024, 3, 1))
     assert (best.symbol, best.value_base, best.gain_base, best.gain_pct) == (
         "AAPL", D("2400.00"), D("400.00"), D("0.2"))
+
+
+def test_a_price_typed_by_hand_values_a_market_asset_and_wins_its_day(folio: Folio) -> None:
+    """The one rule of ``prices.latest``: the latest day wins; on a shared day the book's own
+    price beats the market's. An own price is never stale (no feed would update it)."""
+    from fintrack_core.db.portfolio_models import Asset
+    from fintrack_core.prices import set_price
+
+    etf = folio.asset("VWCE")  # a Yahoo asset
+    folio.trade(folio.depot, etf, "2024-02-01", "buy", quantity="10", price="100")
+    folio.prices(etf, """
+2024-03-01 105
+2024-03-04 110
+""")
+    set_price(folio.owner, etf.id, dt.date(2024, 3, 4), "112", today=dt.date(2024, 3, 5))
+    set_price(folio.owner, etf.id, dt.date(2024, 2, 15), "101", today=dt.date(2024, 3, 5))
+    [h] = valuation.valuation(folio.owner, dt.date(2024, 3, 5)).holdings
+    assert h.price is not None
+    # 10 x 112 (own, same day as the market's 110); day change 10 x (112 - 105)
+    assert (h.price.close, h.price.own, h.value, h.day_change) == (
+        D(112), True, D("1120.00"), D("70.00"))
+    [later] = valuation.valuation(folio.owner, dt.date(2024, 3, 20)).holdings
+    assert (later.price_age_days, later.stale) == (16, False)
+    with folio.db.read() as s:
+        row = s.get(Asset, etf.id)
+        assert row is not None
+        series = price_history.price_series(s, [row], dt.date(2024, 3, 31))[etf.id]
+    assert series.days.astype("datetime64[D]").astype(str).tolist() == [
+        "2024-02-15", "2024-03-01", "2024-03-04"]
+    assert series.closes.tolist() == [101.0, 105.0, 112.0]
