@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fintrack_core.db.models import Base
+from fintrack_core.db.base import Base
 
 
 class ApiToken(Base):

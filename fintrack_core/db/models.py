@@ -15,12 +15,10 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -28,19 +26,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from fintrack_core.db.base import NAMING as NAMING  # re-exported
+from fintrack_core.db.base import Base as Base  # re-exported
+from fintrack_core.db.base import _enum
 
 
 class Role(enum.StrEnum):
@@ -62,11 +52,6 @@ class CategoryKind(enum.StrEnum):
     INCOME = "income"
     EXPENSE = "expense"
     TRANSFER = "transfer"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False,
-                length=20)
 
 
 class User(Base):

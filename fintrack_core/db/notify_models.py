@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fintrack_core.db.models import Base
+from fintrack_core.db.base import Base
 
 
 class NotificationSettings(Base):

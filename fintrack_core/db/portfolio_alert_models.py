@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fintrack_core.db.models import Base
+from fintrack_core.db.base import Base
 
 
 class PortfolioAlertSettings(Base):

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fintrack_core.db.models import Base, _enum
+from fintrack_core.db.base import Base, _enum
 
 
 class AssetKind(enum.StrEnum):

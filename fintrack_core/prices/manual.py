@@ -24,7 +24,6 @@ from fintrack_core.access import WRITE, Scope, check_role, require
 from fintrack_core.db.portfolio_models import Price
 from fintrack_core.errors import ValidationError
 from fintrack_core.money import check_currency
-from fintrack_core.portfolio.alerts import check_in_session
 from fintrack_core.prices.cache import MANUAL, PriceRow, store_book_prices, utc_now
 from fintrack_core.prices.latest import PriceView, book_assets, latest_in_session
 from fintrack_core.prices.quotes import MAX_PRICE_CHARS
@@ -78,6 +77,10 @@ def set_price(scope: Scope, asset: int | str, day: dt.date, price: Decimal | str
         ccy = check_currency(currency) if currency else row.currency
         store_book_prices(s, scope.book_id, row.symbol, [PriceRow(day, value, ccy, MANUAL)],
                           utc_now())
+        # Imported here: the portfolio imports prices (valuation reads them), so a
+        # module-level import would be circular.
+        from fintrack_core.portfolio.alerts import check_in_session
+
         check_in_session(s, scope.book_id, now)  # portfolio alerts
         return latest_in_session(s, scope.book_id, [row], now)[row.id]
 

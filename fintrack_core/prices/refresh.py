@@ -36,7 +36,6 @@ from fintrack_core.db.engine import data_dir
 from fintrack_core.db.models import Account, Book
 from fintrack_core.db.portfolio_models import Asset, PriceProvider
 from fintrack_core.errors import ValidationError
-from fintrack_core.portfolio.alerts import check_in_session
 from fintrack_core.prices.cache import PriceRow, store_market_prices, store_market_rates, utc_now
 from fintrack_core.prices.latest import book_assets
 from fintrack_core.prices.quotes import (
@@ -351,6 +350,10 @@ def _store(scope: Scope, assets: Sequence[Asset], pairs: Mapping[str, tuple[str,
                 base, quote = pairs[pid]
                 store_market_rates(s, base, quote, [(q.day, q.price)], yahoo)
                 result.fx_updated.append(_pair_name(pairs[pid]))
+        # Imported here: the portfolio imports prices (valuation reads them), so a
+        # module-level import would be circular.
+        from fintrack_core.portfolio.alerts import check_in_session
+
         check_in_session(s, scope.book_id)  # portfolio alerts, recorded with the prices
     result.updated.sort()
 

@@ -7,6 +7,8 @@ layer only through the core's facade (``fintrack_core.api``), never ``fintrack_c
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,19 @@ def test_the_core_imports_no_interface(path: Path) -> None:
 def test_interfaces_reach_the_database_only_through_the_facade(path: Path) -> None:
     bad = {m for m in imported_modules(path) if m.startswith("fintrack_core.db")}
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}: use fintrack_core.api"
+
+
+ENTRY_MODULES = ("fintrack_core.db.portfolio_models", "fintrack_core.db.notify_models",
+                 "fintrack_core.db.api_models", "fintrack_core.db.portfolio_alert_models",
+                 "fintrack_core.prices", "fintrack_core.portfolio.valuation",
+                 "fintrack_core.portfolio.alerts", "fintrack_core.imports.service")
+
+
+@pytest.mark.parametrize("module", ENTRY_MODULES)
+def test_a_module_imports_first_in_a_fresh_process(module: str) -> None:
+    """A circular import shows only when its cycle is entered from the wrong end: import each
+    module that sits on a known cycle (models and their base, prices and the portfolio's
+    alerts) first, alone, in a new interpreter."""
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
