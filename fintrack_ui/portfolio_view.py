@@ -121,6 +121,8 @@ def _age_text(h: HoldingValue, today: dt.date) -> str:
     if h.price is None:
         return "missing"
     label = age_label(h.price.date, today)
+    if h.price.source == "demo":  # the demo book's made-up prices say so wherever shown
+        label = f"demo {label}"
     return f"{label} {STALE_MARK}" if h.stale else label
 
 

@@ -94,6 +94,13 @@ def test_each_price_shows_its_age_and_a_stale_one_is_marked() -> None:
         {"symbol": "HOUSE", "price": "no price yet", "age": "missing", "value": "—"}]
 
 
+def test_a_demo_price_says_it_is_one() -> None:
+    """The demo book's prices are made up: the age column says so."""
+    made_up = PricePoint(dt.date(2024, 6, 6), D("101"), "EUR", "demo", FETCHED, own=True)
+    frame = holdings_frame(valuation(holding("VWCE", made_up, value="252.50")), FRI, "en_US")
+    assert frame["age"].tolist() == ["demo price from yesterday"]
+
+
 def test_allocation_pie_has_a_slice_per_label_with_exact_hover() -> None:
     fig = allocation_pie([Slice("ETF", D("3125.00"), D("0.5641")),
                           Slice("Cash", D("2415.005"), D("0.4359"))], "By asset kind", "EUR")
