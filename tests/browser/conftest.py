@@ -72,30 +72,36 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     upgrade(db)
     create_demo(db)
     db.dispose()
+    yield from streamlit_server(tmp, db_url)
+
+
+def streamlit_server(tmp: Path, db_url: str) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port against ``db_url`` (log in ``tmp``), stopped
+    when the generator is closed: the body of every server fixture here."""
     port = free_port()
     env = {**os.environ, "FINTRACK_DATABASE_URL": db_url,
            "FINTRACK_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef"}
-    log = (tmp / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    log_path = tmp / "streamlit.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.kill()
+            raise RuntimeError(f"streamlit did not start: {log_path.read_text()}")
+        yield Server(url, db_url)
+        proc.terminate()
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"streamlit did not start: {(tmp / 'streamlit.log').read_text()}")
-    yield Server(url, db_url)
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

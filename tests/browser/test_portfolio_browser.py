@@ -9,12 +9,8 @@ _offline .png) to be looked at; the ones in docs/screenshots are copies of those
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +28,7 @@ from fintrack_core.portfolio.assets import AssetInput
 from fintrack_core.portfolio.trades import TradeInput
 from fintrack_core.prices import demo_price_history
 from fintrack_ui.login import COOKIE_NAME
-from tests.browser.conftest import ARTIFACTS, ROOT, Server, free_port
+from tests.browser.conftest import ARTIFACTS, Server, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -106,33 +102,7 @@ def portfolio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
     upgrade(db)
     seed(db, dt.date.today())
     db.dispose()
-    port = free_port()
-    env = {**os.environ, "FINTRACK_DATABASE_URL": db_url,
-           "FINTRACK_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef"}
-    log_path = tmp / "streamlit.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            proc.kill()
-            raise RuntimeError(f"streamlit did not start: {log_path.read_text()}")
-        yield Server(url, db_url)
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    yield from streamlit_server(tmp, db_url)
 
 
 def log_in_as_alice(page: Page, server: Server) -> None:
