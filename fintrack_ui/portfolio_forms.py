@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from fintrack_core.db.portfolio_models import AssetKind, CostBasisMethod, TradeKind
+from fintrack_core.api import AssetKind, CostBasisMethod, TradeKind
 from fintrack_core.ledger.accounts import AccountView
 from fintrack_core.portfolio.assets import AssetInput, AssetView, add_asset
 from fintrack_core.portfolio.lots import get_cost_basis, set_cost_basis

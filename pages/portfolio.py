@@ -8,7 +8,7 @@ only.
 
 import streamlit as st
 
-from fintrack_core.db.models import AccountType
+from fintrack_core.api import AccountType
 from fintrack_core.ledger.accounts import list_accounts
 from fintrack_core.portfolio.assets import list_assets
 from fintrack_core.portfolio.valuation import valuation

@@ -21,6 +21,7 @@ from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.fx import set_rate
+from fintrack_core.reports.store import forget_report_store
 from tests.postgres_server import postgres_url
 
 
@@ -42,6 +43,7 @@ def pg(pg_server: str) -> Iterator[Database]:
     with db.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     upgrade(db)
+    forget_report_store(db)  # the same URL as the last test's: its copy is not this one's
     yield db
     db.dispose()
 

@@ -89,6 +89,14 @@ def report_store(db: Database) -> ReportStore:
         return store
 
 
+def forget_report_store(db: Database) -> None:
+    """Drop the copy kept for this database URL. For a database whose contents were replaced
+    wholesale under the same URL (its schema dropped and migrated again): its books' versions
+    start again from zero, so a kept copy with the same numbers would be taken for current."""
+    with _STORES_LOCK:
+        _STORES.pop(db.url, None)
+
+
 class ReportTimeout(FinTrackError):
     """A report query ran past its time limit and was interrupted."""
 

@@ -92,7 +92,7 @@ def test_explore_with_demo_data_creates_the_demo_user(db: Database) -> None:
     assert [m.value for m in at.success] == [hint]
     at = log_in("demo", "explore-fintrack")
     assert at.title[0].value == "Overview"
-    assert len(at.dataframe[0].value) == 6  # six demo accounts
+    assert len(at.dataframe[0].value) == 7  # six demo accounts and the demo depot
 
 
 def test_after_demo_data_the_administrator_can_still_be_created(db: Database) -> None:
