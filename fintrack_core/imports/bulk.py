@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fintrack_core.imports.arrow_cols import arrow_data
+
 # The bound columns, in order; book and batch ids are the same for every row. The statements
 # below are built from these fixed names only (hence the noqa): every value is bound.
 COLUMNS = ("account_id", "date", "amount_minor", "currency", "payee", "description",
@@ -47,9 +49,8 @@ Column = Callable[[np.ndarray], list[Any]]
 
 def _column(values: pd.Series) -> Column:
     """Python values of the rows at some positions of a column (None for missing)."""
-    if isinstance(values.dtype, pd.ArrowDtype):
-        arr = values.array._pa_array  # private: not in the stubs; Arrow data, no copy
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = arrow_data(values)
+    if arr is not None:
         return lambda at: arr.take(pa.array(at)).to_pylist()
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
         ints = values.to_numpy()

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fintrack_core.imports.arrow_cols import text_array
 from fintrack_core.imports.statement import ParsedStatement, RowError
 from fintrack_core.text import MAX_PAYEE, MAX_TEXT
 
@@ -25,16 +26,6 @@ _NOT_KEPT_IN_TEXT = r"[\x{00}-\x{08}\x{0b}-\x{1f}\x{7f}-\x{9f}]"  # keeps \t and
 # column -> (limit, control characters removed, breaks turned into a space first)
 FIELDS = {"payee": (MAX_PAYEE, _ANY_CONTROL, True),
           "description": (MAX_TEXT, _NOT_KEPT_IN_TEXT, False)}
-
-
-def _strings(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array, nulls as ""."""
-    if isinstance(values.dtype, pd.ArrowDtype):
-        arr = values.array._pa_array  # Arrow-backed already (CSV): no copy
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    else:
-        arr = pa.array(values.astype("object").where(values.notna(), ""), type=pa.string())
-    return pc.fill_null(arr.cast(pa.string()), "")
 
 
 def _may_hold_controls(arr: pa.Array) -> bool:
@@ -62,7 +53,7 @@ def clean_statement_text(parsed: ParsedStatement) -> ParsedStatement:
     for name, (limit, controls, breaks_to_space) in FIELDS.items():
         if name not in rows:
             continue
-        arr = _strings(rows[name])
+        arr = text_array(rows[name])
         if _may_hold_controls(arr) and pc.any(pc.match_substring_regex(arr,
                                                                       _ANY_CONTROL)).as_py():
             if breaks_to_space:

@@ -22,6 +22,7 @@ from fintrack_core.imports.amounts import (
     parse_amounts,
     to_scaled,
 )
+from fintrack_core.imports.arrow_cols import text_array
 from fintrack_core.imports.balance_proof import read_balances
 from fintrack_core.imports.codepage import header_decides_codepage
 from fintrack_core.imports.columns import Guess, MappingError, guess_columns
@@ -157,13 +158,7 @@ def _col(frame: pd.DataFrame, name: str | None) -> pa.Array:
     """A column as an Arrow string array (empty strings when the column is not mapped)."""
     if name is None:
         return pa.array([""] * len(frame), type=pa.string())
-    values = frame[name]
-    if isinstance(values.dtype, pd.ArrowDtype):
-        arr = values.array._pa_array
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    else:
-        arr = pa.array(values.astype("object").where(values.notna(), ""), type=pa.string())
-    return pc.fill_null(arr.cast(pa.string()), "")
+    return text_array(frame[name])
 
 
 def _mask(arr: pa.Array) -> np.ndarray:

@@ -28,25 +28,17 @@ from sqlalchemy.orm import Session
 
 from fintrack_core.db.models import Transaction
 from fintrack_core.duck import connect
+from fintrack_core.imports.arrow_cols import text_array
 
 # RE2 (Arrow): text that the whitespace normalisation would change. Checking first is cheap;
 # the replacement itself is the dearest step, and statements rarely need it.
 _NEEDS_SPACING = r"\s\s|[\t\n\f\r]"
 
 
-def _text(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array, nulls as ""."""
-    if isinstance(values.dtype, pd.ArrowDtype):
-        arr = values.array._pa_array  # private: not in the stubs; no copy of Arrow data
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        return pc.fill_null(arr.cast(pa.string()), "")
-    return pa.array(values.astype("object").where(values.notna(), ""), type=pa.string())
-
-
 def _keys(frame: pd.DataFrame) -> pa.Array:
     """``account|date|amount|text`` per row: the fingerprint's key without the occurrence."""
-    joined = pc.binary_join_element_wise(_text(frame["payee"]), _text(frame["description"]),
-                                         " ")
+    joined = pc.binary_join_element_wise(text_array(frame["payee"]),
+                                         text_array(frame["description"]), " ")
     text = pc.utf8_trim_whitespace(joined)
     if pc.any(pc.match_substring_regex(text, _NEEDS_SPACING)).as_py():
         text = pc.replace_substring_regex(text, r"\s+", " ")
@@ -149,5 +141,5 @@ def already_stored(session: Session, book_id: int, frame: pd.DataFrame,
         session, book_id, *fingerprint_span(frame))
     if not len(old):
         return np.zeros(len(frame), dtype=bool)
-    new = _text(frame["fingerprint"])
+    new = text_array(frame["fingerprint"])
     return np.asarray(pc.is_in(new, value_set=old).to_numpy(zero_copy_only=False), dtype=bool)

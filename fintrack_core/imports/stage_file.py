@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fintrack_core import duck
+from fintrack_core.imports.arrow_cols import arrow_data
 from fintrack_core.imports.bulk import COLUMNS, insert_order
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,8 @@ def _column(values: pd.Series, name: str) -> pa.Array:
     """One column as Arrow, typed as it is stored (missing values become nulls)."""
     if name == "date":
         return pa.array(pd.to_datetime(values).to_numpy(dtype="datetime64[D]"))
-    if isinstance(values.dtype, pd.ArrowDtype):
-        arr = values.array._pa_array  # private: not in the stubs; Arrow data, no copy
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    else:
+    arr = arrow_data(values)
+    if arr is None:
         arr = pa.array(values.astype(object).where(values.notna(), None).tolist()
                        if values.dtype == object else values, from_pandas=True)
     target = pa.string() if name in _TEXT else pa.int64()
