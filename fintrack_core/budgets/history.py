@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from fintrack_core.access import Scope
 from fintrack_core.budgets.periods import PeriodKind, Span, spans_between
 from fintrack_core.budgets.service import BudgetView, get_budget, list_budgets
-from fintrack_core.budgets.status import daily_spending
+from fintrack_core.budgets.status import NO_SPENDING, daily_spending, spending_by_budget
 from fintrack_core.errors import ValidationError
 from fintrack_core.reports.store import report_store
 
@@ -40,18 +39,19 @@ def _periods(budget: BudgetView, first: dt.date, last: dt.date) -> list[Span]:
     return [s for s in spans if first <= s.start <= last]
 
 
-def _spent(scope: Scope, budget: BudgetView, spans: list[Span]) -> tuple[list[int], dict[str, int]]:
-    """Spending of each span (base minor units) and what had no rate (per currency)."""
-    if not spans:
-        return [], {}
-    frame = daily_spending(scope, [(budget, spans[0].start, spans[-1].end)])
-    converted = frame[frame["unconverted"] == ""]
-    dates = np.array(converted["date"].tolist(), dtype="datetime64[D]")
-    amounts = converted["amount"].to_numpy(dtype=np.int64)
-    out = [int(amounts[(dates >= np.datetime64(s.start)) & (dates <= np.datetime64(s.end))]
-               .sum()) for s in spans]
-    missing = frame[frame["unconverted"] != ""]
-    return out, {str(c): int(v) for c, v in missing.groupby("unconverted")["amount"].sum().items()}
+def _spent(scope: Scope, wanted: list[tuple[BudgetView, list[Span]]]
+           ) -> dict[int, tuple[list[int], dict[str, int]]]:
+    """Per budget id: the spending of each of its spans (base minor units) and what had no
+    rate (per currency). One query for all the budgets: a month's summary used to pay one
+    report round trip per budget, most of its time."""
+    asked = [(budget, spans) for budget, spans in wanted if spans]
+    frame = daily_spending(scope, [(b, spans[0].start, spans[-1].end) for b, spans in asked])
+    spending = spending_by_budget(frame)
+    out: dict[int, tuple[list[int], dict[str, int]]] = {}
+    for budget, spans in wanted:
+        mine = spending.get(budget.id, NO_SPENDING)
+        out[budget.id] = ([mine.between(s.start, s.end) for s in spans], dict(mine.unconverted))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def budget_history(scope: Scope, budget_id: int, periods: int = 12,
     budget = get_budget(scope, budget_id)
     day = as_of or dt.date.today()
     spans = _periods(budget, budget.starts_on, day)[-int(periods):]
-    spent, unconverted = _spent(scope, budget, spans)
+    spent, unconverted = _spent(scope, [(budget, spans)])[budget.id]
     frame = pd.DataFrame({"start": [s.start for s in spans], "end": [s.end for s in spans],
                           "budgeted": [budget.amount_minor] * len(spans), "spent": spent})
     return BudgetHistory(budget, frame.astype({"budgeted": "int64", "spent": "int64"}),
@@ -88,9 +88,10 @@ def year_table(scope: Scope, year: int) -> pd.DataFrame:
         raise ValidationError("year", f"{year!r} is not a year")
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     rows: list[tuple[int, str, int, int, int]] = []
-    for budget in list_budgets(scope):
-        spans = _periods(budget, first, last)
-        spent, _ = _spent(scope, budget, spans)
+    wanted = [(budget, _periods(budget, first, last)) for budget in list_budgets(scope)]
+    spent_of = _spent(scope, wanted)
+    for budget, spans in wanted:
+        spent, _ = spent_of[budget.id]
         for span, amount in zip(spans, spent, strict=True):
             rows.append((budget.id, budget.category, span.start.month, budget.amount_minor,
                          amount))
@@ -111,10 +112,11 @@ def month_budgets(scope: Scope, month: dt.date) -> pd.DataFrame:
     first = month.replace(day=1)
     last = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
     rows: list[tuple[int, int, str, int, int]] = []
-    for budget in list_budgets(scope):
-        spans = _periods(budget, first, last)
+    wanted = [(budget, _periods(budget, first, last)) for budget in list_budgets(scope)]
+    spent_of = _spent(scope, [(budget, spans) for budget, spans in wanted if spans])
+    for budget, spans in wanted:
         if spans:
-            spent, _ = _spent(scope, budget, spans)
+            spent, _ = spent_of[budget.id]
             rows.append((budget.id, budget.category_id, budget.category,
                          budget.amount_minor * len(spans), sum(spent)))
     frame = pd.DataFrame(rows, columns=["budget_id", "category_id", "category", "budgeted",

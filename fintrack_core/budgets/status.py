@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -128,8 +128,44 @@ def daily_spending(scope: Scope, wanted: list[tuple[BudgetView, dt.date, dt.date
     params.append(dt.date.today())
     frame = report_store(scope.db).query(scope, _SPENT_SQL.format(values=values), params)
     frame["amount"] = -frame["amount"].astype("int64")
-    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+@dataclass(frozen=True, slots=True)
+class Spending:
+    """One budget's rows of ``daily_spending``: the converted days and amounts (base minor
+    units, money out positive), and per currency what had no rate."""
+
+    dates: np.ndarray[Any, np.dtype[np.datetime64]]
+    amounts: np.ndarray[Any, np.dtype[np.int64]]
+    unconverted: dict[str, int]
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """The converted spending from ``start`` to ``end``, both included."""
+        inside = (self.dates >= np.datetime64(start)) & (self.dates <= np.datetime64(end))
+        return int(self.amounts[inside].sum())
+
+
+def spending_by_budget(frame: pd.DataFrame) -> dict[int, Spending]:
+    """``daily_spending``'s frame split per budget id: whole-column arrays once, then each
+    budget's rows by position (no per-budget frames). Budgets with no rows are absent."""
+    days = frame["date"].to_numpy(dtype="datetime64[D]")
+    amounts = frame["amount"].to_numpy(dtype=np.int64)
+    no_rate = frame["unconverted"].to_numpy(dtype=object)
+    converted = no_rate == ""
+    out: dict[int, Spending] = {}
+    for key, rows in (frame.groupby("budget_id").indices.items() if len(frame) else ()):
+        ok = rows[converted[rows]]
+        missing: dict[str, int] = {}
+        for pos in rows[~converted[rows]]:
+            code = str(no_rate[pos])
+            missing[code] = missing.get(code, 0) + int(amounts[pos])
+        out[int(cast(int, key))] = Spending(days[ok], amounts[ok], missing)
+    return out
+
+
+NO_SPENDING = Spending(np.zeros(0, dtype="datetime64[D]"), np.zeros(0, dtype=np.int64), {})
 
 
 def budget_status(scope: Scope, as_of: dt.date | None = None,
@@ -141,30 +177,15 @@ def budget_status(scope: Scope, as_of: dt.date | None = None,
     spans = {b.id: _spans(b, day) for b in budgets}
     frame = daily_spending(scope, [(b, spans[b.id][0].start, spans[b.id][-1].end)
                                    for b in budgets])
-    # Whole-column arrays once, then each budget's rows by position: no per-budget frames.
-    days = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[D]")
-    amounts_all = frame["amount"].to_numpy(dtype=np.int64)
-    no_rate = frame["unconverted"].to_numpy(dtype=object)
-    converted_all = no_rate == ""
-    rows_of = {int(cast(int, k)): v for k, v in frame.groupby("budget_id").indices.items()} \
-        if len(frame) else {}
-    empty = np.zeros(0, dtype=np.int64)
+    spending = spending_by_budget(frame)
     out = []
     for budget in budgets:
-        mine = rows_of.get(budget.id, empty)
-        ok = mine[converted_all[mine]]
-        dates, amounts = days[ok], amounts_all[ok]
-        carried = 0
-        for span in spans[budget.id][:-1]:
-            inside = (dates >= np.datetime64(span.start)) & (dates <= np.datetime64(span.end))
-            carried += budget.amount_minor - int(amounts[inside].sum())
+        mine = spending.get(budget.id, NO_SPENDING)
+        carried = sum(budget.amount_minor - mine.between(span.start, span.end)
+                      for span in spans[budget.id][:-1])
         current = spans[budget.id][-1]
-        inside = (dates >= np.datetime64(current.start)) & (dates <= np.datetime64(current.end))
         # Rows with no rate, in this period or one that rolled into it: named, not zero.
-        unconverted: dict[str, int] = {}
-        for pos in mine[~converted_all[mine]]:
-            code = str(no_rate[pos])
-            unconverted[code] = unconverted.get(code, 0) + int(amounts_all[pos])
         out.append(BudgetStatus(budget, current, day, budget.amount_minor + carried, carried,
-                                int(amounts[inside].sum()), unconverted))
+                                mine.between(current.start, current.end),
+                                dict(mine.unconverted)))
     return out
