@@ -5,9 +5,11 @@ Why here and shared: the core logs through the standard ``logging`` module (logg
 it. The API and the dashboard both call ``configure_logging``; this module imports no FastAPI,
 so the dashboard can use it without loading the web framework.
 
-* Only the ``fintrack`` logger tree is configured (one handler, to stderr), and it does not
-  propagate: uvicorn's and Streamlit's own loggers keep their format, and nothing is printed
-  twice.
+* Only FinTrack's logger trees are configured (``fintrack``, and ``fintrack_core`` for core
+  modules that log under their module name): one handler each, to stderr. uvicorn's and
+  Streamlit's loggers keep their own format. The lines still propagate to the root logger,
+  which neither server gives a handler (so nothing is printed twice), and test runners and
+  embedding programs can still capture them there.
 * The level is ``FINTRACK_LOG_LEVEL`` (``DEBUG``, ``INFO``, ``WARNING``, ...; default INFO).
 * Fields are passed as ``extra={...}``; ``drop_secrets`` removes any field whose name says
   it holds a secret or an amount, so a careless call cannot write a password, a token or a
@@ -25,7 +27,7 @@ from typing import Any, TextIO
 from pythonjsonlogger.json import JsonFormatter
 
 ENV_LOG_LEVEL = "FINTRACK_LOG_LEVEL"
-ROOT_LOGGER = "fintrack"
+ROOT_LOGGERS = ("fintrack", "fintrack_core")
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
 # Substrings of field names that are never written (the value is dropped, the key kept out).
@@ -71,23 +73,35 @@ def log_level(default: str = "INFO") -> int:
     return level
 
 
+def is_configured() -> bool:
+    """Whether ``configure_logging`` has put its handler on FinTrack's loggers."""
+    return any(getattr(h, _MARK, False) for h in logging.getLogger(ROOT_LOGGERS[0]).handlers)
+
+
 def configure_logging(stream: TextIO | None = None, level: int | None = None
                       ) -> logging.Handler:
-    """Send the ``fintrack`` loggers to ``stream`` (default stderr) as JSON lines.
+    """Send FinTrack's loggers to ``stream`` (default: stderr) as JSON lines.
 
     Calling it again replaces the previous handler (a second app in one process, a test
     capturing lines), so there is always exactly one.
     """
-    root = logging.getLogger(ROOT_LOGGER)
-    for old in [h for h in root.handlers if getattr(h, _MARK, False)]:
-        root.removeHandler(old)
     handler = StderrHandler(stream)
     formatter = FinTrackJsonFormatter(FORMAT, rename_fields=RENAMED,
                                       datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime  # UTC, whatever the server's time zone
     handler.setFormatter(formatter)
     setattr(handler, _MARK, True)
-    root.addHandler(handler)
-    root.setLevel(log_level() if level is None else level)
-    root.propagate = False
+    chosen = log_level() if level is None else level
+    for name in ROOT_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, _MARK, False)]:
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(chosen)
     return handler
+
+
+def remove_logging(handler: logging.Handler) -> None:
+    """Take ``handler`` (from ``configure_logging``) off FinTrack's loggers again."""
+    for name in ROOT_LOGGERS:
+        logging.getLogger(name).removeHandler(handler)
