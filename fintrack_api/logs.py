@@ -46,14 +46,14 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is when a line is logged (a test runner swaps it;
     a handler holding the first one would write to a closed file)."""
 
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream or sys.stderr)
+        self._follow_stderr = stream is None
+
     def emit(self, record: logging.LogRecord) -> None:
         if self._follow_stderr:
             self.stream = sys.stderr
         super().emit(record)
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        super().__init__(stream or sys.stderr)
-        self._follow_stderr = stream is None
 
 
 def drop_secrets(fields: dict[str, Any]) -> dict[str, Any]:
