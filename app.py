@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from fintrack_core.ledger.users import count_admins, count_users
+from fintrack_ui import activity
 from fintrack_ui.display import guarded
 from fintrack_ui.gate import first_run_page, login_page
 from fintrack_ui.login import render_cookie_ops, restore_from_cookie, sign_out
@@ -25,6 +26,7 @@ st.set_page_config(page_title="FinTrack", page_icon=str(FAVICON), layout="wide")
 
 
 def main() -> None:
+    activity.start_logging()  # JSON lines on stderr, level FINTRACK_LOG_LEVEL (once a process)
     db = get_db()
     start_scheduler_if_enabled()  # FINTRACK_SCHEDULER=1: e-mail notifications in the background
     render_cookie_ops()  # a login cookie to write or delete, until the browser confirms it
@@ -43,6 +45,7 @@ def main() -> None:
     st.sidebar.markdown(f"Signed in as **{md(ctx.user.name)}**")
     book_switcher(ctx)
     if st.sidebar.button("Log out", key="logout_button"):
+        activity.signed_out(ctx.user.id)
         sign_out()
         st.rerun()
     pages = {

@@ -9,10 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from fintrack_api import problems
-from fintrack_api.headers import RequestHeadersMiddleware
+from fintrack_api.headers import HeaderSettings, RequestHeadersMiddleware, add_cors
 from fintrack_api.idempotent import IdempotencyMiddleware
+from fintrack_api.logs import configure_logging
+from fintrack_api.metrics import ApiMetrics
+from fintrack_api.observe import ObserveMiddleware
 from fintrack_api.ratelimit import RateLimitMiddleware, RateLimits
 from fintrack_api.routes import (
     accounts,
@@ -22,6 +26,7 @@ from fintrack_api.routes import (
     categories,
     health,
     imports,
+    metrics,
     reports,
     rules,
     transactions,
@@ -52,11 +57,19 @@ class FinTrackAPI(FastAPI):
             self.openapi_schema = problems.document_problems(super().openapi())
         return self.openapi_schema
 
+    def build_middleware_stack(self) -> ASGIApp:
+        """The request id and security headers outermost: around the 500 handler too."""
+        return RequestHeadersMiddleware(super().build_middleware_stack(), self,
+                                        self.state.header_settings)
+
 
 def create_app(db: Database, *, secret: str | None = None,
-               rate_limits: RateLimits | None = None) -> FastAPI:
+               rate_limits: RateLimits | None = None,
+               header_settings: HeaderSettings | None = None) -> FastAPI:
     """The API over ``db``; ``secret`` signs login tokens (default: ``config.api_secret``),
-    ``rate_limits`` default to ``RateLimits.from_env()``."""
+    ``rate_limits`` default to ``RateLimits.from_env()``, ``header_settings`` (CORS, HSTS)
+    to ``HeaderSettings.from_env()``."""
+    configure_logging()
     key = secret or api_secret(secret_from_toml("api_secret"))
     app = FinTrackAPI(title="FinTrack API", version="1", description=DESCRIPTION,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
@@ -67,7 +80,11 @@ def create_app(db: Database, *, secret: str | None = None,
                    reports):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.state.metrics = ApiMetrics()
+    app.state.header_settings = header_settings or HeaderSettings.from_env()
     app.add_middleware(IdempotencyMiddleware, db=db, secret=key)
     app.add_middleware(RateLimitMiddleware, limits=rate_limits or RateLimits.from_env())
-    app.add_middleware(RequestHeadersMiddleware)
+    app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
+    add_cors(app, app.state.header_settings)
     return app

@@ -91,8 +91,11 @@ def current_caller(request: Request,
             found = verify_token(db, token)
         except TokenInvalid as exc:
             raise _unauthorized(str(exc)) from None
-        return Caller(found.user_id, found.token_id, found.book_id, found.writes)
-    return _login_caller(db, request.app.state.jwt_secret, token)
+        caller = Caller(found.user_id, found.token_id, found.book_id, found.writes)
+    else:
+        caller = _login_caller(db, request.app.state.jwt_secret, token)
+    request.state.user_id = caller.user_id  # for the request's log line (fintrack_api.observe)
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -29,5 +29,7 @@ def serve_api(
 
     with open_db() as db:
         note(f"FinTrack API on http://{host}:{port} (docs at /docs), database {location(db)}")
+        # access_log off: the API writes its own JSON line per request (fintrack_api.observe);
+        # uvicorn's would repeat it with the raw path and query (ids, search text, amounts).
         uvicorn.run(create_app(db), host=host, port=port, log_level="info",
-                    server_header=False)
+                    server_header=False, access_log=False)

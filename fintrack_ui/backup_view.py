@@ -15,6 +15,7 @@ import streamlit as st
 from fintrack_core.backups import archive as book_archive
 from fintrack_core.backups import database as backup
 from fintrack_core.errors import FinTrackError
+from fintrack_ui import activity
 from fintrack_ui.session import Context
 
 ARCHIVE_KEY = "backup_view.archive"
@@ -43,7 +44,9 @@ def backup_section(ctx: Context) -> None:
             ready = st.session_state.get(ARCHIVE_KEY)
             if ready and ready[0] == ctx.book.id:
                 st.download_button("Download book archive", ready[2], file_name=ready[1],
-                                   mime="application/zip", key="download_archive")
+                                   mime="application/zip", key="download_archive",
+                                   on_click=activity.exported,
+                                   args=(ctx.scope, "book archive", "zip"))
         if ctx.user.is_admin:
             st.caption("Administrators: a verified backup of the whole database (every book "
                        "and user); restore it with `fintrack restore FILE`.")
@@ -53,6 +56,7 @@ def backup_section(ctx: Context) -> None:
             if prepared := st.session_state.get(DATABASE_KEY):
                 st.download_button("Download database backup", prepared[1],
                                    file_name=prepared[0], mime="application/octet-stream",
-                                   key="download_database")
+                                   key="download_database", on_click=activity.exported,
+                                   args=(ctx.scope, "database backup", "backup"))
     except FinTrackError as exc:
         st.error(str(exc))

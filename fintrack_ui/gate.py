@@ -7,6 +7,7 @@ import streamlit as st
 from fintrack_core.auth.signin import SecondFactorRequired, sign_in
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.users import count_admins, count_users, create_user
+from fintrack_ui import activity
 from fintrack_ui.login import client_ip, complete_sign_in
 from fintrack_ui.session import get_db, login_cookie_key
 
@@ -95,11 +96,13 @@ def login_page() -> None:
             st.session_state["flash_info"] = _sentence(str(exc))
             st.rerun()
         except FinTrackError as exc:
+            activity.sign_in_refused(client_ip(), type(exc).__name__)
             st.error(_sentence(str(exc)))
         else:
             st.session_state.pop("login_needs_code", None)
             st.session_state.pop(LOGIN_HINT, None)
             complete_sign_in(result, login_cookie_key())
+            activity.signed_in(result.user.id, client_ip())
             if result.used_recovery_code:
                 st.session_state["flash"] = ("You signed in with a recovery code; it cannot be "
                                              "used again.")

@@ -26,6 +26,7 @@ from extra_streamlit_components.CookieManager import _component_func as _cookie_
 
 from fintrack_core.auth.signin import SignedIn, utcnow
 from fintrack_core.ledger.users import get_user, session_epoch
+from fintrack_ui import activity
 
 COOKIE_NAME = "fintrack_auth"
 COOKIE_DAYS = 7
@@ -92,6 +93,7 @@ def restore_from_cookie(db: Any, key: str) -> bool:
         return False
     user = get_user(db, claims["sub"])
     _start_session(user.username, user.name, claims["epoch"])
+    activity.signed_in(user.id, client_ip(), "cookie")
     return True
 
 

@@ -21,6 +21,7 @@ from fintrack_core.imports.statement import StatementError
 from fintrack_core.ledger.accounts import create_account, list_accounts, update_account
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.money import format_money
+from fintrack_ui import activity
 from fintrack_ui.bank_profiles_view import bank_profiles_section
 from fintrack_ui.display import alerts_flashed, attempt, read_only_notice, show_flash
 from fintrack_ui.import_evidence import show_evidence, sign_answer
@@ -226,6 +227,8 @@ if ctx.can_write:
                         st.error(f"{md(upload.name)} was not imported: {len(result.invalid)} "
                                  "invalid row(s). Fix them or tick 'Skip invalid rows'.")
                     else:
+                        activity.imported(ctx.scope, result.batch_id, result.imported,
+                                          result.duplicates)
                         if fixes and mapping is not None:  # made by hand: offer to keep it
                             st.session_state[SAVE_OFFER] = {
                                 "file": upload.name, "detected": preview.detected,

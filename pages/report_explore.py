@@ -5,6 +5,7 @@ import streamlit as st
 from fintrack_core.reports.exports import export_transactions
 from fintrack_core.reports.pivot import DIMENSIONS, MEASURES, pivot
 from fintrack_core.reports.report_export import report_file
+from fintrack_ui import activity
 from fintrack_ui.charts import pivot_heatmap
 from fintrack_ui.reports import cached, money_table, report_filter, show_drilldown
 from fintrack_ui.session import current
@@ -45,19 +46,23 @@ else:
     sheet = {"pivot": table.reset_index()}
     money = {"pivot": [] if currency is None else list(table.columns)}  # every value cell
     d1.download_button("Pivot as CSV", report_file(sheet, "csv", currency, money),
-                       "pivot.csv", "text/csv")
+                       "pivot.csv", "text/csv",
+                       on_click=activity.exported, args=(ctx.scope, "pivot", "csv"))
     d2.download_button("Pivot as Excel", report_file(sheet, "xlsx", currency, money),
                        "pivot.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click=activity.exported, args=(ctx.scope, "pivot", "xlsx"))
 st.divider()
 show_drilldown(ctx, "Transactions matching the filters", flt)
 e1, e2 = st.columns(2)
 if e1.button("Prepare transactions CSV", key="rx_csv"):
     st.session_state["rx_csv_data"] = export_transactions(ctx.scope, flt, "csv")
+    activity.exported(ctx.scope, "transactions", "csv")
 if data := st.session_state.get("rx_csv_data"):
     e1.download_button("Download transactions.csv", data, "transactions.csv", "text/csv")
 if e2.button("Prepare transactions Excel", key="rx_xlsx"):
     st.session_state["rx_xlsx_data"] = export_transactions(ctx.scope, flt, "xlsx")
+    activity.exported(ctx.scope, "transactions", "xlsx")
 if data := st.session_state.get("rx_xlsx_data"):
     e2.download_button("Download transactions.xlsx", data, "transactions.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

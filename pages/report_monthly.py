@@ -4,6 +4,7 @@ import streamlit as st
 
 from fintrack_core.reports.report_export import report_file
 from fintrack_core.reports.summary import monthly_summary
+from fintrack_ui import activity
 from fintrack_ui.charts import category_sunburst
 from fintrack_ui.display import money
 from fintrack_ui.reports import (
@@ -77,7 +78,8 @@ show_table(biggest, transaction_labels(biggest, cur), money=["amount", "amount_b
 frames = {"categories": s.by_category, "biggest": s.biggest, "vs_average": s.vs_average}
 d1, d2 = st.columns(2)
 d1.download_button("Download CSV", report_file(frames, "csv", cur), f"summary-{month:%Y-%m}.csv",
-                   "text/csv")
+                   "text/csv", on_click=activity.exported, args=(ctx.scope, "monthly", "csv"))
 d2.download_button("Download Excel", report_file(frames, "xlsx", cur),
                    f"summary-{month:%Y-%m}.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   on_click=activity.exported, args=(ctx.scope, "monthly", "xlsx"))

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from fintrack_core import telemetry
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.budgets.alerts import check_budget_alerts
@@ -114,8 +115,11 @@ def import_statement(
         own_profiles = load_book_profiles(s, scope.book_id)
     invest = read_investments(data, filename, profile)
     if invest is not None:  # trades, not bank rows: the portfolio's own path
-        return import_investments(scope, invest, filename, hashlib.sha256(data).hexdigest(),
+        done = import_investments(scope, invest, filename, hashlib.sha256(data).hexdigest(),
                                   accounts, dry_run=dry_run, skip_invalid=skip_invalid)
+        if done.batch_id is not None:
+            telemetry.rows_imported(done.imported)
+        return done
     hints = DateHints(saved.date_order if saved else None,
                       user_settings(scope.db, scope.user_id).get("locale"))
     say("reading", 0, 1)
@@ -144,6 +148,7 @@ def import_statement(
     sha = hashlib.sha256(data).hexdigest()
     result.batch_id = _write(scope, frame, parsed, filename, sha, accounts, result, say)
     result.check_accounting()
+    telemetry.rows_imported(result.imported)
     if save_mapping and parsed.format == "csv" and "mapping" in parsed.detected:
         _remember_mapping(scope, accounts[0].id, parsed.detected["mapping"])  # type: ignore[arg-type]
     return result

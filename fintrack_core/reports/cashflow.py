@@ -21,6 +21,7 @@ import pandas as pd
 from fintrack_core.access import Scope
 from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import UNCATEGORISED, BookQuery
+from fintrack_core.telemetry import timed_report
 
 BOOK, SAVINGS, DEFICIT = "book", "savings", "deficit"
 UNCATEGORISED_INCOME_LABEL = "Uncategorised income"  # the default tree has "Other income"
@@ -77,6 +78,7 @@ ORDER BY abs(s.value) DESC, label
 """
 
 
+@timed_report("cashflow")
 def cashflow_sankey(scope: Scope, flt: TransactionFilter | None = None) -> Sankey:
     """Income → Book → expenses for the filtered period, balanced by savings or a deficit.
 

@@ -28,6 +28,7 @@ from fintrack_core.reports._base_query import (
     flow_condition,
 )
 from fintrack_core.reports.periods import month_start, next_month
+from fintrack_core.telemetry import timed_report
 
 __all__ = ["NO_PAYEE", "UNCATEGORISED", "WEEKDAYS", "category_breakdown", "month_over_month",
            "spending_by_day_of_month", "spending_by_weekday", "top_payees"]
@@ -44,6 +45,7 @@ def _finish(frame: pd.DataFrame, q: BookQuery, extra: str, extra_params: list[ob
     return frame
 
 
+@timed_report("categories")
 def category_breakdown(scope: Scope, flt: TransactionFilter | None = None,
                        kind: str = "expense") -> pd.DataFrame:
     """Every category with a non-zero rolled-up total, ready for a sunburst or treemap.
@@ -85,6 +87,7 @@ def category_breakdown(scope: Scope, flt: TransactionFilter | None = None,
     return _finish(frame, q, flow_sql, flow_params)
 
 
+@timed_report("top_payees")
 def top_payees(scope: Scope, flt: TransactionFilter | None = None, limit: int = 10,
                kind: str = "expense") -> pd.DataFrame:
     """The payees with the largest sums (by size, whatever the sign), most first.
@@ -123,6 +126,7 @@ def _pct(change: int, previous: int) -> Decimal | None:
                                                                  rounding=ROUND_HALF_EVEN)
 
 
+@timed_report("month_over_month")
 def month_over_month(scope: Scope, month: dt.date, flt: TransactionFilter | None = None
                      ) -> pd.DataFrame:
     """Spending per top-level expense category in ``month`` next to the month before.
@@ -166,6 +170,7 @@ def month_over_month(scope: Scope, month: dt.date, flt: TransactionFilter | None
     return _finish(frame, q, flow_sql, flow_params)
 
 
+@timed_report("by_weekday")
 def spending_by_weekday(scope: Scope, flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Expenses per weekday (0 = Monday … 6 = Sunday); all seven days, empty ones as 0."""
     flow_sql, flow_params = flow_condition("expense")
@@ -187,6 +192,7 @@ def spending_by_weekday(scope: Scope, flt: TransactionFilter | None = None) -> p
     return _finish(frame, q, flow_sql, flow_params)
 
 
+@timed_report("by_day_of_month")
 def spending_by_day_of_month(scope: Scope, flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Expenses per day of the month (1 … 31); all 31 days, empty ones as 0."""
     flow_sql, flow_params = flow_condition("expense")

@@ -25,6 +25,7 @@ from fintrack_core.reports._base_query import (
 from fintrack_core.reports.categories import NO_PAYEE
 from fintrack_core.reports.periods import month_start, next_month
 from fintrack_core.reports.pivot import NO_TAG
+from fintrack_core.telemetry import timed_report
 
 ROW_COLUMNS = ["id", "date", "account", "payee", "description", "category", "amount",
                "currency", "amount_base", "tags"]
@@ -108,6 +109,7 @@ def _conditions(*, month: dt.date | None, week: dt.date | None, category_id: int
     return parts, params
 
 
+@timed_report("drilldown")
 def drilldown(scope: Scope, flt: TransactionFilter | None = None, *, month: dt.date | None = None,
               week: dt.date | None = None, category_id: int | None = None,
               payee: str | None = None, account_id: int | None = None,

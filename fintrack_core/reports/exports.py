@@ -55,6 +55,7 @@ from fintrack_core.reports.sinks import (
     text_cell,
 )
 from fintrack_core.reports.store import report_store
+from fintrack_core.telemetry import timed_report
 
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
@@ -194,6 +195,7 @@ def _tx_rows(batch: Any, base: str, as_text: bool) -> Iterable[list[Any]]:
                tags, transfer]
 
 
+@timed_report("export")
 def write_transactions(scope: Scope, flt: TransactionFilter | None, fmt: str,
                        out: BinaryIO, bom: bool = True) -> int:
     """Stream every transaction matching ``flt`` into the binary stream ``out``; returns the

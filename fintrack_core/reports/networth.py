@@ -33,6 +33,7 @@ from fintrack_core.portfolio.market_value import holdings_market_value
 from fintrack_core.reports._base_query import BookQuery, as_dates
 from fintrack_core.reports.periods import month_start
 from fintrack_core.reports.store import to_base_sql
+from fintrack_core.telemetry import timed_report
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ ORDER BY month, account_id
 """
 
 
+@timed_report("net_worth")
 def net_worth(scope: Scope, date_from: dt.date, date_to: dt.date) -> NetWorth:
     """Assets, liabilities and net worth at each month end from ``date_from`` to ``date_to``.
 

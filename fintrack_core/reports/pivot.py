@@ -25,6 +25,7 @@ from fintrack_core.reports._base_query import (
     flow_condition,
 )
 from fintrack_core.reports.categories import NO_PAYEE
+from fintrack_core.telemetry import timed_report
 
 DIMENSIONS = ("month", "week", "category", "payee", "account", "tag")
 MEASURES = ("sum", "count", "average")
@@ -69,6 +70,7 @@ def _half_even_div(total: pd.Series, count: pd.Series) -> pd.Series:
     return pd.Series(out, index=total.index)
 
 
+@timed_report("pivot")
 def pivot(scope: Scope, rows: str, columns: str | None, measure: str,
           flt: TransactionFilter | None = None, flow: str = "expense") -> pd.DataFrame:
     """``rows`` × ``columns`` (or a single "value" column when ``columns`` is None).

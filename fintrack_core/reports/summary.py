@@ -35,6 +35,7 @@ from fintrack_core.reports._base_query import (
 )
 from fintrack_core.reports.filter_sql import where
 from fintrack_core.reports.periods import add_months, month_end, month_start
+from fintrack_core.telemetry import timed_report
 
 UNCATEGORISED = "Uncategorised"
 UNCATEGORISED_COLOR = "#9e9e9e"
@@ -155,6 +156,7 @@ _SHAPES = {
 }
 
 
+@timed_report("monthly")
 def monthly_summary(scope: Scope, month: dt.date, flt: TransactionFilter | None = None,
                     compare_months: int = 3) -> MonthlySummary:
     """Summarise ``month`` (any day of it) for the scope's book.

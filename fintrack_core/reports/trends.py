@@ -33,6 +33,7 @@ from fintrack_core.reports.filter_sql import where
 from fintrack_core.reports.periods import add_months, month_end, month_start
 from fintrack_core.reports.store import to_base_sql
 from fintrack_core.reports.summary import UNCATEGORISED
+from fintrack_core.telemetry import timed_report
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ _SHAPES = {
 }
 
 
+@timed_report("trends")
 def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
            flt: TransactionFilter | None = None) -> Trends:
     """Trends of the scope's book for every calendar month touching ``date_from..date_to``.

@@ -165,7 +165,8 @@ ROUTES = [
 STATEMENT = b"Date,Amount,Payee\n2024-03-10,-3.20,Kiosk\n2024-03-11,-4.10,Kiosk\n"
 # Routes outside any book, tested in test_auth.py and test_books.py.
 NOT_BOOK_ROUTES = {"POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/books",
-                   "GET /api/v1/admin/users", "GET /health", "GET /health/ready"}
+                   "GET /api/v1/admin/users", "GET /health", "GET /health/ready",
+                   "GET /metrics"}
 WRITES = [r for r in ROUTES if r.writes]
 READS = [r for r in ROUTES if not r.writes]
 
