@@ -29,6 +29,14 @@ def extension_path(name: str) -> Path:
     return found[0]
 
 
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """LOAD a shipped extension into ``con``; a no-op when it is loaded already."""
+    loaded = con.execute("SELECT count(*) FROM duckdb_extensions() "
+                         "WHERE extension_name = ? AND loaded", [name]).fetchone()
+    if loaded is None or not loaded[0]:
+        con.execute(f"LOAD '{extension_path(name)}'")
+
+
 def attach_sqlite_file(con: duckdb.DuckDBPyConnection, path: Path, alias: str, *,
                        read_only: bool = True) -> None:
     """Attach a *private* SQLite file (a snapshot, or an import's stage), read-only unless
@@ -37,7 +45,7 @@ def attach_sqlite_file(con: duckdb.DuckDBPyConnection, path: Path, alias: str, *
     Never pass the live database: DuckDB's own SQLite library would break this process's
     locks on it (see ``reports.store``). ``alias`` is a fixed identifier of ours.
     """
-    con.execute(f"LOAD '{extension_path('sqlite_scanner')}'")
+    load_extension(con, "sqlite_scanner")
     quoted = str(path).replace("'", "''")
     mode = ", READ_ONLY" if read_only else ""
     con.execute(f"ATTACH '{quoted}' AS {alias} (TYPE sqlite{mode})")

@@ -22,7 +22,7 @@ from fintrack_core.imports.bank_ids import stored_duplicates
 from fintrack_core.imports.bulk import insert_rows, move_staged
 from fintrack_core.imports.result import ImportResult, _totals
 from fintrack_core.imports.stage_file import ALIAS as STAGE
-from fintrack_core.imports.stage_file import staged_rows
+from fintrack_core.imports.stage_file import prepare_writer, staged_rows
 from fintrack_core.imports.statement import ParsedStatement
 
 IMPORT_LOCK_SPACE = 0x46_54_49_4D  # "FTIM": PostgreSQL advisory-lock key space for imports
@@ -30,7 +30,16 @@ INSERT_CHUNK = 50_000
 SQLITE_IMPORT_CACHE_KIB = 65_536
 # From this many rows on, SQLite gets the rows as a file DuckDB writes (``imports.stage_file``).
 STAGE_FILE_MIN_ROWS = 20_000
+# A file this large may reach STAGE_FILE_MIN_ROWS (bank lines are 40-120 bytes).
+STAGE_PREPARE_MIN_BYTES = 800_000
 Progress = Callable[[str, int, int], None]
+
+
+def expect_size(scope: Scope, size: int) -> None:
+    """Told a statement's size before it is read: a file that may need the stage gets its
+    writer prepared while it is parsed (``stage_file.prepare_writer``)."""
+    if scope.db.is_sqlite and size >= STAGE_PREPARE_MIN_BYTES:
+        prepare_writer()
 
 
 def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename: str,

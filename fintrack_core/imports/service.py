@@ -28,7 +28,7 @@ from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.imports.amounts import scaled_to_minor, to_scaled
 from fintrack_core.imports.bank_ids import external_ids, stored_duplicates
 from fintrack_core.imports.batch_write import Progress as Progress  # re-exported
-from fintrack_core.imports.batch_write import _write
+from fintrack_core.imports.batch_write import _write, expect_size
 from fintrack_core.imports.book_profiles import load_book_profiles
 from fintrack_core.imports.columns import check_account_currency
 from fintrack_core.imports.date_evidence import DateHints
@@ -120,6 +120,8 @@ def import_statement(
         if done.batch_id is not None:
             telemetry.rows_imported(done.imported)
         return done
+    if not dry_run:
+        expect_size(scope, len(data))
     hints = DateHints(saved.date_order if saved else None,
                       user_settings(scope.db, scope.user_id).get("locale"))
     say("reading", 0, 1)

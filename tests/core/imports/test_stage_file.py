@@ -210,3 +210,73 @@ def test_after_a_staged_import_a_thread_copies_the_new_rows_into_the_database_fi
         count = copy.execute("SELECT count(*) FROM transactions WHERE account_id = ?",
                              (staged,)).fetchone()
     assert count == (6,)
+
+
+def _wait_for_writer_thread() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "fintrack-stage-writer":
+            thread.join(30)
+
+
+def test_a_large_file_gets_its_stage_writer_ready_while_it_is_read_and_the_write_uses_it(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, staged = two_accounts
+    monkeypatch.setattr(stage_file, "_ready", [])
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
+    monkeypatch.setattr(batch_write, "STAGE_PREPARE_MIN_BYTES", len(STATEMENT))
+    made: list[duckdb.DuckDBPyConnection] = []
+    real_writer = stage_file._writer
+
+    def counting() -> duckdb.DuckDBPyConnection:
+        made.append(real_writer())
+        return made[-1]
+
+    monkeypatch.setattr(stage_file, "_writer", counting)
+    stage_file.prepare_writer()
+    _wait_for_writer_thread()
+    assert len(made) == 1 and stage_file._ready == made  # loaded ahead, waiting
+
+    result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    assert result.imported == 6
+    _wait_for_writer_thread()
+    assert len(made) == 1  # the import's write used the writer made ahead: none made since
+    assert stage_file._ready == []
+
+
+def test_a_writer_that_could_not_be_made_ahead_leaves_the_import_to_make_its_own(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    _, staged = two_accounts
+    monkeypatch.setattr(stage_file, "_ready", [])
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
+    real_writer = stage_file._writer
+
+    def no_extension() -> duckdb.DuckDBPyConnection:
+        raise RuntimeError("duckdb-extension-sqlite_scanner is not installed")
+
+    monkeypatch.setattr(stage_file, "_writer", no_extension)
+    caplog.set_level("INFO", logger="fintrack_core.imports.stage_file")
+    stage_file.prepare_writer()
+    _wait_for_writer_thread()
+    assert stage_file._ready == []
+    assert "not prepared ahead" in caplog.text
+    monkeypatch.setattr(stage_file, "_writer", real_writer)
+
+    result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    assert result.imported == 6
+
+
+def test_a_dry_run_or_a_small_file_prepares_no_writer(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, staged = two_accounts
+    monkeypatch.setattr(stage_file, "_ready", [])
+    asked: list[int] = []
+    monkeypatch.setattr(batch_write, "prepare_writer", lambda: asked.append(1))
+    monkeypatch.setattr(batch_write, "STAGE_PREPARE_MIN_BYTES", len(STATEMENT))
+    import_statement(small_book.owner, STATEMENT, "march.csv", [staged], dry_run=True)
+    assert asked == []
+    monkeypatch.setattr(batch_write, "STAGE_PREPARE_MIN_BYTES", len(STATEMENT) + 1)
+    import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+    assert asked == []
