@@ -234,7 +234,8 @@ def test_a_large_file_gets_its_stage_writer_ready_while_it_is_read_and_the_write
     monkeypatch.setattr(stage_file, "_writer", counting)
     stage_file.prepare_writer()
     _wait_for_writer_thread()
-    assert len(made) == 1 and stage_file._ready == made  # loaded ahead, waiting
+    assert len(made) == 1  # loaded ahead, waiting
+    assert stage_file._ready == made
 
     result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
 
