@@ -30,7 +30,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Unpack
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, text
@@ -170,7 +170,7 @@ def _snapshot(db: Database) -> Iterator[tuple[Session, int | None]]:
         yield s, int(s.scalar(_XMIN) or 0)
 
 
-def _rows(s: Session, query: Select[Unpack[tuple[Any, ...]]]) -> pa.Table:
+def _rows(s: Session, query: Select[*tuple[Any, ...]]) -> pa.Table:
     rows = s.execute(query).all()
     columns: list[Sequence[Any]] = (list(zip(*rows, strict=True)) if rows
                                     else [[] for _ in FETCH_SCHEMA])
