@@ -11,8 +11,11 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
+from fintrack_core.db.models import User
 from fintrack_core.ledger import accounts, books, users
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.categories import list_categories
@@ -32,8 +35,10 @@ class CopyBook:
 
 def make_book(db: Database) -> CopyBook:
     """A EUR book: three accounts, five categorised transactions, a transfer, a USD rate."""
+    with db.read() as s:
+        admin = s.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1))
     alice = users.create_user(db, f"alice{next(_users)}", "wonderland-42", "Alice",
-                              base_currency="EUR")
+                              base_currency="EUR", acting_user_id=admin)
     owner = Scope(db, alice.id, books.list_books(db, alice.id)[0].id)
     start = dt.date(2024, 1, 1)
     ids = {name: accounts.create_account(owner, name, kind, ccy, "100.00", start).id
