@@ -24,7 +24,8 @@ class ChangeLogEntry(Base):
 
     ``kind``: ``changed`` (re-read the row; also an insert on PostgreSQL), ``deleted``,
     ``rates`` (an exchange rate of this book, or a shared one when ``book_id`` is NULL,
-    changed: the copy is rebuilt), ``pruned`` (entries up to ``tx_id`` were deleted; a copy
+    changed: the copy is rebuilt), ``tables`` (an account or category of the book changed: the
+    copy reloads those small tables), ``pruned`` (entries up to ``tx_id`` were deleted; a copy
     behind that rebuilds). ``xid``: the writing transaction's id on PostgreSQL (NULL on SQLite),
     for entries committed out of sequence order (``reports.changes``).
     """

@@ -78,6 +78,7 @@ class Changes:
     gone: list[int]
     position: LogPosition
     entries: int
+    tables_changed: bool = False  # an account or category changed: reload the small tables
     rebuild: str | None = None
 
 
@@ -93,24 +94,32 @@ def read_changes(db: Database, book_id: int, since: LogPosition, max_id: int) ->
             int(e.seq) for e in entries if e.kind == "pruned"})
         reason = _rebuild_reason(entries, since, sqlite=db.is_sqlite)
         if reason is not None:
-            return Changes(_empty(), [], position, len(entries), reason)
+            return Changes(_empty(), [], position, len(entries), rebuild=reason)
         logged = select(Log.tx_id).where(Log.book_id == book_id, window)
         rows = _rows(s, select(*_COLUMNS).where(
-            Transaction.book_id == book_id,
+            # "+ 0": not by the (book, date) index, which SQLite otherwise picks and walks
+            # through the whole book; by primary key, a range and a few lookups.
+            (Transaction.book_id + 0) == book_id,
             or_(Transaction.id > max_id, Transaction.id.in_(logged))))
     gone = sorted({int(e.tx_id) for e in entries
                    if e.book_id == book_id and e.tx_id is not None
                    and e.kind in ("changed", "deleted")})
-    return Changes(rows, gone, position, len(entries))
+    return Changes(rows, gone, position, len(entries),
+                   tables_changed=any(e.kind == "tables" for e in entries))
 
 
-def read_book(db: Database, book_id: int) -> tuple[pa.Table, LogPosition]:
-    """All of the book's transactions, and the log position they are current to (one
-    snapshot): the full build on databases other than SQLite."""
+def current_position(db: Database) -> LogPosition:
+    """The log position now: a full build reads it *before* it reads anything, so entries
+    committed while it reads are applied again afterwards (harmless) rather than missed."""
     with _snapshot(db) as (s, xmin):
-        top = int(s.scalar(select(func.coalesce(func.max(Log.seq), 0))) or 0)
-        rows = _rows(s, select(*_COLUMNS).where(Transaction.book_id == book_id))
-    return rows, LogPosition(top, xmin)
+        return LogPosition(int(s.scalar(select(func.coalesce(func.max(Log.seq), 0))) or 0),
+                           xmin)
+
+
+def read_book(db: Database, book_id: int) -> pa.Table:
+    """All of the book's transactions: the full build on databases other than SQLite."""
+    with db.read() as s:
+        return _rows(s, select(*_COLUMNS).where(Transaction.book_id == book_id))
 
 
 def prune(db: Database, keep: int = KEEP_ENTRIES) -> int:

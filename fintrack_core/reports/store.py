@@ -55,7 +55,13 @@ from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.fx import RateView, daily_rates
 from fintrack_core.money import exponent
-from fintrack_core.reports.changes import LogPosition, prune, read_book, read_changes
+from fintrack_core.reports.changes import (
+    LogPosition,
+    current_position,
+    prune,
+    read_book,
+    read_changes,
+)
 
 QUERY_TIME_LIMIT_S = 10.0
 DUCKDB_MEMORY_LIMIT = os.environ.get("FINTRACK_DUCKDB_MEMORY", "640MB")
@@ -161,12 +167,13 @@ class ReportStore:
     def _refresh(self, scope: Scope, version: int, rewrite: int, base: str,
                  reason: str) -> BookInfo:
         started = time.perf_counter()
+        position = current_position(self.db)  # before anything is read: see there
         schema = f"b{int(scope.book_id)}"
         cur = self.con.cursor()
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         cur.execute(f"SET schema = '{schema}'")
         self._load_small_tables(cur, scope, base)
-        position = self._load_transactions(cur, scope.book_id, base)
+        self._load_transactions(cur, scope.book_id, base)
         rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
         cur.close()
         took = (time.perf_counter() - started) * 1000
@@ -177,9 +184,10 @@ class ReportStore:
                         log=position)
 
     def _apply(self, scope: Scope, current: BookInfo, version: int) -> BookInfo:
-        """Catch up with the writes since the copy was last current: load the small tables
-        again, drop every logged id and every id read again from the copy, and insert the
-        rows read (the logged ones that still exist, and those above the copy's largest id).
+        """Catch up with the writes since the copy was last current: drop every logged id
+        and every id read again from the copy, and insert the rows read (the logged ones that
+        still exist, and those above the copy's largest id). The small tables are loaded
+        again only when an account or category changed (logged too).
 
         Why new rows by id on SQLite: its single writer commits in id order, so ``id >
         max_id`` is exact and an import does not write a log entry per row. On PostgreSQL,
@@ -193,7 +201,8 @@ class ReportStore:
                                  current.base_currency, changes.rebuild)
         cur = self.con.cursor()
         cur.execute(f"SET schema = 'b{int(scope.book_id)}'")
-        self._load_small_tables(cur, scope, current.base_currency)
+        if changes.tables_changed:
+            self._load_small_tables(cur, scope, current.base_currency)
         gone = pa.table({"id": pa.concat_arrays([
             pa.array(changes.gone, type=pa.int64()),
             changes.rows.column("id").combine_chunks()])})
@@ -216,9 +225,8 @@ class ReportStore:
                        log=changes.position, applied=changes.entries)
 
     def _load_transactions(self, cur: duckdb.DuckDBPyConnection, book_id: int,
-                           base: str) -> LogPosition:
-        """One pass: copy, convert to the base currency, classify, sort by date. Returns the
-        change log position the copy is current to (read in the same snapshot).
+                           base: str) -> None:
+        """One pass: copy, convert to the base currency, classify, sort by date.
 
         One statement instead of copy-then-rewrite keeps the peak memory near the size of the
         copy itself (a 10M-row book rewritten twice peaked at 5.3 GB).
@@ -230,17 +238,13 @@ class ReportStore:
                 attach_sqlite_file(cur, path, "snap")
                 try:
                     cur.execute(sql.format(source="snap.transactions"), [book_id])
-                    top = cur.execute("SELECT coalesce(max(seq), 0) FROM snap.change_log"
-                                      ).fetchone()
                 finally:
                     cur.execute("DETACH snap")
-            return LogPosition(int(top[0]) if top else 0)
+            return
         # Other databases: the book's rows through SQLAlchemy into Arrow.
-        frame, position = read_book(self.db, book_id)
-        cur.register("src_frame", frame)
+        cur.register("src_frame", read_book(self.db, book_id))
         cur.execute(sql.format(source="src_frame"), [book_id])
         cur.unregister("src_frame")
-        return position
 
     @contextmanager
     def _snapshot(self) -> Iterator[Path]:

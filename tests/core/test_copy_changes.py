@@ -18,7 +18,7 @@ from fintrack_core.db.engine import Database
 from fintrack_core.imports.service import import_statement, undo_batch
 from fintrack_core.ledger import accounts
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.ledger.categories import merge_categories
+from fintrack_core.ledger.categories import merge_categories, rename_category
 from fintrack_core.ledger.fx import set_rate
 from fintrack_core.reports.changes import prune
 from fintrack_core.reports.store import report_store
@@ -134,6 +134,21 @@ def test_a_category_whose_kind_changes_reclassifies_its_rows_in_place(
         conn.execute(text("UPDATE books SET data_version = data_version + 1 WHERE id = :id"),
                      {"id": book.owner.book_id})
     assert store.rows(book.owner, "SELECT flow FROM tx WHERE payee = 'REWE'") == [("income",)]
+    assert_applied_in_place(book, caplog, rebuilds)
+
+
+def test_a_renamed_category_and_a_new_account_reach_the_small_tables_without_a_rebuild(
+        book: CopyBook, caplog: pytest.LogCaptureFixture) -> None:
+    """Accounts and categories are logged too (one entry per book and statement), so the
+    copy reloads its small tables only when one of them changed."""
+    store = report_store(book.owner.db)
+    rebuilds = store.rebuilds
+    rename_category(book.owner, book.categories["Groceries"], "Supermarket")
+    accounts.create_account(book.owner, "Wallet", "cash", "EUR", "20.00", MARCH)
+    assert store.rows(book.owner, "SELECT path FROM categories WHERE id = ?",
+                      [book.categories["Groceries"]]) == [("Food → Supermarket",)]
+    assert store.rows(book.owner, "SELECT count(*) FROM accounts WHERE name = 'Wallet'"
+                      ) == [(1,)]
     assert_applied_in_place(book, caplog, rebuilds)
 
 

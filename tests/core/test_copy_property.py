@@ -10,6 +10,7 @@ are part of the property too: they roll back, and so do the log entries they wro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -55,7 +56,7 @@ def category_ids(book: CopyBook, *, kind: str | None = None) -> list[int]:
     return [c.id for c in list_categories(book.owner) if kind in (None, c.kind.value)]
 
 
-def run(book: CopyBook, step: tuple[Any, ...], serial: int) -> None:  # noqa: C901 - a dispatch
+def run(book: CopyBook, step: tuple[Any, ...], serial: int) -> None:
     owner = book.owner
     name = step[0]
     if name == "add":
@@ -105,10 +106,8 @@ def check_the_copy_follows(db: Database, steps: list[tuple[Any, ...]]) -> None:
     store.info(book.owner)  # the first build; from here on only the log may be applied
     rebuilds = store.rebuilds
     for serial, step in enumerate(steps):
-        try:
+        with contextlib.suppress(FinTrackError):  # refused, rolled back: nothing to copy
             run(book, step, serial)
-        except FinTrackError:
-            pass  # refused and rolled back: nothing may reach the copy
     assert current_tables(book.owner) == fresh_tables(book.owner)
     assert store.rebuilds == rebuilds
 

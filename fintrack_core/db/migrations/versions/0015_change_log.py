@@ -11,6 +11,9 @@ the same database transaction as the change, and no write path can forget. What 
 - a category whose ``kind`` changes: every transaction in it (their ``flow`` changes);
 - any exchange rate written or deleted: a ``rates`` entry for its book (NULL: a shared rate),
   after which the copy is rebuilt (every converted amount may change);
+- any account or category written or deleted: a ``tables`` entry for its book, after which
+  the copy loads its small tables (accounts, categories and their paths) again, which it
+  otherwise skips;
 - inserts only on PostgreSQL: its sequences hand out ids in insert order, not commit order,
   so "ids above the copy's largest" can miss a row committed late; SQLite's single writer
   commits in id order, and an import of a million rows does not pay for a log row each.
@@ -39,15 +42,13 @@ SQLITE_TRIGGERS = [
          INSERT INTO change_log (book_id, tx_id, kind)
          SELECT book_id, id, 'changed' FROM transactions WHERE category_id = NEW.id;
        END""",
-    """CREATE TRIGGER change_log_rates_insert AFTER INSERT ON fx_rates BEGIN
-         INSERT INTO change_log (book_id, kind) VALUES (NEW.book_id, 'rates');
-       END""",
-    """CREATE TRIGGER change_log_rates_update AFTER UPDATE ON fx_rates BEGIN
-         INSERT INTO change_log (book_id, kind) VALUES (NEW.book_id, 'rates');
-       END""",
-    """CREATE TRIGGER change_log_rates_delete AFTER DELETE ON fx_rates BEGIN
-         INSERT INTO change_log (book_id, kind) VALUES (OLD.book_id, 'rates');
-       END""",
+] + [
+    f"""CREATE TRIGGER change_log_{source}_{event.lower()} AFTER {event} ON {source} BEGIN
+          INSERT INTO change_log (book_id, kind)
+          VALUES ({'OLD' if event == 'DELETE' else 'NEW'}.book_id, '{kind}');
+        END"""
+    for source, kind in (("fx_rates", "rates"), ("accounts", "tables"), ("categories", "tables"))
+    for event in ("INSERT", "UPDATE", "DELETE")
 ]
 
 POSTGRES_FUNCTIONS = [
@@ -62,14 +63,15 @@ POSTGRES_FUNCTIONS = [
          END IF;
          RETURN NULL;
        END $$""",
-    """CREATE FUNCTION change_log_rates() RETURNS trigger LANGUAGE plpgsql AS $$
+    # One entry per book touched, of the kind named by the trigger's argument.
+    """CREATE FUNCTION change_log_book() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
          IF TG_OP = 'DELETE' THEN
            INSERT INTO change_log (book_id, kind, xid)
-           SELECT DISTINCT book_id, 'rates', txid_current() FROM old_rows;
+           SELECT DISTINCT book_id, TG_ARGV[0], txid_current() FROM old_rows;
          ELSE
            INSERT INTO change_log (book_id, kind, xid)
-           SELECT DISTINCT book_id, 'rates', txid_current() FROM new_rows;
+           SELECT DISTINCT book_id, TG_ARGV[0], txid_current() FROM new_rows;
          END IF;
          RETURN NULL;
        END $$""",
@@ -82,12 +84,15 @@ POSTGRES_FUNCTIONS = [
        END $$""",
 ]
 # Transition tables allow one event per trigger, hence three triggers per table.
+LOGGED = (("transactions", "change_log_tx", ""), ("fx_rates", "change_log_book", "'rates'"),
+          ("accounts", "change_log_book", "'tables'"),
+          ("categories", "change_log_book", "'tables'"))
 POSTGRES_TRIGGERS = [
-    f"CREATE TRIGGER change_log_{table}_{event.lower()} AFTER {event} ON {source} "
+    f"CREATE TRIGGER change_log_{source}_{event.lower()} AFTER {event} ON {source} "
     f"REFERENCING {'OLD' if event == 'DELETE' else 'NEW'} TABLE AS "
     f"{'old_rows' if event == 'DELETE' else 'new_rows'} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION change_log_{table}()"
-    for table, source in (("tx", "transactions"), ("rates", "fx_rates"))
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}({argument})"
+    for source, function, argument in LOGGED
     for event in ("INSERT", "UPDATE", "DELETE")
 ] + [
     "CREATE TRIGGER change_log_category_kind AFTER UPDATE OF kind ON categories "
@@ -118,15 +123,17 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table, source in (("tx", "transactions"), ("rates", "fx_rates")):
+        for source, _, _ in LOGGED:
             for event in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER change_log_{table}_{event} ON {source}")
+                op.execute(f"DROP TRIGGER change_log_{source}_{event} ON {source}")
         op.execute("DROP TRIGGER change_log_category_kind ON categories")
-        for function in ("change_log_tx", "change_log_rates", "change_log_category_kind"):
+        for function in ("change_log_tx", "change_log_book", "change_log_category_kind"):
             op.execute(f"DROP FUNCTION {function}()")
     else:
-        for name in ("tx_update", "tx_delete", "category_kind", "rates_insert",
-                     "rates_update", "rates_delete"):
+        for name in ("tx_update", "tx_delete", "category_kind"):
             op.execute(f"DROP TRIGGER change_log_{name}")
+        for source in ("fx_rates", "accounts", "categories"):
+            for event in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER change_log_{source}_{event}")
     op.drop_index("ix_change_log_book_seq", table_name="change_log")
     op.drop_table("change_log")
