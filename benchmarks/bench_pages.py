@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         line("monthly summary after 1 edit", measure_after(edit, month, args.runs),
              measure(bare_of(month, month_sql, [book.month, book.month_end]), args.runs))
+        # The catch-up alone, beside the same call when there is nothing to catch up.
+        line("copy catch-up after 1 edit (info)",
+             measure_after(edit, lambda: store.info(scope), args.runs),
+             measure(lambda: store.info(scope), args.runs))
     finally:
         update_transaction(scope, tx_id, amount=Decimal(amount).scaleb(-exponent(ccy)))
     info = store.info(scope)

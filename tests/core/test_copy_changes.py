@@ -139,7 +139,7 @@ def test_a_category_whose_kind_changes_reclassifies_its_rows_in_place(
 
 def test_a_renamed_category_and_a_new_account_reach_the_small_tables_without_a_rebuild(
         book: CopyBook, caplog: pytest.LogCaptureFixture) -> None:
-    """Accounts and categories are logged too (one entry per book and statement), so the
+    """Accounts and categories are logged too (an entry for the book), so the
     copy reloads its small tables only when one of them changed."""
     store = report_store(book.owner.db)
     rebuilds = store.rebuilds

@@ -1,8 +1,8 @@
 """Issue 13, item 3, as a property: whatever sequence of inserts, edits, deletes, category
-merges, transfers, imports and import undos a book goes through, with reports read at any
-points in between, the report copy kept current by the change log equals a copy built from
-scratch, table by table and row by row, and it was never rebuilt on the way. On SQLite and on
-PostgreSQL.
+merges and renames, transfers, imports and import undos a book goes through, with reports
+read at any points in between, the report copy kept current by the change log equals a copy
+built from scratch, table by table and row by row, and it was never rebuilt on the way. On
+SQLite and on PostgreSQL.
 
 Operations that the ledger refuses (a transfer's amount edited, a merge into a sub-category)
 are part of the property too: they roll back, and so do the log entries they wrote.
@@ -23,7 +23,11 @@ from fintrack_core.db.models import Transaction
 from fintrack_core.errors import FinTrackError
 from fintrack_core.imports.service import import_statement, list_batches, undo_batch
 from fintrack_core.ledger import transactions as tx
-from fintrack_core.ledger.categories import list_categories, merge_categories
+from fintrack_core.ledger.categories import (
+    list_categories,
+    merge_categories,
+    rename_category,
+)
 from fintrack_core.reports.store import report_store
 from tests.core.copy_book import CopyBook, current_tables, fresh_tables, make_book
 
@@ -38,6 +42,7 @@ OPERATIONS = st.one_of(
               cents),
     st.tuples(st.just("delete"), pick),
     st.tuples(st.just("merge"), pick, pick),
+    st.tuples(st.just("rename"), pick),
     st.tuples(st.just("transfer"), st.sampled_from(ACCOUNTS), st.sampled_from(ACCOUNTS),
               st.integers(1, 50_000), days),
     st.tuples(st.just("import"), st.integers(1, 3), days),
@@ -83,6 +88,9 @@ def run(book: CopyBook, step: tuple[Any, ...], serial: int) -> None:
     elif name == "merge":
         cats = category_ids(book, kind="expense")
         merge_categories(owner, cats[step[1] % len(cats)], cats[step[2] % len(cats)])
+    elif name == "rename":
+        cats = category_ids(book)
+        rename_category(owner, cats[step[1] % len(cats)], f"Renamed {serial}")
     elif name == "transfer":
         _, src, dst, amount, day = step
         tx.transfer(owner, book.accounts[src], book.accounts[dst], amount, day)
