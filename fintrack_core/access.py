@@ -66,12 +66,15 @@ def role_of(session: Session, user_id: int, book_id: int) -> Role | None:
 
 
 def require(session: Session, scope: Scope, allowed: tuple[Role, ...], *,
-            rewrites: bool = True) -> Role:
+            rewrites: bool = False) -> Role:
     """Return the user's role in the book, or raise ``PermissionDenied``.
 
     Non-members get the same error whatever the book, so ids of other books leak nothing.
-    For a write, pass ``rewrites=False`` only when the transaction adds rows and changes no
-    existing transaction (the report copy then appends instead of rebuilding).
+    A write bumps the book's ``data_version``, which tells report copies to catch up; what
+    changed they read from the change log (``reports.changes``), which triggers write for
+    every path. ``rewrites=True`` also bumps ``rewrite_version``, which makes every copy of
+    the book rebuild: only for a change the log cannot describe (none today besides a
+    restore, which moves the versions itself).
     """
     role = check_role(session, scope, allowed)
     if Role.VIEWER not in allowed:

@@ -41,6 +41,9 @@ FORMAT = "fintrack-book-archive"
 FORMAT_VERSION = 1
 USER_COLUMNS = ("id", "username", "name", "email", "settings", "created_at")
 SHARED_WHEN_NULL = frozenset({"fx_rates"})
+# Derived data the database writes for itself (the report copy's change log): not book data,
+# and meaningless in another database, whose copies start from their own full build.
+DERIVED = frozenset({"change_log"})
 MAX_FILE_BYTES = 4 * 1024**3  # a CSV inside the zip larger than this is refused (zip bomb)
 
 
@@ -55,7 +58,8 @@ class ArchiveSummary:
 
 def book_tables() -> list[Table]:
     """The tables holding one book's rows, parents before children (from the models)."""
-    return [t for t in Base.metadata.sorted_tables if "book_id" in t.c or t.name == "books"]
+    return [t for t in Base.metadata.sorted_tables
+            if ("book_id" in t.c or t.name == "books") and t.name not in DERIVED]
 
 
 def _user_fks(table: Table) -> list[str]:

@@ -400,6 +400,7 @@ class RecurringDecision(Base):
 # here so that ``Base.metadata`` always holds every table.
 from fintrack_core.db.api_models import ApiToken as ApiToken  # noqa: E402
 from fintrack_core.db.api_models import IdempotencyKey as IdempotencyKey  # noqa: E402
+from fintrack_core.db.change_log_models import ChangeLogEntry as ChangeLogEntry  # noqa: E402
 from fintrack_core.db.notify_models import NotificationLog as NotificationLog  # noqa: E402
 from fintrack_core.db.notify_models import NotificationSettings as NotificationSettings  # noqa: E402
 from fintrack_core.db.notify_models import OutboxMessage as OutboxMessage  # noqa: E402

@@ -4,7 +4,11 @@ Why a copy: DuckDB scanning the SQLite file answers a monthly aggregate over 1M 
 ~160 ms; its own columnar copy answers in a fraction of that, which is what the 100 ms / 1 s
 targets need (see benchmarks/README.md). Why it is always current: every write bumps the
 book's ``data_version`` inside the same database transaction (``access.require``); a report
-first compares that number with the copy's and refreshes the book's tables when they differ.
+first compares that number with the copy's and, when they differ, catches up: new rows and the
+rows named in the change log since its last read (``reports.changes``) are dropped and read
+again. The whole book is built again only the first time, after an exchange rate or the base
+currency changed, after a restore, or when the log was pruned past the copy; each rebuild is
+logged with its reason (``fintrack_core.reports.store``) and counted (``rebuilds``).
 
 Why a snapshot and never the live file: DuckDB's SQLite scanner carries its own SQLite library.
 Opened on the live database inside a process that also holds a sqlite3 connection to it, its
@@ -24,14 +28,15 @@ dropped.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -40,20 +45,28 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from fintrack_core.access import Scope, read_state
 from fintrack_core.db.engine import Database
-from fintrack_core.db.models import Account, FxRate, Transaction
+from fintrack_core.db.models import Account, FxRate
 from fintrack_core.duck import attach_sqlite_file, connect
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.fx import RateView, daily_rates
 from fintrack_core.money import exponent
+from fintrack_core.reports.changes import (
+    LogPosition,
+    current_position,
+    prune,
+    read_book,
+    read_changes,
+)
 
 QUERY_TIME_LIMIT_S = 10.0
 DUCKDB_MEMORY_LIMIT = os.environ.get("FINTRACK_DUCKDB_MEMORY", "640MB")
 LIABILITIES = ("credit_card", "loan")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,17 +78,12 @@ class BookInfo:
     refreshed_in_ms: float
     rewrite_version: int = 0
     max_id: int = 0
-    appended: bool = False  # the last refresh only appended new rows
+    appended: bool = False  # the last refresh applied new rows and logged changes, no rebuild
+    log: LogPosition = field(default_factory=LogPosition)  # where it stands in the change log
+    applied: int = 0  # change log entries read by the last refresh
 
 
 _COUNT_SQL = "SELECT count(*), coalesce(max(id), 0) FROM tx"
-_FETCH_SCHEMA = pa.schema([
-    ("book_id", pa.int64()), ("id", pa.int64()), ("account_id", pa.int64()),
-    ("date", pa.date32()), ("amount_minor", pa.int64()), ("currency", pa.string()),
-    ("payee", pa.string()), ("description", pa.string()), ("category_id", pa.int64()),
-    ("tags", pa.string()), ("transfer_id", pa.string()), ("scheduled", pa.bool_()),
-    ("notes", pa.string()),
-])
 _STORES: dict[str, ReportStore] = {}
 _STORES_LOCK = threading.Lock()
 
@@ -118,15 +126,16 @@ class ReportStore:
         # (two SET statements) cost more than a small report's query.
         self._cursors = threading.local()
         self._watchdog = _Watchdog()
+        self.rebuilds = 0  # full builds of any book's copy (the first one included)
+        self._prune_at = 0  # the log position at which this process next checks its size
 
     # --- keeping the copy current -------------------------------------------------------
 
     def info(self, scope: Scope) -> BookInfo:
         """Check access, and bring the book's copy up to date if its data changed since.
 
-        Writes that only added transactions (a new transaction, a transfer, an import) leave
-        ``rewrite_version`` alone: then the new rows are appended (an index lookup in the
-        database), otherwise the book's copy is rebuilt.
+        Catching up applies the change log (``_apply``); the whole book is built again only
+        when the copy cannot follow the log (``_refresh``, with the reason).
         """
         state = read_state(scope)  # the role check and the versions, one statement
         version, rewrite, base = state.data_version, state.rewrite_version, state.base_currency
@@ -139,16 +148,26 @@ class ReportStore:
             if current is not None and current.version == version and \
                     current.base_currency == base:
                 return current
-            if current is not None and current.rewrite_version == rewrite and \
-                    current.base_currency == base:
-                current = self._append(scope, current, version)
+            if current is None:
+                current = self._refresh(scope, version, rewrite, base, "first build")
+            elif current.base_currency != base:
+                current = self._refresh(scope, version, rewrite, base,
+                                        "the book's base currency changed")
+            elif current.rewrite_version != rewrite:
+                current = self._refresh(scope, version, rewrite, base,
+                                        "the book was replaced as a whole (a restore)")
             else:
-                current = self._refresh(scope, version, rewrite, base)
+                current = self._apply(scope, current, version)
             self._books[scope.book_id] = current
-            return current
+        if current.log.seq >= self._prune_at:
+            self._prune_at = current.log.seq + 1000
+            prune(self.db)
+        return current
 
-    def _refresh(self, scope: Scope, version: int, rewrite: int, base: str) -> BookInfo:
+    def _refresh(self, scope: Scope, version: int, rewrite: int, base: str,
+                 reason: str) -> BookInfo:
         started = time.perf_counter()
+        position = current_position(self.db)  # before anything is read: see there
         schema = f"b{int(scope.book_id)}"
         cur = self.con.cursor()
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -157,67 +176,53 @@ class ReportStore:
         self._load_transactions(cur, scope.book_id, base)
         rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
         cur.close()
-        return BookInfo(scope.book_id, base, version, int(rows),
-                        (time.perf_counter() - started) * 1000, rewrite, int(max_id))
+        took = (time.perf_counter() - started) * 1000
+        self.rebuilds += 1
+        log.info("report copy of book %d rebuilt (%s): %d rows in %.0f ms",
+                 scope.book_id, reason, rows, took)
+        return BookInfo(scope.book_id, base, version, int(rows), took, rewrite, int(max_id),
+                        log=position)
 
-    def _append(self, scope: Scope, current: BookInfo, version: int) -> BookInfo:
-        """Only rows were added since the copy was made: load the small tables again and
-        append the new transactions (``id`` greater than the copy's largest).
+    def _apply(self, scope: Scope, current: BookInfo, version: int) -> BookInfo:
+        """Catch up with the writes since the copy was last current: drop every logged id
+        and every id read again from the copy, and insert the rows read (the logged ones that
+        still exist, and those above the copy's largest id). The small tables are loaded
+        again only when an account or category changed (logged too).
 
-        Ids are drawn in insert order, not commit order: on PostgreSQL a writer that drew a
-        lower id can commit after the copy already holds a higher one, and ``id > max_id``
-        would skip its row for good. So, on databases other than SQLite (whose single writer
-        commits in id order), the fetch also counts the book's rows in the same snapshot; a
-        copy whose count differs is rebuilt instead.
+        Why new rows by id on SQLite: its single writer commits in id order, so ``id >
+        max_id`` is exact and an import does not write a log entry per row. On PostgreSQL,
+        where a lower id can commit after a higher one, inserts are logged too
+        (``reports.changes``).
         """
         started = time.perf_counter()
+        changes = read_changes(self.db, scope.book_id, current.log, current.max_id)
+        if changes.rebuild is not None:
+            return self._refresh(scope, version, current.rewrite_version,
+                                 current.base_currency, changes.rebuild)
         cur = self.con.cursor()
         cur.execute(f"SET schema = 'b{int(scope.book_id)}'")
-        self._load_small_tables(cur, scope, current.base_currency)
-        frame, expected = self._fetch_counted(scope.book_id, after_id=current.max_id)
-        cur.register("src_frame", frame)
-        sql = _COPY_SQL.format(base=sql_literal(current.base_currency),
-                               to_base=to_base_sql("t.amount_minor"))
-        sql = sql.replace("CREATE OR REPLACE TABLE tx AS", "INSERT INTO tx")
-        cur.execute(sql.replace("ORDER BY t.date", "").format(source="src_frame"),
-                    [scope.book_id])
-        cur.unregister("src_frame")
+        if changes.tables_changed:
+            self._load_small_tables(cur, scope, current.base_currency)
+        gone = pa.table({"id": pa.concat_arrays([
+            pa.array(changes.gone, type=pa.int64()),
+            changes.rows.column("id").combine_chunks()])})
+        if gone.num_rows:
+            cur.register("gone_frame", gone)
+            cur.execute("DELETE FROM tx WHERE id IN (SELECT id FROM gone_frame)")
+            cur.unregister("gone_frame")
+        if changes.rows.num_rows:
+            cur.register("src_frame", changes.rows)
+            sql = _COPY_SQL.format(base=sql_literal(current.base_currency),
+                                   to_base=to_base_sql("t.amount_minor"))
+            sql = sql.replace("CREATE OR REPLACE TABLE tx AS", "INSERT INTO tx")
+            cur.execute(sql.replace("ORDER BY t.date", "").format(source="src_frame"),
+                        [scope.book_id])
+            cur.unregister("src_frame")
         rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
         cur.close()
-        if expected is not None and int(rows) != expected:
-            # A row committed out of id order (or vanished): the gap is found, rebuild.
-            return self._refresh(scope, version, current.rewrite_version,
-                                 current.base_currency)
         return replace(current, version=version, rows=int(rows), max_id=int(max_id),
-                       refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True)
-
-    def _fetch(self, book_id: int, after_id: int = 0) -> pa.Table:
-        """The book's transactions with ``id > after_id`` through SQLAlchemy, as typed Arrow."""
-        return self._fetch_counted(book_id, after_id, count=False)[0]
-
-    def _fetch_counted(self, book_id: int, after_id: int = 0, count: bool | None = None
-                       ) -> tuple[pa.Table, int | None]:
-        """``_fetch``, plus the book's row count seen in the same snapshot (REPEATABLE READ)
-        when ``count`` (by default: on databases other than SQLite), else ``None``."""
-        if count is None:
-            count = not self.db.is_sqlite
-        cols = [Transaction.book_id, Transaction.id, Transaction.account_id, Transaction.date,
-                Transaction.amount_minor, Transaction.currency, Transaction.payee,
-                Transaction.description, Transaction.category_id, Transaction.tags,
-                Transaction.transfer_id, Transaction.scheduled, Transaction.notes]
-        total: int | None = None
-        with self.db.read() as s:
-            if count:
-                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            rows = s.execute(select(*cols).where(Transaction.book_id == book_id,
-                                                 Transaction.id > after_id)).all()
-            if count:
-                total = int(s.scalar(select(func.count()).select_from(Transaction)
-                                     .where(Transaction.book_id == book_id)) or 0)
-        columns: list[Sequence[Any]] = (list(zip(*rows, strict=True)) if rows
-                                        else [[] for _ in _FETCH_SCHEMA])
-        return pa.table([pa.array(list(c), type=f.type) for c, f in
-                         zip(columns, _FETCH_SCHEMA, strict=True)], schema=_FETCH_SCHEMA), total
+                       refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True,
+                       log=changes.position, applied=changes.entries)
 
     def _load_transactions(self, cur: duckdb.DuckDBPyConnection, book_id: int,
                            base: str) -> None:
@@ -237,7 +242,7 @@ class ReportStore:
                     cur.execute("DETACH snap")
             return
         # Other databases: the book's rows through SQLAlchemy into Arrow.
-        cur.register("src_frame", self._fetch(book_id))
+        cur.register("src_frame", read_book(self.db, book_id))
         cur.execute(sql.format(source="src_frame"), [book_id])
         cur.unregister("src_frame")
 

@@ -52,8 +52,8 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
                                          "outbox", "scheduler_lock", "assets", "trades",
                                          "prices", "account_cost_basis", "api_tokens",
                                          "idempotency_keys", "portfolio_alert_settings",
-                                         "portfolio_alerts"}
-    assert current_revision(fresh) == head(fresh) == "0014"
+                                         "portfolio_alerts", "change_log"}
+    assert current_revision(fresh) == head(fresh) == "0015"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:
