@@ -64,13 +64,15 @@ def _show_new_secret(ctx: Context) -> None:
         return
     st.success(f"Token **{md(fresh[1])}** created. Copy it now: it is not shown again.")
     st.code(fresh[2], language=None)  # the block's copy button copies it
-    st.caption("Scripts send it as `Authorization: Bearer <token>` (see the README's "
-               "HTTP API section).")
+    st.caption("The copy button is at the right of the box (shown on hover). Scripts send "
+               "the token as `Authorization: Bearer <token>` (see the README's HTTP API "
+               "section).")
 
 
 def _create_form(ctx: Context) -> None:
     accesses = list(ACCESS_LABELS) if ctx.can_write else ["read"]
     with st.form("new_api_token", clear_on_submit=True):
+        st.markdown("**New token**")
         name = st.text_input("Token name", placeholder="bank sync",
                              help="What uses it, so you can tell your tokens apart.")
         access = st.radio("Access", accesses, format_func=ACCESS_LABELS.__getitem__,
@@ -92,6 +94,7 @@ def _create_form(ctx: Context) -> None:
 
 def _revoke(ctx: Context, active: list[TokenView]) -> None:
     by_id = {t.id: t for t in active}
+    st.markdown("**Revoke a token**")
     chosen = st.selectbox("Token to revoke", list(by_id), key="revoke_api_token",
                           format_func=lambda i: f"{by_id[i].name} ({by_id[i].prefix}…)")
     pending = st.session_state.get(CONFIRM_KEY)
@@ -115,7 +118,6 @@ def _revoke(ctx: Context, active: list[TokenView]) -> None:
 
 def api_tokens_section(ctx: Context) -> None:
     """Render the section for the current user in the current book."""
-    st.subheader("API tokens")
     st.caption(f"Personal access tokens let scripts use FinTrack's HTTP API "
                f"(`fintrack serve api`) in the book **{md(ctx.book.name)}**, never with more "
                f"rights than your role here. Only a hash of each is stored.")
