@@ -35,7 +35,7 @@ from fintrack_core.demo.generate import MIN_TRANSACTIONS
 from fintrack_core.tokens.personal import create_token
 from tests.api.conftest import SECRET, Headers, bearer
 
-EXAMPLES = int(os.environ.get("FINTRACK_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("FINTRACK_FUZZ_EXAMPLES", "25"))
 # Rate limits would turn the fuzzer's burst into 429s and hide every other answer.
 UNLIMITED = RateLimits(per_caller="1000000/minute", per_address="1000000/hour",
                        sign_in="1000000/minute")
