@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from fintrack_api.schemas import Money, Strict, money
+from fintrack_api.schemas import Money, Strict, UtcDateTime, money
 from fintrack_core.budgets.forecast import Forecast as CoreForecast
 from fintrack_core.budgets.forecast import LowPoint
 from fintrack_core.budgets.inbox import AlertView
@@ -99,7 +99,7 @@ class Alert(BaseModel):
     period_end: dt.date
     spent: Money
     limit: Money
-    fired_at: dt.datetime
+    fired_at: UtcDateTime
     resolved: bool
     read: bool
     dismissed: bool

@@ -8,9 +8,9 @@ EUR and USD accounts. Dates are ISO 8601 (``2024-03-05``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from fintrack_core.api import ValidationError
 from fintrack_core.ledger.accounts import AccountView
@@ -20,6 +20,15 @@ from fintrack_core.ledger.users import UserView
 from fintrack_core.money import to_decimal
 
 MAX_TEXT_FIELD = 10_000  # the core checks the real limits and names the field
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+# A moment the core stores as naive UTC, sent with its offset ("2024-03-05T10:00:00Z"): the
+# schema's date-time (RFC 3339) requires one, and a client must not guess the zone.
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_in_utc)]
 
 
 class Strict(BaseModel):

@@ -6,7 +6,6 @@ show its first characters so a person can tell their tokens apart.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 import typer
@@ -22,7 +21,13 @@ from fintrack_cli.common import (
     sole_user,
 )
 from fintrack_cli.ledger import BookOpt, JsonOpt, UserOpt
-from fintrack_core.tokens.personal import TokenView, create_token, list_tokens, revoke_token
+from fintrack_core.tokens.personal import (
+    TokenView,
+    create_token,
+    expires_after,
+    list_tokens,
+    revoke_token,
+)
 
 token_app = typer.Typer(help="Personal access tokens for the HTTP API.", no_args_is_help=True)
 
@@ -49,8 +54,7 @@ def token_create(
 ) -> None:
     """Create a token for one book; its secret is shown this once."""
     last_day = parse_date(expires, "expires")
-    until = (dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time())
-             if last_day else None)
+    until = expires_after(last_day) if last_day else None
     with open_db() as db:
         scope, found = resolve_scope(db, user, book)
         created = create_token(scope, name, access, until)

@@ -1,5 +1,5 @@
 """Book & profile: book name and base currency, members and roles, exchange rates, locale,
-password, notifications."""
+password, notifications, API tokens."""
 
 import datetime as dt
 
@@ -9,6 +9,7 @@ import streamlit as st
 from fintrack_core.api import Role
 from fintrack_core.config import LOCALES, set_user_setting
 from fintrack_core.ledger import books, fx
+from fintrack_ui.api_tokens_view import api_tokens_section
 from fintrack_ui.backup_view import backup_section
 from fintrack_ui.display import attempt, show_flash
 from fintrack_ui.markdown import md
@@ -21,8 +22,8 @@ ctx = current()
 show_flash()
 st.title("Book & profile")
 
-book_tab, members_tab, fx_tab, profile_tab, notify_tab = st.tabs(
-    ["Book", "Members", "Exchange rates", "My profile", "Notifications"])
+book_tab, members_tab, fx_tab, profile_tab, notify_tab, tokens_tab = st.tabs(
+    ["Book", "Members", "Exchange rates", "My profile", "Notifications", "API tokens"])
 
 with book_tab:
     st.write(f"**{md(ctx.book.name)}** · base currency **{ctx.book.base_currency}** · "
@@ -100,3 +101,6 @@ with profile_tab:
 with notify_tab:
     notification_section(ctx)
     portfolio_alert_section(ctx)
+
+with tokens_tab:
+    api_tokens_section(ctx)

@@ -33,6 +33,7 @@ from fintrack_core.portfolio.market_value import holdings_market_value
 from fintrack_core.reports._base_query import BookQuery, as_dates
 from fintrack_core.reports.periods import month_start
 from fintrack_core.reports.store import to_base_sql
+from fintrack_core.reports.trends import MAX_MONTHS
 from fintrack_core.telemetry import timed_report
 
 
@@ -105,6 +106,11 @@ def net_worth(scope: Scope, date_from: dt.date, date_to: dt.date) -> NetWorth:
     """
     if date_from > date_to:
         raise ValidationError("date_to", "the end date is before the start date")
+    span = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    if span > MAX_MONTHS:  # 0001-01-11 (a typo, or a fuzzer) took minutes, month by month
+        raise ValidationError("date_from", f"{span:,} months is more than the net worth "
+                                           f"report shows (at most {MAX_MONTHS:,}, "
+                                           f"{MAX_MONTHS // 12} years)")
     q = BookQuery(scope)
     base = q.base_currency
     sql = _SQL.format(to_base=to_base_sql("b.balance"))

@@ -111,12 +111,20 @@ def create_token(scope: Scope, name: str, access: str = "read",
         return CreatedToken(_view(row), secret)
 
 
-def list_tokens(db: Database, user_id: int) -> list[TokenView]:
-    """The user's own tokens, in every book, newest first (revoked ones included)."""
+def expires_after(last_day: dt.date) -> dt.datetime:
+    """The ``expires_at`` of a token that works through ``last_day`` (and not a day more): the
+    CLI's ``--expires`` and the Settings page's date mean the same instant."""
+    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time())
+
+
+def list_tokens(db: Database, user_id: int, book_id: int | None = None) -> list[TokenView]:
+    """The user's own tokens, in every book or in ``book_id`` only, newest first (revoked
+    ones included)."""
+    query = select(ApiToken).where(ApiToken.user_id == user_id)
+    if book_id is not None:
+        query = query.where(ApiToken.book_id == book_id)
     with db.read() as s:
-        rows = s.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
-                         .order_by(ApiToken.id.desc()))
-        return [_view(t) for t in rows]
+        return [_view(t) for t in s.scalars(query.order_by(ApiToken.id.desc()))]
 
 
 def revoke_token(db: Database, user_id: int, token_id: int,

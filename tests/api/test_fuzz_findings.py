@@ -3,6 +3,8 @@ and the OpenAPI document saying errors are problem+json."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tests.api.conftest import Api
 
 PROBLEM = "application/problem+json"
@@ -71,3 +73,24 @@ def test_a_trend_over_centuries_is_refused_not_computed(api: Api) -> None:
                      params={"date_from": "0519-01-01", "date_to": "2024-01-01"})
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "date_from"
+
+
+def test_a_net_worth_over_centuries_is_refused_not_computed(api: Api) -> None:
+    answer = api.get("reports/net-worth", api.alice,
+                     params={"date_from": "0001-01-11", "date_to": "2024-12-31"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "date_from"
+    assert "24,288 months" in answer.json()["errors"][0]["reason"]
+
+
+def test_a_moment_carries_its_utc_offset_as_the_schema_promises(api: Api,
+                                                                today: dt.date) -> None:
+    groceries = api.book.categories["Groceries"]
+    api.client.post(api.path("budgets"), headers=api.alice, json={
+        "category_id": groceries, "amount": "100", "starts_on": today.replace(day=1).isoformat()})
+    api.client.post(api.path("transactions"), headers=api.alice, json={
+        "account_id": api.book.checking.id, "date": today.isoformat(), "amount": "-90",
+        "category_id": groceries})
+    [alert] = api.get("budget-alerts", api.alice).json()
+    assert alert["fired_at"].endswith("Z")  # once "2024-…T10:00:00.123456", without a zone
+    assert dt.datetime.fromisoformat(alert["fired_at"]).utcoffset() == dt.timedelta(0)
