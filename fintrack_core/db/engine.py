@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from fintrack_core.errors import Busy
@@ -64,7 +64,9 @@ def make_engine(url: str | None = None) -> Engine:
     """Create an engine; for SQLite also create the file's folder so first start just works."""
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
-        path = resolved.split("///", 1)[-1]
+        # The URL's own parser: ``sqlite://`` (in memory) names no file ("sqlite:" was once
+        # created as one from a string split).
+        path = make_url(resolved).database
         if path and path != ":memory:" and not path.startswith("file:"):
             _create_private_file(Path(path))
         engine = create_engine(resolved, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})

@@ -36,6 +36,14 @@ def test_a_new_sqlite_file_and_its_wal_are_readable_by_the_owner_only(tmp_path: 
         os.umask(old)
 
 
+def test_an_in_memory_database_creates_no_file(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        Database(url).dispose()
+    assert list(tmp_path.iterdir()) == []  # once, "sqlite:" appeared beside the code
+
+
 @pytest.fixture
 def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Start in an unrelated working directory, with no key in the environment."""
