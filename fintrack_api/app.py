@@ -22,6 +22,10 @@ from fintrack_api.routes import (
     categories,
     health,
     imports,
+    notifications,
+    portfolio,
+    portfolio_reports,
+    prices,
     reports,
     rules,
     transactions,
@@ -65,6 +69,8 @@ def create_app(db: Database, *, secret: str | None = None,
     problems.install(app)
     for module in (auth, books, accounts, categories, transactions, imports, rules, budgets,
                    reports):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (portfolio, portfolio_reports, prices, notifications):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.add_middleware(IdempotencyMiddleware, db=db, secret=key)
