@@ -15,7 +15,7 @@ Kept simple, and what that means:
 * **One running refresh per book.** A second POST while one is queued or running answers
   that job, rather than fetching the same prices twice.
 * **Bounded memory.** The newest ``KEEP`` finished jobs are kept (each a few hundred bytes
-  plus its result summary); older ones answer 404.
+  plus its result summary); older ones answer 404. Active jobs are at most one per book.
 * **The same role check first.** ``check_refresh_allowed`` runs before the job is queued,
   so a viewer gets 403, not a job that fails later.
 """
@@ -146,6 +146,7 @@ class PriceJobs:
             if self._active.get(job.book_id) == job_id:
                 del self._active[job.book_id]
             self._threads.pop(job_id, None)
+            self._forget_old()
 
     def _forget_old(self) -> None:
         """Drop the oldest finished jobs beyond ``keep`` (under the lock)."""
