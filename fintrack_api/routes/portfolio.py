@@ -22,6 +22,7 @@ from fintrack_api.portfolio_schemas import (
     TradePatch,
 )
 from fintrack_api.problems import responses
+from fintrack_api.routes.portfolio_reports import day_query
 from fintrack_api.schemas import changes_of
 from fintrack_core.access import Scope
 from fintrack_core.portfolio.assets import (
@@ -145,7 +146,8 @@ def remove_trade(scope: BookScope, trade_id: RowId, request: Request) -> Respons
 
 @router.get("/holdings", response_model=list[Holding], responses=READS,
             summary="What the investment accounts hold, with the open lots")
-def held(scope: BookScope, on: dt.date | None = None, account_id: IdQuery = None
-         ) -> list[Holding]:
+def held(scope: BookScope,
+         on: Annotated[dt.date | None, day_query("Default: after every trade")] = None,
+         account_id: IdQuery = None) -> list[Holding]:
     """After the trades up to ``on`` (default: all); positions sold to zero are left out."""
     return [Holding.of(h) for h in holdings(scope, on, account_id)]
