@@ -27,6 +27,10 @@ from fintrack_api.routes import (
     health,
     imports,
     metrics,
+    notifications,
+    portfolio,
+    portfolio_reports,
+    prices,
     reports,
     rules,
     transactions,
@@ -78,6 +82,8 @@ def create_app(db: Database, *, secret: str | None = None,
     problems.install(app)
     for module in (auth, books, accounts, categories, transactions, imports, rules, budgets,
                    reports):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (portfolio, portfolio_reports, prices, notifications):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(metrics.router)

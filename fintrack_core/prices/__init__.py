@@ -43,6 +43,7 @@ from fintrack_core.prices.refresh import (
     Failure,
     RefreshResult,
     backfill_history,
+    check_refresh_allowed,
     refresh_prices,
 )
 
@@ -50,7 +51,8 @@ __all__ = [
     "DEMO_SOURCE", "BackfillResult", "BadResponse", "DailyClose", "EmptyData", "Failure",
     "PriceImportResult", "PriceLine", "PricePoint", "PriceView", "Provider", "ProviderError",
     "ProviderTimeout", "Quote", "RateLimit", "RateLimited", "RefreshResult", "UnknownSymbol",
-    "Unreachable", "age_label", "backfill_history", "demo_price_history", "import_prices",
+    "Unreachable", "age_label", "backfill_history", "check_refresh_allowed",
+    "demo_price_history", "import_prices",
     "latest_price", "latest_prices", "parse_user_price", "price_history", "refresh_prices",
     "set_price", "store_demo_prices",
 ]

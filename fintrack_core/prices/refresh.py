@@ -283,6 +283,14 @@ def _collect(out: _Fetched, job: _Job, future: cf.Future[dict[str, Quote]],
                 f"{provider.label} does not know {pid!r}")
 
 
+def check_refresh_allowed(scope: Scope) -> None:
+    """The role check of ``refresh_prices`` alone (an editor or owner), with no network call
+    and no write: an interface that runs the refresh in the background (the API's price
+    job) must refuse a viewer before it queues anything, with the same message."""
+    with scope.db.read() as s:
+        check_role(s, scope, WRITE)
+
+
 def refresh_prices(scope: Scope, assets: Sequence[int | str] | None = None, *,
                    include_fx: bool = True, providers: Mapping[str, Provider] | None = None,
                    progress: Progress | None = None,

@@ -11,10 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fintrack_api.app import create_app
+from fintrack_api.price_jobs import jobs_of
+from fintrack_api.routes.prices import price_providers
 from fintrack_api.security import issue_access_token
 from fintrack_core.access import Scope
 from fintrack_core.tokens.personal import create_token
 from tests.conftest import SmallBook
+from tests.core.prices.fakes import TableProvider
 
 SECRET = "a-test-signing-key-that-is-long-enough-for-hs256"
 PASSWORDS = {"alice": "wonderland-42", "bob": "builder-jobs1", "carol": "xmas-songs-3"}
@@ -58,8 +61,16 @@ class Api:
         return self.client.get(self.path(rest), headers=headers, **kw)
 
 
+def offline_providers() -> dict[str, TableProvider]:
+    """Price providers that know no symbol: a price refresh in an API test never reaches the
+    network (tests that want prices override ``price_providers`` themselves)."""
+    return {"yahoo": TableProvider("yahoo", {}), "coingecko": TableProvider("coingecko", {})}
+
+
 @pytest.fixture
 def api(small_book: SmallBook) -> Iterator[Api]:
     app = create_app(small_book.db, secret=SECRET)
+    app.dependency_overrides[price_providers] = offline_providers
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, small_book)
+    assert jobs_of(app).wait(30), "a price refresh job was still running after 30 s"

@@ -9,12 +9,15 @@ does for core functions). For each book route:
 2. Carol in *her own* book, using ids of Alice's objects, gets 404 as for a missing object;
 3. writes: Bob (a viewer of Alice's book) gets 403, and so does Alice's read-only token;
    nothing changes;
-4. reads: Bob and Alice's read-only token read what Alice reads.
+4. reads: Bob and Alice's read-only token read what Alice reads;
+5. a member's own settings (``own``): Bob changes his, Alice's read-only token gets 403, and
+   nothing of Alice's changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,11 +29,16 @@ from fintrack_core.api import Database
 from fintrack_core.budgets.inbox import list_alerts
 from fintrack_core.budgets.service import BudgetInput, add_budget, list_budgets
 from fintrack_core.imports.service import import_statement, list_batches
-from fintrack_core.ledger.accounts import list_accounts
+from fintrack_core.ledger.accounts import create_account, list_accounts
 from fintrack_core.ledger.books import list_members
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import list_transactions
 from fintrack_core.ledger.transactions import TransactionInput, add_transaction
+from fintrack_core.notify.settings import get_settings
+from fintrack_core.portfolio.alerts import get_alert_settings
+from fintrack_core.portfolio.assets import AssetInput, add_asset, list_assets
+from fintrack_core.portfolio.trades import TradeInput, add_trade, list_trades
+from fintrack_core.prices import latest_prices, set_price
 from fintrack_core.rules.service import create_rule, list_rules
 from fintrack_core.rules.spec import Action, Condition, RuleSpec
 from tests.api.conftest import Api, Headers
@@ -51,6 +59,7 @@ class Row:
     names_objects: bool = True  # the path or body names objects of the book
     params: dict[str, Any] = field(default_factory=dict)
     upload: bool = False  # the body is a multipart form with a statement file
+    own: bool = False  # writes the caller's own settings: viewers may, read-only tokens not
 
     def __str__(self) -> str:
         return f"{self.method} {self.route}"
@@ -161,14 +170,54 @@ ROUTES = [
         params={"rows": "category", "category_id": 0}, names_objects=False),
     Row("GET", B + "/exports/transactions", lambda i: "exports/transactions",
         params={"account_id": 0}, names_objects=False),
+    Row("GET", B + "/assets", lambda i: "assets", names_objects=False),
+    Row("POST", B + "/assets", lambda i: "assets",
+        lambda i: {"symbol": "AAPL", "kind": "stock", "currency": "USD"}, writes=True,
+        names_objects=False),
+    Row("GET", B + "/assets/{asset_id}", lambda i: f"assets/{i['etf']}"),
+    Row("PATCH", B + "/assets/{asset_id}", lambda i: f"assets/{i['etf']}",
+        lambda i: {"name": "All-World"}, writes=True),
+    Row("DELETE", B + "/assets/{asset_id}", lambda i: f"assets/{i['gold']}", writes=True),
+    Row("POST", B + "/assets/{asset_id}/prices", lambda i: f"assets/{i['etf']}/prices",
+        lambda i: {"date": "2024-03-29", "price": "113"}, writes=True),
+    Row("GET", B + "/trades", lambda i: "trades", params={"asset_id": 0}),
+    Row("POST", B + "/trades", lambda i: "trades",
+        lambda i: {"account_id": i["depot"], "asset_id": i["etf"], "date": "2024-03-20",
+                   "kind": "buy", "quantity": "1", "price": "111"}, writes=True),
+    Row("GET", B + "/trades/{trade_id}", lambda i: f"trades/{i['sale']}"),
+    Row("PATCH", B + "/trades/{trade_id}", lambda i: f"trades/{i['sale']}",
+        lambda i: {"notes": "rebalancing"}, writes=True),
+    Row("DELETE", B + "/trades/{trade_id}", lambda i: f"trades/{i['sale']}", writes=True),
+    Row("GET", B + "/holdings", lambda i: "holdings", names_objects=False),
+    Row("GET", B + "/valuation", lambda i: "valuation", params={"on": "2024-03-31"},
+        names_objects=False),
+    Row("GET", B + "/performance", lambda i: "performance",
+        params={"period": "custom", "start": "2024-01-01", "end": "2024-03-31",
+                "benchmark_asset_id": 0}),
+    Row("GET", B + "/realised-gains", lambda i: "realised-gains", params={"year": 2024},
+        names_objects=False),
+    Row("GET", B + "/realised-gains/export", lambda i: "realised-gains/export",
+        params={"year": 2024, "format": "csv"}, names_objects=False),
+    Row("POST", B + "/prices/refresh", lambda i: "prices/refresh", writes=True,
+        names_objects=False),
+    Row("GET", B + "/jobs/{job_id}", lambda i: f"jobs/{i['job']}"),
+    Row("GET", B + "/notification-settings", lambda i: "notification-settings",
+        names_objects=False),
+    Row("PATCH", B + "/notification-settings", lambda i: "notification-settings",
+        lambda i: {"weekday": 4}, writes=True, own=True, names_objects=False),
+    Row("GET", B + "/portfolio-alert-settings", lambda i: "portfolio-alert-settings",
+        names_objects=False),
+    Row("PATCH", B + "/portfolio-alert-settings", lambda i: "portfolio-alert-settings",
+        lambda i: {"day_move_pct": "5"}, writes=True, own=True, names_objects=False),
 ]
 STATEMENT = b"Date,Amount,Payee\n2024-03-10,-3.20,Kiosk\n2024-03-11,-4.10,Kiosk\n"
 # Routes outside any book, tested in test_auth.py and test_books.py.
 NOT_BOOK_ROUTES = {"POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/books",
                    "GET /api/v1/admin/users", "GET /health", "GET /health/ready",
                    "GET /metrics"}
-WRITES = [r for r in ROUTES if r.writes]
+WRITES = [r for r in ROUTES if r.writes and not r.own]
 READS = [r for r in ROUTES if not r.writes]
+OWN = [r for r in ROUTES if r.own]
 
 
 def ids_of(book: SmallBook) -> Ids:
@@ -191,7 +240,40 @@ def ids_of(book: SmallBook) -> Ids:
     return {"checking": book.checking.id, "savings": book.savings.id,
             "groceries": book.categories["Groceries"], "fuel": book.categories["Fuel"],
             "rewe": rewe, "bob": book.viewer.user_id, "batch": batches[0].id,
-            "rule": rules[0].id, "budget": budgets[0].id, "alert": alert.id}
+            "rule": rules[0].id, "budget": budgets[0].id, "alert": alert.id,
+            **portfolio_ids(book)}
+
+
+def portfolio_ids(book: SmallBook) -> Ids:
+    """Alice's depot (the first time): VWCE priced by hand, 10 bought and 4 sold (a realised
+    gain); GOLD without trades."""
+    owner = book.owner
+    if not list_assets(owner):
+        depot = create_account(owner, "Depot", "investment", "EUR", "0", dt.date(2024, 1, 1))
+        etf = add_asset(owner, AssetInput("VWCE", "etf", "EUR", provider="manual"))
+        add_asset(owner, AssetInput("GOLD", "other", "EUR"))
+        for day, kind, quantity, price in (("2024-02-01", "buy", "10", "100"),
+                                           ("2024-03-01", "sell", "4", "110")):
+            add_trade(owner, TradeInput(depot.id, etf.id, dt.date.fromisoformat(day), kind,
+                                        quantity=quantity, price=price))
+        set_price(owner, etf.id, dt.date(2024, 3, 28), "112.50")
+    assets = {a.symbol: a.id for a in list_assets(owner)}
+    depot_id = next(a.id for a in list_accounts(owner) if a.name == "Depot")
+    return {"depot": depot_id, "etf": assets["VWCE"], "gold": assets["GOLD"],
+            "sale": list_trades(owner)[-1].id}
+
+
+def finished_job(api: Api) -> int | str:
+    """A price refresh job of Alice's book, once it has finished (so every read of it
+    answers the same)."""
+    started = api.client.post(api.path("prices/refresh"), headers=api.alice)
+    assert started.status_code == 202, started.text
+    for _ in range(200):
+        job = api.client.get(started.headers["Location"], headers=api.alice).json()
+        if job["status"] in ("done", "failed"):
+            return str(job["id"])
+        time.sleep(0.05)
+    raise AssertionError("the refresh job did not finish in 10 s")
 
 
 def snapshot(book: SmallBook) -> tuple[Any, ...]:
@@ -200,14 +282,19 @@ def snapshot(book: SmallBook) -> tuple[Any, ...]:
     return (list_accounts(owner), list_categories(owner), list_members(owner),
             list_transactions(owner, page_size=500).rows, list_batches(owner),
             list_rules(owner), list_budgets(owner),
-            list_alerts(owner, include_dismissed=True))
+            list_alerts(owner, include_dismissed=True), list_assets(owner),
+            list_trades(owner), latest_prices(owner, today=dt.date(2024, 3, 31)),
+            get_settings(owner), get_alert_settings(owner))
 
 
 def call(api: Api, row: Row, headers: Headers, ids: Ids, book_id: int | None = None) -> Any:
+    if "{job_id}" in row.route and "job" not in ids:
+        ids["job"] = finished_job(api)  # type: ignore[assignment]  # a job id is text
     path = api.path(row.path(ids), book_id).rstrip("/")
     params = dict(row.params)
     for name, key in (("move_to", "groceries"), ("category_id", "groceries"),
-                      ("account_id", "checking")):
+                      ("account_id", "checking"), ("asset_id", "etf"),
+                      ("benchmark_asset_id", "etf")):
         if params.get(name) == 0:  # placeholder: an object of Alice's book
             params[name] = ids[key]
     body = row.body(ids) if row.body else None
@@ -261,6 +348,17 @@ def test_a_viewer_and_a_read_only_token_cannot_write(api: Api, row: Row) -> None
     for headers in (api.jwt(api.book.viewer), api.pat(api.book.owner, "read")):
         answer = call(api, row, headers, ids)
         assert answer.status_code == 403, answer.text
+    assert snapshot(api.book) == before
+
+
+@pytest.mark.parametrize("row", OWN, ids=str)
+def test_a_viewer_changes_their_own_settings_and_a_read_only_token_nothing(
+        api: Api, row: Row) -> None:
+    ids, before = ids_of(api.book), snapshot(api.book)  # Alice's own settings included
+    refused = call(api, row, api.pat(api.book.owner, "read"), ids)
+    assert refused.status_code == 403, refused.text
+    answer = call(api, row, api.jwt(api.book.viewer), ids)
+    assert answer.status_code == 200, answer.text
     assert snapshot(api.book) == before
 
 

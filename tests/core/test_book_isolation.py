@@ -145,8 +145,9 @@ class World:
 @dataclass(frozen=True)
 class Op:
     """One service call. ``kind`` is read, write, manage (owner only), own-write (a member's
-    own settings: any role, viewers too) or owner-read (a read
-    only owners may make, e.g. the book's audit log).
+    own settings: any role, viewers too), owner-read (a read
+    only owners may make, e.g. the book's audit log) or writer-check (the role check of a
+    write alone, changing nothing: editors and owners pass, viewers are refused).
 
     ``targets_a``: the call names objects of A (ids, or a name for lookups), so from book B it
     must fail with ``foreign_error`` — the error a missing object gives. ``given`` is the name
@@ -366,6 +367,8 @@ OPS: list[Op] = [
        lambda s, i: manual_prices.set_price(s, "AHF", DAY, "102.25", today=AS_OF), given="AHF"),
     Op("prices.manual.import_prices", "write",
        lambda s, i: manual_prices.import_prices(s, PRICE_CSV, today=AS_OF).as_json(), False),
+    Op("prices.refresh.check_refresh_allowed", "writer-check",
+       lambda s, i: price_refresh.check_refresh_allowed(s), False),
     Op("prices.refresh.refresh_prices", "write",
        lambda s, i: price_refresh.refresh_prices(s, providers=_price_feed()).updated, False),
     Op("prices.refresh.refresh_prices[A's asset]", "write",
@@ -564,6 +567,7 @@ READS = [op for op in OPS if op.kind == "read"]
 OWNER_READS = [op for op in OPS if op.kind == "owner-read"]
 WRITES = [op for op in OPS if op.kind in ("write", "manage")]
 OWN_WRITES = [op for op in OPS if op.kind == "own-write"]
+WRITER_CHECKS = [op for op in OPS if op.kind == "writer-check"]
 FOREIGN = [op for op in OPS if op.targets_a]
 
 
@@ -871,6 +875,17 @@ def test_an_editor_writes_but_does_not_manage(world: World, op: Op,
     else:
         op.call(world.editor, world.ids)
         assert snapshot(world.db) != before
+
+
+@pytest.mark.parametrize("op", WRITER_CHECKS, ids=str)
+def test_a_write_check_refuses_viewers_passes_editors_and_changes_nothing(
+        world: World, op: Op, snapshot: Callable[..., Any]) -> None:
+    before = snapshot(world.db)
+    with pytest.raises(PermissionDenied, match="viewer"):
+        op.call(world.viewer, world.ids)
+    op.call(world.editor, world.ids)
+    op.call(world.owner, world.ids)
+    assert snapshot(world.db) == before  # not even the book's data version moved
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if op.kind == "own-read"], ids=str)
