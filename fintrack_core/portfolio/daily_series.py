@@ -50,7 +50,10 @@ def _day_numbers(days: list[dt.date]) -> list[int]:
 
 def _step(change_days: IntArray, values: FloatArray, grid: IntArray,
           before: float = 0.0) -> FloatArray:
-    """The value in force on each grid day: the last change on or before it."""
+    """The value in force on each grid day: the last change on or before it (``before``
+    when there is none, e.g. an asset with only dividends recorded)."""
+    if len(values) == 0:
+        return np.full(len(grid), before)
     idx = np.searchsorted(change_days, grid, side="right") - 1
     return np.where(idx >= 0, values[np.maximum(idx, 0)], before)
 

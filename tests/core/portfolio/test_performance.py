@@ -145,6 +145,18 @@ def test_an_empty_portfolio_has_no_returns_rather_than_zero(folio: Folio) -> Non
     assert perf.end_value == D(0)
 
 
+def test_an_asset_with_only_income_recorded_counts_as_never_held(
+        bought_before_a_fall: Folio) -> None:
+    """Found by the API fuzzer: a dividend of an asset with no buy made the value history
+    fail (an index into an empty list of holdings changes)."""
+    bond = bought_before_a_fall.asset("DBR", "bond")
+    bought_before_a_fall.trade(bought_before_a_fall.depot, bond, "2024-05-02", "interest",
+                               amount="5")
+    perf = performance.performance(bought_before_a_fall.owner, "custom", JAN_2, JUL_1)
+    assert perf.end_value == D("1985.00")  # the ETF and the interest paid into the depot
+    assert perf.twr is not None
+
+
 @pytest.mark.parametrize(("period", "today", "start"), [
     ("1M", dt.date(2024, 3, 31), dt.date(2024, 3, 1)),
     ("1M", dt.date(2024, 3, 30), dt.date(2024, 3, 1)),  # 29 Feb + 1 day
