@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fintrack_core.access import WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.budgets.alerts import check_budget_alerts
-from fintrack_core.db.models import Account, ImportBatch
+from fintrack_core.db.models import Account, Category, ImportBatch
+from fintrack_core.errors import Conflict
 from fintrack_core.imports.bank_ids import stored_duplicates
 from fintrack_core.imports.bulk import insert_rows, move_staged
 from fintrack_core.imports.result import ImportResult, _totals
@@ -69,7 +70,9 @@ def _write_batch(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, fil
     the second finds the first one's rows (on SQLite the transaction holds the database's
     write lock from its start; on PostgreSQL an advisory lock per book).
     """
-    with scope.db.write(attach=(STAGE, stage) if stage else None) as s:
+    # A staged write leaves the foreign keys to ``_check_keys`` (``Database.write``).
+    with scope.db.write(attach=(STAGE, stage) if stage else None,
+                        foreign_keys=stage is None) as s:
         require(s, scope, WRITE, rewrites=False)  # only adds rows
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:space, :book)"),
@@ -84,6 +87,7 @@ def _write_batch(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, fil
             stage = None  # the file also holds the rows that landed meanwhile
         if frame.empty:
             return None
+        _check_keys(s, scope.book_id, frame)
         batch = ImportBatch(book_id=scope.book_id,
                             account_id=accounts[0].id if len(accounts) == 1 else None,
                             filename=filename[:255], sha256=sha, profile=parsed.profile,
@@ -101,6 +105,22 @@ def _write_batch(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, fil
         record_for(s, scope, "import.batch", batch_id=batch.id, filename=batch.filename,
                    rows=result.rows, imported=result.imported, duplicates=result.duplicates)
         return batch.id
+
+
+def _check_keys(s: Session, book_id: int, frame: pd.DataFrame) -> None:
+    """Every account and category the rows name exists in the book, checked once per
+    distinct id inside the write transaction: what the foreign keys check row by row, with
+    a message that says what happened (an account or category deleted meanwhile)."""
+    accounts = set(np.unique(frame["account_id"].to_numpy(dtype=np.int64)).tolist())
+    filed = frame["category_id"].notna().to_numpy(dtype=bool)
+    categories = set(np.unique(frame["category_id"].to_numpy(
+        dtype=np.int64, na_value=0)[filed]).tolist())
+    for kind, model, ids in (("account", Account, accounts), ("category", Category, categories)):
+        found = set(s.scalars(select(model.id).where(model.book_id == book_id,
+                                                     model.id.in_(sorted(ids))))) if ids else set()
+        if ids - found:
+            raise Conflict(f"the {kind} with id {min(ids - found)} was deleted while the file "
+                           "was being imported; nothing was stored, import it again")
 
 
 def _category_days(frame: pd.DataFrame) -> list[tuple[int | None, dt.date]]:

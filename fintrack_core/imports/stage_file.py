@@ -4,8 +4,11 @@ Why: binding a million rows from Python costs about 3 s of the import (0.8 s to 
 tuples, 2.1 s for the sqlite3 module to bind 11 million values one at a time). DuckDB writes
 the same rows from their Arrow columns into a SQLite file in about 0.8 s, and SQLite then
 moves them into ``transactions`` with one ``INSERT ... SELECT`` per chunk (``imports.bulk``):
-every constraint, foreign key and index is checked by SQLite as before, inside the import's
-one transaction, so a failure anywhere still leaves nothing behind.
+every constraint and index is checked by SQLite as before, inside the import's one
+transaction, so a failure anywhere still leaves nothing behind. The foreign keys are the one
+exception: SQLite would probe the same few accounts and categories once per row (0.8 s of a
+1M-row import), so the import checks each distinct key once in the same transaction
+(``batch_write._check_keys``) and runs the move with them off (``Database.write``).
 
 Never the live database: DuckDB carries its own SQLite library, and when it closes a file it
 drops every lock this process holds on that file (STACK_NOTES). The stage is a new file in a

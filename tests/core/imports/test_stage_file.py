@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from fintrack_core.errors import Conflict
 from fintrack_core.imports import batch_write, stage_file
+from fintrack_core.imports.bank_ids import stored_duplicates
 from fintrack_core.imports.service import import_statement
 from fintrack_core.ledger import accounts
 from fintrack_core.ledger.categories import list_categories
@@ -281,3 +284,79 @@ def test_a_dry_run_or_a_small_file_prepares_no_writer(
     monkeypatch.setattr(batch_write, "STAGE_PREPARE_MIN_BYTES", len(STATEMENT) + 1)
     import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
     assert asked == []
+
+
+def pooled_foreign_keys(book: Any) -> list[int]:
+    """``PRAGMA foreign_keys`` of every connection the pool hands out now (1: on)."""
+    conns = [book.db.engine.connect() for _ in range(3)]
+    try:
+        return [c.exec_driver_sql("PRAGMA foreign_keys").scalar() for c in conns]
+    finally:
+        for c in conns:
+            c.close()
+
+
+def test_a_staged_import_checks_each_key_once_and_hands_connections_back_with_keys_on(
+        small_book: Any, two_accounts: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, staged = two_accounts
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
+    checked: list[int] = []
+    real_check = batch_write._check_keys
+
+    def counting(s: Any, book_id: int, frame: Any) -> None:
+        fk = s.connection().exec_driver_sql("PRAGMA foreign_keys").scalar()
+        checked.append(fk)
+        real_check(s, book_id, frame)
+
+    monkeypatch.setattr(batch_write, "_check_keys", counting)
+
+    result = import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    assert result.imported == 6
+    assert checked == [0]  # the staged write ran with SQLite's per-row checks off ...
+    assert pooled_foreign_keys(small_book) == [1, 1, 1]  # ... and only there
+
+
+def test_a_category_deleted_while_a_staged_import_waits_stops_it_and_stores_nothing(
+        small_book: Any, two_accounts: tuple[int, int], snapshot: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The REWE rule files two rows under Groceries; Groceries goes (with the rule) after the
+    preview, before the write: the keys check says so, as the foreign keys would have."""
+    _, staged = two_accounts
+    monkeypatch.setattr(batch_write, "STAGE_FILE_MIN_ROWS", 1)
+    groceries = next(c.id for c in list_categories(small_book.owner) if c.name == "Groceries")
+
+    def delete_groceries_first(s: Any, book_id: int, frame: Any) -> Any:
+        conn = s.connection()
+        for table in ("rules", "budgets", "transactions"):  # what still names it
+            if table == "transactions":
+                conn.exec_driver_sql("UPDATE transactions SET category_id = NULL "
+                                     "WHERE category_id = ?", (groceries,))
+            else:
+                conn.exec_driver_sql(f"DELETE FROM {table} WHERE book_id = ?", (book_id,))
+        conn.exec_driver_sql("DELETE FROM categories WHERE id = ?", (groceries,))
+        return stored_duplicates(s, book_id, frame)
+
+    monkeypatch.setattr(batch_write, "stored_duplicates", delete_groceries_first)
+    before = snapshot(small_book.db)
+
+    with pytest.raises(Conflict, match=f"category with id {groceries} was deleted"):
+        import_statement(small_book.owner, STATEMENT, "march.csv", [staged])
+
+    assert snapshot(small_book.db) == before  # the deletes rolled back with the import
+    assert pooled_foreign_keys(small_book) == [1, 1, 1]
+
+
+def test_another_books_category_is_refused_by_the_keys_check(
+        small_book: Any, two_accounts: tuple[int, int]) -> None:
+    _, staged = two_accounts
+    carols = next(c.id for c in list_categories(small_book.other))
+    frame = pd.DataFrame({"account_id": [staged, staged], "category_id": [carols, None]})
+    with small_book.db.write() as s, pytest.raises(Conflict, match=f"category with id {carols}"):
+        batch_write._check_keys(s, small_book.owner.book_id, frame)
+
+
+def test_foreign_keys_are_switched_off_only_on_a_connection_held_for_it(small_book: Any) -> None:
+    with pytest.raises(ValueError, match="needs attach"), \
+            small_book.db.write(foreign_keys=False):
+        pass
