@@ -8,7 +8,10 @@
 FROM python:3.11-slim AS builder
 WORKDIR /build
 COPY requirements.txt .
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
+# requirements.txt ends with `-e .` (the `fintrack` command of a checkout): the image runs the
+# source from PYTHONPATH instead, so only the pinned packages are built.
+RUN grep -v '^-e ' requirements.txt > pinned-requirements.txt \
+    && pip wheel --no-cache-dir --wheel-dir /wheels -r pinned-requirements.txt
 
 # --- runtime: the wheels installed offline, the source, a user without privileges -----------
 FROM python:3.11-slim AS runtime
@@ -30,8 +33,10 @@ RUN groupadd --system --gid 10001 fintrack \
 # Only the builder's wheels, no index: the image holds exactly the pinned versions.
 COPY requirements.txt /tmp/requirements.txt
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links=/wheels -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+    grep -v '^-e ' /tmp/requirements.txt > /tmp/pinned-requirements.txt \
+    && pip install --no-cache-dir --no-index --find-links=/wheels \
+       -r /tmp/pinned-requirements.txt \
+    && rm /tmp/requirements.txt /tmp/pinned-requirements.txt
 
 WORKDIR /app
 COPY app.py pyproject.toml ./

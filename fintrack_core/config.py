@@ -67,12 +67,28 @@ def secret_from_toml(name: str, files: tuple[Path, ...] | None = None) -> str | 
     return None
 
 
+MIN_KEY_CHARS = 32
+_PLACEHOLDERS = {"change-me", "changeme", "secret", "password"}
+
+
+def _strong(value: str, where: str) -> str:
+    """A signing key someone set: refused when it is a placeholder or short, because whoever
+    knows it can forge a login for any user (a key FinTrack generates is 64 characters)."""
+    if value.lower() in _PLACEHOLDERS or len(value) < MIN_KEY_CHARS:
+        raise ValidationError(where, f"this signing key is too weak ({len(value)} characters"
+                              f"{', a placeholder' if value.lower() in _PLACEHOLDERS else ''}): "
+                              f"use {MIN_KEY_CHARS} or more random characters (python3 -c "
+                              "\"import secrets; print(secrets.token_hex(32))\"), or leave it "
+                              "unset and FinTrack keeps a random key in its data folder")
+    return value
+
+
 def _signing_key(env_name: str, secret_value: str | None, key_file: Path) -> str:
     env = os.environ.get(env_name, "").strip()
     if env:
-        return env
+        return _strong(env, env_name)
     if secret_value and secret_value.strip():
-        return secret_value.strip()
+        return _strong(secret_value.strip(), "secrets.toml")
     if key_file.exists():
         existing = key_file.read_text().strip()
         if existing:

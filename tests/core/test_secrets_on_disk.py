@@ -12,6 +12,7 @@ import pytest
 from fintrack_core import config
 from fintrack_core.db.engine import ENV_DATA_DIR, ENV_URL, Database, data_dir
 from fintrack_core.db.schema import upgrade
+from fintrack_core.errors import ValidationError
 from fintrack_core.ledger.users import create_user
 
 
@@ -34,6 +35,22 @@ def test_a_new_sqlite_file_and_its_wal_are_readable_by_the_owner_only(tmp_path: 
         db.dispose()
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize("weak", ["change-me", "CHANGE-ME", "short-but-random-K9x"])
+def test_a_placeholder_or_short_signing_key_is_refused_naming_where_it_came_from(
+        weak: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever knows the key can forge a login for anyone: a weak one stops the start."""
+    monkeypatch.setenv("FINTRACK_COOKIE_KEY", weak)
+    with pytest.raises(ValidationError, match="FINTRACK_COOKIE_KEY: this signing key is too "
+                                              "weak"):
+        config.cookie_key(key_file=tmp_path / "key")
+    monkeypatch.delenv("FINTRACK_COOKIE_KEY")
+    monkeypatch.delenv("FINTRACK_API_SECRET", raising=False)
+    with pytest.raises(ValidationError, match=r"secrets\.toml: this signing key is too weak"):
+        config.api_secret(weak, key_file=tmp_path / "api")
+    assert not (tmp_path / "key").exists()
+    assert len(config.cookie_key(key_file=tmp_path / "key")) >= config.MIN_KEY_CHARS
 
 
 def test_an_in_memory_database_creates_no_file(tmp_path: Path,
