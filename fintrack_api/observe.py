@@ -75,7 +75,7 @@ class ObserveMiddleware:
                        time.perf_counter() - started)
 
     def _done(self, scope: Scope, status: int, problem: bool, seconds: float) -> None:
-        route, method = route_template(scope), scope["method"]
+        route, method = route_template(scope), _method(scope["method"])
         self.metrics.request_done(method, route, status, seconds, problem)
         state = scope.get("state") or {}
         fields = {"event": "request", "request_id": state.get("request_id"),
@@ -85,3 +85,12 @@ class ObserveMiddleware:
                   "duration_ms": round(seconds * 1000, 1)}
         log.log(logging.WARNING if status >= 500 else logging.INFO, "%s %s %d", method, route,
                 status, extra=fields)
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _method(method: str) -> str:
+    """The method as a metrics label and log field: any other name a client makes up becomes
+    ``OTHER``, so made-up methods cannot grow the metrics without bound."""
+    return method if method in _METHODS else "OTHER"

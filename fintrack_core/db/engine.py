@@ -69,10 +69,13 @@ def make_engine(url: str | None = None) -> Engine:
         path = make_url(resolved).database
         if path and path != ":memory:" and not path.startswith("file:"):
             _create_private_file(Path(path))
-        engine = create_engine(resolved, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        # hide_parameters: an error's message (logged with its traceback) names the statement,
+        # never the values bound to it (payees, amounts).
+        engine = create_engine(resolved, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(resolved, pool_pre_ping=True)
+    return create_engine(resolved, pool_pre_ping=True, hide_parameters=True)
 
 
 def _create_private_file(path: Path) -> None:
@@ -98,8 +101,8 @@ def data_dir(url: str | None = None) -> Path:
         return Path(env).expanduser()
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
-        path = resolved.split("///", 1)[-1].split("?", 1)[0]
-        if path and path != ":memory:":
+        path = make_url(resolved).database
+        if path and path != ":memory:" and not path.startswith("file:"):
             return Path(path).expanduser().resolve().parent
     base = os.environ.get("XDG_DATA_HOME", "").strip() or Path.home() / ".local" / "share"
     return Path(base) / "fintrack"
@@ -171,8 +174,8 @@ class Database:
                     driver.execute("PRAGMA foreign_keys=ON")
                     # A bulk write may have left the checkpoint to ``checkpoint_later``.
                     driver.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-                except sqlite3.Error:
-                    conn.invalidate()  # never hand a connection with the file on to others
+                except Exception:
+                    conn.invalidate()  # never hand one with the file or keys off to others
 
     def checkpoint_later(self) -> None:
         """Copy the write-ahead log into the SQLite file on a thread of its own (a no-op on

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from fintrack_core.db.change_log_models import ChangeLogEntry
 from fintrack_core.db.engine import Database
 from fintrack_core.db.models import (
     Account,
@@ -205,3 +206,5 @@ def _remove_user(db: Database, user_id: int, book_id: int) -> None:
             s.execute(delete(model).where(model.book_id == book_id))
         s.execute(delete(Book).where(Book.id == book_id))
         s.execute(delete(User).where(User.id == user_id))
+        # What those deletes logged for the report copies: a book that never was has no copy.
+        s.execute(delete(ChangeLogEntry).where(ChangeLogEntry.book_id == book_id))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from fintrack_core.access import WRITE, Scope, require
 from fintrack_core.audit import record_for
 from fintrack_core.budgets.alerts import check_budget_alerts
+from fintrack_core.db.engine import Database
 from fintrack_core.db.models import Account, Category, ImportBatch
 from fintrack_core.errors import Conflict
 from fintrack_core.imports.bank_ids import stored_duplicates
@@ -36,10 +37,10 @@ STAGE_PREPARE_MIN_BYTES = 800_000
 Progress = Callable[[str, int, int], None]
 
 
-def expect_size(scope: Scope, size: int) -> None:
+def expect_size(db: Database, size: int) -> None:
     """Told a statement's size before it is read: a file that may need the stage gets its
-    writer prepared while it is parsed (``stage_file.prepare_writer``)."""
-    if scope.db.is_sqlite and size >= STAGE_PREPARE_MIN_BYTES:
+    writer prepared while it is parsed (``stage_file.prepare_writer``). Reads no data."""
+    if db.is_sqlite and size >= STAGE_PREPARE_MIN_BYTES:
         prepare_writer()
 
 

@@ -121,7 +121,7 @@ def import_statement(
             telemetry.rows_imported(done.imported)
         return done
     if not dry_run:
-        expect_size(scope, len(data))
+        expect_size(scope.db, len(data))
     hints = DateHints(saved.date_order if saved else None,
                       user_settings(scope.db, scope.user_id).get("locale"))
     say("reading", 0, 1)

@@ -56,6 +56,7 @@ from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.fx import RateView, daily_rates
 from fintrack_core.money import exponent
 from fintrack_core.reports.changes import (
+    Changes,
     LogPosition,
     current_position,
     prune,
@@ -161,7 +162,10 @@ class ReportStore:
             self._books[scope.book_id] = current
         if current.log.seq >= self._prune_at:
             self._prune_at = current.log.seq + 1000
-            prune(self.db)
+            # A write, so never on the report's path: a viewer's report must not wait for
+            # the write lock behind an import, nor for deleting many entries.
+            threading.Thread(target=prune, args=(self.db,), name="fintrack-log-prune",
+                             daemon=True).start()
         return current
 
     def _refresh(self, scope: Scope, version: int, rewrite: int, base: str,
@@ -201,6 +205,24 @@ class ReportStore:
                                  current.base_currency, changes.rebuild)
         cur = self.con.cursor()
         cur.execute(f"SET schema = 'b{int(scope.book_id)}'")
+        # One DuckDB transaction: a report running meanwhile on another cursor sees the copy
+        # before or after the catch-up, never the edited rows deleted and not yet back.
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            self._apply_in(cur, scope, current, changes)
+            rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+        return replace(current, version=version, rows=int(rows), max_id=int(max_id),
+                       refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True,
+                       log=changes.position, applied=changes.entries)
+
+    def _apply_in(self, cur: duckdb.DuckDBPyConnection, scope: Scope, current: BookInfo,
+                  changes: Changes) -> None:
         if changes.tables_changed:
             self._load_small_tables(cur, scope, current.base_currency)
         gone = pa.table({"id": pa.concat_arrays([
@@ -218,11 +240,6 @@ class ReportStore:
             cur.execute(sql.replace("ORDER BY t.date", "").format(source="src_frame"),
                         [scope.book_id])
             cur.unregister("src_frame")
-        rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
-        cur.close()
-        return replace(current, version=version, rows=int(rows), max_id=int(max_id),
-                       refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True,
-                       log=changes.position, applied=changes.entries)
 
     def _load_transactions(self, cur: duckdb.DuckDBPyConnection, book_id: int,
                            base: str) -> None:

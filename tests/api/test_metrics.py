@@ -139,3 +139,13 @@ def test_with_a_metrics_token_any_machine_reads_them_with_it_and_none_without(
     answer = api.client.get("/metrics", headers=bearer("scrape-me-7f3a"))
     assert answer.status_code == 200
     assert "fintrack_http_requests_total" in answer.text
+
+
+def test_made_up_methods_share_one_label_and_cannot_grow_the_metrics(local: Api) -> None:
+    for method in ("FOO0", "FOO1", "BAR"):
+        local.client.request(method, "/api/v1/books")
+    found = samples(local)
+    methods = {dict(labels).get("method") for name, labels in found
+               if name == "fintrack_http_requests_total"}
+    assert "OTHER" in methods
+    assert not methods & {"FOO0", "FOO1", "BAR"}

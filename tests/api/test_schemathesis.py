@@ -31,13 +31,15 @@ from schemathesis import APIOperation, GenerationMode
 from schemathesis.core.result import Err
 
 from fintrack_api.app import create_app
+from fintrack_api.price_jobs import jobs_of
 from fintrack_api.ratelimit import RateLimits
+from fintrack_api.routes.prices import price_providers
 from fintrack_core.access import Scope
 from fintrack_core.api import Database, upgrade
 from fintrack_core.demo import create_demo
 from fintrack_core.demo.generate import MIN_TRANSACTIONS
 from fintrack_core.tokens.personal import create_token
-from tests.api.conftest import SECRET, Headers, bearer
+from tests.api.conftest import SECRET, Headers, bearer, offline_providers
 
 EXAMPLES = int(os.environ.get("FINTRACK_FUZZ_EXAMPLES", "25"))
 # Rate limits would turn the fuzzer's burst into 429s and hide every other answer.
@@ -66,8 +68,10 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     demo = create_demo(db, MIN_TRANSACTIONS, seed=7, end=dt.date(2024, 12, 31))
     owner = Scope(db, demo.user_id, demo.book_id)
     token = create_token(owner, "fuzzer", "read-write").secret
-    yield Target(create_app(db, secret=SECRET, rate_limits=UNLIMITED), demo.book_id,
-                 bearer(token))
+    app = create_app(db, secret=SECRET, rate_limits=UNLIMITED)
+    app.dependency_overrides[price_providers] = offline_providers  # never the network
+    yield Target(app, demo.book_id, bearer(token))
+    assert jobs_of(app).wait(30), "a price refresh job was still running after 30 s"
     db.dispose()
 
 

@@ -390,7 +390,8 @@ def test_migration_0007_downgrades_cleanly(db: Database) -> None:
     upgrade(db)
     with db.engine.connect() as conn:
         triggers = conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").scalars()
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit%' "
+                "ORDER BY name").scalars()
         assert list(triggers) == ["audit_log_no_delete", "audit_log_no_update"]
 
 
