@@ -4,9 +4,11 @@ driven through the arguments against a real SQLite file."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
@@ -20,6 +22,17 @@ from tests.core.test_cli import add_tx, alice, as_json, database, db_url, fails,
 __all__ = ["alice", "database", "db_url"]  # fixtures shared with test_cli
 
 TODAY = dt.date.today()
+
+
+@pytest.fixture(autouse=True)
+def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
+    """``TODAY`` was read when the module loaded: the clock stays on that day (from noon,
+    ticking), so a run that crosses midnight cannot move "today" under a test."""
+    day = TODAY
+    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
+                             tick=True):
+        yield
+
 
 
 def budget(*args: str) -> list[str]:

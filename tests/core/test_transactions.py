@@ -4,11 +4,12 @@ both legs or none, bulk edits are all-or-nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import time_machine
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
@@ -24,6 +25,17 @@ if TYPE_CHECKING:
 
 DAY = dt.date(2024, 3, 20)
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
+    """``TOMORROW`` was read when the module loaded: the clock stays on that day (from noon,
+    ticking), so a run that crosses midnight cannot move "today" under a test."""
+    day = TOMORROW - dt.timedelta(days=1)
+    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
+                             tick=True):
+        yield
+
 Snap = Callable[..., Any]
 
 

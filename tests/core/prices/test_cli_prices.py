@@ -4,10 +4,12 @@ against a real SQLite file, with the providers replaced by offline tables."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
@@ -24,6 +26,17 @@ from tests.core.test_cli import alice, as_json, database, db_url, fails, ok, run
 __all__ = ["alice", "database", "db_url"]  # fixtures shared with test_cli
 
 TODAY = dt.date.today()
+
+
+@pytest.fixture(autouse=True)
+def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
+    """``TODAY`` was read when the module loaded: the clock stays on that day (from noon,
+    ticking), so a run that crosses midnight cannot move "today" under a test."""
+    day = TODAY
+    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
+                             tick=True):
+        yield
+
 
 
 def prices(*args: str) -> list[str]:
