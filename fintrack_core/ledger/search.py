@@ -249,38 +249,51 @@ def transactions_after(
     Why keyset and not ``list_transactions``' page numbers: a script walking a big book page
     by page neither skips nor repeats rows when others are added meanwhile, and page 10,000
     costs what page 1 costs (no OFFSET scan). ``limit`` is held to ``MAX_PAGE_SIZE``.
+    Read from the book's columnar copy like ``list_transactions`` (on the live tables a page
+    of one account of a 1M-row book took ~0.6 s: the matching ids were gathered and sorted).
     """
+    from fintrack_core.reports.filter_sql import where
+    from fintrack_core.reports.store import report_store
+
     flt = flt or TransactionFilter()
     if sort not in SORTABLE:
         raise ValidationError("sort", f"choose one of {', '.join(SORTABLE)}")
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValidationError("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
-    key = _KEYSET[sort]
-    with scope.db.read() as s:
-        require(s, scope, READ)
-        ids = matching_ids(s, scope, flt).subquery()
-        q = (select(Transaction.id, Transaction.date, Transaction.account_id, Account.name,
-                    Transaction.amount_minor, Transaction.currency, Transaction.payee,
-                    Transaction.description, Transaction.category_id,
-                    func.coalesce(Category.name, ""), Transaction.tags, Transaction.notes,
-                    Transaction.transfer_id, Transaction.scheduled, key)
-             .join(Account, Account.id == Transaction.account_id)
-             .outerjoin(Category, Category.id == Transaction.category_id)
-             .where(Transaction.id.in_(select(ids.c.id))))
-        if after is not None:
-            _check_keyset(sort, after)
-            if descending:
-                q = q.where(or_(key < after.value, and_(key == after.value,
-                                                        Transaction.id < after.id)))
-            else:
-                q = q.where(or_(key > after.value, and_(key == after.value,
-                                                        Transaction.id > after.id)))
-        q = q.order_by(key.desc() if descending else key.asc(),
-                       Transaction.id.desc() if descending else Transaction.id.asc())
-        found = list(s.execute(q.limit(limit + 1)))
-    rows = [Row(*tuple(r)[:-1]) for r in found[:limit]]
+    if flt.account_ids or flt.category_ids:
+        # Ids of another book's accounts or categories are NotFound, as on the live tables.
+        with scope.db.read() as s:
+            require(s, scope, READ)
+            matching_ids(s, scope, flt)
+    cond, params = where(flt, "t")
+    key = _KEYSET_COPY[sort]
+    direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
+    after_sql = ""
+    if after is not None:
+        _check_keyset(sort, after)
+        after_sql = f" AND ({key} {beyond} ? OR ({key} = ? AND t.id {beyond} ?))"
+        params = [*params, after.value, after.value, after.id]
+    sql = _AFTER_SQL.format(key=key, cond=cond, after=after_sql, direction=direction)
+    found = report_store(scope.db).rows(scope, sql, [*params, limit + 1])
+    rows = [Row(*r[:-1]) for r in found[:limit]]  # the last column is the sort key
     more = len(found) > limit
-    return KeysetPage(rows, Keyset(tuple(found[limit - 1])[-1], rows[-1].id) if more else None)
+    return KeysetPage(rows, Keyset(found[limit - 1][-1], rows[-1].id) if more else None)
+
+
+# Keyset paging on the copy: the sort value as the list shows it ("" for no category), so
+# "after this row" is well defined for every sort; ids break ties.
+_KEYSET_COPY = {**{k: v.format(m="t") for k, v in _COPY_SORT.items()},
+                "category": "coalesce(c.name, '')"}
+_AFTER_SQL = """
+SELECT t.id, t.date, t.account_id, a.name AS account, t.amount_minor, t.currency, t.payee,
+       t.description, t.category_id, coalesce(c.name, '') AS category, t.tags, t.notes,
+       t.transfer_id, t.scheduled, {key} AS sort_key
+FROM tx t JOIN accounts a ON a.id = t.account_id
+LEFT JOIN categories c ON c.id = t.category_id
+WHERE {cond}{after}
+ORDER BY {key} {direction}, t.id {direction}
+LIMIT ?
+"""
 
 
 def _check_keyset(sort: str, after: Keyset) -> None:
