@@ -65,6 +65,9 @@ def _first_flow(s: Session, book_id: int, acc_ids: list[int]) -> dt.date | None:
         Transaction.book_id == book_id, Transaction.account_id.in_(acc_ids)))
 
 
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 def period_dates(period: str, today: dt.date, first: dt.date | None,
                  start: dt.date | None = None, end: dt.date | None = None
                  ) -> tuple[dt.date, dt.date]:
@@ -89,6 +92,9 @@ def period_dates(period: str, today: dt.date, first: dt.date | None,
         case _:
             raise ValidationError("period", f"{period!r} is not a period; choose one of "
                                             f"{', '.join(PERIODS)}")
+    for field, day in (("start", begin), ("end", today)):
+        if not FIRST_DAY <= day <= LAST_DAY:  # the day before 0001-01-01 overflows
+            raise ValidationError(field, f"{day} is outside {FIRST_DAY} to {LAST_DAY}")
     if begin > today:
         raise ValidationError("start", f"{begin} is after the end {today}")
     if first is not None and begin < first:

@@ -207,3 +207,30 @@ def test_an_edit_committed_after_a_later_one_still_reaches_the_copy_on_postgresq
                       ) == [(-7000,)]
     assert store.info(book.owner).appended
     assert current_tables(book.owner) == fresh_tables(book.owner)
+
+
+def test_every_change_log_trigger_of_revision_0015_exists_at_the_head(any_db: Database) -> None:
+    """A later migration that rebuilds a table (SQLite's batch mode copies it) would drop
+    its triggers silently, and the copies would go stale: the head must still have them."""
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    import fintrack_core.db
+
+    path = Path(fintrack_core.db.__file__).parent / "migrations" / "versions" / \
+        "0015_change_log.py"
+    spec = importlib.util.spec_from_file_location("_rev_0015", path)
+    assert spec is not None
+    assert spec.loader is not None
+    rev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rev)
+    sqlite = any_db.is_sqlite
+    made = "\n".join(rev.SQLITE_TRIGGERS if sqlite else rev.POSTGRES_TRIGGERS)
+    wanted = set(re.findall(r"CREATE TRIGGER (\w+)", made))
+    listed = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if sqlite else
+              "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    with any_db.engine.connect() as conn:
+        present = set(conn.execute(text(listed)).scalars())
+    assert len(wanted) >= 5
+    assert wanted <= present, sorted(wanted - present)

@@ -179,6 +179,17 @@ def test_a_period_never_starts_before_the_portfolio_and_bad_ones_are_named() -> 
         assert err.value.field == field
 
 
+@pytest.mark.parametrize(("start", "end", "field"), [
+    (dt.date(1, 1, 1), None, "start"),  # the day before it made the value history overflow
+    (dt.date(2024, 1, 1), dt.date(9999, 12, 31), "end"),
+])
+def test_a_custom_period_outside_the_years_1900_to_2999_is_refused(
+        start: dt.date, end: dt.date | None, field: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        period_dates("custom", dt.date(2026, 11, 30), None, start, end)
+    assert err.value.field == field
+
+
 def test_performance_for_a_named_period_uses_todays_date(bought_before_a_fall: Folio,
                                                          today: dt.date) -> None:
     perf = performance.performance(bought_before_a_fall.owner, "max")
