@@ -66,13 +66,18 @@ CRITICAL_DAYS = (dt.date(2026, 11, 30), dt.date(2026, 12, 31), dt.date(2027, 1, 
                  dt.date(2028, 2, 29), dt.date(2028, 3, 1))
 
 
+def noon_of(day: dt.date) -> time_machine.travel:
+    """The clock at noon (UTC) on ``day``, still ticking, so timings and timeouts work."""
+    return time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
+                               tick=True)
+
+
 @pytest.fixture(params=CRITICAL_DAYS, ids=[d.isoformat() for d in CRITICAL_DAYS])
 def today(request: pytest.FixtureRequest) -> Iterator[dt.date]:
     """Freeze the clock at noon on one of ``CRITICAL_DAYS`` (the clock still ticks, so
     timings and timeouts work); yields that day."""
     day: dt.date = request.param
-    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
-                             tick=True):
+    with noon_of(day):
         yield day
 
 

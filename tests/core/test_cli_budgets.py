@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import time_machine
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
@@ -17,6 +16,7 @@ from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.users import get_user
 from fintrack_core.rules.service import create_rule
 from fintrack_core.rules.spec import Action, Condition, RuleSpec
+from tests.conftest import noon_of
 from tests.core.test_cli import add_tx, alice, as_json, database, db_url, fails, ok, run
 
 __all__ = ["alice", "database", "db_url"]  # fixtures shared with test_cli
@@ -24,13 +24,13 @@ __all__ = ["alice", "database", "db_url"]  # fixtures shared with test_cli
 TODAY = dt.date.today()
 
 
+
 @pytest.fixture(autouse=True)
 def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
     """``TODAY`` was read when the module loaded: the clock stays on that day (from noon,
     ticking), so a run that crosses midnight cannot move "today" under a test."""
     day = TODAY
-    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
-                             tick=True):
+    with noon_of(day):
         yield
 
 

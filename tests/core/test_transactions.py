@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import time_machine
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
@@ -19,6 +18,7 @@ from fintrack_core.ledger import accounts
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import list_transactions
+from tests.conftest import noon_of
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook
@@ -32,8 +32,7 @@ def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
     """``TOMORROW`` was read when the module loaded: the clock stays on that day (from noon,
     ticking), so a run that crosses midnight cannot move "today" under a test."""
     day = TOMORROW - dt.timedelta(days=1)
-    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
-                             tick=True):
+    with noon_of(day):
         yield
 
 Snap = Callable[..., Any]

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import time_machine
 
 from fintrack_core.access import Scope
 from fintrack_core.db.engine import Database
@@ -19,6 +18,7 @@ from fintrack_core.ledger.books import list_books, share_book
 from fintrack_core.ledger.users import get_user
 from fintrack_core.prices import Provider, Unreachable
 from fintrack_core.prices import refresh as refresh_module
+from tests.conftest import noon_of
 from tests.core.prices.asset_rows import add_asset
 from tests.core.prices.fakes import TableProvider
 from tests.core.test_cli import alice, as_json, database, db_url, fails, ok, run
@@ -28,13 +28,13 @@ __all__ = ["alice", "database", "db_url"]  # fixtures shared with test_cli
 TODAY = dt.date.today()
 
 
+
 @pytest.fixture(autouse=True)
 def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
     """``TODAY`` was read when the module loaded: the clock stays on that day (from noon,
     ticking), so a run that crosses midnight cannot move "today" under a test."""
     day = TODAY
-    with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
-                             tick=True):
+    with noon_of(day):
         yield
 
 
