@@ -216,11 +216,6 @@ def list_transactions(
                 sums if totals else {})
 
 
-# The sort keys of keyset paging: the same columns as SORTABLE, with the category's name as
-# the list shows it ("" for none), so "after this row" is well defined for every sort.
-_KEYSET = {**SORTABLE, "category": func.coalesce(Category.name, "")}
-
-
 @dataclass(frozen=True, slots=True)
 class Keyset:
     """Where a page ended: the last row's sort value and id (the tie-breaker)."""
