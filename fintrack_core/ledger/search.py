@@ -164,6 +164,15 @@ _SORT_JOINS = {
 }
 
 
+def _check_named_ids(scope: Scope, flt: TransactionFilter) -> None:
+    """Ids of another book's accounts or categories in a filter are NotFound, as on the live
+    tables (the copy itself only holds this book's rows, so it would just find nothing)."""
+    if flt.account_ids or flt.category_ids:
+        with scope.db.read() as s:
+            require(s, scope, READ)
+            matching_ids(s, scope, flt)
+
+
 def list_transactions(
     scope: Scope,
     flt: TransactionFilter | None = None,
@@ -193,11 +202,7 @@ def list_transactions(
         raise ValidationError("sort", f"choose one of {', '.join(SORTABLE)}")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     page = max(1, int(page))
-    if flt.account_ids or flt.category_ids:
-        # Ids of another book's accounts or categories are NotFound, as on the live tables.
-        with scope.db.read() as s:
-            require(s, scope, READ)
-            matching_ids(s, scope, flt)
+    _check_named_ids(scope, flt)
     cond, params = where(flt, "t")
     page_cond, page_params = where(flt, "m")
     direction = "DESC" if descending else "ASC"
@@ -255,11 +260,7 @@ def transactions_after(
         raise ValidationError("sort", f"choose one of {', '.join(SORTABLE)}")
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValidationError("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
-    if flt.account_ids or flt.category_ids:
-        # Ids of another book's accounts or categories are NotFound, as on the live tables.
-        with scope.db.read() as s:
-            require(s, scope, READ)
-            matching_ids(s, scope, flt)
+    _check_named_ids(scope, flt)
     cond, params = where(flt, "t")
     key = _KEYSET_COPY[sort]
     direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
