@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fintrack_core.db.models import FxRate
+from fintrack_core.db.models import Book, FxRate
 from fintrack_core.db.portfolio_models import Price
 from fintrack_core.prices.quotes import price_text
 
@@ -101,11 +101,19 @@ def store_market_rates(session: Session, base: str, quote: str,
     existing = {r.date: r for r in session.scalars(select(FxRate).where(
         FxRate.book_id.is_(None), FxRate.base == base, FxRate.quote == quote,
         FxRate.date.in_(list(wanted))))}
+    changed = False
     for day, rate in wanted.items():
         row = existing.get(day)
         if row is None:
             session.add(FxRate(book_id=None, base=base, quote=quote, date=day,
                                rate=price_text(rate), source=source))
+            changed = True
         else:
+            changed = changed or row.rate != price_text(rate)
             row.rate, row.source = price_text(rate), source
+    if changed:
+        # Shared rates convert every book's amounts: every book's data version moves with
+        # them, or another book's report copy and remembered results (``reports.memo``)
+        # would keep the old conversion until that book's next write.
+        session.execute(update(Book).values(data_version=Book.data_version + 1))
     return len(wanted)

@@ -21,6 +21,7 @@ import pandas as pd
 from fintrack_core.access import Scope
 from fintrack_core.filters import TransactionFilter
 from fintrack_core.reports._base_query import UNCATEGORISED, BookQuery
+from fintrack_core.reports.memo import remembered
 from fintrack_core.telemetry import timed_report
 
 BOOK, SAVINGS, DEFICIT = "book", "savings", "deficit"
@@ -79,6 +80,7 @@ ORDER BY abs(s.value) DESC, label
 
 
 @timed_report("cashflow")
+@remembered
 def cashflow_sankey(scope: Scope, flt: TransactionFilter | None = None) -> Sankey:
     """Income → Book → expenses for the filtered period, balanced by savings or a deficit.
 

@@ -27,6 +27,7 @@ from fintrack_core.reports._base_query import (
     BookQuery,
     flow_condition,
 )
+from fintrack_core.reports.memo import remembered
 from fintrack_core.reports.periods import month_start, next_month
 from fintrack_core.telemetry import timed_report
 
@@ -46,6 +47,7 @@ def _finish(frame: pd.DataFrame, q: BookQuery, extra: str, extra_params: list[ob
 
 
 @timed_report("categories")
+@remembered
 def category_breakdown(scope: Scope, flt: TransactionFilter | None = None,
                        kind: str = "expense") -> pd.DataFrame:
     """Every category with a non-zero rolled-up total, ready for a sunburst or treemap.
@@ -88,6 +90,7 @@ def category_breakdown(scope: Scope, flt: TransactionFilter | None = None,
 
 
 @timed_report("top_payees")
+@remembered
 def top_payees(scope: Scope, flt: TransactionFilter | None = None, limit: int = 10,
                kind: str = "expense") -> pd.DataFrame:
     """The payees with the largest sums (by size, whatever the sign), most first.
@@ -127,6 +130,7 @@ def _pct(change: int, previous: int) -> Decimal | None:
 
 
 @timed_report("month_over_month")
+@remembered
 def month_over_month(scope: Scope, month: dt.date, flt: TransactionFilter | None = None
                      ) -> pd.DataFrame:
     """Spending per top-level expense category in ``month`` next to the month before.
@@ -171,6 +175,7 @@ def month_over_month(scope: Scope, month: dt.date, flt: TransactionFilter | None
 
 
 @timed_report("by_weekday")
+@remembered
 def spending_by_weekday(scope: Scope, flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Expenses per weekday (0 = Monday … 6 = Sunday); all seven days, empty ones as 0."""
     flow_sql, flow_params = flow_condition("expense")
@@ -193,6 +198,7 @@ def spending_by_weekday(scope: Scope, flt: TransactionFilter | None = None) -> p
 
 
 @timed_report("by_day_of_month")
+@remembered
 def spending_by_day_of_month(scope: Scope, flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Expenses per day of the month (1 … 31); all 31 days, empty ones as 0."""
     flow_sql, flow_params = flow_condition("expense")

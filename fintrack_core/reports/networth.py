@@ -31,8 +31,8 @@ from fintrack_core.access import Scope
 from fintrack_core.errors import ValidationError
 from fintrack_core.portfolio.market_value import holdings_market_value
 from fintrack_core.reports._base_query import BookQuery, as_dates
+from fintrack_core.reports.copy_sql import to_base_sql
 from fintrack_core.reports.periods import month_start
-from fintrack_core.reports.store import to_base_sql
 from fintrack_core.reports.trends import MAX_MONTHS
 from fintrack_core.telemetry import timed_report
 

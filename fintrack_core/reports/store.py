@@ -28,19 +28,18 @@ dropped.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -53,8 +52,6 @@ from fintrack_core.db.models import Account, FxRate
 from fintrack_core.duck import attach_sqlite_file, connect
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.categories import list_categories
-from fintrack_core.ledger.fx import RateView, daily_rates
-from fintrack_core.money import exponent
 from fintrack_core.reports.changes import (
     Changes,
     LogPosition,
@@ -63,6 +60,8 @@ from fintrack_core.reports.changes import (
     read_book,
     read_changes,
 )
+from fintrack_core.reports.copy_sql import COPY_SQL, rates_to_base, sql_literal, to_base_sql
+from fintrack_core.reports.watchdog import Watchdog
 
 QUERY_TIME_LIMIT_S = 10.0
 DUCKDB_MEMORY_LIMIT = os.environ.get("FINTRACK_DUCKDB_MEMORY", "640MB")
@@ -87,6 +86,7 @@ class BookInfo:
 _COUNT_SQL = "SELECT count(*), coalesce(max(id), 0) FROM tx"
 _STORES: dict[str, ReportStore] = {}
 _STORES_LOCK = threading.Lock()
+_SERIALS = itertools.count(1)
 
 
 def report_store(db: Database) -> ReportStore:
@@ -115,6 +115,10 @@ class ReportStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Which store this is, never reused in the process: results remembered from a copy
+        # (``reports.memo``) are keyed on it, so a database replaced under the same URL
+        # (``forget_report_store``), whose versions start again from zero, never gets them.
+        self.serial = next(_SERIALS)
         self.con = connect()
         self.con.execute("SET threads TO 2")
         # Bounded: a big book's sort spills to a temp folder instead of growing without limit.
@@ -126,7 +130,7 @@ class ReportStore:
         # once: a DuckDB cursor is not shared between threads, and setting it up per call
         # (two SET statements) cost more than a small report's query.
         self._cursors = threading.local()
-        self._watchdog = _Watchdog()
+        self._watchdog = Watchdog()
         self.rebuilds = 0  # full builds of any book's copy (the first one included)
         self._prune_at = 0  # the log position at which this process next checks its size
 
@@ -234,7 +238,7 @@ class ReportStore:
             cur.unregister("gone_frame")
         if changes.rows.num_rows:
             cur.register("src_frame", changes.rows)
-            sql = _COPY_SQL.format(base=sql_literal(current.base_currency),
+            sql = COPY_SQL.format(base=sql_literal(current.base_currency),
                                    to_base=to_base_sql("t.amount_minor"))
             sql = sql.replace("CREATE OR REPLACE TABLE tx AS", "INSERT INTO tx")
             cur.execute(sql.replace("ORDER BY t.date", "").format(source="src_frame"),
@@ -248,7 +252,7 @@ class ReportStore:
         One statement instead of copy-then-rewrite keeps the peak memory near the size of the
         copy itself (a 10M-row book rewritten twice peaked at 5.3 GB).
         """
-        sql = _COPY_SQL.format(base=sql_literal(base), to_base=to_base_sql("t.amount_minor"),
+        sql = COPY_SQL.format(base=sql_literal(base), to_base=to_base_sql("t.amount_minor"),
                                source="{source}")
         if self.db.is_sqlite:
             with self._snapshot() as path:
@@ -331,7 +335,7 @@ class ReportStore:
             "root_id": [root(c.id) for c in cats], "color": [c.color for c in cats],
         })
         for name, frame in (("accounts", accounts), ("categories", categories),
-                            ("rates", _rates_to_base(rates, base))):
+                            ("rates", rates_to_base(rates, base))):
             table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
                 frame, preserve_index=False)
             cur.register(f"{name}_frame", table)
@@ -411,51 +415,6 @@ class ReportStore:
             self._watchdog.release(token)
 
 
-class _Watchdog:
-    """Interrupts queries that run past their time limit: one thread for all of them.
-
-    Why not a ``threading.Timer`` per query: starting a thread per call cost about as much
-    as a small report's query. Here a call registers its deadline (a dict insert under a
-    lock) and removes it when done; the thread sleeps until the earliest deadline.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._active: dict[int, tuple[float, duckdb.DuckDBPyConnection]] = {}
-        self._next = 0
-        self._wake_at = float("inf")  # when the thread next looks (inf: not running/idle)
-        self._thread: threading.Thread | None = None
-
-    def watch(self, cur: duckdb.DuckDBPyConnection, limit_s: float) -> int:
-        deadline = time.monotonic() + limit_s
-        with self._cond:
-            self._next += 1
-            token = self._next
-            self._active[token] = (deadline, cur)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="fintrack-report-limit",
-                                                daemon=True)
-                self._thread.start()
-            elif deadline < self._wake_at:
-                self._cond.notify()
-            return token
-
-    def release(self, token: int) -> None:
-        with self._cond:
-            self._active.pop(token, None)
-
-    def _run(self) -> None:
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                for token, (deadline, cur) in list(self._active.items()):
-                    if deadline <= now:
-                        del self._active[token]
-                        cur.interrupt()
-                self._wake_at = min((d for d, _ in self._active.values()), default=now + 60)
-                self._cond.wait(timeout=max(self._wake_at - now, 0.001))
-
-
 def _ancestors(by_id: dict, cid: int) -> list[int]:  # type: ignore[type-arg]
     out, seen = [], set()
     while cid is not None and cid in by_id and cid not in seen:
@@ -465,81 +424,3 @@ def _ancestors(by_id: dict, cid: int) -> list[int]:  # type: ignore[type-arg]
     return out
 
 
-def sql_literal(text: str) -> str:
-    """A SQL string literal for fixed text: the base currency code (validated ISO 4217) and
-    the reports' own labels such as "Uncategorised" — never user input, which is always a
-    bound parameter. Why a literal at all: DuckDB cannot bind a parameter inside the
-    ``CREATE TABLE AS`` of the copy, and a label repeated in several CTEs reads clearer
-    inline than as the same parameter bound five times.
-    """
-    return "'" + text.replace("'", "''") + "'"
-
-
-
-
-# The book's rows in one pass: converted to the base currency with the rate of the day or the
-# latest before it (ASOF), and classified. What a row is for reports: transfers (either leg,
-# or a transfer-kind category) are neither income nor expense; otherwise the category's kind
-# decides (a refund in an expense category lowers expenses); uncategorised rows count by
-# their sign. Sorted by date so a month's rows sit together (zone maps skip the rest).
-_COPY_SQL = """
-CREATE OR REPLACE TABLE tx AS
-SELECT t.id, t.account_id, t.date, t.amount_minor, t.currency, t.payee, t.description,
-       t.category_id, t.tags, t.transfer_id, t.scheduled, t.notes,
-       CASE WHEN t.currency = {base} THEN t.amount_minor ELSE {to_base} END AS amount_base,
-       CASE WHEN t.transfer_id IS NOT NULL OR c.kind = 'transfer' THEN 'transfer'
-            WHEN c.kind IN ('income', 'expense') THEN c.kind
-            WHEN t.amount_minor > 0 THEN 'income' ELSE 'expense' END AS flow,
-       lower(t.payee || chr(31) || t.description || chr(31) || t.notes) AS search
-FROM (SELECT id, account_id, CAST(date AS DATE) AS date,
-             CAST(amount_minor AS BIGINT) AS amount_minor, currency,
-             coalesce(payee, '') AS payee, coalesce(description, '') AS description,
-             category_id, coalesce(tags, '') AS tags, transfer_id,
-             CAST(scheduled AS BOOLEAN) AS scheduled, coalesce(notes, '') AS notes
-      FROM {{source}} WHERE book_id = ?) t
-ASOF LEFT JOIN rates r ON t.currency = r.ccy AND t.date >= r.date
-LEFT JOIN categories c ON c.id = t.category_id
-ORDER BY t.date
-"""
-
-
-def to_base_sql(amount: str, rate: str = "r") -> str:
-    """SQL for ``amount`` (minor units, a column of a row ASOF-joined to ``rates`` as ``rate``)
-    in the base's minor units: exactly ``amount × num / den``, rounded half-even once.
-
-    Why not ``amount × mult``: ``mult`` is quantized to 12 places, so an inverted rate such
-    as 1/1.20 is a hair below 5/6 and every exact tie (9 US cents → 7.5 euro cents) rounds
-    towards zero instead of to the even cent — one transaction in twelve at that rate was a
-    cent off ``amount / rate``. The fraction is exact; HUGEINT integer division truncates
-    towards zero, hence the explicit half-even step on the remainder.
-    """
-    n = f"(CAST({amount} AS HUGEINT) * CAST({rate}.num AS HUGEINT))"
-    d = f"CAST({rate}.den AS HUGEINT)"
-    return (f"CAST(CASE WHEN 2 * abs({n} % {d}) > {d} OR (2 * abs({n} % {d}) = {d} "
-            f"AND ({n} // {d}) % 2 <> 0) THEN {n} // {d} + sign({n}) ELSE {n} // {d} END "
-            f"AS BIGINT)")
-
-
-def _rates_to_base(raw: pd.DataFrame, base: str) -> pa.Table:
-    """Per currency and day, the multiplier from its minor units to the base's minor units.
-
-    Which rate applies is ``fx.daily_rates`` — the rule ``fx.RateTable`` uses too, so pages
-    and reports agree to the cent. ``mult`` is the multiplier as a 12-place decimal (for
-    display and approximate use); ``num``/``den`` are the exact fraction that conversions use
-    (see ``to_base_sql``).
-    """
-    views = [RateView(str(r.base), str(r.quote), r.date, Decimal(str(r.rate)), "",
-                      own=r.book_id is not None and not pd.isna(r.book_id))
-             for r in cast(Iterable[Any], raw.itertuples())]  # fields: see the query
-    best = {key: value * Fraction(10) ** (exponent(base) - exponent(key[0]))
-            for key, value in daily_rates(views, base).items()}
-    fractions = list(best.values())
-    return pa.table({
-        "ccy": pa.array([k[0] for k in best], type=pa.string()),
-        "date": pa.array([k[1] for k in best], type=pa.date32()),
-        "mult": pa.array([str((Decimal(f.numerator) / Decimal(f.denominator))
-                              .quantize(Decimal("1e-12"))) for f in fractions],
-                         type=pa.string()),
-        "num": pa.array([str(f.numerator) for f in fractions], type=pa.string()),
-        "den": pa.array([str(f.denominator) for f in fractions], type=pa.string()),
-    })

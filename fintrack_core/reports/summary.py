@@ -34,6 +34,7 @@ from fintrack_core.reports._base_query import (
     unconverted_sql,
 )
 from fintrack_core.reports.filter_sql import where
+from fintrack_core.reports.memo import remembered
 from fintrack_core.reports.periods import add_months, month_end, month_start
 from fintrack_core.telemetry import timed_report
 
@@ -157,6 +158,7 @@ _SHAPES = {
 
 
 @timed_report("monthly")
+@remembered
 def monthly_summary(scope: Scope, month: dt.date, flt: TransactionFilter | None = None,
                     compare_months: int = 3) -> MonthlySummary:
     """Summarise ``month`` (any day of it) for the scope's book.

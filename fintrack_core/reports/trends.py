@@ -29,9 +29,10 @@ from fintrack_core.reports._base_query import (
     sql_literal,
     unconverted_sql,
 )
+from fintrack_core.reports.copy_sql import to_base_sql
 from fintrack_core.reports.filter_sql import where
+from fintrack_core.reports.memo import remembered
 from fintrack_core.reports.periods import add_months, month_end, month_start
-from fintrack_core.reports.store import to_base_sql
 from fintrack_core.reports.summary import UNCATEGORISED
 from fintrack_core.telemetry import timed_report
 
@@ -154,6 +155,7 @@ _SHAPES = {
 
 
 @timed_report("trends")
+@remembered
 def trends(scope: Scope, date_from: dt.date, date_to: dt.date,
            flt: TransactionFilter | None = None) -> Trends:
     """Trends of the scope's book for every calendar month touching ``date_from..date_to``.

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from fintrack_core.access import Scope
 from fintrack_core.reports._base_query import UNCATEGORISED_LABEL, BookQuery, as_dates
+from fintrack_core.reports.memo import remembered
 from fintrack_core.telemetry import timed_report
 
 AVERAGE_OF = 4  # weeks
@@ -85,6 +86,7 @@ def _average(total: int) -> int:
 
 
 @timed_report("weekly")
+@remembered
 def week_figures(scope: Scope, first: dt.date) -> WeekFigures:
     """The week of seven days from ``first`` (rows in the base currency; rows without an
     exchange rate are left out of the figures, as in every report, and summed per currency
