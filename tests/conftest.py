@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.fx import set_rate
 from fintrack_core.reports.store import forget_report_store
 from tests.postgres_server import postgres_url
+
+# Saved report copies (``reports.copy_file``): one temporary folder for the session (a folder
+# per database inside), never the home folder the PostgreSQL tests' copies would go to.
+os.environ.setdefault("FINTRACK_COPY_DIR", tempfile.mkdtemp(prefix="fintrack-copies-"))
 
 
 @pytest.fixture(scope="session")

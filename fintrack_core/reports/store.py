@@ -48,7 +48,7 @@ from sqlalchemy import select
 
 from fintrack_core.access import Scope, read_state
 from fintrack_core.db.engine import Database
-from fintrack_core.db.models import Account, FxRate
+from fintrack_core.db.models import Account, Book, FxRate
 from fintrack_core.duck import attach_sqlite_file, connect
 from fintrack_core.errors import FinTrackError
 from fintrack_core.ledger.categories import list_categories
@@ -60,10 +60,18 @@ from fintrack_core.reports.changes import (
     read_book,
     read_changes,
 )
+from fintrack_core.reports.copy_file import (
+    Saved,
+    copies_dir,
+    differs_from_database,
+    read_saved,
+    write_saved,
+)
 from fintrack_core.reports.copy_sql import COPY_SQL, rates_to_base, sql_literal, to_base_sql
 from fintrack_core.reports.watchdog import Watchdog
 
 QUERY_TIME_LIMIT_S = 10.0
+SAVE_AFTER_CHANGES = 20_000
 DUCKDB_MEMORY_LIMIT = os.environ.get("FINTRACK_DUCKDB_MEMORY", "640MB")
 LIABILITIES = ("credit_card", "loan")
 log = logging.getLogger(__name__)
@@ -113,8 +121,10 @@ class ReportTimeout(FinTrackError):
 class ReportStore:
     """One DuckDB database per FinTrack database (per process), refreshed per book."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, saved_copies: bool = True) -> None:
         self.db = db
+        # Read back and save copies (``copy_file``); off for a copy that must be built.
+        self.saved_copies = saved_copies
         # Which store this is, never reused in the process: results remembered from a copy
         # (``reports.memo``) are keyed on it, so a database replaced under the same URL
         # (``forget_report_store``), whose versions start again from zero, never gets them.
@@ -132,6 +142,10 @@ class ReportStore:
         self._cursors = threading.local()
         self._watchdog = Watchdog()
         self.rebuilds = 0  # full builds of any book's copy (the first one included)
+        self.restores = 0  # copies read back from a saved file (``copy_file``)
+        self._saving: set[int] = set()  # books whose copy a thread is saving
+        self._save_threads: list[threading.Thread] = []
+        self._unsaved: dict[int, int] = {}  # rows and log entries applied since the save
         self._prune_at = 0  # the log position at which this process next checks its size
 
     # --- keeping the copy current -------------------------------------------------------
@@ -154,7 +168,7 @@ class ReportStore:
                     current.base_currency == base:
                 return current
             if current is None:
-                current = self._refresh(scope, version, rewrite, base, "first build")
+                current = self._first(scope, version, rewrite, base)
             elif current.base_currency != base:
                 current = self._refresh(scope, version, rewrite, base,
                                         "the book's base currency changed")
@@ -172,6 +186,103 @@ class ReportStore:
                              daemon=True).start()
         return current
 
+    def _first(self, scope: Scope, version: int, rewrite: int, base: str) -> BookInfo:
+        """The book's copy in a process that has none: the saved copy read back and caught
+        up (``copy_file``) when there is a usable one, else built."""
+        restored = self._restore(scope, version, rewrite, base)
+        if restored is None:
+            return self._refresh(scope, version, rewrite, base, "first build")
+        rebuilds = self.rebuilds
+        current = restored if restored.version == version else \
+            self._apply(scope, restored, version)
+        if self.rebuilds == rebuilds:  # caught up from the log, not built again
+            with self._book_cursor_for_build(scope.book_id) as cur:
+                wrong = differs_from_database(self.db, cur, scope.book_id, current.max_id)
+            if wrong is not None:
+                return self._refresh(scope, version, rewrite, base,
+                                     f"the saved copy did not match the database: {wrong}")
+        return current
+
+    def _restore(self, scope: Scope, version: int, rewrite: int, base: str
+                 ) -> BookInfo | None:
+        folder = copies_dir(self.db.url) if self.saved_copies else None
+        if folder is None:
+            return None
+        started = time.perf_counter()
+        with self._book_cursor_for_build(scope.book_id) as cur:
+            saved = read_saved(cur, folder, scope.book_id, self._identity(scope.book_id))
+            if saved is None:
+                return None
+            if saved.rewrite_version != rewrite or saved.base_currency != base or \
+                    saved.version > version:
+                log.info("saved report copy of book %d is from another state of the book "
+                         "(versions %d/%d, now %d/%d); building it", scope.book_id,
+                         saved.version, saved.rewrite_version, version, rewrite)
+                return None
+            self._load_small_tables(cur, scope, base)
+        took = (time.perf_counter() - started) * 1000
+        self.restores += 1
+        log.info("report copy of book %d read back: %d rows at version %d in %.0f ms",
+                 scope.book_id, saved.rows, saved.version, took)
+        return BookInfo(scope.book_id, base, saved.version, saved.rows, took, rewrite,
+                        saved.max_id, log=saved.log)
+
+    def _identity(self, book_id: int) -> str:
+        with self.db.read() as s:
+            return str(s.scalar(select(Book.created_at).where(Book.id == book_id)))
+
+    @contextmanager
+    def _book_cursor_for_build(self, book_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.con.cursor()
+        try:
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS b{int(book_id)}")
+            cur.execute(f"SET schema = 'b{int(book_id)}'")
+            yield cur
+        finally:
+            cur.close()
+
+    def _save_later(self, book_id: int) -> None:
+        """Save the book's copy on a thread (``copy_file``); not a daemon, so a command that
+        built the copy and exits still leaves it for the next process."""
+        folder = copies_dir(self.db.url) if self.saved_copies else None
+        if folder is None or book_id in self._saving:
+            return
+        self._saving.add(book_id)
+        self._unsaved[book_id] = 0
+        thread = threading.Thread(target=self._save, args=(book_id, folder), daemon=False,
+                                  name="fintrack-copy-save")
+        self._save_threads.append(thread)
+        thread.start()
+
+    def wait_saved(self, timeout_s: float = 60.0) -> None:
+        """Wait for the copies being saved (a benchmark or test that reads them next)."""
+        while self._save_threads:
+            self._save_threads.pop().join(timeout_s)
+
+    def _save(self, book_id: int, folder: Path) -> None:
+        try:
+            identity = self._identity(book_id)
+            with self._book_cursor_for_build(book_id) as cur:
+                with self._lock:  # no catch-up half-way: the snapshot is the one ``info`` names
+                    info = self._books.get(book_id)
+                    if info is None:
+                        return
+                    cur.execute("BEGIN TRANSACTION")
+                    cur.execute("SELECT count(*) FROM tx").fetchone()  # the snapshot starts
+                try:
+                    started = time.perf_counter()
+                    path = write_saved(cur, folder, Saved(
+                        book_id, identity, info.version, info.rewrite_version,
+                        info.base_currency, info.rows, info.max_id, info.log))
+                finally:
+                    cur.execute("ROLLBACK")
+            log.info("report copy of book %d saved to %s in %.0f ms", book_id, path,
+                     (time.perf_counter() - started) * 1000)
+        except Exception as exc:
+            log.warning("report copy of book %d not saved: %s", book_id, exc)
+        finally:
+            self._saving.discard(book_id)
+
     def _refresh(self, scope: Scope, version: int, rewrite: int, base: str,
                  reason: str) -> BookInfo:
         started = time.perf_counter()
@@ -188,6 +299,7 @@ class ReportStore:
         self.rebuilds += 1
         log.info("report copy of book %d rebuilt (%s): %d rows in %.0f ms",
                  scope.book_id, reason, rows, took)
+        self._save_later(scope.book_id)
         return BookInfo(scope.book_id, base, version, int(rows), took, rewrite, int(max_id),
                         log=position)
 
@@ -221,6 +333,12 @@ class ReportStore:
             raise
         finally:
             cur.close()
+        # Saved again once enough has changed that catching up from the saved copy would cost
+        # more than reading a new one.
+        self._unsaved[scope.book_id] = self._unsaved.get(scope.book_id, 0) + \
+            changes.entries + changes.rows.num_rows
+        if self._unsaved[scope.book_id] > SAVE_AFTER_CHANGES:
+            self._save_later(scope.book_id)
         return replace(current, version=version, rows=int(rows), max_id=int(max_id),
                        refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True,
                        log=changes.position, applied=changes.entries)

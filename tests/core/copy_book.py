@@ -67,8 +67,9 @@ def copy_tables(store: ReportStore, scope: Scope) -> dict[str, list[tuple[object
 
 
 def fresh_tables(scope: Scope) -> dict[str, list[tuple[object, ...]]]:
-    """The same from a copy built from scratch now (a store of its own)."""
-    return copy_tables(ReportStore(scope.db), scope)
+    """The same from a copy built from scratch now (a store of its own, which neither
+    reads nor saves a copy on disk)."""
+    return copy_tables(ReportStore(scope.db, saved_copies=False), scope)
 
 
 def current_tables(scope: Scope) -> dict[str, list[tuple[object, ...]]]:

@@ -28,8 +28,8 @@ from fintrack_core.ledger.categories import (
     merge_categories,
     rename_category,
 )
-from fintrack_core.reports.store import report_store
-from tests.core.copy_book import CopyBook, current_tables, fresh_tables, make_book
+from fintrack_core.reports.store import ReportStore, report_store
+from tests.core.copy_book import CopyBook, copy_tables, current_tables, fresh_tables, make_book
 
 ACCOUNTS = ("Girokonto", "Savings", "Card")
 days = st.integers(1, 28).map(lambda d: dt.date(2024, 3, d))
@@ -126,3 +126,25 @@ def check_the_copy_follows(db: Database, steps: list[tuple[Any, ...]]) -> None:
 def test_the_copy_after_any_writes_equals_a_fresh_build(any_db: Database,
                                                         steps: list[tuple[Any, ...]]) -> None:
     check_the_copy_follows(any_db, steps)
+
+
+def check_a_saved_copy_follows(db: Database, steps: list[tuple[Any, ...]]) -> None:
+    book = make_book(db)
+    first = ReportStore(db)  # one process: builds the copy and saves it
+    first.info(book.owner)
+    first.wait_saved()
+    for serial, step in enumerate(steps):
+        with contextlib.suppress(FinTrackError):
+            run(book, step, serial)
+    report_store(db).wait_saved()  # a "report" step's process may have saved a newer one
+    later = ReportStore(db)  # the next process: reads it back and catches up
+    assert copy_tables(later, book.owner) == fresh_tables(book.owner)
+    assert (later.restores, later.rebuilds) == (1, 0)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(OPERATIONS, min_size=1, max_size=12))
+def test_a_saved_copy_read_back_after_any_writes_equals_a_fresh_build(
+        any_db: Database, steps: list[tuple[Any, ...]]) -> None:
+    check_a_saved_copy_follows(any_db, steps)
