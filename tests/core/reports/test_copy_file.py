@@ -52,6 +52,7 @@ def test_writes_after_the_save_are_caught_up_from_the_log(report_book: ReportBoo
     with report_book.db.read() as s:
         first_rent = s.scalar(select(func.min(Transaction.id)).where(
             Transaction.book_id == report_book.owner.book_id, Transaction.payee == "Landlord"))
+    assert first_rent is not None
     tx.delete_transaction(report_book.owner, first_rent)
     later = ReportStore(report_book.db)
     assert copy_tables(later, report_book.owner) == fresh_tables(report_book.owner)
