@@ -9,11 +9,13 @@ usage errors (unknown option, missing argument) exit with status 2.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.main
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,10 +24,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer._click import Command, Context  # Typer 0.29 vendors click
 
-from fintrack_cli import backup as cli_backup
-from fintrack_cli.audit import audit_command
-from fintrack_cli.budgets import budget_app
 from fintrack_cli.common import (
     DEBUG_ENV,
     FinTrackGroup,
@@ -39,17 +39,6 @@ from fintrack_cli.common import (
     resolve_actor,
     resolve_user,
 )
-from fintrack_cli.imports import import_command
-from fintrack_cli.ledger import account_app, tx_app
-from fintrack_cli.notify import notify_command
-from fintrack_cli.portfolio import portfolio_app
-from fintrack_cli.prices import prices_app
-from fintrack_cli.profiles import profiles_app
-from fintrack_cli.reports import export_app, report_app
-from fintrack_cli.serve import serve_app
-from fintrack_cli.subscriptions import forecast_command, subs_app
-from fintrack_cli.tokens import token_app
-from fintrack_cli.trades import asset_app, trade_app
 from fintrack_core.api import current_revision
 from fintrack_core.errors import NotFound, ValidationError
 from fintrack_core.ledger.books import list_books
@@ -62,8 +51,62 @@ from fintrack_core.ledger.users import (
     reset_password,
 )
 
+# The sub-commands, in the order ``--help`` lists them: (module, attribute, whether it is a
+# group of commands, the command's context settings). Each module is imported only when its
+# command runs (or for ``--help``): ``fintrack report monthly`` does not load the importers,
+# the price providers, the backup tools or the API server (issue 13: a cold command imports
+# only what it uses).
+LAZY: dict[str, tuple[str, str, bool, dict[str, Any]]] = {
+    "account": ("fintrack_cli.ledger", "account_app", True, {}),
+    "tx": ("fintrack_cli.ledger", "tx_app", True, {}),
+    "export": ("fintrack_cli.reports", "export_app", True, {}),
+    "report": ("fintrack_cli.reports", "report_app", True, {}),
+    "profiles": ("fintrack_cli.profiles", "profiles_app", True, {}),
+    "budget": ("fintrack_cli.budgets", "budget_app", True, {}),
+    "prices": ("fintrack_cli.prices", "prices_app", True, {}),
+    "asset": ("fintrack_cli.trades", "asset_app", True, {}),
+    "trade": ("fintrack_cli.trades", "trade_app", True, {}),
+    "portfolio": ("fintrack_cli.portfolio", "portfolio_app", True, {}),
+    "import": ("fintrack_cli.imports", "import_command", False,
+               {"allow_interspersed_args": True}),
+    "audit": ("fintrack_cli.audit", "audit_command", False, {}),
+    "subscriptions": ("fintrack_cli.subscriptions", "subs_app", True, {}),
+    "forecast": ("fintrack_cli.subscriptions", "forecast_command", False, {}),
+    "notify": ("fintrack_cli.notify", "notify_command", False, {}),
+    "serve": ("fintrack_cli.serve", "serve_app", True, {}),
+    "token": ("fintrack_cli.tokens", "token_app", True, {}),
+    "backup": ("fintrack_cli.backup", "backup_command", False, {}),
+    "restore": ("fintrack_cli.backup", "restore_command", False, {}),
+    "book": ("fintrack_cli.backup", "book_app", True, {}),
+}
+
+
+class LazyRoot(FinTrackGroup):
+    """The root group: the commands defined here, plus ``LAZY``'s, loaded when named."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY if n not in self.commands)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY:
+            self.commands[cmd_name] = _load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _load(name: str) -> Command:
+    module, attribute, is_group, settings = LAZY[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if is_group:
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer()
+    single.command(name, context_settings=settings or None)(target)
+    return typer.main.get_command(single)
+
+
 app = typer.Typer(
-    cls=FinTrackGroup,
+    cls=LazyRoot,
     name="fintrack",
     help="FinTrack, a personal-finance tracker: command-line tools. "
          "The database is FINTRACK_DATABASE_URL, or the SQLite file data/fintrack.db.",
@@ -74,24 +117,6 @@ app = typer.Typer(
 user_app = typer.Typer(help="Manage users (adding users and resetting passwords needs an "
                             "administrator).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-app.add_typer(account_app, name="account")
-app.add_typer(tx_app, name="tx")
-app.add_typer(export_app, name="export")
-app.add_typer(report_app, name="report")
-app.add_typer(profiles_app, name="profiles")
-app.add_typer(budget_app, name="budget")
-app.add_typer(prices_app, name="prices")
-app.add_typer(asset_app, name="asset")
-app.add_typer(trade_app, name="trade")
-app.add_typer(portfolio_app, name="portfolio")
-app.command("import", context_settings={"allow_interspersed_args": True})(import_command)
-app.command("audit")(audit_command)
-app.add_typer(subs_app, name="subscriptions")
-app.command("forecast")(forecast_command)
-app.command("notify")(notify_command)
-app.add_typer(serve_app, name="serve")
-app.add_typer(token_app, name="token")
-cli_backup.register(app)
 
 AsOpt = Annotated[str | None, typer.Option(
     "--as", help="Administrator to act as (default: the first administrator).")]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import typer
 from sqlalchemy import inspect
+from typer._click import Context
 from typer.testing import CliRunner, Result
 
 from fintrack_cli.main import app
@@ -82,9 +83,13 @@ def add_tx(*args: str) -> Result:
 
 
 def _command_paths(cmd: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path, through click's own lookup: the root loads its sub-commands'
+    modules only when they are named (``fintrack_cli.main.LAZY``)."""
     paths = [prefix]
-    for name, sub in getattr(cmd, "commands", {}).items():
-        paths += _command_paths(sub, (*prefix, name))
+    if hasattr(cmd, "list_commands"):
+        ctx = Context(cmd)
+        for name in cmd.list_commands(ctx):
+            paths += _command_paths(cmd.get_command(ctx, name), (*prefix, name))
     return paths
 
 
@@ -466,3 +471,13 @@ def test_a_command_starts_without_the_import_stack_or_alembic() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_the_command_line_loads_a_commands_machinery_only_when_it_runs() -> None:
+    heavy = ("pandas", "numpy", "duckdb", "pyarrow", "fintrack_core.imports",
+             "fintrack_core.prices", "fintrack_api", "yfinance")
+    code = ("import sys, fintrack_cli.main; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True).stdout
+    assert loaded.strip() == "[]"
