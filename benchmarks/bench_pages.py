@@ -10,13 +10,22 @@ prints the median wall milliseconds and the median process CPU milliseconds
 load, the CPU figure much less), then the same for the bare query on the DuckDB copy, and
 the ratio of the two.
 
+``--cold N`` first runs ``fintrack report monthly`` N times as new processes (wall time,
+peak memory): with no saved copy (the book is built), with the copy saved by the run before
+(``reports.copy_file``), and ``import fintrack_cli.main`` alone. Python writes bytecode caches
+for these runs (a cold run of a fresh install writes them once).
+
 Run: python benchmarks/bench_pages.py [--transactions 1000000] [--cache-dir DIR] [--runs 15]
+     [--cold 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,15 +82,51 @@ def line(label: str, full: tuple[float, float], bare: tuple[float, float]) -> No
           f"{ratio:7.1f}x", flush=True)
 
 
+def cold_commands(path: Path, runs: int) -> None:
+    """``fintrack report monthly`` as a new process: built, then read back; and the import."""
+    book = bench_reports.open_book(path)
+    month = book.month.strftime("%Y-%m")
+    fintrack = str(Path(sys.executable).parent / "fintrack")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["FINTRACK_DATABASE_URL"] = f"sqlite:///{path}"
+    command = [fintrack, "report", "monthly", "-m", month, "--format", "json", "-u", "demo"]
+
+    def timed(cmd: list[str], extra: dict[str, str]) -> tuple[float, float]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        subprocess.run(cmd, env={**env, **extra}, check=True, capture_output=True)  # noqa: S603 - our own command
+        took = (time.perf_counter() - started) * 1000
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        return took, max(peak, before) / 1024
+
+    subprocess.run([sys.executable, "-c", "import fintrack_cli.main, fintrack_cli.reports"],
+                   env=env, check=True)  # bytecode caches written once, as on an install
+    for label, cmd, extra in (
+            ("import fintrack_cli.main", [sys.executable, "-c", "import fintrack_cli.main"],
+             {}),
+            ("report monthly, copy built", command, {"FINTRACK_COPY_DIR": "off"}),
+            ("report monthly, saved copy", command, {})):
+        if label.endswith("saved copy"):
+            subprocess.run(command, env=env, check=True, capture_output=True)  # noqa: S603 - saves it
+        figures = [timed(cmd, extra) for _ in range(runs)]
+        print(f"cold {label:<34} {statistics.median(f[0] for f in figures):8.0f} ms "
+              f"(runs: {', '.join(f'{f[0]:.0f}' for f in figures)}; peak RSS of the "
+              f"largest child so far {max(f[1] for f in figures):.0f} MB)", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--cold", type=int, default=0, metavar="N",
+                        help="also time N cold `fintrack report monthly` processes")
     args = parser.parse_args(argv)
     path = args.cache_dir / f"demo_{args.transactions}.db"
     if not path.exists():
         bench_reports.generate(path, args.transactions)
+    if args.cold:
+        cold_commands(path, args.cold)
     book = bench_reports.open_book(path)
     scope = book.scope
     store = report_store(book.db)

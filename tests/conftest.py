@@ -4,6 +4,7 @@ same service functions the app uses."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -28,6 +29,19 @@ from tests.postgres_server import postgres_url
 # Saved report copies (``reports.copy_file``): one temporary folder for the session (a folder
 # per database inside), never the home folder the PostgreSQL tests' copies would go to.
 os.environ.setdefault("FINTRACK_COPY_DIR", tempfile.mkdtemp(prefix="fintrack-copies-"))
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_before() -> Iterator[None]:
+    """FinTrack's loggers as they were before the test: an API app made in a test puts its
+    JSON handler on them (``fintrack_api.logs``), and a later test in the same worker (a
+    command whose stderr must be one line) would otherwise get its lines too."""
+    loggers = [logging.getLogger(name) for name in ("fintrack", "fintrack_core")]
+    saved = [(list(logger.handlers), logger.level) for logger in loggers]
+    yield
+    for logger, (handlers, level) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

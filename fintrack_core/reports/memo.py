@@ -5,10 +5,10 @@ Why it is safe: every write to a book bumps its ``data_version`` in the same dat
 transaction (``access.require``), shared exchange rates bump every book's
 (``prices.cache.store_market_rates``), and the key holds that version, the rewrite version,
 the base currency, the arguments and today's date (scheduled rows count once their day has
-come). The access check is never skipped: ``ReportStore.info`` reads the caller's role first,
+come). The access check is never skipped: every call reads the caller's role first,
 so a remembered result is only ever handed to a member of the book, and a non-member gets the
-same refusal as without the memo. A result is computed *after* the version was read, so what
-is stored under a version is never older than that version.
+same refusal as without the memo (``access.read_state``). A result is computed *after* the
+version was read, so what is stored under a version is never older than that version.
 
 Why it matters: the dashboard re-runs a page on every click and the API answers the same
 report to several clients; the monthly summary's query and the shaping of its frames cost
@@ -30,7 +30,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 
-from fintrack_core.access import Scope
+from fintrack_core.access import Scope, read_state
 from fintrack_core.reports.store import report_store
 
 __all__ = ["MEMO_ENTRIES", "clear_memo", "fresh", "remembered"]
@@ -50,10 +50,13 @@ def remembered(report: Callable[Concatenate[Scope, P], R]) -> Callable[Concatena
 
     @functools.wraps(report)
     def recall(scope: Scope, *args: P.args, **kwargs: P.kwargs) -> R:
-        store = report_store(scope.db)
-        info = store.info(scope)  # the role check, and the copy current
-        key = (store.serial, scope.book_id, info.version, info.rewrite_version,
-               info.base_currency, dt.date.today(), name, args, tuple(sorted(kwargs.items())))
+        # The role check and the book's versions, one statement: no copy is built or caught
+        # up for a call that is remembered, or that its own checks refuse (a month out of
+        # range fails at once, as it did before the memo).
+        state = read_state(scope)
+        key = (report_store(scope.db).serial, scope.book_id, state.data_version,
+               state.rewrite_version, state.base_currency, dt.date.today(), name, args,
+               tuple(sorted(kwargs.items())))
         try:
             with _LOCK:
                 hit = _MEMO.get(key)
