@@ -84,6 +84,8 @@ def test_an_asset_with_trades_cannot_be_deleted(api: Api) -> None:
     ({"symbol": "XYZQ", "kind": "crypto", "currency": "USD"}, "provider_id"),
     ({"symbol": "VWCE", "kind": "etf", "currency": "EUR", "colour": "red"}, "colour"),
     ({"kind": "etf", "currency": "EUR"}, "symbol"),
+    ({"symbol": "ODD", "kind": "other", "currency": "XXX"}, "currency"),  # ISO: no currency
+    ({"symbol": "ODD", "kind": "other", "currency": "XTS"}, "currency"),  # ISO: testing
 ])
 def test_invalid_assets_are_422_problems_naming_the_field(
         api: Api, body: dict[str, Any], field: str) -> None:
@@ -131,6 +133,8 @@ def test_trades_are_listed_by_account_and_asset(api: Api) -> None:
     ({"quantity": 1.5}, "quantity"),
     ({"quantity": "a lot"}, "quantity"),
     ({"quantity": "-1"}, "quantity"),
+    ({"quantity": "\u0663"}, "quantity"),  # Arabic-Indic 3: Decimal() reads 3
+    ({"price": "\uff11\uff10\uff10"}, "price"),  # fullwidth 100
     ({"kind": "gift"}, "kind"),
     ({"price": "0"}, "price"),
     ({"date": "2099-01-01"}, "date"),
