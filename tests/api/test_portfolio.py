@@ -347,3 +347,21 @@ def test_another_books_assets_and_trades_are_not_found(api: Api) -> None:
                            params={"benchmark_asset_id": etf["id"]})
     assert bench.status_code == 404
     assert "VWCE" not in bench.text
+
+
+def test_the_value_history_is_exact_money_where_floats_are_a_cent_off(api: Api) -> None:
+    """3 units at 0.335 moved into an empty depot are worth exactly 1.005: 1.00 half-even,
+    as the valuation says. As floats 3 x 0.335 is 1.0050000000000001: "1.01"."""
+    empty = create_account(api.book.owner, "Empty depot", "investment", "EUR", "0",
+                           dt.date(2024, 1, 1)).id
+    penny = asset(api, "PENNY", kind="other")
+    trade(api, empty, penny["id"], "2024-02-01", "transfer_in", quantity="3", price="0.335")
+    api.client.post(api.path(f"assets/{penny['id']}/prices"), headers=api.alice,
+                    json={"date": "2024-02-01", "price": "0.335"})
+    answer = api.get("performance", api.alice, params={
+        "period": "custom", "start": "2024-02-01", "end": "2024-02-01", "history": "true"})
+    [day] = answer.json()["history"]
+    assert day["value"] == {"amount": "1.00", "currency": "EUR"}
+    assert day["invested"] == {"amount": "0.00", "currency": "EUR"}
+    value = api.get("valuation", api.alice, params={"on": "2024-02-01"}).json()
+    assert value["total_value"] == day["value"]
