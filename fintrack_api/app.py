@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from fintrack_api import problems
+from fintrack_api import docs, problems
 from fintrack_api.headers import HeaderSettings, RequestHeadersMiddleware, add_cors
 from fintrack_api.idempotent import IdempotencyMiddleware
 from fintrack_api.logs import configure_logging
@@ -75,11 +75,14 @@ def create_app(db: Database, *, secret: str | None = None,
     to ``HeaderSettings.from_env()``."""
     configure_logging()
     key = secret or api_secret(secret_from_toml("api_secret"))
+    # docs_url=None: FastAPI's own /docs loads Swagger UI from a CDN; ``docs`` serves it here
     app = FinTrackAPI(title="FinTrack API", version="1", description=DESCRIPTION,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+                      openapi_url="/openapi.json", docs_url=None, redoc_url=None,
+                      swagger_ui_oauth2_redirect_url=docs.REDIRECT_URL)
     app.state.db = db
     app.state.jwt_secret = key
     problems.install(app)
+    docs.install(app)
     for module in (auth, books, accounts, categories, transactions, imports, rules, budgets,
                    reports):
         app.include_router(module.router, prefix=API_PREFIX)

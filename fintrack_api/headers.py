@@ -5,11 +5,12 @@ headers; and CORS, which is off unless configured.
   ``Referrer-Policy: no-referrer``, ``Cache-Control: no-store`` (balances and statements must
   not sit in shared or browser caches) and a ``Content-Security-Policy`` that allows nothing
   (``default-src 'none'``): a JSON answer needs no scripts, styles or frames.
-* ``/docs`` (Swagger UI) gets a policy of its own that allows exactly what FastAPI's page
-  loads: its script and style from the CDN it names, its inline start-up script by hash, its
-  favicon, and requests back to this server for ``/openapi.json``. The hashes are taken from
-  the page FastAPI renders (per ``root_path``), so a FastAPI upgrade cannot silently break it
-  (tests/api/test_security_headers.py checks the page against the header).
+* ``/docs`` (Swagger UI, ``fintrack_api.docs``) gets a policy of its own that allows exactly
+  what its page loads: its script, style sheet and favicon from this server (``'self'``), its
+  inline start-up script by hash, and requests back to this server for ``/openapi.json``. The
+  hashes are taken from the page as ``fintrack_api.docs`` renders it (per ``root_path``), so
+  a FastAPI upgrade cannot silently break it (tests/api/test_security_headers.py checks the
+  page against the header).
 * ``Strict-Transport-Security`` only when ``FINTRACK_API_HSTS_SECONDS`` is set: only the
   operator knows that the API is reached over HTTPS (a TLS proxy in front of uvicorn).
 * CORS: ``FINTRACK_API_CORS_ORIGINS`` (comma-separated origins such as
@@ -31,11 +32,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fintrack_api.docs import DOCS_URL, REDIRECT_URL, swagger_page
 from fintrack_api.problems import REQUEST_ID
 
 ENV_HSTS = "FINTRACK_API_HSTS_SECONDS"
@@ -109,19 +111,10 @@ def page_policy(html: str) -> str:
 
 
 def docs_policies(api: FastAPI, root_path: str) -> dict[str, str]:
-    """The policies of ``/docs`` and its OAuth2 redirect page, rendered as FastAPI's own
-    docs route renders them (same arguments)."""
-    redirect = api.swagger_ui_oauth2_redirect_url
-    page = get_swagger_ui_html(openapi_url=root_path + (api.openapi_url or ""),
-                               title=f"{api.title} - Swagger UI",
-                               oauth2_redirect_url=root_path + redirect if redirect else None,
-                               init_oauth=api.swagger_ui_init_oauth,
-                               swagger_ui_parameters=api.swagger_ui_parameters)
-    found = {"docs": page_policy(bytes(page.body).decode())}
-    if redirect:
-        found["redirect"] = page_policy(
-            bytes(get_swagger_ui_oauth2_redirect_html().body).decode())
-    return found
+    """The policies of ``/docs`` and its OAuth2 redirect page, rendered as their routes
+    render them (``fintrack_api.docs``)."""
+    return {"docs": page_policy(bytes(swagger_page(api, root_path).body).decode()),
+            "redirect": page_policy(bytes(get_swagger_ui_oauth2_redirect_html().body).decode())}
 
 
 class RequestHeadersMiddleware:
@@ -156,10 +149,10 @@ class RequestHeadersMiddleware:
         await self.app(scope, receive, add_headers)
 
     def _page_policy(self, scope: Scope) -> str | None:
-        api, path = self.api, scope["path"]
-        if path not in (api.docs_url, api.swagger_ui_oauth2_redirect_url) or not api.docs_url:
+        path = scope["path"]
+        if path not in (DOCS_URL, REDIRECT_URL):
             return None
         root_path = str(scope.get("root_path", "")).rstrip("/")
         if root_path not in self._policies:  # one entry per proxy prefix: a handful at most
-            self._policies[root_path] = docs_policies(api, root_path)
-        return self._policies[root_path]["docs" if path == api.docs_url else "redirect"]
+            self._policies[root_path] = docs_policies(self.api, root_path)
+        return self._policies[root_path]["docs" if path == DOCS_URL else "redirect"]

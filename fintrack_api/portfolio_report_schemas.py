@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -17,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from fintrack_api.portfolio_schemas import exact, exact_money, percent, round_money, rounded
 from fintrack_api.schemas import Money
+from fintrack_core.money import to_decimal
 from fintrack_core.portfolio.gains import GainsReport, RealisedGain
 from fintrack_core.portfolio.performance import Performance as CorePerformance
 from fintrack_core.portfolio.performance import ValueHistory
@@ -135,11 +135,12 @@ class PortfolioValue(BaseModel):
                    missing=list(v.missing))
 
 
-def _chart_money(value: Any, currency: str) -> Money | None:
-    """A chart's float (the value history is floats, for charts) as money text; NaN: null."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+def _chart_money(minor: Any, currency: str) -> Money | None:
+    """A day's money of the value history (integer minor units, ``<NA>``: no figure, null)
+    as an exact decimal string; never through a float."""
+    if minor is None or minor is pd.NA:
         return None
-    return round_money(Decimal(repr(float(value))), currency)
+    return Money(amount=exact(to_decimal(int(minor), currency)), currency=currency)
 
 
 class HistoryDay(BaseModel):
@@ -152,11 +153,12 @@ class HistoryDay(BaseModel):
 
 def history_days(h: ValueHistory) -> list[HistoryDay]:
     base, frame = h.base_currency, h.frame
-    bench = frame["benchmark"] if "benchmark" in frame else [None] * len(frame)
+    bench = (frame["benchmark_minor"] if "benchmark_minor" in frame
+             else [None] * len(frame))
     out = []
-    for day, value, invested, growth, b in zip(frame["date"], frame["value"],
-                                                frame["invested"], frame["twr_growth"], bench,
-                                                strict=True):
+    for day, value, invested, growth, b in zip(frame["date"], frame["value_minor"],
+                                                frame["invested_minor"], frame["twr_growth"],
+                                                bench, strict=True):
         g = None if growth is None or math.isnan(float(growth)) else f"{float(growth):.6f}"
         out.append(HistoryDay(date=pd.Timestamp(day).date(), value=_chart_money(value, base),
                               invested=_chart_money(invested, base), twr_growth=g,

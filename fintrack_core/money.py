@@ -36,8 +36,12 @@ def known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
-def check_currency(code: str, field: str = "currency") -> str:
-    """Normalise and validate an ISO 4217 code, naming ``field`` when it is wrong."""
+# ISO 4217 codes that name no money: "XXX" is the code for "no currency", "XTS" is reserved
+# for testing. CLDR lists both, so Babel alone would take them as an account's currency.
+NOT_MONEY = {"XXX": "ISO 4217's code for 'no currency'", "XTS": "reserved for testing"}
+
+
+def _known(code: str, field: str) -> str:
     norm = (code or "").strip().upper()
     if len(norm) != 3 or norm not in known_currencies():
         raise ValidationError(
@@ -45,10 +49,25 @@ def check_currency(code: str, field: str = "currency") -> str:
     return norm
 
 
+def check_currency(code: str, field: str = "currency") -> str:
+    """Normalise and validate an ISO 4217 code, naming ``field`` when it is wrong.
+
+    Codes that are not money (``NOT_MONEY``) are refused too: an account or asset in them
+    could be neither valued nor converted."""
+    norm = _known(code, field)
+    if norm in NOT_MONEY:
+        raise ValidationError(field, f"{norm} is {NOT_MONEY[norm]}, not a currency money can "
+                                     "be held in; give a real one, e.g. EUR")
+    return norm
+
+
 @cache
 def exponent(currency: str) -> int:
-    """Number of decimal places of ``currency``'s minor unit (USD 2, JPY 0, BHD 3)."""
-    return int(get_currency_precision(check_currency(currency)))
+    """Number of decimal places of ``currency``'s minor unit (USD 2, JPY 0, BHD 3).
+
+    Any code CLDR knows, ``NOT_MONEY`` ones included: it reads stored amounts too, and a row
+    written before those codes were refused must still show."""
+    return int(get_currency_precision(_known(currency, "currency")))
 
 
 def check_amount_size(value: Decimal, field: str = "amount") -> Decimal:
@@ -66,7 +85,7 @@ def check_amount_size(value: Decimal, field: str = "amount") -> Decimal:
     return value
 
 
-def parse_amount(text: str, field: str = "amount") -> Decimal:
+def parse_amount(text: str, field: str = "amount", example: str = "-12.50") -> Decimal:
     """The one parser of amounts people type (CLI, web forms, API): ``-12.50``, ``1000``.
 
     Only ASCII digits, an optional sign and a '.' point: no exponent, no '_' and no digits of
@@ -79,7 +98,7 @@ def parse_amount(text: str, field: str = "amount") -> Decimal:
         raise ValidationError(field, "is empty")
     if not _AMOUNT_TEXT.fullmatch(stripped):
         raise ValidationError(field, f"{text!r} is not a number (use the digits 0-9 and a '.' "
-                                     "point, e.g. -12.50)")
+                                     f"point, e.g. {example})")
     try:
         value = Decimal(stripped)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals

@@ -2,7 +2,7 @@
 
 Pure functions of the core's results (``Valuation`` slices, ``ValueHistory.frame``,
 ``IncomeSummary``), so they are tested without a browser. Amounts arrive as exact
-``Decimal`` (allocation, income) or as the core's chart floats (value history); a figure gets
+``Decimal`` (allocation, income) or as integer minor units (the value history); a figure gets
 floats for drawing only, and every hover text shows the exact amount formatted in the user's
 locale, as the other charts do (``charts.py``).
 """
@@ -62,14 +62,19 @@ def allocation_pie(slices: Sequence[Slice], title: str, currency: str,
                   margin={"l": 10, "r": 10, "t": 40, "b": 30})
 
 
-def _amount_hover(days: pd.Series, values: pd.Series, currency: str, locale: str
+def _amount_hover(days: pd.Series, minor: pd.Series, currency: str, locale: str
                   ) -> list[str]:
     out = []
-    for day, value in zip(days, values, strict=True):
-        amount = "—" if pd.isna(value) else decimal_money(Decimal(str(round(value, 2))),
-                                                           currency, locale)
+    for day, value in zip(days, minor, strict=True):
+        amount = "—" if pd.isna(value) else format_money(int(value), currency, locale)
         out.append(f"{pd.Timestamp(day):%Y-%m-%d}: {amount}")
     return out
+
+
+def _plotted(minor: pd.Series, currency: str) -> list[float | None]:
+    """Minor units as the floats a line is drawn with (None: a gap in the line)."""
+    scale = 10 ** exponent(currency)
+    return [None if pd.isna(m) else int(m) / scale for m in minor]
 
 
 def value_history_lines(frame: pd.DataFrame, currency: str, locale: str = "en_US",
@@ -80,13 +85,14 @@ def value_history_lines(frame: pd.DataFrame, currency: str, locale: str = "en_US
     day both exist (so the lines start together and a reader compares the paths)."""
     days = pd.to_datetime(frame["date"])
     fig = go.Figure()
-    lines = [("value", "Portfolio value", NET, None), ("invested", "Money invested", INVESTED,
-                                                       "dot")]
-    if benchmark is not None and "benchmark" in frame.columns:
-        lines.append(("benchmark", f"{benchmark} (scaled)", BENCHMARK, "dash"))
+    lines = [("value_minor", "Portfolio value", NET, None),
+             ("invested_minor", "Money invested", INVESTED, "dot")]
+    if benchmark is not None and "benchmark_minor" in frame.columns:
+        lines.append(("benchmark_minor", f"{benchmark} (scaled)", BENCHMARK, "dash"))
     for column, name, color, dash in lines:
-        fig.add_scatter(x=days, y=frame[column], name=name, mode="lines",
-                        line={"color": color, "width": 2.5 if column == "value" else 1.5,
+        fig.add_scatter(x=days, y=_plotted(frame[column], currency), name=name, mode="lines",
+                        line={"color": color,
+                              "width": 2.5 if column == "value_minor" else 1.5,
                               "dash": dash},
                         hovertext=_amount_hover(days, frame[column], currency, locale),
                         hovertemplate=f"{name}<br>%{{hovertext}}<extra></extra>")

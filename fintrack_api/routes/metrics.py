@@ -2,7 +2,10 @@
 
 With ``FINTRACK_METRICS_TOKEN`` set, a caller sending ``Authorization: Bearer <that token>``
 (from anywhere: a scraper in another container); without it, only callers on this machine
-(127.0.0.1 or ::1), as ``fintrack serve api`` listens on 127.0.0.1 by default. The figures
+(127.0.0.1 or ::1), as ``fintrack serve api`` listens on 127.0.0.1 by default. A request that
+carries a proxy header (``Forwarded``, ``X-Forwarded-For``, ``X-Real-IP``) is never taken as
+local: behind a reverse proxy on the same host every caller connects from loopback, so the
+address tells nothing, and only the token lets such a request read the metrics. The figures
 name no user, book or amount, but request rates still tell who uses the service and when,
 so they are not public. Not rate limited (not under ``/api/``): a scraper polls steadily.
 """
@@ -33,6 +36,14 @@ def _is_local(host: str | None) -> bool:
         return False
 
 
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
+
+def _proxy_header(request: Request) -> str | None:
+    """The first proxy header the request carries (its name), or None for a direct caller."""
+    return next((name for name in PROXY_HEADERS if name in request.headers), None)
+
+
 def check_reader(request: Request, authorization: str | None) -> None:
     """401/403 unless this caller may read the metrics (see the module's docstring)."""
     token = os.environ.get(ENV_METRICS_TOKEN, "").strip()
@@ -43,6 +54,11 @@ def check_reader(request: Request, authorization: str | None) -> None:
             raise ApiError(401, "unauthorized", "Not signed in",
                            f"send Authorization: Bearer <the {ENV_METRICS_TOKEN} value>",
                            {"WWW-Authenticate": "Bearer"})
+    elif (proxied := _proxy_header(request)) is not None:
+        raise ApiError(403, "forbidden", "Not allowed",
+                       f"this request came through a proxy ({proxied} header), where every "
+                       f"caller looks local; set {ENV_METRICS_TOKEN} and send it as a bearer "
+                       "token to read the metrics behind a proxy")
     elif not _is_local(request.client.host if request.client else None):
         raise ApiError(403, "forbidden", "Not allowed",
                        f"metrics are served to this machine only; set {ENV_METRICS_TOKEN} "

@@ -27,7 +27,8 @@ class ChangeLogEntry(Base):
     changed: the copy is rebuilt), ``tables`` (an account or category of the book changed: the
     copy reloads those small tables), ``pruned`` (entries up to ``tx_id`` were deleted; a copy
     behind that rebuilds). ``xid``: the writing transaction's id on PostgreSQL (NULL on SQLite),
-    for entries committed out of sequence order (``reports.changes``).
+    for entries committed out of sequence order (``reports.changes``); indexed on PostgreSQL
+    only, by revision 0016 (SQLite never reads it), so the index is not declared here.
     """
 
     __tablename__ = "change_log"

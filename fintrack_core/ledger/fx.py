@@ -12,7 +12,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import or_, select
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from fintrack_core.access import READ, WRITE, Scope, require
 from fintrack_core.db.models import FxRate
 from fintrack_core.errors import ValidationError
-from fintrack_core.money import check_currency
+from fintrack_core.money import check_currency, parse_amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +37,8 @@ class RateView:
 
 
 def _rate(value: Decimal | str) -> Decimal:
-    try:
-        rate = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError("rate", f"{value!r} is not a number") from None
+    # typed text through the one parser of typed numbers: ASCII digits, no exponent
+    rate = value if isinstance(value, Decimal) else parse_amount(str(value), "rate", "1.0842")
     if not rate.is_finite() or rate <= 0:
         raise ValidationError("rate", "must be a positive number")
     return rate

@@ -7,13 +7,13 @@ minor unit) and its refusal to guess an exchange rate sit in a small module of t
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Protocol
 
 from fintrack_core.db.models import Account
 from fintrack_core.db.portfolio_models import Asset, TradeKind
 from fintrack_core.errors import ValidationError
-from fintrack_core.money import check_amount_size, exponent, to_minor
+from fintrack_core.money import check_amount_size, exponent, parse_amount, to_minor
 from fintrack_core.portfolio.lots import PRECISION
 
 MAX_PLACES = 18  # decimal places of a quantity or price (crypto needs 8; some tokens 18)
@@ -39,11 +39,9 @@ def exact(value: Decimal | str | int | None, name: str) -> Decimal:
     places and ``money.MAX_WHOLE_DIGITS`` whole digits, naming ``name`` when it is not."""
     if value is None or isinstance(value, float | bool):
         raise ValidationError(name, f"{value!r} is not a number; pass a Decimal or a string")
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError(name, f"{value!r} is not a number") from None
-    check_amount_size(number, name)
+    # text through the one parser of typed numbers: ASCII digits only ('٣' is not 3 here)
+    number = (check_amount_size(value, name) if isinstance(value, Decimal)
+              else parse_amount(str(value), name, example="12.5"))
     if number.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
         raise ValidationError(name, f"{value} has more than {MAX_PLACES} decimal places")
     return number

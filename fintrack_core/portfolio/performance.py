@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +30,6 @@ from fintrack_core.portfolio.assets import get_asset_row
 from fintrack_core.portfolio.base_currency import Converter
 from fintrack_core.portfolio.daily_series import (
     DailySeries,
-    _step,
     daily_series,
     day_number,
     investment_accounts,
@@ -249,10 +250,12 @@ def _result(period: str, begin: dt.date, last: dt.date, series: DailySeries,
 
 @dataclass(frozen=True, slots=True)
 class ValueHistory:
-    """Day by day (floats, base currency, for charts): ``frame`` has the columns date,
-    value, invested (net contributions), twr_growth (1 = the start) and, with a benchmark,
-    benchmark (the benchmark asset's price scaled to the portfolio's value on the first day
-    it had one)."""
+    """Day by day in the base currency: ``frame`` has the columns date, value_minor,
+    invested_minor (net contributions) and, with a benchmark, benchmark_minor (the benchmark
+    asset's price scaled to the portfolio's value on the first day it had one): money, as
+    integer minor units (pandas ``Int64``, ``<NA>`` on a day without a figure; see
+    ``daily_series``); and twr_growth (a float ratio, 1 = the start). A chart converts the
+    money to floats only to draw it."""
 
     base_currency: str
     frame: pd.DataFrame
@@ -271,28 +274,52 @@ def value_history(scope: Scope, period: str = "max", start: dt.date | None = Non
         return _history(s, scope.book_id, series, last, benchmark_asset_id)
 
 
+def _money_column(minor: npt.NDArray[np.int64], unknown: npt.NDArray[np.bool_]) -> pd.Series:
+    return pd.Series(pd.arrays.IntegerArray(minor.copy(), unknown.copy()))
+
+
 def _history(s: Session, book_id: int, series: DailySeries, last: dt.date,
              benchmark_asset_id: int | None) -> ValueHistory:
-    frame = pd.DataFrame({"date": series.dates, "value": series.value,
-                          "invested": series.invested})
+    unvalued = np.isnan(series.value)
+    frame = pd.DataFrame({"date": series.dates,
+                          "value_minor": _money_column(series.value_minor, unvalued),
+                          "invested_minor": _money_column(series.invested_minor,
+                                                          np.isnan(series.invested))})
     frame["twr_growth"] = (twr_growth(series.value, series.flows)
-                           if not np.isnan(series.value).any() else np.nan)
+                           if not unvalued.any() else np.nan)
     missing = list(series.gaps)
     if benchmark_asset_id is not None:
         bench = get_asset_row(s, book_id, benchmark_asset_id, "benchmark")
         found = price_series(s, [bench], last).get(bench.id)
-        if found is None:
-            missing.append(f"benchmark {bench.symbol}: no prices")
-            frame["benchmark"] = np.nan
-        else:
-            prices = _step(found.days, found.closes, series.days, before=np.nan)
-            ok = (~np.isnan(prices)) & (series.value > 0)
-            if ok.any():
-                i = int(np.argmax(ok))
-                frame["benchmark"] = prices / prices[i] * series.value[i]
-                frame.loc[: i - 1, "benchmark"] = np.nan
-            else:
-                missing.append(f"benchmark {bench.symbol}: no price while the portfolio "
-                               "had a value")
-                frame["benchmark"] = np.nan
+        scaled, why = (None, "no prices") if found is None else _scaled_benchmark(
+            found.days, found.closes, series)
+        if scaled is None:
+            missing.append(f"benchmark {bench.symbol}: {why}")
+            scaled = _money_column(np.zeros(len(frame), dtype=np.int64),
+                                   np.ones(len(frame), dtype=bool))
+        frame["benchmark_minor"] = scaled
     return ValueHistory(series.base_currency, frame, tuple(missing), series.notes)
+
+
+def _scaled_benchmark(days: npt.NDArray[np.int64], closes: npt.NDArray[np.float64],
+                      series: DailySeries) -> tuple[pd.Series | None, str]:
+    """The benchmark's closes scaled to the portfolio's value on the first day both exist,
+    in base minor units: value x close / that day's close, exact and rounded half-even once
+    per distinct close (a close read back from its float: exact up to 15 digits)."""
+    at = np.searchsorted(days, series.days, side="right") - 1
+    ok = (at >= 0) & (closes[np.maximum(at, 0)] > 0) & ~np.isnan(series.value) & (
+        series.value > 0)
+    if not ok.any():
+        return None, "no price while the portfolio had a value"
+    first = int(np.argmax(ok))
+    shown = np.arange(len(at)) >= first
+    start = Fraction(int(series.value_minor[first])) / _close(closes, int(at[first]))
+    used, where = np.unique(at[shown], return_inverse=True)
+    minor = np.zeros(len(at), dtype=np.int64)
+    minor[shown] = np.array([round(start * _close(closes, int(j))) for j in used],
+                            dtype=np.int64)[where.reshape(-1)]
+    return _money_column(minor, ~shown), ""
+
+
+def _close(closes: npt.NDArray[np.float64], j: int) -> Fraction:
+    return Fraction(Decimal(repr(float(closes[j]))))

@@ -30,8 +30,9 @@ from fintrack_core.prices.quotes import MAX_PRICE_CHARS
 
 MAX_ROWS = 100_000
 COLUMNS = ("symbol", "date", "price", "currency")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# [0-9], not \d: \d also matches digits of other scripts, which Decimal() reads ('٣' is 3)
+_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def parse_user_price(text: object, field: str = "price") -> Decimal:

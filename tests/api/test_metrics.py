@@ -141,6 +141,31 @@ def test_with_a_metrics_token_any_machine_reads_them_with_it_and_none_without(
     assert "fintrack_http_requests_total" in answer.text
 
 
+@pytest.mark.parametrize("proxy_header", [
+    {"X-Forwarded-For": "203.0.113.9"},
+    {"Forwarded": "for=203.0.113.9;proto=https"},
+    {"X-Real-IP": "203.0.113.9"},
+])
+def test_a_loopback_caller_through_a_proxy_is_not_local_and_gets_no_metrics(
+        local: Api, proxy_header: dict[str, str]) -> None:
+    assert local.client.get("/metrics").status_code == 200  # the same caller, direct
+    answer = local.client.get("/metrics", headers=proxy_header)
+    assert answer.status_code == 403
+    detail = answer.json()["detail"]
+    assert next(iter(proxy_header)) in detail
+    assert ENV_METRICS_TOKEN in detail
+
+
+def test_behind_a_proxy_the_metrics_token_is_what_lets_a_scraper_in(
+        local: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_METRICS_TOKEN, "scrape-me-7f3a")
+    proxied = {"X-Forwarded-For": "127.0.0.1"}  # even a forwarded address that looks local
+    assert local.client.get("/metrics", headers=proxied).status_code == 401
+    answer = local.client.get("/metrics", headers={**proxied, **bearer("scrape-me-7f3a")})
+    assert answer.status_code == 200
+    assert "fintrack_http_requests_total" in answer.text
+
+
 def test_made_up_methods_share_one_label_and_cannot_grow_the_metrics(local: Api) -> None:
     for method in ("FOO0", "FOO1", "BAR"):
         local.client.request(method, "/api/v1/books")

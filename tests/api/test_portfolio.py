@@ -84,6 +84,8 @@ def test_an_asset_with_trades_cannot_be_deleted(api: Api) -> None:
     ({"symbol": "XYZQ", "kind": "crypto", "currency": "USD"}, "provider_id"),
     ({"symbol": "VWCE", "kind": "etf", "currency": "EUR", "colour": "red"}, "colour"),
     ({"kind": "etf", "currency": "EUR"}, "symbol"),
+    ({"symbol": "ODD", "kind": "other", "currency": "XXX"}, "currency"),  # ISO: no currency
+    ({"symbol": "ODD", "kind": "other", "currency": "XTS"}, "currency"),  # ISO: testing
 ])
 def test_invalid_assets_are_422_problems_naming_the_field(
         api: Api, body: dict[str, Any], field: str) -> None:
@@ -131,6 +133,8 @@ def test_trades_are_listed_by_account_and_asset(api: Api) -> None:
     ({"quantity": 1.5}, "quantity"),
     ({"quantity": "a lot"}, "quantity"),
     ({"quantity": "-1"}, "quantity"),
+    ({"quantity": "\u0663"}, "quantity"),  # Arabic-Indic 3: Decimal() reads 3
+    ({"price": "\uff11\uff10\uff10"}, "price"),  # fullwidth 100
     ({"kind": "gift"}, "kind"),
     ({"price": "0"}, "price"),
     ({"date": "2099-01-01"}, "date"),
@@ -343,3 +347,21 @@ def test_another_books_assets_and_trades_are_not_found(api: Api) -> None:
                            params={"benchmark_asset_id": etf["id"]})
     assert bench.status_code == 404
     assert "VWCE" not in bench.text
+
+
+def test_the_value_history_is_exact_money_where_floats_are_a_cent_off(api: Api) -> None:
+    """3 units at 0.335 moved into an empty depot are worth exactly 1.005: 1.00 half-even,
+    as the valuation says. As floats 3 x 0.335 is 1.0050000000000001: "1.01"."""
+    empty = create_account(api.book.owner, "Empty depot", "investment", "EUR", "0",
+                           dt.date(2024, 1, 1)).id
+    penny = asset(api, "PENNY", kind="other")
+    trade(api, empty, penny["id"], "2024-02-01", "transfer_in", quantity="3", price="0.335")
+    api.client.post(api.path(f"assets/{penny['id']}/prices"), headers=api.alice,
+                    json={"date": "2024-02-01", "price": "0.335"})
+    answer = api.get("performance", api.alice, params={
+        "period": "custom", "start": "2024-02-01", "end": "2024-02-01", "history": "true"})
+    [day] = answer.json()["history"]
+    assert day["value"] == {"amount": "1.00", "currency": "EUR"}
+    assert day["invested"] == {"amount": "0.00", "currency": "EUR"}
+    value = api.get("valuation", api.alice, params={"on": "2024-02-01"}).json()
+    assert value["total_value"] == day["value"]

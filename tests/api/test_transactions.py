@@ -108,6 +108,7 @@ def test_adding_a_transaction_answers_201_with_location_and_etag(api: Api) -> No
     ({"amount": "0"}, "amount"),
     ({"amount": "12.345"}, "amount"),
     ({"amount": 12.3}, "amount"),
+    ({"amount": "-\u0661\u0662.50"}, "amount"),  # Arabic-Indic digits: Decimal() reads -12.50
     ({"date": "2024-02-30"}, "date"),
     ({"category_id": None, "colour": "red"}, "colour"),
     ({"payee": "x" * 201}, "payee"),

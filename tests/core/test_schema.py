@@ -53,7 +53,7 @@ def test_upgrade_creates_every_model_table_and_records_head(fresh: Database) -> 
                                          "prices", "account_cost_basis", "api_tokens",
                                          "idempotency_keys", "portfolio_alert_settings",
                                          "portfolio_alerts", "change_log"}
-    assert current_revision(fresh) == head(fresh) == "0015"
+    assert current_revision(fresh) == head(fresh) == "0016"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(fresh: Database) -> None:

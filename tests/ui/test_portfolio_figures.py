@@ -124,10 +124,13 @@ def test_a_part_below_zero_is_named_under_the_donut_not_drawn() -> None:
 
 def test_value_history_against_money_invested_and_a_benchmark() -> None:
     frame = pd.DataFrame({"date": [dt.date(2024, 1, 2), dt.date(2024, 1, 3)],
-                          "value": [1000.0, 1010.5], "invested": [1000.0, 1000.0],
-                          "benchmark": [float("nan"), 1003.25]})
+                          "value_minor": pd.array([100000, 101050], dtype="Int64"),
+                          "invested_minor": pd.array([100000, 100000], dtype="Int64"),
+                          "benchmark_minor": pd.array([None, 100325], dtype="Int64")})
     fig = value_history_lines(frame, "EUR", benchmark="SPY")
     assert [t.name for t in fig.data] == ["Portfolio value", "Money invested", "SPY (scaled)"]
+    assert list(fig.data[0].y) == [1000.0, 1010.5]  # floats only to draw the line
+    assert list(fig.data[2].y) == [None, 1003.25]
     assert list(fig.data[2].hovertext) == ["2024-01-02: —", "2024-01-03: €1,003.25"]
     without = value_history_lines(frame, "EUR")
     assert [t.name for t in without.data] == ["Portfolio value", "Money invested"]

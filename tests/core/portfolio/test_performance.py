@@ -97,10 +97,11 @@ def test_value_history_day_by_day_against_money_invested(bought_before_a_fall: F
     frame = history.frame.set_index("date")
     at = {d: frame.loc[np.datetime64(d)] for d in ("2024-02-29", "2024-03-01", "2024-04-01",
                                                    "2024-07-01")}
-    assert [at[d]["value"] for d in at] == [1000, 1100, 2200, 1980]
-    assert [at[d]["invested"] for d in at] == [1000, 1000, 2100, 2100]
+    # money in minor units (cents), exact integers
+    assert [at[d]["value_minor"] for d in at] == [100000, 110000, 220000, 198000]
+    assert [at[d]["invested_minor"] for d in at] == [100000, 100000, 210000, 210000]
     # the benchmark starts at the portfolio's 1000 and follows its own price: 50 -> 55
-    assert at["2024-03-01"]["benchmark"] == pytest.approx(1100)
+    assert at["2024-03-01"]["benchmark_minor"] == 110000
     assert frame["twr_growth"].iloc[-1] == pytest.approx(0.99)
     assert len(frame) == 182
     assert history.missing == ()
@@ -233,8 +234,8 @@ def test_value_history_and_returns_on_sqlite_and_postgresql(folio_any: Folio) ->
     assert (perf.end_value, perf.net_flows, perf.gain) == (D("1100.00"), D("1000.00"),
                                                            D("100.00"))
     history = performance.value_history(f.owner, "custom", JAN_2, dt.date(2024, 3, 1))
-    assert history.frame["value"].tolist()[:2] == [1000.0, 1000.0]
-    assert history.frame["value"].iloc[-1] == 1100.0
+    assert history.frame["value_minor"].tolist()[:2] == [100000, 100000]
+    assert history.frame["value_minor"].iloc[-1] == 110000
 
 
 def test_a_day_before_any_money_arrived_needs_no_exchange_rate(folio: Folio) -> None:
