@@ -150,4 +150,18 @@ def staged_rows(frame: pd.DataFrame) -> Iterator[Path | None]:
             path = None
         yield path
     finally:
+        _remove_later(folder)
+
+
+def _remove_later(folder: Path) -> None:
+    """Delete the stage folder without the import waiting: unlinking a 1M-row file took
+    0.13 s. It is renamed out of the way at once (nothing can open the stage by its old
+    name), then deleted on a thread that the interpreter waits for at exit."""
+    doomed = folder.with_name(folder.name + "-done")
+    try:
+        folder.rename(doomed)
+    except OSError:
         shutil.rmtree(folder, ignore_errors=True)
+        return
+    threading.Thread(target=shutil.rmtree, args=(doomed,), kwargs={"ignore_errors": True},
+                     name="fintrack-stage-cleanup", daemon=False).start()
