@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     store = report_store(book.db)
     started = time.perf_counter()
     store.info(scope)
-    print(f"{book.rows:,} transactions; copy built in "
+    how = "read back from its saved file" if store.restores else "built"
+    print(f"{book.rows:,} transactions; copy {how} in "
           f"{(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
     bare_cur = store.con.cursor()
     bare_cur.execute(f"SET search_path = 'b{scope.book_id}'")
@@ -221,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
     info = store.info(scope)
     print(f"  (the last catch-up: {info.refreshed_in_ms:.1f} ms, {info.applied} log entries, "
           f"{store.rebuilds} full build(s) in this process)", flush=True)
+    store.wait_saved()
+    print(f"peak RSS of this process: "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB", flush=True)
 
 
 if __name__ == "__main__":

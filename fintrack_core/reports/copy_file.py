@@ -26,11 +26,13 @@ holds the book's transactions.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
 import os
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +44,8 @@ from fintrack_core.db.models import Transaction
 from fintrack_core.reports.changes import LogPosition
 from fintrack_core.reports.copy_sql import COPY_SQL, sql_literal
 
-__all__ = ["ENV_COPY_DIR", "Saved", "copies_dir", "differs_from_database", "read_saved",
-           "write_saved"]
+__all__ = ["ENV_COPY_DIR", "Saved", "copies_dir", "differs_from_database", "drop_tx",
+           "open_saved", "pin_saved", "read_saved", "release_pin", "write_saved"]
 
 ENV_COPY_DIR = "FINTRACK_COPY_DIR"
 _KEY = "fintrack_copy"
@@ -108,34 +110,94 @@ def write_saved(cur: duckdb.DuckDBPyConnection, folder: Path, saved: Saved) -> P
     return target
 
 
-def read_saved(cur: duckdb.DuckDBPyConnection, folder: Path, book_id: int, identity: str
-               ) -> Saved | None:
-    """Load the book's saved copy into the cursor's schema as ``tx`` and say what it holds;
-    None (nothing loaded) when there is none or it is not this book's, or unreadable."""
+_OWN_PINS: set[Path] = set()  # this process's pins, removed at exit at the latest
+
+
+@atexit.register
+def _drop_own_pins() -> None:
+    for pin in list(_OWN_PINS):
+        release_pin(pin)
+
+
+def release_pin(pin: Path) -> None:
+    """Let a pin go (the file it names stays, or goes with the last name of it)."""
+    _OWN_PINS.discard(pin)
+    pin.unlink(missing_ok=True)
+
+
+def pin_saved(folder: Path, book_id: int) -> Path | None:
+    """A private name for the book's saved copy as it is now (a hard link), or None when
+    there is none. Another process may replace the saved file at any time; what this
+    process reads and answers from must stay the file whose metadata it checked."""
+    _drop_stale_pins(folder)
     path = _path(folder, book_id)
-    if not path.is_file():
+    pin = folder / f".{path.stem}.pin.{os.getpid()}.{uuid.uuid4().hex}.parquet"
+    try:
+        os.link(path, pin)
+        _OWN_PINS.add(pin)
+    except FileNotFoundError:
         return None
+    except OSError as exc:  # a file system without hard links: the book is built instead
+        log.info("saved report copy %s not pinned (%s)", path, exc)
+        return None
+    return pin
+
+
+def _drop_stale_pins(folder: Path) -> None:
+    """Pins left by processes that ended without removing theirs (killed, crashed)."""
+    for pin in folder.glob(".b*.pin.*.parquet"):
+        try:
+            pid = int(pin.name.split(".")[3])
+            if pid != os.getpid():
+                os.kill(pid, 0)  # raises when no such process
+        except (ValueError, IndexError, ProcessLookupError):
+            pin.unlink(missing_ok=True)
+        except PermissionError:  # another user's live process
+            continue
+
+
+def read_saved(cur: duckdb.DuckDBPyConnection, pin: Path, book_id: int, identity: str
+               ) -> Saved | None:
+    """What a pinned saved copy holds, when it is this book's and this FinTrack's; None
+    (and a line in the log) otherwise, or when it cannot be read."""
     try:
         raw = cur.execute("SELECT value FROM parquet_kv_metadata(?) WHERE key = ?",
-                          [str(path), _KEY]).fetchone()
+                          [str(pin), _KEY]).fetchone()
         if raw is None:
             return None
         meta = json.loads(bytes(raw[0]).decode())
         if meta.get("format") != _FORMAT or meta.get("book_id") != book_id or \
                 meta.get("identity") != identity:
-            log.info("saved report copy %s is not for this book or FinTrack version", path)
+            log.info("saved report copy of book %d is not for this book or FinTrack version",
+                     book_id)
             return None
         position = meta["log"]
-        saved = Saved(book_id, identity, int(meta["version"]), int(meta["rewrite_version"]),
-                      str(meta["base_currency"]), int(meta["rows"]), int(meta["max_id"]),
-                      LogPosition(int(position["seq"]), position["xmin"],
-                                  frozenset(int(p) for p in position["seen_prunes"])))
-        cur.execute(f"CREATE OR REPLACE TABLE tx AS SELECT * FROM "  # noqa: S608 - a literal
-                    f"read_parquet({sql_literal(str(path))})")
+        return Saved(book_id, identity, int(meta["version"]), int(meta["rewrite_version"]),
+                     str(meta["base_currency"]), int(meta["rows"]), int(meta["max_id"]),
+                     LogPosition(int(position["seq"]), position["xmin"],
+                                 frozenset(int(p) for p in position["seen_prunes"])))
     except (duckdb.Error, OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("saved report copy %s not read (%s); building the book instead", path, exc)
+        log.warning("saved report copy of book %d not read (%s); building the book instead",
+                    book_id, exc)
         return None
-    return saved
+
+
+def open_saved(cur: duckdb.DuckDBPyConnection, pin: Path, *, as_view: bool) -> None:
+    """The pinned copy as the cursor schema's ``tx``: a view that reads the file (a book
+    with nothing to catch up: no rows are loaded, a month's report reads only that month's
+    row groups), or a table loaded from it (one that changes next)."""
+    drop_tx(cur)
+    kind = "VIEW" if as_view else "TABLE"
+    cur.execute(f"CREATE {kind} tx AS SELECT * FROM "  # noqa: S608 - a literal
+                f"read_parquet({sql_literal(str(pin))})")
+
+
+def drop_tx(cur: duckdb.DuckDBPyConnection) -> None:
+    """Drop the cursor schema's ``tx``, a view or a table (DuckDB's ``DROP VIEW IF EXISTS``
+    refuses a table of the name, and the other way round)."""
+    row = cur.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = "
+                      "current_schema() AND view_name = 'tx'").fetchone()
+    cur.execute("DROP VIEW tx" if row is not None and row[0] else "DROP TABLE IF EXISTS tx")
 
 
 _SAMPLE = 16

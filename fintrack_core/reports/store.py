@@ -64,7 +64,11 @@ from fintrack_core.reports.copy_file import (
     Saved,
     copies_dir,
     differs_from_database,
+    drop_tx,
+    open_saved,
+    pin_saved,
     read_saved,
+    release_pin,
     write_saved,
 )
 from fintrack_core.reports.copy_sql import COPY_SQL, rates_to_base, sql_literal, to_base_sql
@@ -89,6 +93,9 @@ class BookInfo:
     appended: bool = False  # the last refresh applied new rows and logged changes, no rebuild
     log: LogPosition = field(default_factory=LogPosition)  # where it stands in the change log
     applied: int = 0  # change log entries read by the last refresh
+    # A saved copy read in place (``tx`` a view over this file; ``copy_file.open_saved``):
+    # loaded into a table before the first catch-up.
+    pinned: str | None = None
 
 
 _COUNT_SQL = "SELECT count(*), coalesce(max(id), 0) FROM tx"
@@ -145,6 +152,7 @@ class ReportStore:
         self.restores = 0  # copies read back from a saved file (``copy_file``)
         self._saving: set[int] = set()  # books whose copy a thread is saving
         self._save_threads: list[threading.Thread] = []
+        self._pins: dict[int, Path] = {}  # books read in place: the pinned file of each
         self._unsaved: dict[int, int] = {}  # rows and log entries applied since the save
         self._prune_at = 0  # the log position at which this process next checks its size
 
@@ -209,23 +217,46 @@ class ReportStore:
         if folder is None:
             return None
         started = time.perf_counter()
-        with self._book_cursor_for_build(scope.book_id) as cur:
-            saved = read_saved(cur, folder, scope.book_id, self._identity(scope.book_id))
-            if saved is None:
-                return None
-            if saved.rewrite_version != rewrite or saved.base_currency != base or \
-                    saved.version > version:
-                log.info("saved report copy of book %d is from another state of the book "
-                         "(versions %d/%d, now %d/%d); building it", scope.book_id,
-                         saved.version, saved.rewrite_version, version, rewrite)
-                return None
-            self._load_small_tables(cur, scope, base)
+        pin = pin_saved(folder, scope.book_id)
+        if pin is None:
+            return None
+        in_place = False
+        try:
+            with self._book_cursor_for_build(scope.book_id) as cur:
+                saved = read_saved(cur, pin, scope.book_id, self._identity(scope.book_id))
+                if saved is None:
+                    return None
+                if saved.rewrite_version != rewrite or saved.base_currency != base or \
+                        saved.version > version:
+                    log.info("saved report copy of book %d is from another state of the book "
+                             "(versions %d/%d, now %d/%d); building it", scope.book_id,
+                             saved.version, saved.rewrite_version, version, rewrite)
+                    return None
+                # Nothing to catch up: read in place until the book next changes.
+                in_place = saved.version == version
+                open_saved(cur, pin, as_view=in_place)
+                self._load_small_tables(cur, scope, base)
+        finally:
+            if in_place:
+                self._pins[scope.book_id] = pin
+            else:
+                release_pin(pin)
         took = (time.perf_counter() - started) * 1000
         self.restores += 1
-        log.info("report copy of book %d read back: %d rows at version %d in %.0f ms",
-                 scope.book_id, saved.rows, saved.version, took)
+        log.info("report copy of book %d read back (%s): %d rows at version %d in %.0f ms",
+                 scope.book_id, "in place" if in_place else "loaded", saved.rows,
+                 saved.version, took)
         return BookInfo(scope.book_id, base, saved.version, saved.rows, took, rewrite,
-                        saved.max_id, log=saved.log)
+                        saved.max_id, log=saved.log, pinned=str(pin) if in_place else None)
+
+    def _unpin(self, book_id: int, cur: duckdb.DuckDBPyConnection | None = None) -> None:
+        """Load a book read in place into a table (before it changes), and let its pin go."""
+        pin = self._pins.pop(book_id, None)
+        if pin is None:
+            return
+        if cur is not None:
+            open_saved(cur, pin, as_view=False)
+        release_pin(pin)
 
     def _identity(self, book_id: int) -> str:
         with self.db.read() as s:
@@ -265,7 +296,7 @@ class ReportStore:
             with self._book_cursor_for_build(book_id) as cur:
                 with self._lock:  # no catch-up half-way: the snapshot is the one ``info`` names
                     info = self._books.get(book_id)
-                    if info is None:
+                    if info is None or info.pinned is not None:  # the file holds it already
                         return
                     cur.execute("BEGIN TRANSACTION")
                     cur.execute("SELECT count(*) FROM tx").fetchone()  # the snapshot starts
@@ -291,6 +322,8 @@ class ReportStore:
         cur = self.con.cursor()
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         cur.execute(f"SET schema = '{schema}'")
+        drop_tx(cur)  # it may be a view of a copy read in place until now
+        self._unpin(scope.book_id)
         self._load_small_tables(cur, scope, base)
         self._load_transactions(cur, scope.book_id, base)
         rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
@@ -316,6 +349,10 @@ class ReportStore:
         """
         started = time.perf_counter()
         changes = read_changes(self.db, scope.book_id, current.log, current.max_id)
+        if current.pinned is not None and changes.rebuild is None:
+            with self._book_cursor_for_build(scope.book_id) as cur:
+                self._unpin(scope.book_id, cur)
+            current = replace(current, pinned=None)
         if changes.rebuild is not None:
             return self._refresh(scope, version, current.rewrite_version,
                                  current.base_currency, changes.rebuild)

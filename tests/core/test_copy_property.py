@@ -133,13 +133,19 @@ def check_a_saved_copy_follows(db: Database, steps: list[tuple[Any, ...]]) -> No
     first = ReportStore(db)  # one process: builds the copy and saves it
     first.info(book.owner)
     first.wait_saved()
+    reading = ReportStore(db)  # a process started now reads the saved copy in place
+    reading.info(book.owner)
     for serial, step in enumerate(steps):
         with contextlib.suppress(FinTrackError):
             run(book, step, serial)
     report_store(db).wait_saved()  # a "report" step's process may have saved a newer one
     later = ReportStore(db)  # the next process: reads it back and catches up
-    assert copy_tables(later, book.owner) == fresh_tables(book.owner)
+    fresh = fresh_tables(book.owner)
+    assert copy_tables(later, book.owner) == fresh
     assert (later.restores, later.rebuilds) == (1, 0)
+    # The one that read it in place loads it at the first change and catches up too.
+    assert copy_tables(reading, book.owner) == fresh
+    assert (reading.restores, reading.rebuilds) == (1, 0)
 
 
 @settings(max_examples=25, deadline=None,

@@ -150,3 +150,53 @@ def test_a_non_member_is_refused_before_any_saved_copy_is_read(report_book: Repo
     with pytest.raises(PermissionDenied, match="not a member of this book"):
         later.info(Scope(report_book.db, carol.id, report_book.owner.book_id))
     assert later.restores == 0
+
+
+def tx_is_a_view(store: ReportStore, book: ReportBook) -> bool:
+    return bool(store.rows(book.owner, "SELECT count(*) FROM duckdb_views() "
+                                       "WHERE view_name = 'tx'")[0][0])
+
+
+def test_a_book_with_nothing_to_catch_up_is_read_in_place_until_it_changes(
+        report_book: ReportBook) -> None:
+    saved_by_a_first_process(report_book)
+    later = ReportStore(report_book.db)
+    assert later.info(report_book.owner).pinned is not None
+    assert tx_is_a_view(later, report_book)  # no row loaded: the file is read
+    tx.add_transaction(report_book.owner, tx.TransactionInput(
+        report_book.accounts["Girokonto"], dt.date(2024, 3, 30), "-40.00", "Bookshop"))
+    assert later.info(report_book.owner).pinned is None
+    assert not tx_is_a_view(later, report_book)
+    assert copy_tables(later, report_book.owner) == fresh_tables(report_book.owner)
+    assert (later.restores, later.rebuilds) == (1, 0)
+
+
+def test_a_copy_read_in_place_keeps_its_file_when_another_process_saves_anew(
+        report_book: ReportBook) -> None:
+    saved_by_a_first_process(report_book)
+    reading = ReportStore(report_book.db)
+    rows = reading.info(report_book.owner).rows
+    tx.add_transaction(report_book.owner, tx.TransactionInput(
+        report_book.accounts["Girokonto"], dt.date(2024, 3, 30), "-40.00", "Bookshop"))
+    other = ReportStore(report_book.db)  # builds nothing: loads, catches up ...
+    other.info(report_book.owner)
+    other._save_later(report_book.owner.book_id)  # ... and saves the newer copy
+    other.wait_saved()
+    # What the first process reads is still the file it checked, whatever replaced it
+    # (looked at directly: a report would catch up first).
+    cur = reading.con.cursor()
+    cur.execute(f"SET schema = 'b{report_book.owner.book_id}'")
+    assert cur.execute("SELECT count(*) FROM tx").fetchone() == (rows,)
+    assert copy_tables(reading, report_book.owner) == fresh_tables(report_book.owner)
+
+
+def test_pins_of_processes_that_ended_are_dropped(report_book: ReportBook) -> None:
+    saved_by_a_first_process(report_book)
+    folder = copies_dir(report_book.db.url)
+    assert folder is not None
+    dead = folder / f".b1.pin.{2**22 + 7}.0123.parquet"  # no such process
+    dead.write_bytes(b"left behind")
+    reading = ReportStore(report_book.db)
+    reading.info(report_book.owner)
+    assert not dead.exists()
+    assert len(list(folder.glob(".b*.pin.*.parquet"))) == 1  # this process's own
