@@ -76,6 +76,7 @@ from fintrack_core.reports.watchdog import Watchdog
 
 QUERY_TIME_LIMIT_S = 10.0
 SAVE_AFTER_CHANGES = 20_000
+SAVE_WHEN_QUIET_S = 30.0
 DUCKDB_MEMORY_LIMIT = os.environ.get("FINTRACK_DUCKDB_MEMORY", "640MB")
 LIABILITIES = ("credit_card", "loan")
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class ReportStore:
         self._saving: set[int] = set()  # books whose copy a thread is saving
         self._save_threads: list[threading.Thread] = []
         self._pins: dict[int, Path] = {}  # books read in place: the pinned file of each
+        self._quiet: dict[int, threading.Timer] = {}  # saves waiting for a quiet book
         self._unsaved: dict[int, int] = {}  # rows and log entries applied since the save
         self._prune_at = 0  # the log position at which this process next checks its size
 
@@ -209,6 +211,10 @@ class ReportStore:
             if wrong is not None:
                 return self._refresh(scope, version, rewrite, base,
                                      f"the saved copy did not match the database: {wrong}")
+            if current is not restored:
+                # The saved copy lagged behind the book: saved again now, so the next
+                # process reads it in place instead of loading it and catching up again.
+                self._save_later(scope.book_id)
         return current
 
     def _restore(self, scope: Scope, version: int, rewrite: int, base: str
@@ -284,6 +290,25 @@ class ReportStore:
                                   name="fintrack-copy-save")
         self._save_threads.append(thread)
         thread.start()
+
+    def _save_when_quiet(self, book_id: int) -> None:
+        """Save the book's copy ``SAVE_WHEN_QUIET_S`` after its last change. A daemon timer:
+        a command that exits first never waits for it (its copy stays unsaved)."""
+        timer = self._quiet.pop(book_id, None)
+        if timer is not None:
+            timer.cancel()
+        timer = threading.Timer(SAVE_WHEN_QUIET_S, self._save_if_running, args=(book_id,))
+        timer.daemon = True
+        timer.name = "fintrack-copy-quiet"
+        self._quiet[book_id] = timer
+        timer.start()
+
+    def _save_if_running(self, book_id: int) -> None:
+        with self._lock:
+            self._quiet.pop(book_id, None)
+            # RuntimeError: the interpreter is shutting down and starts no new thread.
+            with contextlib.suppress(RuntimeError):
+                self._save_later(book_id)
 
     def wait_saved(self, timeout_s: float = 60.0) -> None:
         """Wait for the copies being saved (a benchmark or test that reads them next)."""
@@ -371,11 +396,14 @@ class ReportStore:
         finally:
             cur.close()
         # Saved again once enough has changed that catching up from the saved copy would cost
-        # more than reading a new one.
+        # more than reading a new one, or once the book has been quiet for a while: the next
+        # process then reads it in place instead of loading and catching up.
         self._unsaved[scope.book_id] = self._unsaved.get(scope.book_id, 0) + \
             changes.entries + changes.rows.num_rows
         if self._unsaved[scope.book_id] > SAVE_AFTER_CHANGES:
             self._save_later(scope.book_id)
+        else:
+            self._save_when_quiet(scope.book_id)
         return replace(current, version=version, rows=int(rows), max_id=int(max_id),
                        refreshed_in_ms=(time.perf_counter() - started) * 1000, appended=True,
                        log=changes.position, applied=changes.entries)

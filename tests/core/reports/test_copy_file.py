@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,31 @@ def test_pins_of_processes_that_ended_are_dropped(report_book: ReportBook) -> No
     reading.info(report_book.owner)
     assert not dead.exists()
     assert len(list(folder.glob(".b*.pin.*.parquet"))) == 1  # this process's own
+
+
+def test_a_lagging_saved_copy_is_saved_again_once_caught_up(report_book: ReportBook) -> None:
+    saved_by_a_first_process(report_book)
+    tx.add_transaction(report_book.owner, tx.TransactionInput(
+        report_book.accounts["Girokonto"], dt.date(2024, 3, 30), "-40.00", "Bookshop"))
+    catching_up = ReportStore(report_book.db)
+    assert catching_up.info(report_book.owner).pinned is None  # loaded: it had to change
+    catching_up.wait_saved()
+    third = ReportStore(report_book.db)
+    assert third.info(report_book.owner).pinned is not None  # read in place
+    assert copy_tables(third, report_book.owner) == fresh_tables(report_book.owner)
+
+
+def test_a_copy_is_saved_once_the_book_has_been_quiet(report_book: ReportBook,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("fintrack_core.reports.store.SAVE_WHEN_QUIET_S", 0.2)
+    running = saved_by_a_first_process(report_book)
+    tx.add_transaction(report_book.owner, tx.TransactionInput(
+        report_book.accounts["Girokonto"], dt.date(2024, 3, 30), "-40.00", "Bookshop"))
+    running.info(report_book.owner)  # catches up; the save waits for quiet
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not running._save_threads:
+        time.sleep(0.05)
+    running.wait_saved()
+    next_process = ReportStore(report_book.db)
+    assert next_process.info(report_book.owner).pinned is not None
+    assert copy_tables(next_process, report_book.owner) == fresh_tables(report_book.owner)
