@@ -229,3 +229,17 @@ def test_a_copy_is_saved_once_the_book_has_been_quiet(report_book: ReportBook,
     next_process = ReportStore(report_book.db)
     assert next_process.info(report_book.owner).pinned is not None
     assert copy_tables(next_process, report_book.owner) == fresh_tables(report_book.owner)
+
+
+def test_a_process_that_keeps_running_loads_a_copy_read_in_place(
+        report_book: ReportBook, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("fintrack_core.reports.store.LOAD_IN_PLACE_AFTER_S", 0.1)
+    saved_by_a_first_process(report_book)
+    dashboard = ReportStore(report_book.db)
+    assert dashboard.info(report_book.owner).pinned is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and dashboard.info(report_book.owner).pinned:
+        time.sleep(0.05)
+    assert not tx_is_a_view(dashboard, report_book)
+    assert copy_tables(dashboard, report_book.owner) == fresh_tables(report_book.owner)
+    assert (dashboard.restores, dashboard.rebuilds) == (1, 0)
