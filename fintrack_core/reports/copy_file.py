@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 from sqlalchemy import make_url, select
 
 from fintrack_core.db.engine import Database, data_dir
@@ -49,6 +50,7 @@ __all__ = ["ENV_COPY_DIR", "Saved", "copies_dir", "differs_from_database", "drop
 
 ENV_COPY_DIR = "FINTRACK_COPY_DIR"
 _KEY = "fintrack_copy"
+_ROW_GROUP = 100_000
 # Changes whenever the copy's columns or their meaning change.
 _FORMAT = hashlib.sha256(COPY_SQL.encode()).hexdigest()[:16]
 log = logging.getLogger(__name__)
@@ -101,8 +103,14 @@ def write_saved(cur: duckdb.DuckDBPyConnection, folder: Path, saved: Saved) -> P
         "log": {"seq": saved.log.seq, "xmin": saved.log.xmin,
                 "seen_prunes": sorted(saved.log.seen_prunes)}})
     try:
-        cur.execute(f"COPY tx TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd, "
-                    f"KV_METADATA {{{_KEY}: {sql_literal(meta)}}})")
+        # Streamed in batches, in the copy's order (by date: a month's report reads only its
+        # row groups back). DuckDB's own COPY buffered row groups to keep that order and
+        # took the 10M-row process from 850 MB to 1.16 GB; this stays near one batch.
+        batches = cur.execute("SELECT * FROM tx").to_arrow_reader(_ROW_GROUP)
+        schema = batches.schema.with_metadata({_KEY: meta})
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for batch in batches:
+                writer.write_batch(batch, row_group_size=_ROW_GROUP)
         tmp.chmod(0o600)
         os.replace(tmp, target)
     finally:

@@ -322,8 +322,8 @@ class ReportStore:
         self._unsaved[book_id] = 0
         thread = threading.Thread(target=self._save, args=(book_id, folder), daemon=False,
                                   name="fintrack-copy-save")
-        self._save_threads.append(thread)
         thread.start()
+        self._save_threads.append(thread)
 
     def _save_when_quiet(self, book_id: int) -> None:
         """Save the book's copy ``SAVE_WHEN_QUIET_S`` after its last change. A daemon timer:
