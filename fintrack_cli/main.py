@@ -16,13 +16,6 @@ from typing import Annotated, Any
 
 import typer
 import typer.main
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from typer._click import Command, Context  # Typer 0.29 vendors click
 
@@ -178,6 +171,14 @@ def demo(
         if exc.name != "fintrack_core.demo":
             raise
         fail("the demo data generator (fintrack_core.demo) is not installed")
+    from rich.progress import (  # only this command draws a progress bar
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with open_db() as db:

@@ -43,10 +43,6 @@ from fintrack_cli.ledger import BookOpt, UserOpt
 from fintrack_core.errors import ValidationError
 from fintrack_core.filters import TransactionFilter
 from fintrack_core.money import format_money
-from fintrack_core.reports.exports import (
-    write_file_atomically,
-    write_transactions,
-)
 from fintrack_core.reports.report_export import report_file
 from fintrack_core.reports.summary import MonthlySummary, monthly_summary
 
@@ -129,6 +125,9 @@ def export_transactions_command(
     if fmt is ExportFormat.xlsx and output is None:
         raise ValidationError("output", "XLSX is a binary file; give --output FILE.xlsx "
                                         "(or use --format csv to write to stdout)")
+    # The export writers (and their XLSX library) load only for an export.
+    from fintrack_core.reports.exports import write_file_atomically, write_transactions
+
     with open_db() as db:
         scope, _book = resolve_scope(db, user, book)
         acc_ids = tuple(dict.fromkeys(resolve_account(scope, a).id for a in account or ()))
