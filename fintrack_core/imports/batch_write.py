@@ -51,6 +51,8 @@ def _write(scope: Scope, frame: pd.DataFrame, parsed: ParsedStatement, filename:
     A large import on SQLite hands its rows over as a file DuckDB writes before the write
     lock is taken (``imports.stage_file``); smaller ones, and PostgreSQL, bind them.
     """
+    if frame.empty:  # all duplicates (a re-import): no write, no lock, no new data version
+        return None
     if scope.db.is_sqlite and len(frame) >= STAGE_FILE_MIN_ROWS:
         with staged_rows(frame) as stage:
             try:
