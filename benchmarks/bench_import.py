@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import resource
 import tempfile
 import threading
@@ -143,7 +144,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "statement.csv"
         t0 = time.perf_counter()
-        make_csv(csv_path, args.rows, balance=args.balance)
+        # In a process of its own: the generator's arrays are not the import's memory.
+        maker = multiprocessing.get_context("spawn").Process(
+            target=make_csv, args=(csv_path, args.rows), kwargs={"balance": args.balance})
+        maker.start()
+        maker.join()
+        if maker.exitcode != 0:
+            raise SystemExit(f"generating the statement failed (exit {maker.exitcode})")
         data = csv_path.read_bytes()
         print(f"rows: {args.rows:,}; file {len(data) / 1e6:.1f} MB "
               f"(generated in {time.perf_counter() - t0:.1f} s; peak so far {peak_mb():,.0f} MB)")
