@@ -217,7 +217,7 @@ def test_a_lagging_saved_copy_is_saved_again_once_caught_up(report_book: ReportB
 
 def test_a_copy_is_saved_once_the_book_has_been_quiet(report_book: ReportBook,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fintrack_core.reports.store.SAVE_WHEN_QUIET_S", 0.2)
+    monkeypatch.setattr("fintrack_core.reports.store_saved.SAVE_WHEN_QUIET_S", 0.2)
     running = saved_by_a_first_process(report_book)
     tx.add_transaction(report_book.owner, tx.TransactionInput(
         report_book.accounts["Girokonto"], dt.date(2024, 3, 30), "-40.00", "Bookshop"))
@@ -233,7 +233,7 @@ def test_a_copy_is_saved_once_the_book_has_been_quiet(report_book: ReportBook,
 
 def test_a_process_that_keeps_running_loads_a_copy_read_in_place(
         report_book: ReportBook, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fintrack_core.reports.store.LOAD_IN_PLACE_AFTER_S", 0.1)
+    monkeypatch.setattr("fintrack_core.reports.store_saved.LOAD_IN_PLACE_AFTER_S", 0.1)
     saved_by_a_first_process(report_book)
     dashboard = ReportStore(report_book.db)
     assert dashboard.info(report_book.owner).pinned is not None
