@@ -262,7 +262,8 @@ class SavedCopies:
                         info.base_currency, info.rows, info.max_id, info.log))
                 finally:
                     cur.execute("ROLLBACK")
-            log.info("report copy of book %d saved to %s in %.0f ms", book_id, path,
+            # DEBUG: routine, and written from a thread whenever a book settles.
+            log.debug("report copy of book %d saved to %s in %.0f ms", book_id, path,
                      (time.perf_counter() - started) * 1000)
         except Exception as exc:
             log.warning("report copy of book %d not saved: %s", book_id, exc)
