@@ -174,6 +174,8 @@ class SavedCopies:
         timer.start()
 
     def _load_in_place(self, book_id: int, pin: Path) -> None:
+        if self._pins.get(book_id) != pin:  # loaded (a change came first) or rebuilt
+            return
         try:
             with self._book_cursor_for_build(book_id) as cur:
                 cur.execute("CREATE OR REPLACE TABLE tx_loaded AS SELECT * FROM "  # noqa: S608 - a literal
@@ -191,8 +193,9 @@ class SavedCopies:
                     release_pin(pin)
                     self._books[book_id] = replace(info, pinned=None)
         except Exception as exc:
-            log.warning("report copy of book %d not loaded from its saved file: %s",
-                        book_id, exc)
+            if self._pins.get(book_id) == pin:  # else a change loaded it meanwhile
+                log.warning("report copy of book %d not loaded from its saved file: %s",
+                            book_id, exc)
 
     def _identity(self, book_id: int) -> str:
         with self.db.read() as s:
