@@ -32,17 +32,26 @@ MEASURES = ("sum", "count", "average")
 NO_TAG = "(no tag)"
 TIME_DIMENSIONS = ("month", "week")
 
-# SQL for each dimension over the filtered rows ``s`` (+ categories ``cat``, accounts ``acc``).
-_DIMENSION_SQL = {
-    "month": "CAST(date_trunc('month', s.date) AS DATE)",
-    "week": "CAST(date_trunc('week', s.date) AS DATE)",  # ISO weeks: the Monday
-    "category": "coalesce(cat.path, ?)",
-    "payee": "CASE WHEN s.payee = '' THEN ? ELSE s.payee END",
-    "account": "acc.name",
-    "tag": "s.tag",
+# Each dimension in two steps: its key on the filtered rows ``s`` (what the rows are grouped
+# by: ids, not names), then its label on the grouped rows ``g`` (``k`` the key's column; with
+# categories ``cat`` and accounts ``acc`` joined to the few groups, not to every row: that
+# join and grouping by text cost most of a 1M-row pivot). Labels are grouped again, so two
+# accounts of the same name stay one row, as they always were.
+_KEY_SQL = {
+    "month": ("CAST(date_trunc('month', s.date) AS DATE)", []),
+    "week": ("CAST(date_trunc('week', s.date) AS DATE)", []),  # ISO weeks: the Monday
+    "category": ("s.category_id", []),
+    "payee": ("CASE WHEN s.payee = '' THEN ? ELSE s.payee END", [NO_PAYEE]),
+    "account": ("s.account_id", []),
+    # The tags as stored (",a,b,"): split after grouping, a few hundred strings not 1M.
+    "tag": ("s.tags", []),
 }
-_DIMENSION_PARAMS: dict[str, list[object]] = {"category": [UNCATEGORISED_LABEL],
-                                              "payee": [NO_PAYEE]}
+# Dimensions labelled from a table: (label on alias ``{a}``, its parameters, the join).
+_LABEL_SQL: dict[str, tuple[str, list[object], str]] = {
+    "category": ("coalesce({a}.path, ?)", [UNCATEGORISED_LABEL],
+                 "LEFT JOIN categories {a} ON {a}.id = g.{k}"),
+    "account": ("{a}.name", [], "LEFT JOIN accounts {a} ON {a}.id = g.{k}"),
+}
 
 
 def _check(rows: str, columns: str | None, measure: str, flow: str) -> None:
@@ -84,25 +93,41 @@ def pivot(scope: Scope, rows: str, columns: str | None, measure: str,
     _check(rows, columns, measure, flow)
     flow_sql, flow_params = flow_condition(flow, "flow", allow_all=True)
     q = BookQuery(scope, flt)
-    dims = [rows] if columns is None else [rows, columns]
-    tag_sql = (", unnest(CASE WHEN t.tags = '' THEN [?] "
-               "ELSE string_split(trim(t.tags, ','), ',') END) AS tag") if "tag" in dims else ""
-    tag_params: list[object] = [NO_TAG] if "tag" in dims else []
-    col_sql = _DIMENSION_SQL[columns] if columns is not None else "'value'"
+    # A transaction with two tags counts under each: the grouped rows' tag lists unnested.
+    tagged = "rk" if rows == "tag" else "ck" if columns == "tag" else None
+    other = "ck" if tagged == "rk" else "rk"
+    split_sql = (f", u AS (SELECT unnest(CASE WHEN g.{tagged} = '' THEN [?] ELSE "  # noqa: S608 - fixed names
+                 f"string_split(trim(g.{tagged}, ','), ',') END) AS {tagged}, g.{other}, "
+                 "g.total, g.converted, g.n FROM g)") if tagged else ""
+    tag_params: list[object] = [NO_TAG] if tagged else []
+    keys = [_KEY_SQL[rows], _KEY_SQL[columns] if columns is not None else ("'value'", [])]
+    labels: list[tuple[str, list[object]]] = []
+    joins = []
+    for dim, key, alias in ((rows, "rk", "rl"), (columns, "ck", "cl")):
+        if dim in _LABEL_SQL:
+            label, label_params, join = _LABEL_SQL[dim]
+            labels.append((label.format(a=alias), label_params))
+            joins.append(join.format(a=alias, k=key))
+        else:
+            labels.append((f"g.{key}", []))
+    joins_sql = " ".join(joins)
     sql = f"""
         WITH s AS (
-            SELECT t.*{tag_sql} FROM tx t WHERE {flow_sql} AND ({q.cond})
-        )
-        SELECT {_DIMENSION_SQL[rows]} AS r, {col_sql} AS c,
-               CAST(coalesce(sum(s.amount_base), 0) AS BIGINT) AS total,
-               count(s.amount_base) AS converted, count(*) AS n
-        FROM s
-        LEFT JOIN categories cat ON cat.id = s.category_id
-        LEFT JOIN accounts acc ON acc.id = s.account_id
+            SELECT t.* FROM tx t WHERE {flow_sql} AND ({q.cond})
+        ),
+        g AS (
+            SELECT {keys[0][0]} AS rk, {keys[1][0]} AS ck, sum(s.amount_base) AS total,
+                   count(s.amount_base) AS converted, count(*) AS n
+            FROM s GROUP BY 1, 2
+        ){split_sql}
+        SELECT {labels[0][0]} AS r, {labels[1][0]} AS c,
+               CAST(coalesce(sum(g.total), 0) AS BIGINT) AS total,
+               CAST(sum(g.converted) AS BIGINT) AS converted, CAST(sum(g.n) AS BIGINT) AS n
+        FROM {"u" if tagged else "g"} g {joins_sql}
         GROUP BY 1, 2
-    """  # noqa: S608 - dimension SQL comes from a fixed table; values are bound parameters
-    params = [*tag_params, *flow_params, *q.params, *_DIMENSION_PARAMS.get(rows, []),
-              *(_DIMENSION_PARAMS.get(columns, []) if columns else [])]
+    """  # noqa: S608 - dimension SQL comes from fixed tables; values are bound parameters
+    params = [*flow_params, *q.params, *keys[0][1], *keys[1][1], *tag_params,
+              *labels[0][1], *labels[1][1]]
     long = q.run(sql, params)
     for key, dim in (("r", rows), ("c", columns)):
         if dim in TIME_DIMENSIONS:
