@@ -371,13 +371,9 @@ class ReportStore(SavedCopies):
         """A new cursor on the (current) copy of the scope's book, and only that book, for
         a caller that keeps a result open while it works (an export streaming batches)."""
         self.info(scope)
-        cur = self.con.cursor()
-        try:
-            cur.execute(f"SET schema = 'b{int(scope.book_id)}'")
+        with self._book_cursor_for_build(scope.book_id) as cur:
             cur.execute(f"SET search_path = 'b{int(scope.book_id)}'")
             yield cur
-        finally:
-            cur.close()
 
     def _book_cursor(self, book_id: int) -> duckdb.DuckDBPyConnection:
         """This thread's cursor for the book, kept between calls (``query`` and ``rows``

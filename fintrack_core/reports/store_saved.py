@@ -203,6 +203,7 @@ class SavedCopies:
 
     @contextmanager
     def _book_cursor_for_build(self, book_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A new cursor with the book's schema (made if missing) as its default."""
         cur = self.con.cursor()
         try:
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS b{int(book_id)}")
