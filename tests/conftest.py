@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +89,20 @@ def noon_of(day: dt.date) -> time_machine.travel:
     """The clock at noon (UTC) on ``day``, still ticking, so timings and timeouts work."""
     return time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
                                tick=True)
+
+
+def clock_kept_on(day: dt.date) -> Callable[[], Iterator[None]]:
+    """An autouse fixture for a module that read ``day`` as "today" when it loaded (in
+    parameters or expected values): the clock stays on that day (from noon, ticking), so a
+    run that crosses midnight cannot move "today" under its tests. Assign it to a name in
+    the module: ``_clock = clock_kept_on(TODAY)``."""
+
+    @pytest.fixture(autouse=True)
+    def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
+        with noon_of(day):
+            yield
+
+    return _the_clock_stays_on_the_day_the_module_read
 
 
 @pytest.fixture(params=CRITICAL_DAYS, ids=[d.isoformat() for d in CRITICAL_DAYS])

@@ -4,7 +4,6 @@ driven through the arguments against a real SQLite file."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.users import get_user
 from fintrack_core.rules.service import create_rule
 from fintrack_core.rules.spec import Action, Condition, RuleSpec
-from tests.conftest import noon_of
+from tests.conftest import clock_kept_on
 from tests.core.test_cli import add_tx, alice, as_json, database, db_url, fails, ok, run
 
 __all__ = ["alice", "database", "db_url"]  # fixtures shared with test_cli
@@ -25,13 +24,7 @@ TODAY = dt.date.today()
 
 
 
-@pytest.fixture(autouse=True)
-def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
-    """``TODAY`` was read when the module loaded: the clock stays on that day (from noon,
-    ticking), so a run that crosses midnight cannot move "today" under a test."""
-    day = TODAY
-    with noon_of(day):
-        yield
+_clock = clock_kept_on(TODAY)
 
 
 

@@ -4,7 +4,7 @@ both legs or none, bulk edits are all-or-nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from fintrack_core.ledger import accounts
 from fintrack_core.ledger import transactions as tx
 from fintrack_core.ledger.categories import list_categories
 from fintrack_core.ledger.search import list_transactions
-from tests.conftest import noon_of
+from tests.conftest import clock_kept_on
 
 if TYPE_CHECKING:
     from tests.conftest import SmallBook
@@ -27,13 +27,7 @@ DAY = dt.date(2024, 3, 20)
 TOMORROW = dt.date.today() + dt.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
-    """``TOMORROW`` was read when the module loaded: the clock stays on that day (from noon,
-    ticking), so a run that crosses midnight cannot move "today" under a test."""
-    day = TOMORROW - dt.timedelta(days=1)
-    with noon_of(day):
-        yield
+_clock = clock_kept_on(TOMORROW - dt.timedelta(days=1))
 
 Snap = Callable[..., Any]
 

@@ -4,7 +4,6 @@ against a real SQLite file, with the providers replaced by offline tables."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from fintrack_core.ledger.books import list_books, share_book
 from fintrack_core.ledger.users import get_user
 from fintrack_core.prices import Provider, Unreachable
 from fintrack_core.prices import refresh as refresh_module
-from tests.conftest import noon_of
+from tests.conftest import clock_kept_on
 from tests.core.prices.asset_rows import add_asset
 from tests.core.prices.fakes import TableProvider
 from tests.core.test_cli import alice, as_json, database, db_url, fails, ok, run
@@ -29,13 +28,7 @@ TODAY = dt.date.today()
 
 
 
-@pytest.fixture(autouse=True)
-def _the_clock_stays_on_the_day_the_module_read() -> Iterator[None]:
-    """``TODAY`` was read when the module loaded: the clock stays on that day (from noon,
-    ticking), so a run that crosses midnight cannot move "today" under a test."""
-    day = TODAY
-    with noon_of(day):
-        yield
+_clock = clock_kept_on(TODAY)
 
 
 
