@@ -51,8 +51,9 @@ FROM tx WHERE {_WHERE} GROUP BY ALL
 """  # noqa: S608 - fixed text
 # The rows of the payees that may recur; ordered, so the series found never depend on the
 # order the copy happens to hand rows back in.
+_ROW_COLUMNS = ["account_id", "date", "payee", "amount_minor", "currency", "category_id"]
 _ROWS_SQL = f"""
-SELECT account_id, date, payee, amount_minor, currency, category_id
+SELECT {", ".join(_ROW_COLUMNS)}
 FROM tx WHERE {_WHERE} AND payee IN (SELECT unnest(?))
 ORDER BY date, id
 """  # noqa: S608 - fixed text
@@ -117,8 +118,7 @@ def _candidate_rows(scope: Scope) -> pd.DataFrame:
     store = report_store(scope.db)
     groups = store.query(scope, _GROUPS_SQL)
     if groups.empty:
-        return pd.DataFrame(columns=["account_id", "date", "payee", "amount_minor",
-                                     "currency", "category_id"])
+        return pd.DataFrame(columns=_ROW_COLUMNS)
     codes, uniques = pd.factorize(groups["payee"])
     norms = np.array([normalise_payee(str(p)) for p in uniques], dtype=object)
     groups = groups.assign(norm=norms[codes], lo=pd.to_datetime(groups["lo"]),
@@ -131,8 +131,7 @@ def _candidate_rows(scope: Scope) -> pd.DataFrame:
     kept = groups.merge(keep[[]], left_on=keys, right_index=True)[
         ["account_id", "payee", "sign"]]
     if kept.empty:
-        return pd.DataFrame(columns=["account_id", "date", "payee", "amount_minor",
-                                     "currency", "category_id"])
+        return pd.DataFrame(columns=_ROW_COLUMNS)
     rows = store.query(scope, _ROWS_SQL, [sorted(set(kept["payee"]))])
     rows = rows.assign(sign=np.sign(rows["amount_minor"].to_numpy(dtype=np.int64)))
     # A payee kept in one account or direction need not be in another.
