@@ -208,7 +208,7 @@ class ReportStore(SavedCopies):
         started = time.perf_counter()
         changes = read_changes(self.db, scope.book_id, current.log, current.max_id)
         if current.pinned is not None and changes.rebuild is None:
-            with self._book_cursor_for_build(scope.book_id) as cur:
+            with self._schema_cursor(scope.book_id) as cur:
                 self._unpin(scope.book_id, cur)
             current = replace(current, pinned=None)
         if changes.rebuild is not None:
@@ -371,7 +371,7 @@ class ReportStore(SavedCopies):
         """A new cursor on the (current) copy of the scope's book, and only that book, for
         a caller that keeps a result open while it works (an export streaming batches)."""
         self.info(scope)
-        with self._book_cursor_for_build(scope.book_id) as cur:
+        with self._schema_cursor(scope.book_id) as cur:
             cur.execute(f"SET search_path = 'b{int(scope.book_id)}'")
             yield cur
 

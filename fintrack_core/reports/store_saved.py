@@ -103,7 +103,7 @@ class SavedCopies:
         current = restored if restored.version == version else \
             self._apply(scope, restored, version)
         if self.rebuilds == rebuilds:  # caught up from the log, not built again
-            with self._book_cursor_for_build(scope.book_id) as cur:
+            with self._schema_cursor(scope.book_id) as cur:
                 wrong = differs_from_database(self.db, cur, scope.book_id, current.max_id)
             if wrong is not None:
                 return self._refresh(scope, version, rewrite, base,
@@ -125,7 +125,7 @@ class SavedCopies:
             return None
         in_place = False
         try:
-            with self._book_cursor_for_build(scope.book_id) as cur:
+            with self._schema_cursor(scope.book_id) as cur:
                 saved = read_saved(cur, pin, scope.book_id, self._identity(scope.book_id))
                 if saved is None:
                     return None
@@ -177,7 +177,7 @@ class SavedCopies:
         if self._pins.get(book_id) != pin:  # loaded (a change came first) or rebuilt
             return
         try:
-            with self._book_cursor_for_build(book_id) as cur:
+            with self._schema_cursor(book_id) as cur:
                 cur.execute("CREATE OR REPLACE TABLE tx_loaded AS SELECT * FROM "  # noqa: S608 - a literal
                             f"read_parquet({sql_literal(str(pin))})")
                 with self._lock:
@@ -202,7 +202,7 @@ class SavedCopies:
             return str(s.scalar(select(Book.created_at).where(Book.id == book_id)))
 
     @contextmanager
-    def _book_cursor_for_build(self, book_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _schema_cursor(self, book_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
         """A new cursor with the book's schema (made if missing) as its default."""
         cur = self.con.cursor()
         try:
@@ -252,7 +252,7 @@ class SavedCopies:
     def _save(self, book_id: int, folder: Path) -> None:
         try:
             identity = self._identity(book_id)
-            with self._book_cursor_for_build(book_id) as cur:
+            with self._schema_cursor(book_id) as cur:
                 with self._lock:  # no catch-up half-way: the snapshot is the one ``info`` names
                     info = self._books.get(book_id)
                     if info is None or info.pinned is not None:  # the file holds it already
