@@ -128,7 +128,6 @@ class ReportStore(SavedCopies):
         self.restores = 0  # copies read back from a saved file (``copy_file``)
         self._saving: set[int] = set()  # books whose copy a thread is saving
         self._save_threads: list[threading.Thread] = []
-        self._pins: dict[int, Path] = {}  # books read in place: the pinned file of each
         self._quiet: dict[int, threading.Timer] = {}  # saves waiting for a quiet book
         self._unsaved: dict[int, int] = {}  # rows and log entries applied since the save
         self._prune_at = 0  # the log position at which this process next checks its size
@@ -181,7 +180,8 @@ class ReportStore(SavedCopies):
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         cur.execute(f"SET schema = '{schema}'")
         drop_tx(cur)  # it may be a view of a copy read in place until now
-        self._unpin(scope.book_id)
+        if (previous := self._books.get(scope.book_id)) is not None:
+            self._unpin(previous)  # a copy read in place until now is replaced
         self._load_small_tables(cur, scope, base)
         self._load_transactions(cur, scope.book_id, base)
         rows, max_id = cur.execute(_COUNT_SQL).fetchone()  # type: ignore[misc]
@@ -209,8 +209,7 @@ class ReportStore(SavedCopies):
         changes = read_changes(self.db, scope.book_id, current.log, current.max_id)
         if current.pinned is not None and changes.rebuild is None:
             with self._schema_cursor(scope.book_id) as cur:
-                self._unpin(scope.book_id, cur)
-            current = replace(current, pinned=None)
+                current = self._unpin(current, cur)
         if changes.rebuild is not None:
             return self._refresh(scope, version, current.rewrite_version,
                                  current.base_currency, changes.rebuild)

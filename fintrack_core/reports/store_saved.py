@@ -78,7 +78,6 @@ class SavedCopies:
     _saving: set[int]
     _save_threads: list[threading.Thread]
     _unsaved: dict[int, int]
-    _pins: dict[int, Path]
     _quiet: dict[int, threading.Timer]
 
     # Provided by ``ReportStore``.
@@ -106,6 +105,7 @@ class SavedCopies:
             with self._schema_cursor(scope.book_id) as cur:
                 wrong = differs_from_database(self.db, cur, scope.book_id, current.max_id)
             if wrong is not None:
+                self._unpin(current)
                 return self._refresh(scope, version, rewrite, base,
                                      f"the saved copy did not match the database: {wrong}")
             if current is not restored:
@@ -141,7 +141,6 @@ class SavedCopies:
                 self._load_small_tables(cur, scope, base)
         finally:
             if in_place:
-                self._pins[scope.book_id] = pin
                 self._load_when_settled(scope.book_id, pin)
             else:
                 release_pin(pin)
@@ -153,14 +152,16 @@ class SavedCopies:
         return BookInfo(scope.book_id, base, saved.version, saved.rows, took, rewrite,
                         saved.max_id, log=saved.log, pinned=str(pin) if in_place else None)
 
-    def _unpin(self, book_id: int, cur: duckdb.DuckDBPyConnection | None = None) -> None:
-        """Load a book read in place into a table (before it changes), and let its pin go."""
-        pin = self._pins.pop(book_id, None)
-        if pin is None:
-            return
+    @staticmethod
+    def _unpin(info: BookInfo, cur: duckdb.DuckDBPyConnection | None = None) -> BookInfo:
+        """A copy read in place (``info.pinned``) loaded into a table on ``cur`` (before it
+        changes; without a cursor it is about to be built again), its pin let go."""
+        if info.pinned is None:
+            return info
         if cur is not None:
-            open_saved(cur, pin, as_view=False)
-        release_pin(pin)
+            open_saved(cur, Path(info.pinned), as_view=False)
+        release_pin(Path(info.pinned))
+        return replace(info, pinned=None)
 
     def _load_when_settled(self, book_id: int, pin: Path) -> None:
         """A process still running ``LOAD_IN_PLACE_AFTER_S`` after reading a copy in place
@@ -173,8 +174,14 @@ class SavedCopies:
         timer.name = "fintrack-copy-load"
         timer.start()
 
+    def _still_pinned(self, book_id: int, pin: Path) -> bool:
+        """Whether the book is still read in place from ``pin`` (a change may have loaded it,
+        a rebuild replaced it); also while ``info`` has not recorded the book yet."""
+        info = self._books.get(book_id)
+        return info is None or info.pinned == str(pin)
+
     def _load_in_place(self, book_id: int, pin: Path) -> None:
-        if self._pins.get(book_id) != pin:  # loaded (a change came first) or rebuilt
+        if not self._still_pinned(book_id, pin):
             return
         try:
             with self._schema_cursor(book_id) as cur:
@@ -182,18 +189,17 @@ class SavedCopies:
                             f"read_parquet({sql_literal(str(pin))})")
                 with self._lock:
                     info = self._books.get(book_id)
-                    if self._pins.get(book_id) != pin or info is None or info.pinned is None:
+                    if info is None or info.pinned != str(pin):
                         cur.execute("DROP TABLE tx_loaded")  # caught up (loaded) meanwhile
                         return
                     cur.execute("BEGIN TRANSACTION")
                     drop_tx(cur)
                     cur.execute("ALTER TABLE tx_loaded RENAME TO tx")
                     cur.execute("COMMIT")
-                    self._pins.pop(book_id, None)
                     release_pin(pin)
                     self._books[book_id] = replace(info, pinned=None)
         except Exception as exc:
-            if self._pins.get(book_id) == pin:  # else a change loaded it meanwhile
+            if self._still_pinned(book_id, pin):  # else a change loaded it meanwhile
                 log.warning("report copy of book %d not loaded from its saved file: %s",
                             book_id, exc)
 

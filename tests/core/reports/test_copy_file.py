@@ -101,6 +101,9 @@ def test_a_copy_that_disagrees_with_the_database_is_thrown_away(
     assert (later.restores, later.rebuilds) == (1, 1)
     assert "the saved copy did not match the database: transaction" in caplog.text
     assert copy_tables(later, report_book.owner) == fresh_tables(report_book.owner)
+    folder = copies_dir(report_book.db.url)
+    assert folder is not None
+    assert not list(folder.glob(".b*.pin.*.parquet"))  # the rejected copy's pin let go
 
 
 def test_a_damaged_file_is_logged_and_the_book_built(report_book: ReportBook,
